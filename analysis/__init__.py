@@ -4,8 +4,31 @@ numpy and scipy only; this package never imports Flask. See ``analysis/README.md
 for which method the platform uses for what, and why.
 """
 
+__all__: list[str] = []
+
 # --- proportions, indices, one-stop scores, reliability ---
+from ._proportions import (
+    ConfidenceInterval,
+    MeanScore,
+    NetPromoterScore,
+    SatisfactionRate,
+    mean_score,
+    nps,
+    proportion_ci,
+    satisfaction_rate,
+    wilson_lower_bound,
+)
+
+__all__ += [
+    "ConfidenceInterval",
+    "MeanScore",
+    "NetPromoterScore",
+    "SatisfactionRate",
+    "mean_score",
+    "nps",
+    "proportion_ci",
+    "satisfaction_rate",
+    "wilson_lower_bound",
+]
 
 # --- comparisons, rankings, weighting, disclosure control ---
-
-__all__: list[str] = []

@@ -48,3 +48,16 @@ def as_counts(values, name: str, ndim: int | None = None) -> np.ndarray:
     if np.any(array < 0):
         raise ValueError(f"{name} must not contain negative counts")
     return array
+
+
+def as_integer_counts(values, name: str, ndim: int | None = None) -> np.ndarray:
+    """Return ``values`` as a float array of non-negative whole-number counts.
+
+    Like :func:`as_counts`, and also rejects non-integral values: the exact and
+    score intervals for proportions are defined for counts of respondents, not
+    for weighted counts.
+    """
+    array = as_counts(values, name, ndim=ndim)
+    if not np.all(array == np.floor(array)):
+        raise ValueError(f"{name} must be whole numbers (counts of answers), got {values!r}")
+    return array
