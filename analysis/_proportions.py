@@ -315,7 +315,7 @@ def wilson_lower_bound(successes, n, confidence_level: float = 0.95):
     --------
     >>> from analysis import wilson_lower_bound
     >>> wilson_lower_bound([3, 95], [3, 100]).round(3)
-    array([0.438, 0.888])
+    array([0.439, 0.888])
     """
     level = check_confidence_level(confidence_level)
     x, total = _check_successes_and_n(successes, n)
