@@ -1,0 +1,55 @@
+"""Hài Lòng: citizen satisfaction surveys for Vietnamese public administration."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+from survey.config import load_settings
+from survey.db import configure_engine, db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
+
+migrate = Migrate(directory=MIGRATIONS_DIRECTORY)
+csrf = CSRFProtect()
+
+
+def create_app(config_overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Make the application: the only place one is made (``wsgi.py`` calls it for gunicorn).
+
+    The instance folder (generated secrets, the embedded database, ``config.py``) is
+    ``instance_path``, else ``$SURVEY_INSTANCE_PATH``, else ``instance/`` in the project.
+    """
+    app = Flask(
+        __name__,
+        instance_path=instance_path
+        or os.environ.get("SURVEY_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_settings(app, config_overrides)
+
+    # Importing the models registers their tables on db.metadata (for Alembic, too).
+    from survey import models  # noqa: F401
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+
+    from survey import cli, health, home, i18n, security
+
+    i18n.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(home.blueprint)
+    return app

@@ -1,0 +1,1 @@
+"""Officer accounts, roles and the audit log."""

@@ -1,0 +1,240 @@
+"""Command-line tools: ``flask --app survey <command>``.
+
+``db upgrade|downgrade|revision`` come from Flask-Migrate (Alembic underneath).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface as BabelCommandLine
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from survey.accounts.models import SCOPED_ROLES, AuditEvent, Role, User
+from survey.config import LANGUAGES
+from survey.db import db, write_session
+from survey.org.models import Agency, Official, PublicCode, ServicePoint
+from survey.org.tree import AgencyTree
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = PROJECT_ROOT / "translations"
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MINIMUM_PASSWORD_LENGTH = 12
+
+
+@click.command("seed-demo")
+@click.option(
+    "--responses",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many synthetic responses to generate.",
+)
+@click.option(
+    "--seed",
+    default=2025,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed and end date give the same data.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the 18 months of responses (default: today).",
+)
+def seed_demo_command(responses: int, seed: int, until) -> None:
+    """Load the An Giang demo: agencies, desks, officials, questionnaires and responses.
+
+    Running it again adds nothing that is already there.
+    """
+    from survey.collect.keys import dossier_key
+    from survey.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, seed_demo
+
+    with click.progressbar(length=responses, label="Generating responses") as bar:
+        report = seed_demo(
+            write_session,
+            responses=responses,
+            seed=seed,
+            until=until.date() if until else None,
+            dossier_key=dossier_key(),
+            progress=bar.update,
+        )
+    click.echo(
+        f"Demo data: {report.agencies} agencies, {report.service_points} service points,"
+        f" {report.officials} officials, {report.procedures} procedures;"
+        f" {report.responses_created} responses added, {report.responses_present} in the database."
+    )
+    click.echo(f"Demo administrator: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+
+
+def _read_password() -> str:
+    """From the terminal with confirmation, or one line of standard input (for scripts)."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="What the officer may do.",
+)
+@click.option(
+    "--agency",
+    "agency_code",
+    default=None,
+    help="Code of the agency whose subtree the officer sees (required for scoped roles).",
+)
+def create_user_command(email: str, role: str, agency_code: str | None) -> None:
+    """Create an officer account. The password is read from a prompt or standard input."""
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
+    role_value = Role(role)
+    agency = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.BadParameter(
+                f"no agency has the code {agency_code!r}", param_hint="--agency"
+            )
+    elif role_value in SCOPED_ROLES:
+        raise click.BadParameter(f"the role {role} needs an agency", param_hint="--agency")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise click.ClickException(f"an account for {email} already exists")
+    password = _read_password()
+    if len(password) < MINIMUM_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"the password must have at least {MINIMUM_PASSWORD_LENGTH} characters"
+        )
+    with write_session() as session:
+        user = User(email=email, role=role_value, agency_id=agency.id if agency else None)
+        user.set_password(password)
+        session.add(user)
+        session.flush()
+        session.add(
+            AuditEvent(
+                action="user.created",
+                target=f"user:{user.id}",
+                details={
+                    "email": email,
+                    "role": role,
+                    "agency": agency_code,
+                    "via": "command line",
+                },
+            )
+        )
+    click.echo(f"Created {role} account {email}" + (f" for {agency_code}" if agency_code else ""))
+
+
+@click.command("qr-codes")
+@click.option(
+    "--agency",
+    "agency_code",
+    default=None,
+    help="Only the codes of this agency's subtree as of today.",
+)
+def qr_codes_command(agency_code: str | None) -> None:
+    """List active public codes: code, what it points to, and the address to print."""
+    statement = (
+        select(PublicCode)
+        .where(PublicCode.revoked_dt.is_(None))
+        .outerjoin(PublicCode.service_point)
+        .outerjoin(PublicCode.official)
+        .order_by(PublicCode.id)
+    )
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.BadParameter(
+                f"no agency has the code {agency_code!r}", param_hint="--agency"
+            )
+        members = AgencyTree.load(db.session).subtree(agency.id, date.today())
+        statement = statement.where(
+            ServicePoint.agency_id.in_(members) | Official.agency_id.in_(members)
+        )
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    for public_code in db.session.scalars(statement):
+        if public_code.service_point is not None:
+            desk = public_code.service_point
+            if not desk.is_active:
+                continue
+            target = f"service point: {desk.agency.name} / {desk.name}"
+        else:
+            official = public_code.official
+            target = f"official: {official.name} ({official.agency.name})"
+        click.echo(f"{public_code.code}\t{target}\t{base_url}/q/{public_code.code}")
+
+
+@click.group("translate")
+def translate_group() -> None:
+    """The Babel workflow: extract the strings, update the catalogs, compile them."""
+
+
+def _babel(*arguments: str) -> None:
+    BabelCommandLine().run(["pybabel", "-q", *arguments])
+
+
+def _extract(output: Path) -> None:
+    _babel(
+        "extract",
+        "-F",
+        str(PROJECT_ROOT / "babel.cfg"),
+        "-k",
+        "_l",
+        "--sort-by-file",
+        "--no-wrap",
+        "-o",
+        str(output),
+        str(PROJECT_ROOT / "survey"),
+        str(PROJECT_ROOT / "templates"),
+    )
+
+
+@translate_group.command("extract")
+def translate_extract() -> None:
+    """Write translations/messages.pot from the code and templates."""
+    _extract(TRANSLATIONS / "messages.pot")
+
+
+@translate_group.command("update")
+def translate_update() -> None:
+    """Extract, then merge the new strings into every language's catalog."""
+    with tempfile.TemporaryDirectory() as folder:
+        template = Path(folder) / "messages.pot"
+        _extract(template)
+        for language in LANGUAGES:
+            if language == "en":  # English is the source language
+                continue
+            _babel(
+                "update",
+                "-i",
+                str(template),
+                "-d",
+                str(TRANSLATIONS),
+                "-l",
+                language,
+                "--no-wrap",
+                "--ignore-obsolete",
+            )
+
+
+@translate_group.command("compile")
+def translate_compile() -> None:
+    """Build the .mo files the application reads (they are not committed)."""
+    _babel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+def init_app(app: Flask) -> None:
+    for command in (seed_demo_command, create_user_command, qr_codes_command, translate_group):
+        app.cli.add_command(command)

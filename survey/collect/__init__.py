@@ -1,0 +1,1 @@
+"""What citizens touch: QR entry, the phone form, the kiosk and the submission API."""

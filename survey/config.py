@@ -1,0 +1,74 @@
+"""Settings: defaults here, overridden by ``instance/config.py``, overridden by ``SURVEY_*``.
+
+An operator sets ``SURVEY_DATABASE_URL`` and ``SURVEY_SECRET_KEY`` in production;
+everything else has a safe default. Environment values are parsed as JSON when
+they can be (``SURVEY_MIN_GROUP_SIZE=10`` is the integer 10).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+LANGUAGES = ("vi", "en", "km")
+
+
+class Defaults:
+    # The embedded database for one office; a province runs PostgreSQL (README: Production).
+    DATABASE_URL = None  # None: instance/survey.sqlite3
+    # Absolute address of the platform, printed under QR codes and in `flask qr-codes`.
+    BASE_URL = "http://127.0.0.1:8000"
+    LANGUAGES = LANGUAGES
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Citizen forms may stay open for hours on a kiosk: their CSRF token never expires by
+    # itself, and an invalid one re-shows the form with the answers kept.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 256 * 1024
+    # Groups smaller than this are suppressed in every aggregate that leaves the system.
+    MIN_GROUP_SIZE = 5
+    # Officials with fewer ratings are shown as "too few ratings" and never ranked.
+    MIN_RATINGS_FOR_RANKING = 30
+
+
+def load_settings(app: Flask, overrides: dict | None) -> None:
+    """Fill ``app.config``: defaults < instance file < environment < ``overrides``."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SURVEY")
+    if overrides:
+        app.config.update(overrides)
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "survey.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    # A server connection may have been dropped (database restart, idle timeout): test it
+    # before use. Pointless for a SQLite file, which waits for locks itself (busy_timeout).
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": not url.startswith("sqlite")}
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app, "secret_key")
+
+
+def instance_secret(app: Flask, name: str) -> str:
+    """Read a generated secret from the instance folder, creating it (mode 0600) on first use.
+
+    The instance folder is never committed, so a newcomer gets a key of their own
+    and a production server keeps its key across restarts.
+    """
+    path = Path(app.instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value)
+    return value

@@ -1,0 +1,95 @@
+"""The database handle, shared model base and the SQLite settings that make writes safe.
+
+Convention: every ``*_dt`` column is a naive ``datetime`` in UTC (SQLite has no time
+zones, so both databases store the same thing); use :func:`utcnow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import BigInteger, Enum, Integer, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session
+
+# Stable constraint names, so Alembic can alter and drop them on SQLite (batch mode) and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Responses and answers grow to many millions: 64-bit keys on PostgreSQL; SQLite's INTEGER
+# PRIMARY KEY is already 64-bit and only autoincrements when declared exactly as INTEGER.
+BigIdentifier = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def string_enum(enum_class: type) -> Enum:
+    """A portable enum column storing the members' values as short strings.
+
+    Not a native PostgreSQL enum: adding a member is then a code change, not a migration.
+    """
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive (see the module convention)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def configure_engine(engine: Engine) -> None:
+    """Make SQLite fit for concurrent writers: WAL, a busy timeout and ``BEGIN IMMEDIATE``.
+
+    pysqlite starts transactions lazily with a plain ``BEGIN``, so two writers that
+    both read first deadlock and one gets "database is locked" at once, whatever the
+    timeout. We take over transaction control: reads begin ``DEFERRED`` (they never
+    block in WAL mode), writes opened through :func:`write_session` begin
+    ``IMMEDIATE`` and so queue politely behind each other for up to ``busy_timeout``.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_immediate") else ""
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """A session for one write transaction: committed on success, rolled back on error.
+
+    On SQLite it begins ``IMMEDIATE`` (see :func:`configure_engine`); on PostgreSQL
+    it is an ordinary transaction.
+    """
+    engine = db.engine.execution_options(sqlite_immediate=True)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

@@ -1,0 +1,105 @@
+"""Languages: Vietnamese first, English and Khmer; numbers and dates in the visitor's style.
+
+The language comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``,
+then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an error.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.numbers import format_decimal
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_locale
+from flask_babel import format_date as babel_format_date
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+#: The name of each language in itself, for the language switcher.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "km": "ខ្មែរ"}
+
+babel = Babel()
+
+
+def _requested_language() -> str | None:
+    """The supported language named by ``?lang=``, if any."""
+    value = request.args.get("lang", "")
+    return value if value in current_app.config["LANGUAGES"] else None
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = _requested_language()
+    if chosen:
+        return chosen
+    cookie = request.cookies.get(LANGUAGE_COOKIE, "")
+    if cookie in languages:
+        return cookie
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_language() -> str:
+    """The language code of this request ("vi", "en" or "km")."""
+    if "language" not in g:
+        g.language = str(get_locale() or "vi")
+    return g.language
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    """A percentage the way the reader writes it: "85,3 %" in Vietnamese, "85.3%" in English.
+
+    ``value`` is already in percent (0–100). ``None`` (no data) becomes an en dash.
+    """
+    if value is None:
+        return "–"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    language = current_language()
+    number = format_decimal(value, format=pattern, locale=language)
+    # Vietnamese style sets the sign apart, with a no-break space so it never wraps alone.
+    return f"{number}\u00a0%" if language == "vi" else f"{number}%"
+
+
+def format_number(value: float, digits: int = 0) -> str:
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def format_day(value: date | datetime) -> str:
+    """A date as the reader writes it: 26/11/2026 in Vietnamese."""
+    return babel_format_date(value, format="dd/MM/yyyy" if current_language() == "vi" else "medium")
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/../translations"),
+    )
+
+    @app.after_request
+    def _remember_language(response):
+        chosen = _requested_language()
+        if chosen and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                max_age=LANGUAGE_COOKIE_MAX_AGE,
+                samesite="Lax",
+                httponly=True,
+                secure=request.is_secure,
+            )
+        return response
+
+    @app.context_processor
+    def _language_context():
+        return {
+            "current_language": current_language(),
+            "language_names": LANGUAGE_NAMES,
+        }
+
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["day"] = format_day

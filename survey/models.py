@@ -1,0 +1,34 @@
+"""Every model in one import, for Alembic and the application factory."""
+
+from survey.accounts.models import AuditEvent, Role, User
+from survey.collect.models import Answer, Channel, KioskDevice, RespondentType, Response
+from survey.org.models import (
+    Agency,
+    AgencySuccession,
+    Official,
+    Procedure,
+    PublicCode,
+    ServicePoint,
+    SuccessionKind,
+)
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+
+__all__ = [
+    "Agency",
+    "AgencySuccession",
+    "Answer",
+    "AuditEvent",
+    "Channel",
+    "KioskDevice",
+    "Official",
+    "Procedure",
+    "PublicCode",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "RespondentType",
+    "Response",
+    "Role",
+    "ServicePoint",
+    "SuccessionKind",
+    "User",
+]

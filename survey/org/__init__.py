@@ -1,0 +1,1 @@
+"""The organisation: agencies (a dated tree), service points (desks), officials, procedures."""

@@ -1,0 +1,151 @@
+"""Fixtures: an application on each database, a client, a CLI runner, and small factories.
+
+Every test that takes ``app`` runs on SQLite, and also on PostgreSQL when
+``SURVEY_TEST_DATABASE_URL`` names a server (for example
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``). The suite then creates
+a database with a unique name on that server, migrates it once, empties it after
+each test, and drops it at the end, so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from survey import MIGRATIONS_DIRECTORY, create_app
+from survey.db import db
+
+SERVER_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"] if SERVER_URL else ["sqlite"]
+
+
+def alembic_config(app) -> Config:
+    """The Alembic configuration Flask-Migrate uses, for tests that migrate by hand."""
+    config = Config(os.path.join(MIGRATIONS_DIRECTORY, "alembic.ini"))
+    config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
+    return config
+
+
+def make_app(database_url: str, instance_path, **overrides):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "DOSSIER_HASH_KEY": "test-dossier-key",
+            "WTF_CSRF_ENABLED": False,
+            **overrides,
+        },
+        instance_path=str(instance_path),
+    )
+
+
+def upgrade_to_head(app) -> None:
+    with app.app_context():
+        command.upgrade(alembic_config(app), "head")
+
+
+class PostgresServer:
+    """Creates and drops uniquely named databases on the test server."""
+
+    def __init__(self, server_url: str):
+        self.server_url = make_url(server_url)
+        self.engine = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create_database(self, purpose: str) -> str:
+        name = f"hailong_{purpose}_{uuid.uuid4().hex[:12]}"
+        with self.engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.engine.connect() as connection:
+            for name in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    if not SERVER_URL:
+        yield None
+        return
+    server = PostgresServer(SERVER_URL)
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory, postgres_server) -> dict[str, str]:
+    """One migrated database per backend: a SQLite template file, a PostgreSQL database."""
+    databases = {}
+    template = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    databases["sqlite"] = f"sqlite:///{template}"
+    if postgres_server is not None:
+        databases["postgresql"] = postgres_server.create_database("test")
+    instance = tmp_path_factory.mktemp("instance")
+    for url in databases.values():
+        app = make_app(url, instance)
+        upgrade_to_head(app)
+        with app.app_context():
+            db.engine.dispose()
+    return databases
+
+
+def _empty_postgres(app) -> None:
+    with app.app_context():
+        tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, migrated_databases, tmp_path) -> str:
+    if backend == "sqlite":
+        copy = tmp_path / "survey.sqlite3"
+        shutil.copyfile(make_url(migrated_databases["sqlite"]).database, copy)
+        return f"sqlite:///{copy}"
+    return migrated_databases["postgresql"]
+
+
+@pytest.fixture
+def app(database_url, backend, tmp_path):
+    application = make_app(database_url, tmp_path / "instance")
+    yield application
+    if backend == "postgresql":
+        _empty_postgres(application)
+    else:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
