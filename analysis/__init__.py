@@ -7,6 +7,13 @@ for which method the platform uses for what, and why.
 __all__: list[str] = []
 
 # --- proportions, indices, one-stop scores, reliability ---
+from ._onestop import (
+    CIRCULAR_01_2018,
+    OneStopIndexScore,
+    OneStopScores,
+    OneStopScoringDefinition,
+    onestop_scores,
+)
 from ._proportions import (
     ConfidenceInterval,
     MeanScore,
@@ -20,12 +27,17 @@ from ._proportions import (
 )
 
 __all__ += [
+    "CIRCULAR_01_2018",
     "ConfidenceInterval",
     "MeanScore",
     "NetPromoterScore",
+    "OneStopIndexScore",
+    "OneStopScores",
+    "OneStopScoringDefinition",
     "SatisfactionRate",
     "mean_score",
     "nps",
+    "onestop_scores",
     "proportion_ci",
     "satisfaction_rate",
     "wilson_lower_bound",
