@@ -1,0 +1,1 @@
+"""Questionnaire definitions: versioned JSON data, validation and accessors."""

@@ -1,0 +1,858 @@
+"""Questionnaire definitions: load, validate, read, and check a citizen's answers.
+
+A questionnaire version is JSON data (see ``schema.json`` beside this module): texts in
+several languages, answer scales, sections of items, and the scoring rules (which answers
+count as satisfied, SIPAS factors, Circular 01/2018 one-stop points). The rules change
+often, so they live in the data and this module only interprets them.
+
+Every closed answer is an integer code of a scale, so the database can count answers
+with ``GROUP BY item, value``. "Not applicable" is an answer without a value.
+
+Pure Python: no Flask, no database. The application wraps it.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import jsonschema
+
+__all__ = [
+    "FORM_ERROR_KEY",
+    "NOT_APPLICABLE",
+    "Answer",
+    "AnswerError",
+    "DefinitionError",
+    "Factor",
+    "Item",
+    "OnestopIndex",
+    "OnestopRules",
+    "PointRule",
+    "QuestionnaireDefinition",
+    "Scale",
+    "Scoring",
+    "Section",
+    "ValidatedAnswers",
+    "builtin_definitions",
+    "definition_schema",
+    "load_definition",
+    "scoring_for_analysis",
+    "validate_answers",
+]
+
+#: The submitted value meaning "not applicable" (Không áp dụng), compared case-insensitively.
+NOT_APPLICABLE = "na"
+
+#: Key in ``ValidatedAnswers.errors`` for errors about the submission as a whole.
+FORM_ERROR_KEY = "__all__"
+
+_REQUIRED_LANGUAGES = ("vi", "en")
+_FALLBACK_LANGUAGE = "vi"
+_MAX_RULE_COMBINATIONS = 10_000
+
+
+class DefinitionError(ValueError):
+    """A questionnaire definition is invalid.
+
+    ``problems`` lists every problem found, each starting with the JSON path of the
+    offending part, for example ``sections[2].items[0].scale: unknown scale 'foo'``.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        summary = "; ".join(self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(f"invalid questionnaire definition: {summary}{more}")
+
+
+# --------------------------------------------------------------------------------------
+# The definition as read-only objects
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An answer scale. ``values`` are integer codes in display order."""
+
+    key: str
+    kind: str  # "satisfaction" | "ordinal" | "nominal"
+    values: tuple[int, ...]
+    labels: Mapping[int, Mapping[str, str]]
+    not_applicable_label: Mapping[str, str] | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question. ``scale`` is set for scale items, ``max_length`` for text items."""
+
+    key: str
+    type: str  # "scale" | "text"
+    text: Mapping[str, str]
+    required: bool
+    scale: Scale | None
+    allow_not_applicable: bool
+    max_length: int | None
+    section_key: str
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Mapping[str, str]
+    description: Mapping[str, str] | None
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A SIPAS factor (yếu tố): criterion items (tiêu chí) and an optional overall question."""
+
+    key: str
+    title: Mapping[str, str]
+    item_keys: tuple[str, ...]
+    overall_item_key: str | None
+
+
+@dataclass(frozen=True)
+class PointRule:
+    """Points given when each named item's answer is one of the listed codes."""
+
+    when: Mapping[str, frozenset[int]]
+    points: int
+
+    def matches(self, values: Mapping[str, int | None]) -> bool:
+        return all(values.get(key) in allowed for key, allowed in self.when.items())
+
+
+@dataclass(frozen=True)
+class OnestopIndex:
+    """One Circular 01/2018 evaluation index.
+
+    ``item_key`` and ``points`` are set for the simple form (points per answer code of one
+    item); ``rules`` is always set for questionnaire indices (the simple form is turned into
+    one rule per code) and empty for ``source == "case_system"``.
+    """
+
+    number: int
+    title: Mapping[str, str]
+    source: str  # "questionnaire" | "case_system"
+    item_key: str | None
+    points: Mapping[int, int] | None
+    rules: tuple[PointRule, ...]
+    item_keys: tuple[str, ...]
+    note: Mapping[str, str] | None
+
+    def points_for(self, values: Mapping[str, int | None]) -> int | None:
+        """Points of one dossier from its answers (item key → code; None or absent when
+        unanswered or not applicable).
+
+        Rules are tried in order and the first that matches gives the points. A rule that
+        names an unanswered item cannot be decided, so the result is None (no data for this
+        dossier), unless an earlier rule already matched: with index 7, "any complaint"
+        gives 0 even when the timeliness question was not answered. Case-system indices
+        always give None.
+        """
+        for rule in self.rules:
+            if any(values.get(key) is None for key in rule.when):
+                return None
+            if rule.matches(values):
+                return rule.points
+        return None
+
+
+@dataclass(frozen=True)
+class OnestopRules:
+    indices: tuple[OnestopIndex, ...]
+    officer_indices: tuple[int, ...]
+    officer_maximum: float
+    agency_maximum: float
+    classification: tuple[tuple[float, str, Mapping[str, str]], ...]  # (minimum, key, label)
+
+    def index(self, number: int) -> OnestopIndex:
+        for candidate in self.indices:
+            if candidate.number == number:
+                return candidate
+        raise KeyError(number)
+
+    def classify(self, total: float) -> tuple[float, str, Mapping[str, str]]:
+        """The classification band of an agency total (bands are highest first)."""
+        for band in self.classification:
+            if total >= band[0]:
+                return band
+        return self.classification[-1]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    satisfied: Mapping[str, frozenset[int]]
+    factors: tuple[Factor, ...]
+    headline_item_key: str | None
+    onestop: OnestopRules | None
+
+    def satisfied_values(self, scale_key: str) -> frozenset[int]:
+        """Codes of ``scale_key`` counted as satisfied; empty if none are declared."""
+        return self.satisfied.get(scale_key, frozenset())
+
+
+@dataclass(frozen=True, eq=False)
+class QuestionnaireDefinition:
+    """A validated questionnaire version. ``data`` is a private copy of the raw JSON dict.
+
+    Compared and hashed by identity, so it can be used as a cache key.
+    """
+
+    data: Mapping[str, Any]
+    key: str
+    version: int
+    languages: tuple[str, ...]
+    one_rating_per_dossier: bool
+    scales: Mapping[str, Scale]
+    sections: tuple[Section, ...]
+    items: tuple[Item, ...]
+    scoring: Scoring
+    _items_by_key: Mapping[str, Item] = field(repr=False)
+
+    def item(self, key: str) -> Item:
+        """The item with this key; KeyError if there is none."""
+        return self._items_by_key[key]
+
+    def has_item(self, key: str) -> bool:
+        return key in self._items_by_key
+
+    def text(self, texts: Mapping[str, str], lang: str | None) -> str:
+        """``texts`` in ``lang``, falling back to Vietnamese.
+
+        ``lang`` may be a locale such as ``vi-VN`` or ``en_US``; a language the
+        questionnaire does not offer, or a text not translated into it, gives Vietnamese.
+        """
+        code = _language_code(lang)
+        if code in self.languages and code in texts:
+            return texts[code]
+        return texts[_FALLBACK_LANGUAGE]
+
+    def title(self, lang: str | None) -> str:
+        return self.text(self.data["title"], lang)
+
+    def introduction(self, lang: str | None) -> str | None:
+        texts = self.data.get("introduction")
+        return None if texts is None else self.text(texts, lang)
+
+    def closing(self, lang: str | None) -> str | None:
+        texts = self.data.get("closing")
+        return None if texts is None else self.text(texts, lang)
+
+
+def _language_code(lang: str | None) -> str:
+    if not lang:
+        return _FALLBACK_LANGUAGE
+    return re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower()
+
+
+# --------------------------------------------------------------------------------------
+# Loading and validation of definitions
+# --------------------------------------------------------------------------------------
+
+
+@cache
+def definition_schema() -> Mapping[str, Any]:
+    """The JSON Schema (draft 2020-12) of a definition, as published for import/export."""
+    text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+    return MappingProxyType(json.loads(text))
+
+
+@cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(dict(definition_schema()))
+
+
+def builtin_definitions() -> dict[str, dict]:
+    """Raw dicts of the built-in questionnaires, keyed by their ``key``.
+
+    Each call reads the files again, so callers may modify the dicts they get.
+    """
+    folder = resources.files(__package__).joinpath("builtin")
+    definitions: dict[str, dict] = {}
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if entry.name.endswith(".json"):
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            definitions[data["key"]] = data
+    return definitions
+
+
+def load_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
+    """Validate ``data`` and return the questionnaire it defines.
+
+    First the JSON Schema; if the shape is right, the rules between parts (unique keys,
+    references, point tables...). Raises DefinitionError listing all problems of the
+    first stage that fails.
+    """
+    data = copy.deepcopy(dict(data)) if isinstance(data, Mapping) else data
+    problems = [
+        f"{_format_path(error.absolute_path)}: {error.message}"
+        for error in sorted(
+            _schema_validator().iter_errors(data), key=lambda error: list(error.absolute_path)
+        )
+    ]
+    if problems:
+        raise DefinitionError(problems)
+    problems = _semantic_problems(data)
+    if problems:
+        raise DefinitionError(problems)
+    return _build(data)
+
+
+def _format_path(path: Any) -> str:
+    parts: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_-]*", part):
+            parts.append(f".{part}" if parts else part)
+        else:
+            parts.append(f"[{json.dumps(part, ensure_ascii=False)}]")
+    return "".join(parts) or "(root)"
+
+
+def _walk_texts(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, Mapping]]:
+    """Every localized text in a definition (objects whose values are strings, with 'vi' and
+    'en'), with its formatted path."""
+    if isinstance(node, Mapping):
+        if "vi" in node and "en" in node and all(isinstance(v, str) for v in node.values()):
+            yield _format_path(path), node
+            return
+        for key, value in node.items():
+            if key != "$comment":
+                yield from _walk_texts(value, (*path, key))
+    elif isinstance(node, list):
+        for position, value in enumerate(node):
+            yield from _walk_texts(value, (*path, position))
+
+
+def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    report = problems.append
+    languages = set(data["languages"])
+    scales: Mapping[str, Any] = data["scales"]
+
+    for path, texts in _walk_texts(data):
+        for lang, text in texts.items():
+            if lang not in languages:
+                report(f"{path}.{lang}: language '{lang}' is not listed in languages")
+            if unicodedata.normalize("NFC", text) != text:
+                report(f"{path}.{lang}: text is not in Unicode NFC form")
+
+    scale_values: dict[str, list[int]] = {}
+    for scale_key, scale in scales.items():
+        values: list[int] = []
+        for position, option in enumerate(scale["values"]):
+            if option["value"] in values:
+                report(
+                    f"scales.{scale_key}.values[{position}].value: "
+                    f"duplicate value {option['value']}"
+                )
+            values.append(option["value"])
+        scale_values[scale_key] = values
+
+    items: dict[str, Mapping[str, Any]] = {}
+    section_keys: set[str] = set()
+    for section_position, section in enumerate(data["sections"]):
+        section_path = f"sections[{section_position}]"
+        if section["key"] in section_keys:
+            report(f"{section_path}.key: duplicate section key '{section['key']}'")
+        section_keys.add(section["key"])
+        for item_position, item in enumerate(section["items"]):
+            item_path = f"{section_path}.items[{item_position}]"
+            if item["key"] in items:
+                report(f"{item_path}.key: duplicate item key '{item['key']}'")
+            else:
+                items[item["key"]] = item
+            if item["type"] != "scale":
+                continue
+            scale = scales.get(item["scale"])
+            if scale is None:
+                report(f"{item_path}.scale: unknown scale '{item['scale']}'")
+            elif item.get("allow_not_applicable") and "not_applicable_label" not in scale:
+                report(
+                    f"{item_path}.allow_not_applicable: scale '{item['scale']}' "
+                    "has no not_applicable_label"
+                )
+
+    def scale_of(item_key: str) -> str | None:
+        item = items.get(item_key)
+        if item is None or item["type"] != "scale" or item["scale"] not in scales:
+            return None
+        return item["scale"]
+
+    scoring = data["scoring"]
+    satisfied = scoring["satisfied_values"]
+    for scale_key, values in satisfied.items():
+        path = f"scoring.satisfied_values.{scale_key}"
+        if scale_key not in scales:
+            report(f"{path}: unknown scale '{scale_key}'")
+            continue
+        if scales[scale_key]["kind"] != "satisfaction":
+            report(f"{path}: scale '{scale_key}' is not a satisfaction scale")
+        extra = sorted(set(values) - set(scale_values[scale_key]))
+        if extra:
+            report(f"{path}: values {extra} are not values of scale '{scale_key}'")
+
+    def check_satisfaction_item(path: str, item_key: str) -> None:
+        if item_key not in items:
+            report(f"{path}: unknown item '{item_key}'")
+            return
+        scale_key = scale_of(item_key)
+        if scale_key is None:
+            report(f"{path}: item '{item_key}' is not a scale item")
+        elif scales[scale_key]["kind"] != "satisfaction":
+            report(f"{path}: item '{item_key}' is not on a satisfaction scale")
+        elif scale_key not in satisfied:
+            report(f"{path}: scale '{scale_key}' of item '{item_key}' has no satisfied_values")
+
+    if "headline_item" in scoring:
+        check_satisfaction_item("scoring.headline_item", scoring["headline_item"])
+
+    factor_of_item: dict[str, str] = {}
+    factor_keys: set[str] = set()
+    for position, factor in enumerate(scoring.get("factors", [])):
+        path = f"scoring.factors[{position}]"
+        if factor["key"] in factor_keys:
+            report(f"{path}.key: duplicate factor key '{factor['key']}'")
+        factor_keys.add(factor["key"])
+        for item_position, item_key in enumerate(factor["items"]):
+            item_path = f"{path}.items[{item_position}]"
+            check_satisfaction_item(item_path, item_key)
+            if item_key in factor_of_item:
+                report(
+                    f"{item_path}: item '{item_key}' already belongs to factor "
+                    f"'{factor_of_item[item_key]}'"
+                )
+            factor_of_item.setdefault(item_key, factor["key"])
+        if "overall_item" in factor:
+            check_satisfaction_item(f"{path}.overall_item", factor["overall_item"])
+            if factor["overall_item"] in factor["items"]:
+                report(
+                    f"{path}.overall_item: '{factor['overall_item']}' is also one of the criteria"
+                )
+
+    if "onestop" in scoring:
+        problems.extend(_onestop_problems(scoring["onestop"], items, scale_of, scale_values))
+    return problems
+
+
+def _onestop_problems(onestop, items, scale_of, scale_values) -> list[str]:
+    problems: list[str] = []
+    report = problems.append
+    numbers: set[int] = set()
+    for position, index in enumerate(onestop["indices"]):
+        path = f"scoring.onestop.indices[{position}]"
+        if index["number"] in numbers:
+            report(f"{path}.number: duplicate index number {index['number']}")
+        numbers.add(index["number"])
+        has_simple = "item" in index or "points" in index
+        has_rules = "rules" in index
+        if index["source"] == "case_system":
+            if has_simple or has_rules:
+                report(f"{path}: a case_system index has no item, points or rules")
+            continue
+        if has_simple and has_rules:
+            report(f"{path}: give either item and points, or rules, not both")
+            continue
+        if not has_rules and not ("item" in index and "points" in index):
+            report(f"{path}: a questionnaire index needs item and points, or rules")
+            continue
+        if has_rules:
+            problems.extend(_rule_problems(path, index["rules"], items, scale_of, scale_values))
+            continue
+        item_key = index["item"]
+        if item_key not in items:
+            report(f"{path}.item: unknown item '{item_key}'")
+            continue
+        scale_key = scale_of(item_key)
+        if scale_key is None:
+            report(f"{path}.item: item '{item_key}' is not a scale item")
+            continue
+        expected = {str(value) for value in scale_values[scale_key]}
+        given = set(index["points"])
+        if given != expected:
+            report(
+                f"{path}.points: keys {sorted(given)} must be exactly the values "
+                f"{sorted(expected)} of scale '{scale_key}'"
+            )
+
+    for position, number in enumerate(onestop["officer_indices"]):
+        if number not in numbers:
+            report(f"scoring.onestop.officer_indices[{position}]: unknown index number {number}")
+
+    bands = onestop["classification"]
+    keys: set[str] = set()
+    for position, band in enumerate(bands):
+        path = f"scoring.onestop.classification[{position}]"
+        if band["key"] in keys:
+            report(f"{path}.key: duplicate classification key '{band['key']}'")
+        keys.add(band["key"])
+        if position and band["minimum"] >= bands[position - 1]["minimum"]:
+            report(f"{path}.minimum: minimums must strictly decrease")
+    if bands[-1]["minimum"] != 0:
+        report(f"scoring.onestop.classification[{len(bands) - 1}].minimum: the last must be 0")
+    if bands[0]["minimum"] > onestop["agency_maximum"]:
+        report("scoring.onestop.classification[0].minimum: above agency_maximum")
+    if onestop["officer_maximum"] > onestop["agency_maximum"]:
+        report("scoring.onestop.officer_maximum: above agency_maximum")
+    return problems
+
+
+def _rule_problems(path, rules, items, scale_of, scale_values) -> list[str]:
+    problems: list[str] = []
+    report = problems.append
+    named: dict[str, str] = {}  # item key -> scale key
+    for rule_position, rule in enumerate(rules):
+        for item_key, values in rule["when"].items():
+            condition_path = f"{path}.rules[{rule_position}].when.{item_key}"
+            if item_key not in items:
+                report(f"{condition_path}: unknown item '{item_key}'")
+                continue
+            scale_key = scale_of(item_key)
+            if scale_key is None:
+                report(f"{condition_path}: item '{item_key}' is not a scale item")
+                continue
+            named[item_key] = scale_key
+            extra = sorted(set(values) - set(scale_values[scale_key]))
+            if extra:
+                report(f"{condition_path}: values {extra} are not values of scale '{scale_key}'")
+    if problems:
+        return problems
+    keys = sorted(named)
+    choices = [scale_values[named[key]] for key in keys]
+    combinations = 1
+    for values in choices:
+        combinations *= len(values)
+    if combinations > _MAX_RULE_COMBINATIONS:
+        return [f"{path}.rules: too many answer combinations to check ({combinations})"]
+    for combination in itertools.product(*choices):
+        answers = dict(zip(keys, combination, strict=True))
+        if not any(
+            all(answers[key] in values for key, values in rule["when"].items()) for rule in rules
+        ):
+            described = ", ".join(f"{key}={value}" for key, value in answers.items())
+            report(f"{path}.rules: no rule matches the answers {described}")
+    return problems
+
+
+def _texts(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    return None if value is None else MappingProxyType(dict(value))
+
+
+def _build(data: dict[str, Any]) -> QuestionnaireDefinition:
+    scales = {
+        key: Scale(
+            key=key,
+            kind=raw["kind"],
+            values=tuple(option["value"] for option in raw["values"]),
+            labels=MappingProxyType(
+                {option["value"]: _texts(option["label"]) for option in raw["values"]}
+            ),
+            not_applicable_label=_texts(raw.get("not_applicable_label")),
+        )
+        for key, raw in data["scales"].items()
+    }
+    sections = tuple(
+        Section(
+            key=raw_section["key"],
+            title=_texts(raw_section["title"]),
+            description=_texts(raw_section.get("description")),
+            items=tuple(
+                Item(
+                    key=raw["key"],
+                    type=raw["type"],
+                    text=_texts(raw["text"]),
+                    required=raw.get("required", False),
+                    scale=scales[raw["scale"]] if raw["type"] == "scale" else None,
+                    allow_not_applicable=raw.get("allow_not_applicable", False),
+                    max_length=raw.get("max_length"),
+                    section_key=raw_section["key"],
+                )
+                for raw in raw_section["items"]
+            ),
+        )
+        for raw_section in data["sections"]
+    )
+    items = tuple(item for section in sections for item in section.items)
+    raw_scoring = data["scoring"]
+    factors = tuple(
+        Factor(
+            key=raw["key"],
+            title=_texts(raw["title"]),
+            item_keys=tuple(raw["items"]),
+            overall_item_key=raw.get("overall_item"),
+        )
+        for raw in raw_scoring.get("factors", [])
+    )
+    onestop = None
+    if "onestop" in raw_scoring:
+        raw_onestop = raw_scoring["onestop"]
+        onestop = OnestopRules(
+            indices=tuple(_build_index(raw) for raw in raw_onestop["indices"]),
+            officer_indices=tuple(raw_onestop["officer_indices"]),
+            officer_maximum=raw_onestop["officer_maximum"],
+            agency_maximum=raw_onestop["agency_maximum"],
+            classification=tuple(
+                (band["minimum"], band["key"], _texts(band["label"]))
+                for band in raw_onestop["classification"]
+            ),
+        )
+    scoring = Scoring(
+        satisfied=MappingProxyType(
+            {key: frozenset(values) for key, values in raw_scoring["satisfied_values"].items()}
+        ),
+        factors=factors,
+        headline_item_key=raw_scoring.get("headline_item"),
+        onestop=onestop,
+    )
+    return QuestionnaireDefinition(
+        data=data,
+        key=data["key"],
+        version=data["version"],
+        languages=tuple(data["languages"]),
+        one_rating_per_dossier=data["one_rating_per_dossier"],
+        scales=MappingProxyType(scales),
+        sections=sections,
+        items=items,
+        scoring=scoring,
+        _items_by_key=MappingProxyType({item.key: item for item in items}),
+    )
+
+
+def _build_index(raw: Mapping[str, Any]) -> OnestopIndex:
+    points = None
+    rules: tuple[PointRule, ...] = ()
+    if "points" in raw:
+        points = MappingProxyType({int(code): value for code, value in raw["points"].items()})
+        rules = tuple(
+            PointRule(when=MappingProxyType({raw["item"]: frozenset({code})}), points=value)
+            for code, value in points.items()
+        )
+    elif "rules" in raw:
+        rules = tuple(
+            PointRule(
+                when=MappingProxyType(
+                    {key: frozenset(values) for key, values in rule["when"].items()}
+                ),
+                points=rule["points"],
+            )
+            for rule in raw["rules"]
+        )
+    item_keys = tuple(dict.fromkeys(key for rule in rules for key in rule.when))
+    return OnestopIndex(
+        number=raw["number"],
+        title=_texts(raw["title"]),
+        source=raw["source"],
+        item_key=raw.get("item"),
+        points=points,
+        rules=rules,
+        item_keys=item_keys,
+        note=_texts(raw.get("note")),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Checking a citizen's answers
+# --------------------------------------------------------------------------------------
+
+
+class Answer(NamedTuple):
+    """One accepted answer: a scale code, a cleaned text, or "not applicable" (no value)."""
+
+    item_key: str
+    value: int | None
+    text: str | None
+    is_not_applicable: bool
+
+
+class AnswerError(NamedTuple):
+    """Why an answer was refused: a code for the app to translate, and its parameters.
+
+    Codes: ``required``, ``unknown_item``, ``not_a_level``, ``not_applicable_not_allowed``,
+    ``not_text``, ``too_long``, ``repeated_field``, ``too_many_fields`` (under
+    ``FORM_ERROR_KEY``).
+    """
+
+    code: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ValidatedAnswers:
+    answers: tuple[Answer, ...]
+    errors: Mapping[str, AnswerError]
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+# Characters that are invisible or reorder text: removed from free text so that what an
+# officer reads (and exports) is what the citizen saw.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# C0 and C1 control characters and DEL, except newline (tab becomes a space first).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_CODE = re.compile(r"(?:0|-?[1-9][0-9]{0,2})")
+
+
+def clean_text(text: str) -> str:
+    """Free text as it is stored: NFC, no control, invisible or bidi-override characters.
+
+    Line breaks are kept (CR LF and CR become LF, at most one blank line in a row), tabs and
+    runs of spaces become one space, and the ends are stripped. NUL and other control
+    characters are removed rather than rejected: a citizen never means to type them.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _SURROGATE.sub("", _CONTROL.sub("", _INVISIBLE.sub("", text)))
+    text = unicodedata.normalize("NFC", text)
+    text = "\n".join(line.strip() for line in _SPACES.sub(" ", text).split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def validate_answers(
+    definition: QuestionnaireDefinition,
+    raw: Mapping[str, object],
+    *,
+    max_fields: int = 200,
+) -> ValidatedAnswers:
+    """Check a submission server-side and turn it into answers.
+
+    Parameters
+    ----------
+    definition
+        The questionnaire version being answered.
+    raw
+        Item key → submitted value, only for answer fields: the caller removes its own
+        fields (security token, dossier code, honeypot...) first, since any other key is
+        refused as ``unknown_item``. Values come from an HTML form (strings) or JSON
+        (int, str or None). A scale answer is the code as an int or a decimal string
+        (``5`` or ``"5"``); "not applicable" is the string ``"na"``. ``None``, ``""`` or
+        blank text means "not answered". A list (a repeated form field) is accepted if it
+        has one element and refused as ``repeated_field`` otherwise.
+    max_fields
+        More fields than this refuse the whole submission (``too_many_fields``).
+
+    Returns
+    -------
+    ValidatedAnswers
+        ``answers`` in questionnaire order, and ``errors`` by item key (codes only, for the
+        app to translate). Store the answers only if ``errors`` is empty.
+    """
+    if len(raw) > max_fields:
+        return ValidatedAnswers(
+            answers=(),
+            errors={
+                FORM_ERROR_KEY: AnswerError(
+                    "too_many_fields", {"maximum": max_fields, "received": len(raw)}
+                )
+            },
+        )
+    errors: dict[str, AnswerError] = {}
+    accepted: dict[str, Answer] = {}
+    for key, submitted in raw.items():
+        if not isinstance(key, str) or not definition.has_item(key):
+            errors[str(key)[:100]] = AnswerError("unknown_item", {})
+            continue
+        item = definition.item(key)
+        if isinstance(submitted, list | tuple):
+            if len(submitted) != 1:
+                errors[key] = AnswerError("repeated_field", {"count": len(submitted)})
+                continue
+            submitted = submitted[0]
+        outcome = _check_scale(item, submitted) if item.scale else _check_text(item, submitted)
+        if isinstance(outcome, AnswerError):
+            errors[key] = outcome
+        elif outcome is not None:
+            accepted[key] = outcome
+    for item in definition.items:
+        if item.required and item.key not in accepted and item.key not in errors:
+            errors[item.key] = AnswerError("required", {})
+    answers = tuple(accepted[item.key] for item in definition.items if item.key in accepted)
+    return ValidatedAnswers(answers=answers, errors=errors)
+
+
+def _check_scale(item: Item, submitted: object) -> Answer | AnswerError | None:
+    assert item.scale is not None
+    if submitted is None:
+        return None
+    if isinstance(submitted, str):
+        submitted = submitted.strip()
+        if submitted == "":
+            return None
+        if submitted.lower() == NOT_APPLICABLE:
+            if not item.allow_not_applicable:
+                return AnswerError("not_applicable_not_allowed", {})
+            return Answer(item.key, None, None, True)
+        # ASCII digits only: int() would also accept "５" or "٣" or "1_0".
+        if not _CODE.fullmatch(submitted):
+            return AnswerError("not_a_level", {"allowed": item.scale.values})
+        submitted = int(submitted)
+    # bool is an int subclass (True == 1) and floats are not codes, even 5.0.
+    if type(submitted) is not int or submitted not in item.scale.values:
+        return AnswerError("not_a_level", {"allowed": item.scale.values})
+    return Answer(item.key, submitted, None, False)
+
+
+def _check_text(item: Item, submitted: object) -> Answer | AnswerError | None:
+    assert item.max_length is not None
+    if submitted is None:
+        return None
+    if not isinstance(submitted, str):
+        return AnswerError("not_text", {})
+    text = clean_text(submitted)
+    if not text:
+        return None
+    if len(text) > item.max_length:
+        return AnswerError("too_long", {"maximum": item.max_length, "length": len(text)})
+    return Answer(item.key, None, text, False)
+
+
+# --------------------------------------------------------------------------------------
+# For the statistics library
+# --------------------------------------------------------------------------------------
+
+
+def scoring_for_analysis(definition: QuestionnaireDefinition) -> dict[str, Any]:
+    """What ``analysis`` needs to compute indices from count tables, as plain data.
+
+    ``satisfied_values`` maps every satisfaction-scale item with declared satisfied codes to
+    the sorted codes; ``factors`` lists each factor's criterion items and overall item.
+    "Not applicable" answers are stored without a value and are never in a denominator.
+    """
+    satisfied = {
+        item.key: sorted(definition.scoring.satisfied_values(item.scale.key))
+        for item in definition.items
+        if item.scale is not None
+        and item.scale.kind == "satisfaction"
+        and definition.scoring.satisfied_values(item.scale.key)
+    }
+    return {
+        "key": definition.key,
+        "version": definition.version,
+        "satisfied_values": satisfied,
+        "headline_item": definition.scoring.headline_item_key,
+        "factors": [
+            {
+                "key": factor.key,
+                "criterion_items": list(factor.item_keys),
+                "overall_item": factor.overall_item_key,
+            }
+            for factor in definition.scoring.factors
+        ],
+    }
