@@ -33,11 +33,13 @@ from ._proportions import (
     satisfaction_rate,
     wilson_lower_bound,
 )
+from ._reliability import CronbachAlphaResult, cronbach_alpha
 
 __all__ += [
     "CIRCULAR_01_2018",
     "ConfidenceInterval",
     "CriterionRate",
+    "CronbachAlphaResult",
     "FactorIndex",
     "IndexBootstrapResult",
     "MeanScore",
@@ -47,6 +49,7 @@ __all__ += [
     "OneStopScoringDefinition",
     "SatisfactionRate",
     "SipasIndex",
+    "cronbach_alpha",
     "index_bootstrap_ci",
     "mean_score",
     "nps",
