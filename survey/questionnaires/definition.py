@@ -177,6 +177,7 @@ class OnestopRules:
     officer_maximum: float
     agency_maximum: float
     classification: tuple[tuple[float, str, Mapping[str, str]], ...]  # (minimum, key, label)
+    decimals: int = 1
 
     def index(self, number: int) -> OnestopIndex:
         for candidate in self.indices:
@@ -437,6 +438,9 @@ def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
                     f"'{factor_of_item[item_key]}'"
                 )
             factor_of_item.setdefault(item_key, factor["key"])
+        factor_scales = {scale_of(key) for key in factor["items"]} - {None}
+        if len(factor_scales) > 1:
+            report(f"{path}.items: criteria of one factor must share a scale")
         if "overall_item" in factor:
             check_satisfaction_item(f"{path}.overall_item", factor["overall_item"])
             if factor["overall_item"] in factor["items"]:
@@ -609,6 +613,7 @@ def _build(data: dict[str, Any]) -> QuestionnaireDefinition:
                 (band["minimum"], band["key"], _texts(band["label"]))
                 for band in raw_onestop["classification"]
             ),
+            decimals=raw_onestop.get("decimals", 1),
         )
     scoring = Scoring(
         satisfied=MappingProxyType(
@@ -831,28 +836,61 @@ def _check_text(item: Item, submitted: object) -> Answer | AnswerError | None:
 def scoring_for_analysis(definition: QuestionnaireDefinition) -> dict[str, Any]:
     """What ``analysis`` needs to compute indices from count tables, as plain data.
 
-    ``satisfied_values`` maps every satisfaction-scale item with declared satisfied codes to
-    the sorted codes; ``factors`` lists each factor's criterion items and overall item.
-    "Not applicable" answers are stored without a value and are never in a denominator.
+    Returns a dict with:
+
+    ``satisfied_values``
+        item key → sorted satisfied codes, for every item on a satisfaction scale.
+    ``headline_item``
+        key of the overall-satisfaction item, or None.
+    ``factors``
+        for each factor: ``key``, ``title`` (Vietnamese), ``criterion_items``,
+        ``overall_item``, and the ``levels`` (ascending) and ``satisfied`` codes of the
+        factor's scale, as ``analysis.sipas_index`` takes them.
+    ``onestop``
+        None, or the keyword arguments of ``analysis.OneStopScoringDefinition`` (index
+        numbers with Vietnamese titles, possible points, officer indices, classification).
+
+    "Not applicable" answers are stored without a value, so they are never in a denominator.
     """
+    scoring = definition.scoring
     satisfied = {
-        item.key: sorted(definition.scoring.satisfied_values(item.scale.key))
+        item.key: sorted(scoring.satisfied_values(item.scale.key))
         for item in definition.items
-        if item.scale is not None
-        and item.scale.kind == "satisfaction"
-        and definition.scoring.satisfied_values(item.scale.key)
+        if item.scale is not None and scoring.satisfied_values(item.scale.key)
     }
+    factors = []
+    for factor in scoring.factors:
+        scale = definition.item(factor.item_keys[0]).scale
+        assert scale is not None  # guaranteed by load_definition
+        factors.append(
+            {
+                "key": factor.key,
+                "title": factor.title["vi"],
+                "criterion_items": list(factor.item_keys),
+                "overall_item": factor.overall_item_key,
+                "levels": sorted(scale.values),
+                "satisfied": sorted(scoring.satisfied_values(scale.key)),
+            }
+        )
+    onestop = None
+    if scoring.onestop is not None:
+        rules = scoring.onestop
+        points = {rule.points for index in rules.indices for rule in index.rules}
+        onestop = {
+            "title": definition.title("vi"),
+            "indices": [(index.number, index.title["vi"]) for index in rules.indices],
+            "point_values": sorted(points | {0}, reverse=True),
+            "officer_indices": list(rules.officer_indices),
+            "classification": [
+                (minimum, key, label["vi"]) for minimum, key, label in rules.classification
+            ],
+            "decimals": rules.decimals,
+        }
     return {
         "key": definition.key,
         "version": definition.version,
         "satisfied_values": satisfied,
-        "headline_item": definition.scoring.headline_item_key,
-        "factors": [
-            {
-                "key": factor.key,
-                "criterion_items": list(factor.item_keys),
-                "overall_item": factor.overall_item_key,
-            }
-            for factor in definition.scoring.factors
-        ],
+        "headline_item": scoring.headline_item_key,
+        "factors": factors,
+        "onestop": onestop,
     }

@@ -262,6 +262,7 @@ def test_circular_01_2018_frame(quick):
     assert [i.number for i in onestop.indices if i.source == "questionnaire"] == [1, 3, 4, 7]
     assert onestop.officer_indices == (1, 2, 3, 4, 7)
     assert (onestop.officer_maximum, onestop.agency_maximum) == (10, 18)
+    assert onestop.decimals == 1
     assert [(minimum, key, label["vi"]) for minimum, key, label in onestop.classification] == [
         (15, "excellent", "Xuất sắc"),
         (12, "good", "Tốt"),

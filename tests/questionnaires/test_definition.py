@@ -221,6 +221,14 @@ def test_factor_item_must_belong_to_one_factor_only():
     assert_problem(data, "scoring.factors[1].items[4]", "already belongs to factor 'access'")
 
 
+def test_criteria_of_a_factor_must_share_a_scale():
+    data = sipas_data()
+    data["scales"]["satisfaction5b"] = copy.deepcopy(data["scales"]["satisfaction5"])
+    data["scoring"]["satisfied_values"]["satisfaction5b"] = [4, 5]
+    data["sections"][0]["items"][1]["scale"] = "satisfaction5b"
+    assert_problem(data, "scoring.factors[0].items", "share a scale")
+
+
 def test_factor_overall_item_must_exist():
     data = sipas_data()
     data["scoring"]["factors"][4]["overall_item"] = "feedback_in_general"
@@ -480,14 +488,37 @@ def test_scoring_for_analysis(sipas, quick):
         "result",
         "feedback",
     ]
-    assert scoring["factors"][3]["criterion_items"] == [
-        "result_on_time",
-        "result_complete",
-        "result_fair",
-    ]
+    result = scoring["factors"][3]
+    assert result["criterion_items"] == ["result_on_time", "result_complete", "result_fair"]
+    assert result["overall_item"] == "result_overall"
+    assert result["levels"] == [1, 2, 3, 4, 5]
+    assert result["satisfied"] == [4, 5]
+    assert result["title"] == "Kết quả giải quyết"
     assert scoring["satisfied_values"]["officer_polite"] == [4, 5]
     assert "gender" not in scoring["satisfied_values"]
-    assert scoring_for_analysis(quick)["satisfied_values"] == {"overall_satisfaction": [2, 3]}
+    assert scoring["onestop"] is None
+    quick_scoring = scoring_for_analysis(quick)
+    assert quick_scoring["satisfied_values"] == {"overall_satisfaction": [2, 3]}
+    assert quick_scoring["factors"] == []
+    assert quick_scoring["onestop"]["point_values"] == [2, 1, 0]
+    assert quick_scoring["onestop"]["officer_indices"] == [1, 2, 3, 4, 7]
+
+
+def test_scoring_for_analysis_feeds_the_statistics_library(sipas, quick):
+    from analysis import OneStopScoringDefinition, sipas_index
+
+    onestop = OneStopScoringDefinition(**scoring_for_analysis(quick)["onestop"])
+    assert onestop.officer_maximum == quick.scoring.onestop.officer_maximum == 10
+    assert onestop.agency_maximum == quick.scoring.onestop.agency_maximum == 18
+    assert [band[0] for band in onestop.classification] == [15, 12, 9, 6, 0]
+
+    factors = scoring_for_analysis(sipas)["factors"]
+    counts = {
+        factor["key"]: {item: {5: 3, 4: 1, 2: 1} for item in factor["criterion_items"]}
+        for factor in factors
+    }
+    index = sipas_index(counts, satisfied=factors[0]["satisfied"], levels=factors[0]["levels"])
+    assert index.index == pytest.approx(80.0)
 
 
 # --------------------------------------------------------------------------------------
