@@ -133,9 +133,13 @@ def test_an_item_everybody_answered_the_same_has_undefined_item_total_correlatio
 
 
 def test_reverse_worded_item_makes_alpha_negative_not_an_error():
-    column = np.array([1.0, 2, 3, 4, 5])
-    result = cronbach_alpha(np.column_stack([column, 6 - column]))
-    assert result.alpha < 0
+    first = np.array([1.0, 2, 3, 4, 5])
+    second = np.array([2.0, 1, 4, 3, 5])
+    assert cronbach_alpha(np.column_stack([first, second])).alpha == pytest.approx(8 / 9)
+    # The same item worded in reverse and not recoded: 6 - second. Alpha = 2(1 - 5/1) = -8.
+    result = cronbach_alpha(np.column_stack([first, 6 - second]))
+    assert result.alpha == pytest.approx(-8.0)
+    assert result.ci.low < result.alpha < result.ci.high
 
 
 @pytest.mark.parametrize(
