@@ -299,7 +299,7 @@ def load_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
     """
     data = copy.deepcopy(dict(data)) if isinstance(data, Mapping) else data
     problems = [
-        f"{_format_path(error.absolute_path)}: {error.message}"
+        f"{_format_path(error.absolute_path)}: {_schema_message(error)}"
         for error in sorted(
             _schema_validator().iter_errors(data), key=lambda error: list(error.absolute_path)
         )
@@ -310,6 +310,15 @@ def load_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
     if problems:
         raise DefinitionError(problems)
     return _build(data)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "not" and error.validator_value == {}:
+        # `"not": {}` marks a property this kind of part cannot have (e.g. max_length on
+        # a scale item); the generic message would repeat the whole value.
+        return "not allowed here"
+    message = error.message
+    return message if len(message) <= 200 else message[:199] + "…"
 
 
 def _format_path(path: Any) -> str:

@@ -292,6 +292,28 @@ def test_text_item_needs_max_length():
     assert_problem(data, f"sections[{section}].items[{position}]", "max_length")
 
 
+def test_properties_of_the_other_item_type_are_rejected():
+    data = quick_data()
+    data["sections"][0]["items"][0]["max_length"] = 50
+    section, position, comment = find_item(data, "comment")
+    comment["allow_not_applicable"] = True
+    problems = rejected(data)
+    assert "sections[0].items[0].max_length: not allowed here" in problems
+    assert f"sections[{section}].items[{position}].allow_not_applicable: not allowed here" in (
+        problems
+    )
+
+
+def test_unknown_item_type_is_rejected():
+    data = quick_data()
+    data["sections"][1]["items"][0]["type"] = "multi"
+    assert_problem(data, "sections[1].items[0].type", "'multi' is not one of")
+
+
+def test_not_a_dict_is_rejected():
+    assert rejected([]) == ["(root): [] is not of type 'object'"]
+
+
 def test_not_applicable_needs_a_label_on_the_scale():
     data = quick_data()
     section, position, item = find_item(data, "extra_contacts")
