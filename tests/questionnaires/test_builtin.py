@@ -114,6 +114,21 @@ def test_vietnamese_is_not_missing_its_diacritics(raw):
     assert suspicious == []
 
 
+# Common words written without their diacritics, none of which is a Vietnamese word as is:
+# finds a half-typed text that still has a few accented words.
+UNACCENTED = re.compile(r"\b(duoc|nguoi|khong|viec|quyet|thu tuc|hanh chinh)\b", re.IGNORECASE)
+
+
+def test_no_common_word_lost_its_diacritics(raw):
+    found = [
+        (path, text["vi"])
+        for data in raw.values()
+        for path, text in localized_texts(data)
+        if UNACCENTED.search(text["vi"])
+    ]
+    assert found == []
+
+
 def test_every_text_is_nfc(raw):
     for data in raw.values():
         for path, text in localized_texts(data):
