@@ -758,7 +758,9 @@ def validate_answers(
         (int, str or None). A scale answer is the code as an int or a decimal string
         (``5`` or ``"5"``); "not applicable" is the string ``"na"``. ``None``, ``""`` or
         blank text means "not answered". A list (a repeated form field) is accepted if it
-        has one element and refused as ``repeated_field`` otherwise.
+        has one element and refused as ``repeated_field`` otherwise: pass
+        ``request.form.to_dict(flat=False)`` rather than the MultiDict itself, whose
+        ``items()`` would silently keep only the first of repeated values.
     max_fields
         More fields than this refuse the whole submission (``too_many_fields``).
 
