@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from babel.messages.frontend import CommandLineInterface as BabelCommandLine
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey.accounts.models import SCOPED_ROLES, AuditEvent, Role, User
@@ -49,6 +50,7 @@ MINIMUM_PASSWORD_LENGTH = 12
     default=None,
     help="Last day of the 18 months of responses (default: today).",
 )
+@with_appcontext
 def seed_demo_command(responses: int, seed: int, until) -> None:
     """Load the An Giang demo: agencies, desks, officials, questionnaires and responses.
 
@@ -95,6 +97,7 @@ def _read_password() -> str:
     default=None,
     help="Code of the agency whose subtree the officer sees (required for scoped roles).",
 )
+@with_appcontext
 def create_user_command(email: str, role: str, agency_code: str | None) -> None:
     """Create an officer account. The password is read from a prompt or standard input."""
     email = email.strip().lower()
@@ -117,23 +120,18 @@ def create_user_command(email: str, role: str, agency_code: str | None) -> None:
         raise click.ClickException(
             f"the password must have at least {MINIMUM_PASSWORD_LENGTH} characters"
         )
-    with write_session() as session:
-        user = User(email=email, role=role_value, agency_id=agency.id if agency else None)
-        user.set_password(password)
-        session.add(user)
-        session.flush()
-        session.add(
-            AuditEvent(
-                action="user.created",
-                target=f"user:{user.id}",
-                details={
-                    "email": email,
-                    "role": role,
-                    "agency": agency_code,
-                    "via": "command line",
-                },
-            )
+    user = User(email=email, role=role_value, agency_id=agency.id if agency else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(
+        AuditEvent(
+            action="user.created",
+            target=f"user:{user.id}",
+            details={"email": email, "role": role, "agency": agency_code, "via": "command line"},
         )
+    )
+    db.session.commit()
     click.echo(f"Created {role} account {email}" + (f" for {agency_code}" if agency_code else ""))
 
 
@@ -144,6 +142,7 @@ def create_user_command(email: str, role: str, agency_code: str | None) -> None:
     default=None,
     help="Only the codes of this agency's subtree as of today.",
 )
+@with_appcontext
 def qr_codes_command(agency_code: str | None) -> None:
     """List active public codes: code, what it points to, and the address to print."""
     statement = (
@@ -186,6 +185,7 @@ def _babel(*arguments: str) -> None:
 
 
 def _extract(output: Path) -> None:
+    # babel.cfg's patterns are relative to the project root (dot-folders such as .venv are skipped).
     _babel(
         "extract",
         "-F",
@@ -194,10 +194,11 @@ def _extract(output: Path) -> None:
         "_l",
         "--sort-by-file",
         "--no-wrap",
+        "--project",
+        "Hai Long",
         "-o",
         str(output),
-        str(PROJECT_ROOT / "survey"),
-        str(PROJECT_ROOT / "templates"),
+        str(PROJECT_ROOT),
     )
 
 

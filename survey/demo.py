@@ -297,6 +297,18 @@ COMMENTS = [
 ]
 
 
+# Answers to questions of fact, by item key of the built-in questionnaires: value → weight.
+FACT_WEIGHTS = {
+    "respondent_type": {1: 88, 2: 12},  # citizen, organisation
+    "gender": {1: 47, 2: 53},
+}
+# "Was the officer troublesome / did you pay extra?": yes (1) is rare, rarer where service is good.
+INTEGRITY_ITEMS = {"harassment", "integrity_harassment", "integrity_extra_payment"}
+# "Which areas should improve?": each ticked by about a quarter of respondents.
+IMPROVEMENT_PREFIX = "improve_"
+RESPONDENT_TYPES = {1: RespondentType.CITIZEN, 2: RespondentType.ORGANISATION}
+
+
 @dataclass
 class _Desk:
     service_point_id: int
@@ -516,9 +528,14 @@ class _AnswerModel:
             ordered = sorted(scale.values)  # worst to best
         elif item.key in self.points:
             ordered = sorted(scale.values, key=lambda value: self.points[item.key][value])
+        elif item.key in INTEGRITY_ITEMS:
+            return 1 if rng.random() < 1 / (1 + math.exp(3.2 + quality)) else 2
+        elif item.key.startswith(IMPROVEMENT_PREFIX):
+            return 1 if rng.random() < 0.25 else 2
         else:
             # A question of fact (age band, gender…): no better or worse answer.
-            return rng.choice(scale.values)
+            weights = FACT_WEIGHTS.get(item.key, {})
+            return rng.choices(scale.values, [weights.get(v, 1) for v in scale.values])[0]
         latent = quality + self.item_effects.get(item.key, 0.0) + _logistic(rng)
         thresholds = _thresholds(len(ordered), scale.kind == "satisfaction")
         return ordered[sum(latent > threshold for threshold in thresholds)]
@@ -677,7 +694,7 @@ def _draw_response(
     if not is_full_survey and rng.random() < 0.6:
         dossier = dossier_hash(f"H{desk.agency_id:03d}.{number:07d}", dossier_key)
     language = rng.choices(["vi", "km", "en"], weights=[88, 7, 5])[0]
-    respondent_type = RespondentType.ORGANISATION if rng.random() < 0.12 else RespondentType.CITIZEN
+    respondent_type = RESPONDENT_TYPES.get(raw.get("respondent_type"))
     row = {
         "uuid": response_uuid,
         "questionnaire_version_id": version_ids[key],

@@ -18,7 +18,7 @@ from survey.org.models import Agency, AgencySuccession
 
 
 @dataclass(frozen=True)
-class _Unit:
+class AgencyUnit:
     id: int
     parent_id: int | None
     valid_from: date | None
@@ -33,7 +33,7 @@ class _Unit:
 class AgencyTree:
     """A snapshot of the agencies and their reorganisations."""
 
-    def __init__(self, units: list[_Unit], successions: list[tuple[int, int]]):
+    def __init__(self, units: list[AgencyUnit], successions: list[tuple[int, int]]):
         self._units = {unit.id: unit for unit in units}
         self._children: dict[int, list[int]] = defaultdict(list)
         for unit in units:
@@ -48,7 +48,7 @@ class AgencyTree:
     @classmethod
     def load(cls, session: Session) -> AgencyTree:
         units = [
-            _Unit(*row)
+            AgencyUnit(*row)
             for row in session.execute(
                 select(Agency.id, Agency.parent_id, Agency.valid_from, Agency.valid_to)
             )

@@ -1,0 +1,46 @@
+"""Small factories for tests: the least data that makes a realistic case."""
+
+from __future__ import annotations
+
+import itertools
+
+from survey.org.models import Agency, Official, PublicCode, ServicePoint
+from survey.questionnaires.definition import builtin_definitions
+from survey.questionnaires.install import publish_definition
+
+_numbers = itertools.count(1)
+
+
+def make_agency(session, code=None, **values) -> Agency:
+    number = next(_numbers)
+    agency = Agency(
+        code=code or f"AG-{number}",
+        name=values.pop("name", f"Đơn vị {number}"),
+        kind=values.pop("kind", "UBND xã"),
+        **values,
+    )
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def make_desk(session, agency=None, name="Quầy số 1", with_code=True) -> ServicePoint:
+    desk = ServicePoint(agency=agency or make_agency(session), name=name)
+    if with_code:
+        desk.public_codes.append(PublicCode())
+    session.add(desk)
+    session.flush()
+    return desk
+
+
+def make_official(session, desk, name="Nguyễn Văn An") -> Official:
+    official = Official(agency=desk.agency, name=name, title="Chuyên viên")
+    official.service_points.append(desk)
+    official.public_codes.append(PublicCode())
+    session.add(official)
+    session.flush()
+    return official
+
+
+def make_published_version(session, key="onestop-quick"):
+    return publish_definition(session, builtin_definitions()[key])
