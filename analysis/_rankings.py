@@ -34,7 +34,9 @@ __all__ = [
 #: concentrated; it is capped here (a million pseudo-answers) so that results
 #: stay finite: every unit then gets the pooled rate.
 MAX_PRIOR_STRENGTH = 1.0e6
-_MIN_PRIOR_STRENGTH = 1.0e-3
+#: Smallest prior strength: two pseudo-answers, the weight of a uniform prior. Fits
+#: below it (units at exactly 0 % and 100 % only) would give a U-shaped prior.
+MIN_PRIOR_STRENGTH = 2.0
 
 
 def _frozen(array) -> np.ndarray:
@@ -169,7 +171,7 @@ def _ml_fit(x: np.ndarray, n: np.ndarray, mu0: float, rho0: float) -> tuple[floa
     strength0 = MAX_PRIOR_STRENGTH if rho0 <= 0 else min(1.0 / rho0 - 1.0, MAX_PRIOR_STRENGTH)
     strength0 = max(strength0, 1.0)
     start = np.array([special.logit(mu0), np.log(min(strength0, 1.0e4))])
-    bounds = [(-30.0, 30.0), (np.log(_MIN_PRIOR_STRENGTH), np.log(MAX_PRIOR_STRENGTH))]
+    bounds = [(-30.0, 30.0), (np.log(MIN_PRIOR_STRENGTH), np.log(MAX_PRIOR_STRENGTH))]
     result = optimize.minimize(
         _negative_log_likelihood,
         start,
@@ -225,12 +227,15 @@ def shrink_rates(
 
     Notes
     -----
-    If the rates vary no more than binomial noise explains (in particular when
-    all units have identical rates), the best prior is a point mass at the pooled
-    rate; its strength is capped at ``MAX_PRIOR_STRENGTH`` and ``is_capped`` is
-    set, so every unit gets (almost exactly) the pooled rate. When every answer
-    is satisfied (or none is), the prior mean is moved half an answer inside
-    (0, 1), (x + ½)/(N + 1), so that the prior is a proper beta distribution.
+    The prior strength is kept between ``MIN_PRIOR_STRENGTH`` (2 answers; lower
+    fits occur only when units are all at exactly 0 % or 100 %) and
+    ``MAX_PRIOR_STRENGTH``. If the rates vary no more than binomial noise
+    explains (in particular when all units have identical rates), the best
+    prior is a point mass at the pooled rate; its strength is then capped and
+    ``is_capped`` is set, so every unit gets (almost exactly) the pooled rate.
+    When every answer is satisfied (or none is), the prior mean is moved half an
+    answer inside (0, 1), (x + ½)/(N + 1), so that the prior is a proper beta
+    distribution.
     The posterior intervals take the prior as known (the usual empirical-Bayes
     simplification), so they are slightly too narrow when there are few units.
 
@@ -267,7 +272,7 @@ def shrink_rates(
             mu, strength = _ml_fit(x_obs, n_obs, mu, rho)
         else:
             strength = MAX_PRIOR_STRENGTH if rho <= 0.0 else 1.0 / rho - 1.0
-        strength = float(np.clip(strength, _MIN_PRIOR_STRENGTH, MAX_PRIOR_STRENGTH))
+        strength = float(np.clip(strength, MIN_PRIOR_STRENGTH, MAX_PRIOR_STRENGTH))
     is_capped = strength >= MAX_PRIOR_STRENGTH * (1.0 - 1e-9)
     alpha, beta = mu * strength, (1.0 - mu) * strength
 
