@@ -4,6 +4,10 @@ numpy and scipy only; this package never imports Flask. See ``analysis/README.md
 for which method the platform uses for what, and why.
 """
 
+# Each block below imports its names and extends __all__ itself, so the second block's
+# imports follow a statement; that is deliberate (two independent blocks), hence:
+# ruff: noqa: E402
+
 __all__: list[str] = []
 
 # --- proportions, indices, one-stop scores, reliability ---
