@@ -50,3 +50,13 @@ def test_the_models_and_the_migrations_describe_the_same_schema(empty_database_a
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_flask_db_upgrade_command_brings_a_fresh_database_to_head(empty_database_app):
+    runner = empty_database_app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert table_names() == set(db.metadata.tables)
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
+    assert table_names() == set()
