@@ -4,13 +4,20 @@ numpy and scipy only; this package never imports Flask. See ``analysis/README.md
 for which method the platform uses for what, and why.
 """
 
-# Each block below imports its names and extends __all__ itself, so the second block's
-# imports follow a statement; that is deliberate (two independent blocks), hence:
-# ruff: noqa: E402
-
-__all__: list[str] = []
-
-# --- proportions, indices, one-stop scores, reliability ---
+from ._comparisons import (
+    Chi2IndependenceResult,
+    DunnResult,
+    KruskalResult,
+    MannWhitneyResult,
+    TrendTestResult,
+    adjust_pvalues,
+    chi2_independence,
+    dunn_from_counts,
+    kruskal_from_counts,
+    mann_whitney_from_counts,
+    trend_test,
+)
+from ._disclosure import suppress_small_cells
 from ._indices import (
     CriterionRate,
     FactorIndex,
@@ -37,48 +44,6 @@ from ._proportions import (
     satisfaction_rate,
     wilson_lower_bound,
 )
-from ._reliability import CronbachAlphaResult, cronbach_alpha
-
-__all__ += [
-    "CIRCULAR_01_2018",
-    "ConfidenceInterval",
-    "CriterionRate",
-    "CronbachAlphaResult",
-    "FactorIndex",
-    "IndexBootstrapResult",
-    "MeanScore",
-    "NetPromoterScore",
-    "OneStopIndexScore",
-    "OneStopScores",
-    "OneStopScoringDefinition",
-    "SatisfactionRate",
-    "SipasIndex",
-    "cronbach_alpha",
-    "index_bootstrap_ci",
-    "mean_score",
-    "nps",
-    "onestop_scores",
-    "proportion_ci",
-    "satisfaction_rate",
-    "sipas_index",
-    "wilson_lower_bound",
-]
-
-# --- comparisons, rankings, weighting, disclosure control ---
-from ._comparisons import (
-    Chi2IndependenceResult,
-    DunnResult,
-    KruskalResult,
-    MannWhitneyResult,
-    TrendTestResult,
-    adjust_pvalues,
-    chi2_independence,
-    dunn_from_counts,
-    kruskal_from_counts,
-    mann_whitney_from_counts,
-    trend_test,
-)
-from ._disclosure import suppress_small_cells
 from ._rankings import (
     BetaPrior,
     FunnelResult,
@@ -87,6 +52,7 @@ from ._rankings import (
     funnel_limits,
     shrink_rates,
 )
+from ._reliability import CronbachAlphaResult, cronbach_alpha
 from ._weighting import (
     DesignEffect,
     PoststratifiedRate,
@@ -98,31 +64,53 @@ from ._weighting import (
     weighted_proportion,
 )
 
-__all__ += [
+__all__ = [
+    "CIRCULAR_01_2018",
     "BetaPrior",
     "Chi2IndependenceResult",
+    "ConfidenceInterval",
+    "CriterionRate",
+    "CronbachAlphaResult",
     "DesignEffect",
     "DunnResult",
+    "FactorIndex",
     "FunnelResult",
+    "IndexBootstrapResult",
     "KruskalResult",
     "MannWhitneyResult",
+    "MeanScore",
+    "NetPromoterScore",
+    "OneStopIndexScore",
+    "OneStopScores",
+    "OneStopScoringDefinition",
     "PoststratifiedRate",
     "RakeResult",
     "RateIntervals",
+    "SatisfactionRate",
     "ShrunkRates",
+    "SipasIndex",
     "TrendTestResult",
     "WeightedProportion",
     "adjust_pvalues",
     "chi2_independence",
+    "cronbach_alpha",
     "design_effect",
     "dunn_from_counts",
     "funnel_limits",
+    "index_bootstrap_ci",
     "kruskal_from_counts",
     "mann_whitney_from_counts",
+    "mean_score",
+    "nps",
+    "onestop_scores",
     "poststratify",
+    "proportion_ci",
     "rake",
+    "satisfaction_rate",
     "shrink_rates",
+    "sipas_index",
     "suppress_small_cells",
     "trend_test",
     "weighted_proportion",
+    "wilson_lower_bound",
 ]

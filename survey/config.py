@@ -30,6 +30,10 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 256 * 1024
+    # How many reverse proxies stand in front of gunicorn (their X-Forwarded-* are trusted).
+    PROXY_COUNT = 0
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
     # Groups smaller than this are suppressed in every aggregate that leaves the system.
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.

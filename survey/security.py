@@ -1,6 +1,15 @@
-"""Headers on every response (QUALITY.md: Security)."""
+"""Headers on every response, rate limits and the reverse proxy (QUALITY.md: Security)."""
 
 from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+#: Rate limits; storage from RATELIMIT_STORAGE_URI ("memory://" for one process,
+#: "redis://…" when several processes or hosts share the limits). Routes declare their own
+#: limits with keys that fit them (per kiosk device, per QR code and client), not only per IP:
+#: every kiosk of a service centre shares one address.
+limiter = Limiter(key_func=get_remote_address)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -17,6 +26,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind N reverse proxies, trust their X-Forwarded-* headers (client address, HTTPS).
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
