@@ -52,4 +52,8 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     cli.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
+
+    from survey.collect import routes as collect_routes
+
+    app.register_blueprint(collect_routes.blueprint)
     return app

@@ -29,11 +29,31 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Set to true in production (served over HTTPS): the cookie then never travels in clear.
+    SESSION_COOKIE_SECURE = False
+    # Flask-Login: a session cookie replayed from another address or browser is dropped.
+    SESSION_PROTECTION = "strong"
+    # Officers are signed out after this long without a request, and this long after signing in.
+    OFFICER_SESSION_IDLE_MINUTES = 30
+    OFFICER_SESSION_MAX_HOURS = 12
+    # Failed sign-ins tolerated per e-mail address and per client address before sign-in pauses
+    # (the `limits` notation; counted in RATELIMIT_STORAGE_URI, so shared by every worker).
+    SIGN_IN_FAILURES_PER_EMAIL = "5 per 15 minutes"
+    SIGN_IN_FAILURES_PER_ADDRESS = "20 per 15 minutes"
     MAX_CONTENT_LENGTH = 256 * 1024
     # How many reverse proxies stand in front of gunicorn (their X-Forwarded-* are trusted).
     PROXY_COUNT = 0
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # The same rating of the same official or desk from one device or phone more often than
+    # this is kept but flagged for review (a burst), never silently counted or dropped.
+    BURST_LIMIT = "5 per 10 minutes"
+    # Submissions per kiosk device, and per QR code and phone (not per IP: a centre's kiosks
+    # and its visitors' phones may share one address).
+    KIOSK_SUBMIT_LIMIT = "120 per hour"
+    PHONE_SUBMIT_LIMIT = "20 per hour"
+    # Call-back phone numbers are deleted this many days after the citizen gave them.
+    CONTACT_RETENTION_DAYS = 90
     # Groups smaller than this are suppressed in every aggregate that leaves the system.
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.

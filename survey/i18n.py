@@ -7,9 +7,10 @@ then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import format_date as babel_format_date
 
@@ -46,6 +47,14 @@ def current_language() -> str:
     if "language" not in g:
         g.language = str(get_locale() or "vi")
     return g.language
+
+
+def language_url(language: str) -> str:
+    """This page in another language (the other query parameters kept)."""
+    arguments = {**request.args.to_dict(), "lang": language}
+    if request.endpoint is None:  # an error page: the address itself is unknown
+        return "?" + urlencode({"lang": language})
+    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
 
 
 def format_percent(value: float | None, digits: int = 1) -> str:
@@ -98,6 +107,7 @@ def init_app(app: Flask) -> None:
         return {
             "current_language": current_language(),
             "language_names": LANGUAGE_NAMES,
+            "language_url": language_url,
         }
 
     app.jinja_env.filters["percent"] = format_percent

@@ -1,7 +1,14 @@
 """Every model in one import, for Alembic and the application factory."""
 
 from survey.accounts.models import AuditEvent, Role, User
-from survey.collect.models import Answer, Channel, KioskDevice, RespondentType, Response
+from survey.collect.models import (
+    Answer,
+    CallbackRequest,
+    Channel,
+    KioskDevice,
+    RespondentType,
+    Response,
+)
 from survey.org.models import (
     Agency,
     AgencySuccession,
@@ -18,6 +25,7 @@ __all__ = [
     "AgencySuccession",
     "Answer",
     "AuditEvent",
+    "CallbackRequest",
     "Channel",
     "KioskDevice",
     "Official",

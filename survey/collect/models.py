@@ -130,3 +130,22 @@ class Answer(db.Model):
         ),
         Index("ix_answers_item_value", "item_key", "value"),
     )
+
+
+class CallbackRequest(db.Model):
+    """A phone number a citizen explicitly asked to be called back on, about one response.
+
+    Only with a ticked consent box naming the purpose; deleted after ``delete_after_dt``
+    (``flask --app survey purge-contacts``). Kept apart from the response so that
+    reports and exports never touch it.
+    """
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        BigIdentifier, ForeignKey("responses.id", ondelete="CASCADE"), unique=True
+    )
+    phone: Mapped[str] = mapped_column(String(24))
+    consented_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    delete_after_dt: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,178 @@
+"""The phone form: `/q/<code>` from a desk's QR code, the thank-you and privacy pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from survey import csrf
+from survey.collect.forms import ANSWER_PREFIX, CitizenForm, submitted_answers
+from survey.collect.messages import error_message
+from survey.collect.models import Channel
+from survey.collect.store import UuidConflict
+from survey.collect.submit import (
+    DEFAULT_QUESTIONNAIRE,
+    FULL_SURVEY,
+    Submission,
+    SubmissionRejected,
+    TargetUnavailable,
+    client_fingerprint,
+    current_version,
+    definition_of,
+    resolve_code,
+    submit,
+)
+from survey.db import db
+from survey.i18n import current_language
+from survey.security import limiter
+
+blueprint = Blueprint("collect", __name__)
+
+QUESTIONNAIRES = (DEFAULT_QUESTIONNAIRE, FULL_SURVEY)
+
+
+def _phone_submit_key() -> str:
+    """Rate-limit key: the QR code and the phone (not the address alone)."""
+    code = (request.view_args or {}).get("code", "")
+    return f"phone/{code}/{client_fingerprint(request.remote_addr, request.user_agent.string)}"
+
+
+def _questionnaire_key() -> str:
+    key = request.args.get("survey", DEFAULT_QUESTIONNAIRE)
+    return key if key in QUESTIONNAIRES else DEFAULT_QUESTIONNAIRE
+
+
+def _unavailable(reason: str):
+    status = {"unknown": 404, "revoked": 410, "inactive": 410}[reason]
+    return render_template("collect/unavailable.html", reason=reason), status
+
+
+def _render_form(target, version, form, answers=None, errors=None, status=200):
+    definition = definition_of(version)
+    return (
+        render_template(
+            "collect/form.html",
+            target=target,
+            definition=definition,
+            questionnaire_key=definition.key,
+            language=current_language(),
+            form=form,
+            answers=answers or {},
+            errors=errors or {},
+            answer_prefix=ANSWER_PREFIX,
+            retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+        ),
+        status,
+    )
+
+
+@blueprint.get("/q/<code>")
+def questionnaire(code: str):
+    try:
+        target = resolve_code(db.session, code)
+    except TargetUnavailable as unavailable:
+        return _unavailable(unavailable.reason)
+    version = current_version(db.session, _questionnaire_key())
+    if version is None:
+        abort(404)
+    form = CitizenForm(submission_id=str(uuid.uuid4()))
+    return _render_form(target, version, form)
+
+
+@blueprint.post("/q/<code>")
+@csrf.exempt  # the form checks its own token, and a refused token keeps the answers
+@limiter.limit(lambda: current_app.config["PHONE_SUBMIT_LIMIT"], key_func=_phone_submit_key)
+def submit_questionnaire(code: str):
+    try:
+        target = resolve_code(db.session, code)
+    except TargetUnavailable as unavailable:
+        return _unavailable(unavailable.reason)
+    version = current_version(db.session, _questionnaire_key())
+    if version is None:
+        abort(404)
+    form = CitizenForm()
+    answers = submitted_answers(request.form)
+    kept = {key: values[0] for key, values in answers.items() if values}
+    if form.website.data:  # the honeypot: a person never sees this field
+        return redirect(url_for(".thanks", code=target.public_code, survey=version_key(version)))
+    if not form.validate():
+        errors = {}
+        if form.csrf_token.errors:
+            # An old page (session expired, token refused): show it again, answers kept.
+            errors["__all__"] = _(
+                "Your answers are kept. Please check them and send the form again."
+            )
+            form = CitizenForm(
+                formdata=None,
+                submission_id=form.submission_id.data or str(uuid.uuid4()),
+                dossier_code=form.dossier_code.data,
+                callback_consent=form.callback_consent.data,
+                callback_phone=form.callback_phone.data,
+            )
+        if form.submission_id.errors:
+            form.submission_id.data = str(uuid.uuid4())
+        return _render_form(target, version, form, kept, errors, status=400)
+    submission = Submission(
+        uuid=uuid.UUID(form.submission_id.data),
+        target=target,
+        version=version,
+        channel=Channel.QR,
+        language=current_language(),
+        answers=answers,
+        dossier_code=form.dossier_code.data or None,
+        source=client_fingerprint(request.remote_addr, request.user_agent.string),
+        callback_phone=form.callback_phone.data or None,
+    )
+    try:
+        submit(submission)
+    except SubmissionRejected as rejected:
+        errors = {
+            key: error_message(code_, params) for key, (code_, params) in rejected.errors.items()
+        }
+        return _render_form(target, version, form, kept, errors, status=422)
+    except UuidConflict:
+        # The same form sent twice with different answers: keep the first, tell the truth.
+        form.submission_id.data = str(uuid.uuid4())
+        errors = {
+            "__all__": _(
+                "This form was already sent with other answers. To rate again, send it once more."
+            )
+        }
+        return _render_form(target, version, form, kept, errors, status=409)
+    return redirect(
+        url_for(".thanks", code=target.public_code, survey=version_key(version)), code=303
+    )
+
+
+def version_key(version) -> str:
+    return definition_of(version).key
+
+
+@blueprint.get("/q/<code>/thanks")
+def thanks(code: str):
+    try:
+        target = resolve_code(db.session, code)
+    except TargetUnavailable as unavailable:
+        return _unavailable(unavailable.reason)
+    return render_template(
+        "collect/thanks.html",
+        target=target,
+        offer_full_survey=_questionnaire_key() != FULL_SURVEY,
+    )
+
+
+@blueprint.get("/privacy")
+def privacy():
+    return render_template(
+        "collect/privacy.html", retention_days=current_app.config["CONTACT_RETENTION_DAYS"]
+    )

@@ -1,0 +1,255 @@
+"""Accepting a citizen's submission: where it is for, what it says, and storing it once.
+
+Both doors use this module: the phone form (``routes.py``) and the kiosk API
+(``api.py``). It validates against the exact questionnaire version, applies the
+one-rating-per-dossier rule, flags bursts of identical ratings for review, and
+stores everything in one transaction through :func:`survey.collect.store.store_responses`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid as uuid_module
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from limits import parse as parse_limit
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.collect.keys import dossier_key
+from survey.collect.models import CallbackRequest, Channel, RespondentType, Response
+from survey.collect.store import (
+    StoredResponse,
+    canonical_body_hash,
+    dossier_hash,
+    store_responses,
+)
+from survey.db import utcnow, write_session
+from survey.org.models import Agency, Official, PublicCode, ServicePoint
+from survey.questionnaires.definition import (
+    QuestionnaireDefinition,
+    load_definition,
+    validate_answers,
+)
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.security import limiter
+
+DEFAULT_QUESTIONNAIRE = "onestop-quick"
+FULL_SURVEY = "sipas"
+DOSSIER_CODE_MAX_LENGTH = 60
+#: Answer item whose value tells the respondent type, in the built-in questionnaires.
+RESPONDENT_TYPE_ITEM = "respondent_type"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a public code points at, resolved to the ids a response records."""
+
+    public_code: str
+    agency: Agency
+    service_point: ServicePoint | None
+    official: Official | None
+
+    @property
+    def officials(self) -> list[Official]:
+        """Officials a citizen may say served them (the desk's, or the one named)."""
+        if self.official is not None:
+            return [self.official]
+        return [o for o in self.service_point.officials if _is_current(o.active_from, o.active_to)]
+
+
+class TargetUnavailable(Exception):
+    """The code is unknown, revoked, or its desk, official or agency no longer serves."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "unknown" | "revoked" | "inactive"
+
+
+def _is_current(start: date | None, end: date | None) -> bool:
+    today = utcnow().date()
+    return (start is None or start <= today) and (end is None or today < end)
+
+
+def resolve_code(session: Session, code: str) -> Target:
+    """The desk or official behind ``code``, or :class:`TargetUnavailable` saying why not."""
+    public_code = session.scalar(select(PublicCode).where(PublicCode.code == code.lower()))
+    if public_code is None:
+        raise TargetUnavailable("unknown")
+    if public_code.revoked_dt is not None:
+        raise TargetUnavailable("revoked")
+    desk, official = public_code.service_point, public_code.official
+    if desk is not None:
+        agency, active = desk.agency, desk.is_active
+    else:
+        agency = official.agency
+        active = _is_current(official.active_from, official.active_to)
+    if not active or not agency.is_valid_on(utcnow().date()):
+        raise TargetUnavailable("inactive")
+    return Target(public_code.code, agency, desk, official)
+
+
+def current_version(session: Session, questionnaire_key: str) -> QuestionnaireVersion | None:
+    """The newest published version of a questionnaire."""
+    return session.scalar(
+        select(QuestionnaireVersion)
+        .join(Questionnaire)
+        .where(
+            Questionnaire.key == questionnaire_key, QuestionnaireVersion.published_dt.is_not(None)
+        )
+        .order_by(QuestionnaireVersion.version_number.desc())
+        .limit(1)
+    )
+
+
+_definitions: dict[int, QuestionnaireDefinition] = {}
+
+
+def definition_of(version: QuestionnaireVersion) -> QuestionnaireDefinition:
+    """The parsed definition of a published version (cached: published versions never change)."""
+    if version.id not in _definitions:
+        _definitions[version.id] = load_definition(version.definition)
+    return _definitions[version.id]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submission as received, before validation."""
+
+    uuid: uuid_module.UUID
+    target: Target
+    version: QuestionnaireVersion
+    channel: Channel
+    language: str
+    #: Item key → submitted value (strings from a form, JSON values from the API).
+    answers: Mapping[str, object]
+    dossier_code: str | None = None
+    #: An official the citizen chose ("who served you?"), for a desk's code.
+    official: Official | None = None
+    kiosk_device_id: int | None = None
+    #: When the citizen submitted, as the client says (a kiosk's queued submission); else now.
+    submitted_dt: datetime | None = None
+    #: Who is sending, for spotting bursts (a device, or a keyed hash of a phone's address).
+    source: str = ""
+    #: A number the citizen consented to be called back on (the form checked the consent).
+    callback_phone: str | None = None
+
+
+@dataclass
+class SubmissionRejected(Exception):
+    """The submission cannot be stored as it is. ``errors`` maps a field to an error code."""
+
+    errors: dict[str, tuple[str, Mapping]] = field(default_factory=dict)
+
+
+def client_fingerprint(address: str | None, user_agent: str | None) -> str:
+    """A keyed hash of a phone's address and browser: bursts are spotted, no address is kept."""
+    key = current_app.config["SECRET_KEY"].encode()
+    material = f"{address or ''}|{user_agent or ''}".encode()
+    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
+
+
+def normalise_dossier_code(code: str | None) -> str | None:
+    if code is None:
+        return None
+    code = "".join(code.split())
+    return code or None
+
+
+def submit(submission: Submission) -> StoredResponse:
+    """Validate and store a submission exactly once.
+
+    Raises :class:`SubmissionRejected` (nothing stored) or
+    :class:`survey.collect.store.UuidConflict` (the uuid was used for another body).
+    """
+    definition = definition_of(submission.version)
+    validated = validate_answers(definition, submission.answers)
+    errors = {key: (error.code, dict(error.params)) for key, error in validated.errors.items()}
+    official = submission.official or submission.target.official
+    if submission.official is not None and submission.official not in submission.target.officials:
+        errors["official"] = ("unknown_official", {})
+    dossier = normalise_dossier_code(submission.dossier_code)
+    if dossier is not None and len(dossier) > DOSSIER_CODE_MAX_LENGTH:
+        errors["dossier_code"] = ("too_long", {"maximum": DOSSIER_CODE_MAX_LENGTH})
+    if errors:
+        raise SubmissionRejected(errors)
+    hashed_dossier = dossier_hash(dossier, dossier_key()) if dossier else None
+    answer_rows = [answer._asdict() for answer in validated.answers]
+    values = {answer.item_key: answer.value for answer in validated.answers}
+    body = {
+        "answers": {a.item_key: [a.value, a.text, a.is_not_applicable] for a in validated.answers},
+        "version": submission.version.id,
+        "code": submission.target.public_code,
+        "official": official.id if official else None,
+        "dossier": hashed_dossier,
+        "language": submission.language,
+        "channel": submission.channel.value,
+    }
+    row = {
+        "uuid": submission.uuid,
+        "body_hash": canonical_body_hash(body),
+        "questionnaire_version_id": submission.version.id,
+        "channel": submission.channel,
+        "agency_id": submission.target.agency.id,
+        "service_point_id": submission.target.service_point.id
+        if submission.target.service_point
+        else None,
+        "official_id": official.id if official else None,
+        "dossier_hash": hashed_dossier,
+        "respondent_type": _respondent_type(values.get(RESPONDENT_TYPE_ITEM)),
+        "language": submission.language,
+        "submitted_dt": submission.submitted_dt or utcnow(),
+        "kiosk_device_id": submission.kiosk_device_id,
+    }
+    with write_session() as session:
+        if hashed_dossier and definition.one_rating_per_dossier:
+            _refuse_second_rating(session, submission, hashed_dossier)
+        if _is_burst(submission, official, body["answers"]):
+            row |= {"is_flagged": True, "flag_reason": "burst"}
+        stored = store_responses(session, [row], {submission.uuid: answer_rows})[submission.uuid]
+        if stored.created and submission.callback_phone:
+            retention = timedelta(days=current_app.config["CONTACT_RETENTION_DAYS"])
+            session.add(
+                CallbackRequest(
+                    response_id=stored.id,
+                    phone=submission.callback_phone,
+                    delete_after_dt=utcnow() + retention,
+                )
+            )
+        return stored
+
+
+def _respondent_type(value: int | None) -> RespondentType | None:
+    return {1: RespondentType.CITIZEN, 2: RespondentType.ORGANISATION}.get(value)
+
+
+def _refuse_second_rating(session: Session, submission: Submission, hashed_dossier: str) -> None:
+    """One rating per dossier: a second rating (another uuid) of the same dossier is refused."""
+    earlier = session.scalar(
+        select(Response.uuid)
+        .join(QuestionnaireVersion)
+        .where(
+            Response.dossier_hash == hashed_dossier,
+            QuestionnaireVersion.questionnaire_id == submission.version.questionnaire_id,
+        )
+        .limit(1)
+    )
+    if earlier is not None and earlier != submission.uuid:
+        raise SubmissionRejected({"dossier_code": ("dossier_already_rated", {})})
+
+
+def _is_burst(submission: Submission, official: Official | None, answers: Mapping) -> bool:
+    """True when the same source sent this same rating for the same person or desk too often.
+
+    Counted in the rate-limit storage (memory, or Redis shared by every process), so a
+    burst is seen across workers; such responses are kept and flagged for review.
+    """
+    subject = f"official:{official.id}" if official else f"code:{submission.target.public_code}"
+    fingerprint = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
+    key = f"burst/{subject}/{submission.source}/{fingerprint}"
+    limit = parse_limit(current_app.config["BURST_LIMIT"])
+    return not limiter.limiter.hit(limit, key)
