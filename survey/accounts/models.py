@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import hashlib
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,6 +19,8 @@ from survey.org.models import Agency
 
 # Argon2id: memory-hard, the OWASP recommendation for password storage.
 _password_hasher = PasswordHasher()
+
+MINIMUM_PASSWORD_LENGTH = 12
 
 
 class Role(enum.StrEnum):
@@ -28,7 +34,7 @@ class Role(enum.StrEnum):
 SCOPED_ROLES = frozenset({Role.AGENCY_MANAGER, Role.VIEWER})
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """An officer who signs in to read results or run the platform."""
 
     __tablename__ = "users"
@@ -54,6 +60,26 @@ class User(db.Model):
             return _password_hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    def password_needs_rehash(self) -> bool:
+        """True when the stored hash was made with other Argon2 parameters than today's."""
+        return _password_hasher.check_needs_rehash(self.password_hash)
+
+    def get_id(self) -> str:
+        """The session's user id, bound to the password: changing it ends every other session."""
+        fingerprint = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}.{fingerprint}"
+
+
+def check_password_of_nobody(password: str) -> None:
+    """Spend the time of one password check: an unknown e-mail answers as slowly as a known one."""
+    with contextlib.suppress(VerificationError):
+        _password_hasher.verify(_hash_of_nobody(), password)
+
+
+@cache
+def _hash_of_nobody() -> str:
+    return _password_hasher.hash("no account has this password")
 
 
 class AuditEvent(db.Model):
