@@ -107,7 +107,7 @@ def submit_questionnaire(code: str):
         return redirect(url_for(".thanks", code=target.public_code, survey=version_key(version)))
     if not form.validate():
         errors = {}
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             # An old page (session expired, token refused): show it again, answers kept.
             errors["__all__"] = _(
                 "Your answers are kept. Please check them and send the form again."

@@ -1,0 +1,310 @@
+"""The phone form behind a desk's QR code: what a citizen sees, sends, and what is stored."""
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from survey.collect.models import Answer, CallbackRequest, Channel, Response
+from survey.db import db, utcnow, write_session
+from tests.factories import make_desk, make_official, make_published_version
+
+GOOD_ANSWERS = {
+    "a-overall_satisfaction": "3",
+    "a-result_timeliness": "2",
+    "a-extra_contacts": "1",
+    "a-other_agencies": "1",
+    "a-harassment": "2",
+}
+
+
+@pytest.fixture
+def desk(app):
+    # No application context is left pushed during the tests: each request gets its own, as
+    # in production (a shared one would share `g` and the session between requests).
+    with app.app_context(), write_session() as session:
+        make_published_version(session, "onestop-quick")
+        make_published_version(session, "sipas")
+        desk = make_desk(session, name="Quầy số 1")
+        official = make_official(session, desk, name="Trần Thị Mai")
+        return {
+            "code": desk.active_code.code,
+            "official_code": official.active_code.code,
+            "desk_id": desk.id,
+            "official_id": official.id,
+            "agency_id": desk.agency_id,
+        }
+
+
+def post(client, code, data, **kwargs):
+    body = {"submission_id": str(uuid.uuid4()), **data}
+    return client.post(f"/q/{code}", data=body, **kwargs)
+
+
+class Reader:
+    """Reads the database in an application context of its own, as the next request would."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def scalar(self, statement):
+        with self.app.app_context():
+            return db.session.scalar(statement)
+
+    def scalars(self, statement):
+        with self.app.app_context():
+            return db.session.scalars(statement).all()
+
+    def counts(self):
+        return (
+            self.scalar(select(func.count(Response.id))),
+            self.scalar(select(func.count()).select_from(Answer)),
+        )
+
+
+@pytest.fixture
+def read(app):
+    return Reader(app)
+
+
+def test_the_form_names_the_agency_and_desk_in_vietnamese(client, desk):
+    page = client.get(f"/q/{desk['code']}").get_data(as_text=True)
+    assert "Quầy số 1" in page
+    assert "Rất hài lòng" in page and "Không hài lòng" in page
+    assert "Gửi đánh giá" in page
+    assert re.search(r'name="submission_id" type="hidden" value="[0-9a-f-]{36}"', page)
+
+
+def test_an_officials_code_shows_the_official(client, desk):
+    page = client.get(f"/q/{desk['official_code']}?lang=en").get_data(as_text=True)
+    assert "Trần Thị Mai" in page and "Very satisfied" in page
+
+
+def test_a_rating_is_stored_once_with_its_answers_and_thanks_follow(client, desk, read):
+    submission_id = str(uuid.uuid4())
+    data = {"submission_id": submission_id, **GOOD_ANSWERS}
+    response = client.post(f"/q/{desk['code']}", data=data)
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"/q/{desk['code']}/thanks")
+    again = client.post(f"/q/{desk['code']}", data=data)  # refresh / back button / double tap
+    assert again.status_code == 303
+    assert read.counts() == (1, 5)
+    stored = read.scalar(select(Response))
+    assert stored.uuid == uuid.UUID(submission_id)
+    assert stored.channel is Channel.QR and stored.service_point_id == desk["desk_id"]
+    assert stored.official_id is None and stored.language == "vi" and not stored.is_flagged
+    thanks = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Trân trọng cảm ơn Ông/Bà!" in thanks
+
+
+def test_a_rating_through_an_officials_code_is_about_that_official(client, desk, read):
+    assert post(client, desk["official_code"], GOOD_ANSWERS).status_code == 303
+    assert read.scalar(select(Response.official_id)) == desk["official_id"]
+
+
+@pytest.mark.parametrize("value", ["0", "4", "-1", "3.5", "abc", "", "na", "3\x00", "٣"])
+def test_an_invalid_rating_is_explained_next_to_the_question_and_nothing_is_stored(
+    client, desk, value, read
+):
+    data = {**GOOD_ANSWERS, "a-overall_satisfaction": value, "a-comment": "Cán bộ tận tình"}
+    response = post(client, desk["code"], data)
+    assert response.status_code in (400, 422)
+    page = response.get_data(as_text=True)
+    assert 'id="error-overall_satisfaction"' in page
+    assert "Ông/Bà vui lòng" in page
+    # every other answer is kept
+    assert 'value="2" checked' in page and "Cán bộ tận tình" in page
+    assert read.counts() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"a-no_such_item": "3"}, "no_such_item"),
+        ({"a-comment": "x" * 5001}, "comment"),
+        ({"a-overall_satisfaction": ["3", "2"]}, "overall_satisfaction"),
+    ],
+)
+def test_unknown_repeated_or_oversized_answers_are_refused(client, desk, extra, field, read):
+    response = post(client, desk["code"], {**GOOD_ANSWERS, **extra})
+    assert response.status_code == 422
+    assert read.counts() == (0, 0)
+
+
+def test_far_too_many_fields_are_refused(client, desk, read):
+    data = {**GOOD_ANSWERS, **{f"a-field{n}": "1" for n in range(300)}}
+    response = post(client, desk["code"], data)
+    assert response.status_code == 422
+    assert read.counts() == (0, 0)
+
+
+def test_an_oversized_body_is_refused_politely(client, desk, read):
+    response = post(client, desk["code"], {**GOOD_ANSWERS, "a-comment": "x" * 400_000})
+    assert response.status_code == 413
+    assert read.counts() == (0, 0)
+
+
+def test_text_is_cleaned_of_control_and_invisible_characters(client, desk, read):
+    text = "=SUM(A1)\u200b tốt\u202e lắm\x00"
+    assert post(client, desk["code"], {**GOOD_ANSWERS, "a-comment": text}).status_code == 303
+    stored = read.scalar(select(Answer.text).where(Answer.item_key == "comment"))
+    assert stored == "=SUM(A1) tốt lắm"
+
+
+def test_a_missing_or_forged_submission_id_is_refused(client, desk, read):
+    for submission_id in ["", "not-a-uuid", "1' OR '1'='1"]:
+        response = client.post(
+            f"/q/{desk['code']}", data={"submission_id": submission_id, **GOOD_ANSWERS}
+        )
+        assert response.status_code == 400
+    assert read.counts() == (0, 0)
+
+
+def test_an_expired_security_token_keeps_every_answer(app, desk, read):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    data = {
+        **GOOD_ANSWERS,
+        "a-comment": "Thời gian chờ hơi lâu",
+        "dossier_code": "H01-0001",
+        "csrf_token": "a-token-from-a-session-that-expired",
+    }
+    response = post(client, desk["code"], data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "vẫn được giữ nguyên" in page
+    assert "Thời gian chờ hơi lâu" in page and 'value="H01-0001"' in page
+    assert 'value="3" checked' in page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    submission_id = re.search(r'name="submission_id" type="hidden" value="([^"]+)"', page).group(1)
+    resent = client.post(
+        f"/q/{desk['code']}", data={**data, "csrf_token": token, "submission_id": submission_id}
+    )
+    assert resent.status_code == 303
+    assert read.counts()[0] == 1
+
+
+def test_the_honeypot_thanks_a_bot_and_stores_nothing(client, desk, read):
+    response = post(client, desk["code"], {**GOOD_ANSWERS, "website": "http://spam.example"})
+    assert response.status_code == 302 and "/thanks" in response.headers["Location"]
+    assert read.counts() == (0, 0)
+
+
+def test_one_rating_per_dossier(client, desk, read):
+    first = post(client, desk["code"], {**GOOD_ANSWERS, "dossier_code": "000.00.07.H01-2501-0001"})
+    assert first.status_code == 303
+    second = post(
+        client, desk["code"], {**GOOD_ANSWERS, "dossier_code": " 000.00.07.h01-2501-0001"}
+    )
+    assert second.status_code == 422
+    assert "đã được đánh giá" in second.get_data(as_text=True)
+    assert read.counts() == (1, 5)
+    stored = read.scalar(select(Response.dossier_hash))
+    assert stored and "H01" not in stored and len(stored) == 64
+
+
+def test_the_full_survey_allows_another_answer_for_the_same_dossier(client, desk, read):
+    post(client, desk["code"], {**GOOD_ANSWERS, "dossier_code": "D-1"})
+    full = {"a-access_signs": "5", "a-overall": "4", "dossier_code": "D-1"}
+    page = client.get(f"/q/{desk['code']}?survey=sipas").get_data(as_text=True)
+    assert "Tiếp cận dịch vụ" in page
+    response = client.post(
+        f"/q/{desk['code']}?survey=sipas",
+        data={
+            "submission_id": str(uuid.uuid4()),
+            **{k: v for k, v in full.items() if k != "a-overall"},
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    assert read.counts()[0] == 2
+
+
+def test_a_call_back_needs_the_explicit_consent_box(client, desk, read):
+    response = post(client, desk["code"], {**GOOD_ANSWERS, "callback_phone": "0912 345 678"})
+    assert response.status_code == 400
+    assert "đánh dấu vào ô" in response.get_data(as_text=True)
+    assert read.counts() == (0, 0)
+    page = client.get(f"/q/{desk['code']}").get_data(as_text=True)
+    assert re.search(
+        r'<input id="callback_consent" name="callback_consent" type="checkbox" value="y">', page
+    )
+    ok = post(
+        client,
+        desk["code"],
+        {**GOOD_ANSWERS, "callback_phone": "0912 345 678", "callback_consent": "y"},
+    )
+    assert ok.status_code == 303
+    request = read.scalar(select(CallbackRequest))
+    assert request.phone == "0912 345 678"
+    assert request.delete_after_dt.date() == (utcnow() + timedelta(days=90)).date()
+
+
+def test_a_phone_number_that_is_not_one_is_refused(client, desk, read):
+    response = post(
+        client, desk["code"], {**GOOD_ANSWERS, "callback_phone": "=1+1", "callback_consent": "y"}
+    )
+    assert response.status_code == 400
+    assert read.counts() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "words"),
+    [
+        ("unknown", 404, "Không tìm thấy mã này"),
+        ("revoked", 410, "không còn được sử dụng"),
+        ("inactive", 410, "không còn được sử dụng"),
+        ("closed_agency", 410, "không còn được sử dụng"),
+    ],
+)
+def test_unusable_codes_get_a_friendly_page_in_the_visitors_language(
+    app, client, desk, change, status, words, read
+):
+    from survey.org.models import Agency, PublicCode, ServicePoint
+
+    code = desk["code"]
+    with app.app_context(), write_session() as session:
+        if change == "unknown":
+            code = "zzzzzzzzzz"
+        elif change == "revoked":
+            session.scalar(select(PublicCode).where(PublicCode.code == code)).revoked_dt = utcnow()
+        elif change == "inactive":
+            session.get(ServicePoint, desk["desk_id"]).is_active = False
+        else:
+            session.get(Agency, desk["agency_id"]).valid_to = date.today()
+    for response in (client.get(f"/q/{code}"), post(client, code, GOOD_ANSWERS)):
+        assert response.status_code == status
+        assert words in response.get_data(as_text=True)
+    assert read.counts() == (0, 0)
+    english = client.get(f"/q/{code}?lang=en").get_data(as_text=True)
+    assert "could not find this code" in english or "no longer in use" in english
+
+
+def test_absurd_language_requests_still_give_the_form(client, desk):
+    for headers, query in [({"Accept-Language": "x" * 3000}, ""), ({}, "?lang=%00%ff")]:
+        response = client.get(f"/q/{desk['code']}{query}", headers=headers)
+        assert response.status_code == 200
+        assert "Gửi đánh giá" in response.get_data(as_text=True)
+
+
+def test_a_burst_of_identical_ratings_is_kept_but_flagged(client, desk, read):
+    for _ in range(7):
+        assert post(client, desk["official_code"], GOOD_ANSWERS).status_code == 303
+    flags = read.scalars(select(Response.is_flagged).order_by(Response.id))
+    assert len(flags) == 7
+    assert flags[:5] == [False] * 5 and flags[5:] == [True, True]
+    assert set(read.scalars(select(Response.flag_reason).where(Response.is_flagged))) == {"burst"}
+
+
+def test_too_many_submissions_from_one_phone_are_slowed_down(app, desk, read):
+    app.config["PHONE_SUBMIT_LIMIT"] = "3 per hour"
+    client = app.test_client()
+    statuses = [post(client, desk["code"], GOOD_ANSWERS).status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    other_phone = app.test_client()
+    response = post(
+        other_phone, desk["code"], GOOD_ANSWERS, headers={"User-Agent": "another phone"}
+    )
+    assert response.status_code == 303
+    assert read.counts()[0] == 4
