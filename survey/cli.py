@@ -15,11 +15,12 @@ import click
 from babel.messages.frontend import CommandLineInterface as BabelCommandLine
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from survey.accounts.models import MINIMUM_PASSWORD_LENGTH, SCOPED_ROLES, AuditEvent, Role, User
+from survey.collect.models import CallbackRequest
 from survey.config import LANGUAGES
-from survey.db import db, write_session
+from survey.db import db, utcnow, write_session
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.org.tree import AgencyTree
 
@@ -174,6 +175,19 @@ def qr_codes_command(agency_code: str | None) -> None:
         click.echo(f"{public_code.code}\t{target}\t{base_url}/q/{public_code.code}")
 
 
+@click.command("purge-contacts")
+@with_appcontext
+def purge_contacts_command() -> None:
+    """Delete call-back phone numbers whose retention period has ended (run it daily)."""
+    with write_session() as session:
+        deleted = session.execute(
+            delete(CallbackRequest).where(CallbackRequest.delete_after_dt <= utcnow())
+        ).rowcount
+        if deleted:
+            session.add(AuditEvent(action="contacts.purged", details={"deleted": deleted}))
+    click.echo(f"Deleted {deleted} call-back phone numbers past their retention period.")
+
+
 @click.group("translate")
 def translate_group() -> None:
     """The Babel workflow: extract the strings, update the catalogs, compile them."""
@@ -237,5 +251,14 @@ def translate_compile() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_demo_command, create_user_command, qr_codes_command, translate_group):
+    from survey.results.cli import rebuild_counts_command
+
+    for command in (
+        seed_demo_command,
+        create_user_command,
+        qr_codes_command,
+        purge_contacts_command,
+        translate_group,
+    ):
         app.cli.add_command(command)
+    app.cli.add_command(rebuild_counts_command)

@@ -308,3 +308,16 @@ def test_too_many_submissions_from_one_phone_are_slowed_down(app, desk, read):
     )
     assert response.status_code == 303
     assert read.counts()[0] == 4
+
+
+def test_call_back_numbers_are_purged_after_their_retention_period(app, client, desk, read):
+    for phone in ["0912 345 678", "0987 654 321"]:
+        data = {**GOOD_ANSWERS, "callback_phone": phone, "callback_consent": "y"}
+        assert post(client, desk["code"], data).status_code == 303
+    with app.app_context(), write_session() as session:
+        oldest = session.scalars(select(CallbackRequest).order_by(CallbackRequest.id)).first()
+        oldest.delete_after_dt = utcnow() - timedelta(minutes=1)
+    result = app.test_cli_runner().invoke(args=["purge-contacts"])
+    assert result.exit_code == 0 and "Deleted 1 " in result.output
+    assert read.scalars(select(CallbackRequest.phone)) == ["0987 654 321"]
+    assert read.counts()[0] == 2  # the ratings themselves stay
