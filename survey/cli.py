@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 
 from survey.accounts.models import MINIMUM_PASSWORD_LENGTH, SCOPED_ROLES, AuditEvent, Role, User
 from survey.collect.models import CallbackRequest
+from survey.collect.submit import TargetUnavailable, target_of
 from survey.config import LANGUAGES
 from survey.db import db, utcnow, write_session
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
@@ -164,15 +165,15 @@ def qr_codes_command(agency_code: str | None) -> None:
         )
     base_url = current_app.config["BASE_URL"].rstrip("/")
     for public_code in db.session.scalars(statement):
-        if public_code.service_point is not None:
-            desk = public_code.service_point
-            if not desk.is_active:
-                continue
-            target = f"service point: {desk.agency.name} / {desk.name}"
+        try:
+            target = target_of(public_code)
+        except TargetUnavailable:  # its desk, official or agency no longer takes ratings
+            continue
+        if target.official is None:
+            description = f"service point: {target.agency.name} / {target.service_point.name}"
         else:
-            official = public_code.official
-            target = f"official: {official.name} ({official.agency.name})"
-        click.echo(f"{public_code.code}\t{target}\t{base_url}/q/{public_code.code}")
+            description = f"official: {target.official.name} ({target.agency.name})"
+        click.echo(f"{public_code.code}\t{description}\t{base_url}/q/{public_code.code}")
 
 
 @click.command("purge-contacts")

@@ -80,6 +80,11 @@ def resolve_code(session: Session, code: str) -> Target:
     public_code = session.scalar(select(PublicCode).where(PublicCode.code == code.lower()))
     if public_code is None:
         raise TargetUnavailable("unknown")
+    return target_of(public_code)
+
+
+def target_of(public_code: PublicCode) -> Target:
+    """What a stored code points at, if it can take ratings today (else TargetUnavailable)."""
     if public_code.revoked_dt is not None:
         raise TargetUnavailable("revoked")
     desk, official = public_code.service_point, public_code.official

@@ -1,0 +1,222 @@
+"""Submission throughput and latency under gunicorn, against a bare endpoint in the same run.
+
+    .venv/bin/python bench/submit.py [--seconds 15] [--clients 50] [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+For SQLite and PostgreSQL in turn: starts gunicorn with the project's gunicorn.conf.py
+(SURVEY_WORKERS=4) on a fresh database with the demo organisation, then
+1. hammers a bare "hello world" route of the same application for ``--seconds``;
+2. has ``--clients`` concurrent phones submit the quick rating for ``--seconds``;
+and prints submits per second as a ratio to hello-world (target ≥ 0.5), p50 and p95
+latency, errors by kind (including "database is locked", target 0), and the bytes and
+requests of the first load of ``/q/<code>`` (raw and gzip-compressed, as a proxy sends it).
+Figures, not pass/fail: machines are noisy. Traffic stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import PostgresServer  # noqa: E402
+
+ANSWERS = {
+    "a-overall_satisfaction": "3",
+    "a-result_timeliness": "2",
+    "a-extra_contacts": "1",
+    "a-other_agencies": "1",
+    "a-harassment": "2",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(url: str, instance: Path) -> list[str]:
+    """Migrate, load the demo organisation (no responses), return the desks' public codes."""
+    env = {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_INSTANCE_PATH": str(instance)}
+    flask = [str(ROOT / ".venv/bin/flask"), "--app", "survey"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "seed-demo", "--responses", "0"], env=env, check=True, capture_output=True
+    )
+    listing = subprocess.run(
+        [*flask, "qr-codes"], env=env, check=True, capture_output=True, text=True
+    )
+    return [line.split("\t")[0] for line in listing.stdout.splitlines() if "service point" in line]
+
+
+def start_gunicorn(url: str, instance: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "SURVEY_DATABASE_URL": url,
+        "SURVEY_INSTANCE_PATH": str(instance),
+        "SURVEY_BIND": f"127.0.0.1:{port}",
+        "SURVEY_WORKERS": "4",
+        "SURVEY_WTF_CSRF_ENABLED": "false",  # the load generator is not a browser
+        "SURVEY_PHONE_SUBMIT_LIMIT": '"1000000 per hour"',
+    }
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--access-logfile",
+            "/dev/null",
+            "bench._bench_app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not start; see {log}")
+
+
+def hammer(port: int, seconds: float, clients: int, make_request) -> tuple[list[float], Counter]:
+    """``clients`` threads, each with a keep-alive connection, for ``seconds``."""
+    latencies: list[float] = []
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, kinds = [], Counter()
+        while time.monotonic() < stop:
+            method, path, body, headers = make_request(number)
+            started = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                text = response.read()
+                kinds[str(response.status)] += 1
+                if b"database is locked" in text:
+                    kinds["database is locked"] += 1
+                mine.append(time.perf_counter() - started)
+            except (OSError, http.client.HTTPException) as error:
+                kinds[type(error).__name__] += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        with lock:
+            latencies.extend(mine)
+            outcomes.update(kinds)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, outcomes
+
+
+def first_load(port: int, code: str) -> tuple[int, int, int]:
+    """Requests, raw bytes and gzip bytes of the phone form and everything it links to."""
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    connection.request("GET", f"/q/{code}")
+    page = connection.getresponse().read()
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', page)
+    bodies = [page]
+    for asset in assets:
+        connection.request("GET", asset.decode())
+        bodies.append(connection.getresponse().read())
+    return len(bodies), sum(map(len, bodies)), sum(len(gzip.compress(body)) for body in bodies)
+
+
+def run(name: str, url: str, arguments) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        instance = Path(folder)
+        codes = prepare(url, instance)
+        port = free_port()
+        log = instance / "gunicorn.log"
+        server = start_gunicorn(url, instance, port, log)
+        try:
+            hello, hello_outcomes = hammer(
+                port,
+                arguments.seconds,
+                arguments.clients,
+                lambda n: ("GET", "/bench/hello", None, {}),
+            )
+
+            def submission(number: int):
+                body = urlencode({"submission_id": str(uuid.uuid4()), **ANSWERS})
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "User-Agent": f"bench phone {number}",
+                }
+                return "POST", f"/q/{codes[number % len(codes)]}", body, headers
+
+            submits, submit_outcomes = hammer(
+                port, arguments.seconds, arguments.clients, submission
+            )
+            requests, raw, compressed = first_load(port, codes[0])
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        locked_in_log = log.read_text().count("database is locked")
+        hello_rate = len(hello) / arguments.seconds
+        submit_rate = len(submits) / arguments.seconds
+        quantiles = statistics.quantiles(submits, n=20)
+        print(f"\n{name}")
+        print(f"  hello world      {hello_rate:8.0f} requests/s   {dict(hello_outcomes)}")
+        print(f"  submit           {submit_rate:8.0f} requests/s   {dict(submit_outcomes)}")
+        print(f"  ratio submit / hello world: {submit_rate / hello_rate:.2f}  (target ≥ 0.5)")
+        print(
+            f"  submit latency p50 {statistics.median(submits) * 1000:.0f} ms,"
+            f" p95 {quantiles[18] * 1000:.0f} ms at {arguments.clients} concurrent clients"
+        )
+        print(
+            f"  'database is locked': {submit_outcomes['database is locked'] + locked_in_log}"
+            f" (target 0)"
+        )
+        print(
+            f"  first load of /q/<code>: {requests} requests, {raw:,} bytes raw,"
+            f" {compressed:,} bytes gzip (budget 50 KB)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        run("SQLite", f"sqlite:///{folder}/bench.sqlite3", arguments)
+    server = PostgresServer(arguments.server)
+    try:
+        run("PostgreSQL", server.create_database("bench"), arguments)
+    finally:
+        server.drop_all()
+
+
+if __name__ == "__main__":
+    main()
