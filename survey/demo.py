@@ -601,7 +601,19 @@ def seed_demo(
     official_effects = _official_effects(desks_before + desks_after)
     # Three officials joined recently and have very few ratings.
     rare_officials = set(sorted(official_effects)[-3:])
-    models = {key: _AnswerModel(definition) for key, definition in definitions.items()}
+    drawer = _ResponseDrawer(
+        start=start,
+        until=until,
+        desks_before=desks_before,
+        desks_after=desks_after,
+        official_effects=official_effects,
+        rare_officials=rare_officials,
+        procedure_ids=procedure_ids,
+        models={key: _AnswerModel(definition) for key, definition in definitions.items()},
+        definitions=definitions,
+        version_ids=version_ids,
+        dossier_key=dossier_key,
+    )
     created = 0
     for batch_start in range(0, responses, BATCH_SIZE):
         batch = range(batch_start, min(batch_start + BATCH_SIZE, responses))
@@ -620,22 +632,7 @@ def seed_demo(
         for number, response_uuid in uuids.items():
             if response_uuid in present:
                 continue
-            row, raw = _draw_response(
-                generators[number],
-                number,
-                response_uuid,
-                start,
-                until,
-                desks_before,
-                desks_after,
-                official_effects,
-                rare_officials,
-                procedure_ids,
-                models,
-                definitions,
-                version_ids,
-                dossier_key,
-            )
+            row, raw = drawer.draw(generators[number], number, response_uuid)
             rows.append(row)
             answers[response_uuid] = raw
         if rows:
@@ -656,63 +653,66 @@ def _official_effects(desks: list[_Desk]) -> dict[int, float]:
     }
 
 
-def _draw_response(
-    rng,
-    number,
-    response_uuid,
-    start,
-    until,
-    desks_before,
-    desks_after,
-    official_effects,
-    rare_officials,
-    procedure_ids,
-    models,
-    definitions,
-    version_ids,
-    dossier_key,
-):
-    submitted = _random_moment(rng, start, until)
-    desks = desks_before if submitted.date() < REFORM_DATE else desks_after
-    desk = rng.choices(desks, weights=[d.weight for d in desks])[0]
-    official_id = None
-    if desk.official_ids and rng.random() < 0.8:
-        candidates = desk.official_ids
-        weights = [0.01 if official in rare_officials else 1.0 for official in candidates]
-        official_id = rng.choices(candidates, weights=weights)[0]
-    is_full_survey = rng.random() < 0.15
-    key = "sipas" if is_full_survey else "onestop-quick"
-    months = (submitted.date() - start).days / 30.44
-    quality = 1.0 + desk.unit_effect + official_effects.get(official_id, 0.0) + 0.02 * months
-    raw = models[key].answers(rng, quality)
-    validated = _validated(definitions[key], raw)
-    if is_full_survey:
-        channel = Channel.WEB if rng.random() < 0.7 else Channel.PAPER
-    else:
-        channel = Channel.QR if rng.random() < 0.55 else Channel.KIOSK
-    dossier = None
-    if not is_full_survey and rng.random() < 0.6:
-        dossier = dossier_hash(f"H{desk.agency_id:03d}.{number:07d}", dossier_key)
-    language = rng.choices(["vi", "km", "en"], weights=[88, 7, 5])[0]
-    respondent_type = RESPONDENT_TYPES.get(raw.get("respondent_type"))
-    row = {
-        "uuid": response_uuid,
-        "questionnaire_version_id": version_ids[key],
-        "channel": channel,
-        "agency_id": desk.agency_id,
-        "service_point_id": desk.service_point_id,
-        "official_id": official_id,
-        "procedure_id": rng.choice(procedure_ids),
-        "dossier_hash": dossier,
-        "respondent_type": respondent_type,
-        "language": language,
-        "submitted_dt": submitted,
-        "received_dt": submitted,
-        "is_flagged": rng.random() < 0.005,
-    }
-    row["flag_reason"] = "burst" if row["is_flagged"] else None
-    row["body_hash"] = canonical_body_hash({"answers": raw, **row})
-    return row, validated
+@dataclass(frozen=True)
+class _ResponseDrawer:
+    """Everything a synthetic response is drawn from, so that drawing one takes only its number."""
+
+    start: date
+    until: date
+    desks_before: list[_Desk]
+    desks_after: list[_Desk]
+    official_effects: dict[int, float]
+    rare_officials: set[int]
+    procedure_ids: list[int]
+    models: dict[str, _AnswerModel]
+    definitions: dict[str, QuestionnaireDefinition]
+    version_ids: dict[str, int]
+    dossier_key: bytes
+
+    def draw(self, rng: random.Random, number: int, response_uuid: uuid.UUID):
+        submitted = _random_moment(rng, self.start, self.until)
+        desks = self.desks_before if submitted.date() < REFORM_DATE else self.desks_after
+        desk = rng.choices(desks, weights=[d.weight for d in desks])[0]
+        official_id = None
+        if desk.official_ids and rng.random() < 0.8:
+            candidates = desk.official_ids
+            weights = [0.01 if official in self.rare_officials else 1.0 for official in candidates]
+            official_id = rng.choices(candidates, weights=weights)[0]
+        is_full_survey = rng.random() < 0.15
+        key = "sipas" if is_full_survey else "onestop-quick"
+        months = (submitted.date() - self.start).days / 30.44
+        quality = (
+            1.0 + desk.unit_effect + self.official_effects.get(official_id, 0.0) + 0.02 * months
+        )
+        raw = self.models[key].answers(rng, quality)
+        validated = _validated(self.definitions[key], raw)
+        if is_full_survey:
+            channel = Channel.WEB if rng.random() < 0.7 else Channel.PAPER
+        else:
+            channel = Channel.QR if rng.random() < 0.55 else Channel.KIOSK
+        dossier = None
+        if not is_full_survey and rng.random() < 0.6:
+            dossier = dossier_hash(f"H{desk.agency_id:03d}.{number:07d}", self.dossier_key)
+        language = rng.choices(["vi", "km", "en"], weights=[88, 7, 5])[0]
+        respondent_type = RESPONDENT_TYPES.get(raw.get("respondent_type"))
+        row = {
+            "uuid": response_uuid,
+            "questionnaire_version_id": self.version_ids[key],
+            "channel": channel,
+            "agency_id": desk.agency_id,
+            "service_point_id": desk.service_point_id,
+            "official_id": official_id,
+            "procedure_id": rng.choice(self.procedure_ids),
+            "dossier_hash": dossier,
+            "respondent_type": respondent_type,
+            "language": language,
+            "submitted_dt": submitted,
+            "received_dt": submitted,
+            "is_flagged": rng.random() < 0.005,
+        }
+        row["flag_reason"] = "burst" if row["is_flagged"] else None
+        row["body_hash"] = canonical_body_hash({"answers": raw, **row})
+        return row, validated
 
 
 def _validated(definition: QuestionnaireDefinition, raw: dict[str, object]) -> list[dict]:

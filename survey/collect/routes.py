@@ -76,15 +76,31 @@ def _render_form(target, version, form, answers=None, errors=None, status=200):
     )
 
 
-@blueprint.get("/q/<code>")
-def questionnaire(code: str):
+class _Unavailable(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _load(code: str):
+    """The target of ``code`` and the questionnaire version asked for: load or refuse."""
     try:
         target = resolve_code(db.session, code)
     except TargetUnavailable as unavailable:
-        return _unavailable(unavailable.reason)
+        raise _Unavailable(unavailable.reason) from None
     version = current_version(db.session, _questionnaire_key())
     if version is None:
         abort(404)
+    return target, version
+
+
+@blueprint.errorhandler(_Unavailable)
+def _unavailable_page(error: _Unavailable):
+    return _unavailable(error.reason)
+
+
+@blueprint.get("/q/<code>")
+def questionnaire(code: str):
+    target, version = _load(code)
     form = CitizenForm(submission_id=str(uuid.uuid4()))
     return _render_form(target, version, form)
 
@@ -93,13 +109,7 @@ def questionnaire(code: str):
 @csrf.exempt  # the form checks its own token, and a refused token keeps the answers
 @limiter.limit(lambda: current_app.config["PHONE_SUBMIT_LIMIT"], key_func=_phone_submit_key)
 def submit_questionnaire(code: str):
-    try:
-        target = resolve_code(db.session, code)
-    except TargetUnavailable as unavailable:
-        return _unavailable(unavailable.reason)
-    version = current_version(db.session, _questionnaire_key())
-    if version is None:
-        abort(404)
+    target, version = _load(code)
     form = CitizenForm()
     answers = submitted_answers(request.form)
     kept = {key: values[0] for key, values in answers.items() if values}
@@ -160,10 +170,7 @@ def version_key(version) -> str:
 
 @blueprint.get("/q/<code>/thanks")
 def thanks(code: str):
-    try:
-        target = resolve_code(db.session, code)
-    except TargetUnavailable as unavailable:
-        return _unavailable(unavailable.reason)
+    target, _version = _load(code)
     return render_template(
         "collect/thanks.html",
         target=target,
