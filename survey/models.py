@@ -19,6 +19,7 @@ from survey.org.models import (
     SuccessionKind,
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.results import models as results_models  # noqa: F401 (count tables)
 
 __all__ = [
     "Agency",

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from survey.collect.models import Answer, Response
+from survey.results.counts import record_counts
 
 
 class UuidConflict(Exception):
@@ -97,4 +98,5 @@ def store_responses(
     ]
     if answer_rows:
         session.execute(insert(Answer), answer_rows)
+    record_counts(session, list(inserted.values()))
     return result

@@ -1,0 +1,334 @@
+"""Keeping the count tables equal to the raw responses: on every write, and by a full rebuild.
+
+One definition of each kind of row (an answer, a response, a dossier's points on an index),
+written as SQL over ``responses`` and ``answers``, serves three purposes:
+
+- :func:`record_counts` adds the rows of newly stored responses with ``INSERT … SELECT …
+  GROUP BY … ON CONFLICT DO UPDATE SET count = count + excluded.count``, in the
+  transaction that stores them (``store_responses`` calls it);
+- :func:`rebuild_counts` empties the tables and fills them with one ``INSERT … SELECT …
+  GROUP BY`` each (``flask --app survey rebuild-counts``);
+- the query layer counts the same rows directly when a filter needs what the count
+  tables do not keep (a period that is not whole months, the procedure field).
+
+So the three can only disagree if the data changes behind their back (a response deleted
+by hand): run ``rebuild-counts`` then.
+
+One-stop points (Circular 01/2018) are computed in SQL from each version's scoring rules:
+each response's answers to the index's items are pivoted into one row (``MAX(CASE …)``
+grouped by response) and the rules become one ``CASE`` with exactly the semantics of
+:meth:`survey.questionnaires.definition.OnestopIndex.points_for` (first matching rule wins;
+a rule naming an unanswered or not-applicable item gives no points).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.functions import FunctionElement
+
+from survey.collect.models import Answer, Response
+from survey.questionnaires.definition import OnestopIndex, load_definition
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.results.models import (
+    NO_ID,
+    NO_VALUE,
+    UNKNOWN,
+    AgencyAnswerCount,
+    AnswerCount,
+    OnestopPointCount,
+    ResponseCount,
+)
+
+# --------------------------------------------------------------------------------------
+# Vietnam-local months in SQL
+# --------------------------------------------------------------------------------------
+
+
+class vietnam_month(FunctionElement):
+    """First day of the Vietnam-local (UTC+7) month of a naive UTC datetime, as a DATE."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(vietnam_month, "postgresql")
+def _vietnam_month_postgresql(element, compiler, **kw):
+    moment = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('month', {moment} + INTERVAL '7 hours') AS DATE)"
+
+
+@compiles(vietnam_month, "sqlite")
+def _vietnam_month_sqlite(element, compiler, **kw):
+    moment = compiler.process(element.clauses, **kw)
+    return f"date({moment}, '+7 hours', 'start of month')"
+
+
+class quarter_start(FunctionElement):
+    """First day of the quarter of a DATE that is the first day of a month."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(quarter_start, "postgresql")
+def _quarter_start_postgresql(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('quarter', {day}) AS DATE)"
+
+
+@compiles(quarter_start, "sqlite")
+def _quarter_start_sqlite(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"date({day}, '-' || ((CAST(strftime('%m', {day}) AS INTEGER) - 1) % 3) || ' months')"
+
+
+# --------------------------------------------------------------------------------------
+# Rows: one per response, per answer, per (response, one-stop index)
+# --------------------------------------------------------------------------------------
+
+#: Columns of the full-detail tables, in the order of their primary keys.
+DIMENSIONS = (
+    "month",
+    "agency_id",
+    "service_point_id",
+    "official_id",
+    "questionnaire_version_id",
+    "channel",
+    "respondent_type",
+    "is_flagged",
+)
+ANSWER_KEY = ("item_key", "value", "is_not_applicable")
+AGENCY_DIMENSIONS = ("month", "agency_id", "questionnaire_version_id", "is_flagged")
+COUNT_MODELS = (ResponseCount, AnswerCount, AgencyAnswerCount, OnestopPointCount)
+
+
+def response_dimensions() -> list[ColumnElement]:
+    """The dimensions of a response as the count tables store them (sentinels for None)."""
+    return [
+        vietnam_month(Response.submitted_dt).label("month"),
+        Response.agency_id.label("agency_id"),
+        func.coalesce(Response.service_point_id, NO_ID).label("service_point_id"),
+        func.coalesce(Response.official_id, NO_ID).label("official_id"),
+        Response.questionnaire_version_id.label("questionnaire_version_id"),
+        # As plain strings: the count tables store a sentinel the enums do not know.
+        type_coerce(Response.channel, String(32)).label("channel"),
+        func.coalesce(type_coerce(Response.respondent_type, String(32)), UNKNOWN).label(
+            "respondent_type"
+        ),
+        Response.is_flagged.label("is_flagged"),
+    ]
+
+
+def response_rows(
+    *, extra: Iterable[ColumnElement] = (), where: Iterable[ColumnElement] = ()
+) -> Select:
+    """One row per response ``where``: its dimensions (and ``extra`` columns)."""
+    return select(*response_dimensions(), *extra).where(*where)
+
+
+def answer_rows(
+    *, extra: Iterable[ColumnElement] = (), where: Iterable[ColumnElement] = ()
+) -> Select:
+    """One row per answer of the responses ``where``, with the response's dimensions.
+
+    Text answers keep no value (only that they were answered).
+    """
+    return (
+        select(
+            *response_dimensions(),
+            *extra,
+            Answer.item_key.label("item_key"),
+            func.coalesce(Answer.value, NO_VALUE).label("value"),
+            Answer.is_not_applicable.label("is_not_applicable"),
+        )
+        .join_from(Response, Answer, Answer.response_id == Response.id)
+        .where(*where)
+    )
+
+
+def _points_case(index: OnestopIndex, values: Mapping[str, ColumnElement]) -> ColumnElement:
+    """``OnestopIndex.points_for`` as an SQL CASE over the pivoted answers ``values``."""
+    branches = []
+    for rule in index.rules:
+        keys = sorted(rule.when)
+        branches.append((or_(*(values[key].is_(None) for key in keys)), null()))
+        branches.append(
+            (
+                and_(*(values[key].in_(sorted(rule.when[key])) for key in keys)),
+                literal(rule.points, Integer),
+            )
+        )
+    return case(*branches, else_=null())
+
+
+def onestop_rows(
+    rules_by_version: Mapping[int, Iterable[OnestopIndex]],
+    *,
+    extra: Iterable[ColumnElement] = (),
+    where: Iterable[ColumnElement] = (),
+) -> Select | None:
+    """One row per (response, index) that gives points: dimensions, ``index_number``, ``points``.
+
+    ``rules_by_version`` maps questionnaire version ids to their questionnaire-sourced
+    indices; ``where`` narrows the responses. None when there is no rule at all.
+    """
+    extra, where = list(extra), list(where)
+    parts = []
+    for version_id, indices in rules_by_version.items():
+        for index in indices:
+            keys = sorted(index.item_keys)
+            pivot = (
+                select(
+                    Answer.response_id.label("response_id"),
+                    *(
+                        func.max(case((Answer.item_key == key, Answer.value))).label(f"item_{n}")
+                        for n, key in enumerate(keys)
+                    ),
+                )
+                .join(Response, Response.id == Answer.response_id)
+                .where(
+                    Response.questionnaire_version_id == version_id,
+                    Answer.item_key.in_(keys),
+                    *where,
+                )
+                .group_by(Answer.response_id)
+                .subquery()
+            )
+            values = {key: pivot.c[f"item_{n}"] for n, key in enumerate(keys)}
+            points = _points_case(index, values)
+            parts.append(
+                select(
+                    *response_dimensions(),
+                    *extra,
+                    literal(index.number, Integer).label("index_number"),
+                    points.label("points"),
+                )
+                .join_from(pivot, Response, Response.id == pivot.c.response_id)
+                .where(points.is_not(None))
+            )
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+@lru_cache(maxsize=64)
+def _questionnaire_indices(definition_json: str) -> tuple[OnestopIndex, ...]:
+    definition = load_definition(json.loads(definition_json))
+    onestop = definition.scoring.onestop
+    if onestop is None:
+        return ()
+    return tuple(index for index in onestop.indices if index.rules)
+
+
+def onestop_rules(
+    session: Session, version_ids: Collection[int] | None = None
+) -> dict[int, tuple[OnestopIndex, ...]]:
+    """Questionnaire-sourced one-stop indices of each version (all versions when None).
+
+    Definitions are parsed once per distinct content (published versions never change).
+    """
+    statement = select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
+    if version_ids is not None:
+        statement = statement.where(QuestionnaireVersion.id.in_(list(version_ids)))
+    rules = {}
+    for version_id, definition in session.execute(statement):
+        indices = _questionnaire_indices(json.dumps(definition, sort_keys=True))
+        if indices:
+            rules[version_id] = indices
+    return rules
+
+
+# --------------------------------------------------------------------------------------
+# Maintaining the tables
+# --------------------------------------------------------------------------------------
+
+
+def _grouped(rows: Select, group_columns: tuple[str, ...]) -> Select:
+    """``SELECT group_columns, count(*) FROM rows GROUP BY group_columns``."""
+    subquery = rows.subquery()
+    columns = [subquery.c[name] for name in group_columns]
+    return select(*columns, func.count().label("count")).group_by(*columns)
+
+
+def _count_selects(
+    session: Session, where: list[ColumnElement], version_ids: Collection[int] | None
+) -> list[tuple[type, tuple[str, ...], Select]]:
+    """(model, key columns, grouped SELECT) for every count table, over responses ``where``."""
+    answers = answer_rows(where=where)
+    selects = [
+        (ResponseCount, DIMENSIONS, _grouped(response_rows(where=where), DIMENSIONS)),
+        (AnswerCount, DIMENSIONS + ANSWER_KEY, _grouped(answers, DIMENSIONS + ANSWER_KEY)),
+        (
+            AgencyAnswerCount,
+            AGENCY_DIMENSIONS + ANSWER_KEY,
+            _grouped(answers, AGENCY_DIMENSIONS + ANSWER_KEY),
+        ),
+    ]
+    points = onestop_rows(onestop_rules(session, version_ids), where=where)
+    if points is not None:
+        key = (*DIMENSIONS, "index_number", "points")
+        selects.append((OnestopPointCount, key, _grouped(points, key)))
+    return selects
+
+
+def record_counts(session: Session, response_ids: Collection[int]) -> None:
+    """Add newly stored responses (with their answers) to the count tables.
+
+    Call it once per response, in the transaction that inserted it: counting a response
+    twice would count it twice. ``store_responses`` does, for the responses it created.
+    """
+    if not response_ids:
+        return
+    ids = list(response_ids)
+    version_ids = session.scalars(
+        select(Response.questionnaire_version_id).where(Response.id.in_(ids)).distinct()
+    ).all()
+    dialect = session.get_bind().dialect.name
+    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
+    if module is None:
+        raise RuntimeError(f"unsupported database {dialect!r}")
+    for model, key, grouped in _count_selects(session, [Response.id.in_(ids)], version_ids):
+        statement = module.insert(model).from_select([*key, "count"], grouped)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={"count": model.__table__.c["count"] + statement.excluded["count"]},
+        )
+        session.execute(statement)
+
+
+def rebuild_counts(session: Session) -> dict[str, int]:
+    """Recompute every count table from the raw responses; returns rows per table.
+
+    Runs in the caller's transaction, so readers see the old counts until it commits.
+    """
+    for model in COUNT_MODELS:
+        session.execute(delete(model))
+    for model, key, grouped in _count_selects(session, [], None):
+        session.execute(insert(model).from_select([*key, "count"], grouped))
+    return {
+        model.__tablename__: session.scalar(select(func.count()).select_from(model))
+        for model in COUNT_MODELS
+    }

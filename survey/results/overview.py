@@ -1,0 +1,392 @@
+"""The satisfaction overview of a report: every headline number with its uncertainty.
+
+:func:`satisfaction_overview` reads count tables through :mod:`survey.results.queries`
+and hands them to ``analysis``; it returns frozen dataclasses of plain numbers that a
+dashboard template, an XLSX writer or a PDF report can render without more arithmetic.
+Small groups are already suppressed in what it returns (``MIN_GROUP_SIZE``), and
+officials with fewer than ``MIN_RATINGS_FOR_RANKING`` ratings are marked, never ranked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from analysis import (
+    CronbachAlphaResult,
+    IndexBootstrapResult,
+    OneStopScores,
+    OneStopScoringDefinition,
+    SatisfactionRate,
+    SipasIndex,
+    TrendTestResult,
+    cronbach_alpha,
+    funnel_limits,
+    index_bootstrap_ci,
+    onestop_scores,
+    satisfaction_rate,
+    shrink_rates,
+    sipas_index,
+    suppress_small_cells,
+    trend_test,
+)
+from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
+from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
+from survey.results.queries import (
+    RESPONDENT_MATRIX_LIMIT,
+    LevelCounts,
+    SuppressedTable,
+    level_counts,
+    level_counts_by,
+    onestop_points_counts,
+    respondent_matrix,
+    response_count,
+    response_counts_by,
+    suppress_table,
+)
+
+#: Bootstrap resamples for the SIPAS index interval (seeded, so reports are reproducible).
+BOOTSTRAP_RESAMPLES = 1000
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The headline rate in one month or quarter; ``rate`` None when hidden or without data."""
+
+    period: Period
+    responses: int | None
+    rate: SatisfactionRate | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    points: tuple[TrendPoint, ...]
+    #: Cochran–Armitage test over the periods with answers; None with fewer than two.
+    test: TrendTestResult | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The headline rate against the previous period of the same length.
+
+    ``difference`` is in proportion points (current − previous). ``test`` compares the two
+    rates: Cochran–Armitage over two periods, which is the two-proportion z-test (X² = z²).
+    """
+
+    previous_period: Period
+    previous: SatisfactionRate
+    difference: float
+    test: TrendTestResult
+
+
+@dataclass(frozen=True)
+class UnitRating:
+    """One agency or official in a comparison.
+
+    Numbers are None when the unit is hidden by small-group suppression. ``rank`` (1 =
+    best shrunk rate) is None when the unit is hidden or has too few ratings.
+    """
+
+    key: Hashable
+    responses: int | None
+    ratings: int | None
+    satisfied: int | None
+    rate: float | None
+    shrunk_rate: float | None
+    shrunk_low: float | None
+    shrunk_high: float | None
+    #: Funnel plot: outside the 95 % and 99.8 % limits (below or above the province).
+    is_below_95: bool | None
+    is_above_95: bool | None
+    is_below_998: bool | None
+    is_above_998: bool | None
+    is_suppressed: bool
+    has_too_few_ratings: bool
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class SatisfactionOverview:
+    """Everything on the overview page. Rates are proportions (0-1); SIPAS figures percent."""
+
+    report_filter: ReportFilter
+    questionnaire_key: str
+    responses: int
+    #: True when there are fewer responses than the minimum group size: nothing else is shown.
+    is_suppressed: bool
+    headline_item_key: str | None
+    headline: SatisfactionRate | None
+    #: Answers per level of the headline item (1 row), small cells hidden.
+    headline_levels: SuppressedTable | None
+    sipas: SipasIndex | None
+    sipas_interval: IndexBootstrapResult | None
+    #: Respondents the bootstrap and the alphas used (a sample beyond the matrix limit).
+    sipas_sample_size: int | None
+    factor_alphas: dict[Hashable, CronbachAlphaResult | None]
+    trend: Trend | None
+    change: Change | None
+    agencies: tuple[UnitRating, ...]
+    officials: tuple[UnitRating, ...]
+    onestop: OneStopScores | None
+    #: A funnel target and the beta prior need the province rate: the pooled headline rate.
+    target_rate: float | None
+
+
+def satisfaction_overview(
+    session: Session,
+    report_filter: ReportFilter,
+    definition: QuestionnaireDefinition,
+    *,
+    min_group_size: int,
+    min_ratings_for_ranking: int,
+    trend_by: Dimension = Dimension.MONTH,
+    matrix_limit: int = RESPONDENT_MATRIX_LIMIT,
+) -> SatisfactionOverview:
+    """The overview of one questionnaire's results under ``report_filter``.
+
+    The filter is narrowed to the versions of ``definition``'s questionnaire (item keys of
+    different questionnaires must not be added up). Pass the application's
+    ``MIN_GROUP_SIZE`` and ``MIN_RATINGS_FOR_RANKING``. ``trend_by`` is
+    ``Dimension.MONTH`` or ``Dimension.QUARTER``.
+    """
+    if trend_by not in (Dimension.MONTH, Dimension.QUARTER):
+        raise ValueError(f"trend_by must be month or quarter, got {trend_by}")
+    versions = questionnaire_version_ids(session, definition.key)
+    if report_filter.questionnaire_version_ids is not None:
+        versions &= report_filter.questionnaire_version_ids
+    report_filter = replace(report_filter, questionnaire_version_ids=versions)
+    scoring = scoring_for_analysis(definition)
+    headline_key = scoring["headline_item"]
+    responses = response_count(session, report_filter)
+    empty = SatisfactionOverview(
+        report_filter=report_filter,
+        questionnaire_key=definition.key,
+        responses=responses,
+        is_suppressed=responses < min_group_size,
+        headline_item_key=headline_key,
+        headline=None,
+        headline_levels=None,
+        sipas=None,
+        sipas_interval=None,
+        sipas_sample_size=None,
+        factor_alphas={},
+        trend=None,
+        change=None,
+        agencies=(),
+        officials=(),
+        onestop=None,
+        target_rate=None,
+    )
+    if responses < min_group_size:
+        return empty
+
+    item_keys = [headline_key] if headline_key else []
+    for factor in scoring["factors"]:
+        item_keys += [*factor["criterion_items"], factor["overall_item"]]
+    counts = level_counts(session, report_filter, [key for key in item_keys if key])
+
+    headline = headline_levels = trend = change = target = None
+    agencies = officials = ()
+    if headline_key:
+        levels = sorted(definition.item(headline_key).scale.values)
+        satisfied = scoring["satisfied_values"][headline_key]
+        rating = _Rating(headline_key, levels, satisfied)
+        headline = rating.rate(counts[headline_key])
+        headline_levels = suppress_table(
+            {headline_key: counts[headline_key].levels}, levels, min_group_size
+        )
+        target = headline.rate if headline else None
+        trend = _trend(session, report_filter, rating, trend_by, min_group_size)
+        change = _change(session, report_filter, rating, headline, min_group_size)
+        agencies = _units(session, report_filter, rating, Dimension.AGENCY, min_group_size, 0)
+        officials = _units(
+            session,
+            report_filter,
+            rating,
+            Dimension.OFFICIAL,
+            min_group_size,
+            min_ratings_for_ranking,
+        )
+
+    sipas = interval = sample_size = None
+    alphas: dict[Hashable, CronbachAlphaResult | None] = {}
+    if scoring["factors"]:
+        sipas, interval, sample_size, alphas = _sipas(
+            session, report_filter, scoring["factors"], counts, matrix_limit
+        )
+
+    onestop = None
+    if scoring["onestop"] is not None:
+        points = onestop_points_counts(session, report_filter)
+        if any(sum(by_points.values()) for by_points in points.values()):
+            onestop = onestop_scores(points, OneStopScoringDefinition(**scoring["onestop"]))
+
+    return replace(
+        empty,
+        headline=headline,
+        headline_levels=headline_levels,
+        sipas=sipas,
+        sipas_interval=interval,
+        sipas_sample_size=sample_size,
+        factor_alphas=alphas,
+        trend=trend,
+        change=change,
+        agencies=agencies,
+        officials=officials,
+        onestop=onestop,
+        target_rate=target,
+    )
+
+
+@dataclass(frozen=True)
+class _Rating:
+    """The headline item with its scale: turns level counts into rates."""
+
+    item_key: str
+    levels: Sequence[int]
+    satisfied: Sequence[int]
+
+    def rate(self, counts: LevelCounts) -> SatisfactionRate | None:
+        if counts.answered == 0:
+            return None
+        return satisfaction_rate(counts.aligned(self.levels), self.levels, self.satisfied)
+
+    def successes_and_totals(self, counts: LevelCounts) -> tuple[int, int]:
+        return counts.satisfied(self.satisfied), counts.answered
+
+
+def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
+    by_period = level_counts_by(session, report_filter, dimension, [rating.item_key])
+    responses = response_counts_by(session, report_filter, dimension)
+    start = report_filter.period.start
+    periods = []
+    while start < report_filter.period.end:
+        period = (
+            Period.month(start.year, start.month)
+            if dimension is Dimension.MONTH
+            else Period.quarter(start.year, (start.month + 2) // 3)
+        )
+        periods.append(period)
+        start = period.end
+    successes, totals, points = [], [], []
+    for period in periods:
+        counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
+        satisfied, answered = rating.successes_and_totals(counts)
+        successes.append(satisfied)
+        totals.append(answered)
+        n = responses.get(period, 0)
+        hidden = n < min_group_size
+        points.append(
+            TrendPoint(period, None if hidden else n, None if hidden else rating.rate(counts))
+        )
+    with_answers = sum(total > 0 for total in totals)
+    test = trend_test(successes, totals) if with_answers >= 2 else None
+    return Trend(tuple(points), test)
+
+
+def _change(session, report_filter, rating, headline, min_group_size) -> Change | None:
+    previous_filter = report_filter.with_period(report_filter.period.previous())
+    if headline is None or response_count(session, previous_filter) < min_group_size:
+        return None
+    counts = level_counts(session, previous_filter, [rating.item_key])[rating.item_key]
+    previous = rating.rate(counts)
+    if previous is None:
+        return None
+    test = trend_test([previous.successes, headline.successes], [previous.n, headline.n])
+    return Change(previous_filter.period, previous, headline.rate - previous.rate, test)
+
+
+def _units(
+    session, report_filter, rating, dimension, min_group_size, min_ratings
+) -> tuple[UnitRating, ...]:
+    by_unit = level_counts_by(session, report_filter, dimension, [rating.item_key])
+    responses = response_counts_by(session, report_filter, dimension)
+    keys = sorted((key for key in responses if key is not None), key=str)
+    if not keys:
+        return ()
+    sizes = np.array([responses[key] for key in keys], dtype=np.int64)
+    # Published with their total: a single hidden unit would follow from the others.
+    hidden = suppress_small_cells(sizes, min_group_size)
+    pairs = [
+        rating.successes_and_totals(by_unit.get(key, {}).get(rating.item_key, LevelCounts()))
+        for key in keys
+    ]
+    successes = np.array([pair[0] for pair in pairs], dtype=np.int64)
+    totals = np.array([pair[1] for pair in pairs], dtype=np.int64)
+    rated = totals > 0
+    shrunk = funnel = None
+    if rated.sum() >= 2:
+        shrunk = shrink_rates(successes[rated], totals[rated])
+        funnel = funnel_limits(successes[rated], totals[rated])
+    position = np.cumsum(rated) - 1  # index among the rated units
+    rankable = [
+        i
+        for i in range(len(keys))
+        if rated[i] and not hidden[i] and totals[i] >= max(min_ratings, 1) and shrunk is not None
+    ]
+    order = sorted(rankable, key=lambda i: -shrunk.rate[position[i]])
+    ranks = {i: rank for rank, i in enumerate(order, start=1)}
+    units = []
+    for i, key in enumerate(keys):
+        fitted = shrunk is not None and rated[i] and not hidden[i]
+        j = position[i]
+        units.append(
+            UnitRating(
+                key=key,
+                responses=None if hidden[i] else int(sizes[i]),
+                ratings=None if hidden[i] else int(totals[i]),
+                satisfied=None if hidden[i] else int(successes[i]),
+                rate=float(successes[i] / totals[i]) if rated[i] and not hidden[i] else None,
+                shrunk_rate=float(shrunk.rate[j]) if fitted else None,
+                shrunk_low=float(shrunk.ci.low[j]) if fitted else None,
+                shrunk_high=float(shrunk.ci.high[j]) if fitted else None,
+                is_below_95=bool(funnel.is_below[0, j]) if fitted else None,
+                is_above_95=bool(funnel.is_above[0, j]) if fitted else None,
+                is_below_998=bool(funnel.is_below[1, j]) if fitted else None,
+                is_above_998=bool(funnel.is_above[1, j]) if fitted else None,
+                is_suppressed=bool(hidden[i]),
+                has_too_few_ratings=bool(totals[i] < min_ratings),
+                rank=ranks.get(i),
+            )
+        )
+    return tuple(sorted(units, key=lambda unit: (unit.rank is None, unit.rank or 0)))
+
+
+def _sipas(session, report_filter, factors, counts, matrix_limit):
+    counts_by_factor = {
+        factor["key"]: {item: counts[item].levels for item in factor["criterion_items"]}
+        for factor in factors
+    }
+    overall = {
+        factor["key"]: counts[factor["overall_item"]].levels
+        for factor in factors
+        if factor["overall_item"]
+    }
+    levels, satisfied = factors[0]["levels"], factors[0]["satisfied"]
+    if not any(counts[item].answered for f in factors for item in f["criterion_items"]):
+        return None, None, None, {}
+    index = sipas_index(counts_by_factor, satisfied, overall, levels=levels)
+    criteria = [item for factor in factors for item in factor["criterion_items"]]
+    factor_of_item = [factor["key"] for factor in factors for _ in factor["criterion_items"]]
+    matrix = respondent_matrix(session, report_filter, criteria, limit=matrix_limit)
+    interval = None
+    if matrix.values.shape[0] > 0:
+        interval = index_bootstrap_ci(
+            matrix.values,
+            factor_of_item,
+            satisfied,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            seed=0,
+            levels=levels,
+        )
+    alphas: dict[Hashable, CronbachAlphaResult | None] = {}
+    for factor in factors:
+        columns = [criteria.index(item) for item in factor["criterion_items"]]
+        try:
+            alphas[factor["key"]] = cronbach_alpha(matrix.values[:, columns])
+        except ValueError:  # too few complete respondents, or constant answers
+            alphas[factor["key"]] = None
+    return index, interval, matrix.values.shape[0], alphas

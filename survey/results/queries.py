@@ -1,0 +1,479 @@
+"""Count tables for ``analysis``, computed in the database.
+
+Every function takes a session and a :class:`~survey.results.filters.ReportFilter` and
+returns plain counts; only :func:`respondent_matrix` brings answers of individual
+respondents into Python, capped (see there). Counts come from the pre-aggregated tables
+(:mod:`survey.results.models`) when the filter and grouping only use what they keep —
+whole Vietnam-local months, agency, desk, official, questionnaire version, channel,
+respondent type, flagged — and otherwise from ``GROUP BY`` over the raw ``responses`` and
+``answers`` (a period that is not whole months, the procedure field). Both give the same
+numbers; ``use_counts=False`` forces the raw tables (tests and benchmarks compare them).
+
+Group keys by :class:`~survey.results.filters.Dimension`: agency → agency id; service
+point, official → id or None (responses naming none); month, quarter →
+:class:`~survey.results.filters.Period`; channel → :class:`Channel`; respondent type →
+:class:`RespondentType` or None (not given); procedure field → the field or None.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+from sqlalchemy import BigInteger, ColumnElement, case, false, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
+
+from analysis import suppress_small_cells
+from survey.collect.models import Answer, Channel, RespondentType, Response
+from survey.org.models import Procedure
+from survey.results.counts import (
+    answer_rows,
+    onestop_rows,
+    onestop_rules,
+    quarter_start,
+    response_rows,
+)
+from survey.results.filters import Dimension, Period, ReportFilter
+from survey.results.models import (
+    NO_ID,
+    NO_VALUE,
+    UNKNOWN,
+    AgencyAnswerCount,
+    AnswerCount,
+    OnestopPointCount,
+    ResponseCount,
+)
+
+#: Most respondents :func:`respondent_matrix` returns by default.
+RESPONDENT_MATRIX_LIMIT = 10_000
+
+# What the agency-level answer table can filter and group by.
+_AGENCY_TABLE_DIMENSIONS = {None, Dimension.AGENCY, Dimension.MONTH, Dimension.QUARTER}
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """Answers to one item: how many at each value, how many "not applicable", how many texts.
+
+    ``levels`` maps each answered code to its count (codes nobody chose are absent).
+    """
+
+    levels: Mapping[int, int] = field(default_factory=dict)
+    not_applicable: int = 0
+    texts: int = 0
+
+    @property
+    def answered(self) -> int:
+        """Answers on the scale (the denominator of a rate: N/A and texts excluded)."""
+        return sum(self.levels.values())
+
+    def aligned(self, levels: Sequence[int]) -> list[int]:
+        """Counts in the order of ``levels`` (0 for codes nobody chose), as analysis takes them."""
+        return [self.levels.get(level, 0) for level in levels]
+
+    def satisfied(self, satisfied_levels: Iterable[int]) -> int:
+        return sum(self.levels.get(level, 0) for level in satisfied_levels)
+
+
+# --------------------------------------------------------------------------------------
+# Sources: a count table or the raw rows, with the same column names
+# --------------------------------------------------------------------------------------
+
+
+def _needs_raw(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool) -> bool:
+    return (
+        not use_counts
+        or not report_filter.period.is_whole_months
+        or report_filter.procedure_field is not None
+        or dimension is Dimension.PROCEDURE_FIELD
+    )
+
+
+def _raw_source(rows_builder: Callable, report_filter: ReportFilter, dimension: Dimension | None):
+    """Raw rows as a subquery named like a count table (``count`` = 1 per row).
+
+    ``rows_builder`` is one of the row definitions of :mod:`survey.results.counts`. The
+    period is applied inside, on ``submitted_dt`` (indexed), to the exact local days.
+    """
+    low, high = report_filter.period.utc_bounds()
+    extra = [literal(1, BigInteger).label("count")]
+    if report_filter.procedure_field is not None or dimension is Dimension.PROCEDURE_FIELD:
+        extra.append(
+            select(Procedure.field)
+            .where(Procedure.id == Response.procedure_id)
+            .scalar_subquery()
+            .label("procedure_field")
+        )
+    rows = rows_builder(
+        extra=extra, where=[Response.submitted_dt >= low, Response.submitted_dt < high]
+    )
+    return (None if rows is None else rows.subquery("raw_rows")), True
+
+
+def _conditions(
+    columns, report_filter: ReportFilter, period_in_source: bool
+) -> list[ColumnElement]:
+    conditions: list[ColumnElement] = []
+    if not period_in_source:
+        conditions += [
+            columns.month >= report_filter.period.start,
+            columns.month < report_filter.period.end,
+        ]
+    if report_filter.agency_ids is not None:
+        agency_ids = sorted(report_filter.agency_ids)
+        conditions.append(columns.agency_id.in_(agency_ids) if agency_ids else false())
+    if report_filter.questionnaire_version_ids is not None:
+        version_ids = sorted(report_filter.questionnaire_version_ids)
+        conditions.append(
+            columns.questionnaire_version_id.in_(version_ids) if version_ids else false()
+        )
+    if not report_filter.include_flagged:
+        conditions.append(columns.is_flagged == false())
+    if report_filter.service_point_id is not None:
+        conditions.append(columns.service_point_id == report_filter.service_point_id)
+    if report_filter.official_id is not None:
+        conditions.append(columns.official_id == report_filter.official_id)
+    if report_filter.channel is not None:
+        conditions.append(columns.channel == report_filter.channel.value)
+    if report_filter.respondent_type is not None:
+        conditions.append(columns.respondent_type == report_filter.respondent_type.value)
+    if report_filter.procedure_field is not None:
+        conditions.append(columns.procedure_field == report_filter.procedure_field)
+    return conditions
+
+
+def _group_column(columns, dimension: Dimension) -> ColumnElement:
+    if dimension is Dimension.QUARTER:
+        return quarter_start(columns.month)
+    name = {
+        Dimension.AGENCY: "agency_id",
+        Dimension.SERVICE_POINT: "service_point_id",
+        Dimension.OFFICIAL: "official_id",
+        Dimension.MONTH: "month",
+        Dimension.CHANNEL: "channel",
+        Dimension.RESPONDENT_TYPE: "respondent_type",
+        Dimension.PROCEDURE_FIELD: "procedure_field",
+    }[dimension]
+    return columns[name]
+
+
+def _group_key(dimension: Dimension, value) -> Hashable:
+    if dimension in (Dimension.SERVICE_POINT, Dimension.OFFICIAL):
+        return None if value == NO_ID else value
+    if dimension is Dimension.MONTH:
+        return Period.month(value.year, value.month)
+    if dimension is Dimension.QUARTER:
+        return Period.quarter(value.year, (value.month + 2) // 3)
+    if dimension is Dimension.CHANNEL:
+        return Channel(value)
+    if dimension is Dimension.RESPONDENT_TYPE:
+        return None if value == UNKNOWN else RespondentType(value)
+    return value
+
+
+def _uses_only_agency_table(report_filter: ReportFilter, dimension: Dimension | None) -> bool:
+    return dimension in _AGENCY_TABLE_DIMENSIONS and (
+        report_filter.service_point_id is None
+        and report_filter.official_id is None
+        and report_filter.channel is None
+        and report_filter.respondent_type is None
+    )
+
+
+def _grouped_sum(
+    source: FromClause,
+    report_filter: ReportFilter,
+    period_in_source: bool,
+    dimension: Dimension | None,
+    keys: Sequence[str],
+    extra_conditions: Iterable[ColumnElement] = (),
+):
+    """Rows of ``(group, *keys, SUM(count))``; group is None without a dimension."""
+    columns = source.c
+    group = _group_column(columns, dimension) if dimension else literal(None)
+    key_columns = [columns[key] for key in keys]
+    statement = (
+        select(group.label("group_key"), *key_columns, func.sum(columns["count"]))
+        .where(*_conditions(columns, report_filter, period_in_source), *extra_conditions)
+        .group_by(*([group] if dimension else []), *key_columns)
+    )
+    return statement
+
+
+# --------------------------------------------------------------------------------------
+# Answers per level
+# --------------------------------------------------------------------------------------
+
+
+def _answer_source(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool):
+    if _needs_raw(report_filter, dimension, use_counts):
+        return _raw_source(answer_rows, report_filter, dimension)
+    if _uses_only_agency_table(report_filter, dimension):
+        return AgencyAnswerCount.__table__, False
+    return AnswerCount.__table__, False
+
+
+def level_counts_by(
+    session: Session,
+    report_filter: ReportFilter,
+    dimension: Dimension,
+    item_keys: Iterable[str],
+    *,
+    use_counts: bool = True,
+) -> dict[Hashable, dict[str, LevelCounts]]:
+    """Answers per level of each item, per group of ``dimension``.
+
+    Groups without any answer to these items are absent; within a group every requested
+    item is present (empty :class:`LevelCounts` when unanswered).
+    """
+    return _level_counts(session, report_filter, dimension, item_keys, use_counts)
+
+
+def level_counts(
+    session: Session,
+    report_filter: ReportFilter,
+    item_keys: Iterable[str],
+    *,
+    use_counts: bool = True,
+) -> dict[str, LevelCounts]:
+    """Answers per level of each item (every requested item is in the result)."""
+    item_keys = list(item_keys)
+    grouped = _level_counts(session, report_filter, None, item_keys, use_counts)
+    return grouped.get(None, {key: LevelCounts() for key in item_keys})
+
+
+def _level_counts(session, report_filter, dimension, item_keys, use_counts):
+    item_keys = list(dict.fromkeys(item_keys))
+    if not item_keys:
+        return {}
+    source, period_in_source = _answer_source(report_filter, dimension, use_counts)
+    statement = _grouped_sum(
+        source,
+        report_filter,
+        period_in_source,
+        dimension,
+        ("item_key", "value", "is_not_applicable"),
+        [source.c.item_key.in_(item_keys)],
+    )
+    # group → item → [{value: count}, not applicable, texts]
+    found: dict = defaultdict(lambda: {key: [defaultdict(int), 0, 0] for key in item_keys})
+    for group, item_key, value, is_not_applicable, count in session.execute(statement):
+        entry = found[_group_key(dimension, group) if dimension else None][item_key]
+        if is_not_applicable:
+            entry[1] += int(count)
+        elif value == NO_VALUE:
+            entry[2] += int(count)
+        else:
+            entry[0][value] += int(count)
+    return {
+        group: {
+            key: LevelCounts(dict(levels), na, texts) for key, (levels, na, texts) in items.items()
+        }
+        for group, items in found.items()
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Responses
+# --------------------------------------------------------------------------------------
+
+
+def _response_source(report_filter, dimension, use_counts):
+    if _needs_raw(report_filter, dimension, use_counts):
+        return _raw_source(response_rows, report_filter, dimension)
+    return ResponseCount.__table__, False
+
+
+def response_counts_by(
+    session: Session,
+    report_filter: ReportFilter,
+    dimension: Dimension,
+    *,
+    use_counts: bool = True,
+) -> dict[Hashable, int]:
+    """Number of responses per group of ``dimension`` (groups without responses absent)."""
+    source, period_in_source = _response_source(report_filter, dimension, use_counts)
+    statement = _grouped_sum(source, report_filter, period_in_source, dimension, ())
+    return {_group_key(dimension, group): int(count) for group, count in session.execute(statement)}
+
+
+def response_count(
+    session: Session, report_filter: ReportFilter, *, use_counts: bool = True
+) -> int:
+    """Number of responses the filter selects (the n of a report)."""
+    source, period_in_source = _response_source(report_filter, None, use_counts)
+    statement = _grouped_sum(source, report_filter, period_in_source, None, ())
+    return sum(int(count) for _group, count in session.execute(statement))
+
+
+# --------------------------------------------------------------------------------------
+# One-stop points (Circular 01/2018)
+# --------------------------------------------------------------------------------------
+
+
+def _onestop_source(session, report_filter, dimension, use_counts):
+    if not _needs_raw(report_filter, dimension, use_counts):
+        return OnestopPointCount.__table__, False
+    rules = onestop_rules(session, report_filter.questionnaire_version_ids)
+    return _raw_source(partial(onestop_rows, rules), report_filter, dimension)
+
+
+def onestop_points_counts_by(
+    session: Session,
+    report_filter: ReportFilter,
+    dimension: Dimension,
+    *,
+    use_counts: bool = True,
+) -> dict[Hashable, dict[int, dict[int, int]]]:
+    """Per group: index number → {points: number of dossiers}, as ``analysis.onestop_scores``
+    takes it.
+
+    Each response is one dossier's rating; points come from its questionnaire version's
+    scoring rules (see :mod:`survey.results.counts`). Only questionnaire-sourced indices
+    (1, 3, 4 and 7 in Circular 01/2018) have data here.
+    """
+    return _onestop_points(session, report_filter, dimension, use_counts)
+
+
+def onestop_points_counts(
+    session: Session, report_filter: ReportFilter, *, use_counts: bool = True
+) -> dict[int, dict[int, int]]:
+    """Index number → {points: number of dossiers} over the whole filter."""
+    return _onestop_points(session, report_filter, None, use_counts).get(None, {})
+
+
+def _onestop_points(session, report_filter, dimension, use_counts):
+    source, period_in_source = _onestop_source(session, report_filter, dimension, use_counts)
+    if source is None:
+        return {}
+    statement = _grouped_sum(
+        source, report_filter, period_in_source, dimension, ("index_number", "points")
+    )
+    result: dict = defaultdict(lambda: defaultdict(dict))
+    for group, index_number, points, count in session.execute(statement):
+        key = _group_key(dimension, group) if dimension else None
+        result[key][int(index_number)][int(points)] = int(count)
+    return {key: dict(indices) for key, indices in result.items()}
+
+
+# --------------------------------------------------------------------------------------
+# Respondent-level answers (the only rows that reach Python)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RespondentMatrix:
+    """Answers of individual respondents, for the methods that need them.
+
+    ``values[i, j]`` is respondent i's answer to ``item_keys[j]``, NaN when not answered
+    or not applicable. When the filter selects more than ``limit`` respondents,
+    ``is_sample`` is True and the rows are a systematic sample (every k-th response in the
+    order they were stored) of ``n_responses``.
+    """
+
+    values: np.ndarray
+    item_keys: tuple[str, ...]
+    n_responses: int
+    is_sample: bool
+
+
+def respondent_matrix(
+    session: Session,
+    report_filter: ReportFilter,
+    item_keys: Sequence[str],
+    limit: int = RESPONDENT_MATRIX_LIMIT,
+) -> RespondentMatrix:
+    """Respondents × items answer matrix for Cronbach's alpha and the bootstrap of an index.
+
+    At most ``limit`` respondents (default :data:`RESPONDENT_MATRIX_LIMIT`), so memory and
+    time stay bounded whatever the filter: ``limit`` × items floats, one row per respondent
+    pivoted in SQL. Beyond it a systematic sample by storage order is taken (``id % k``), an
+    unbiased sample as long as the order of storage is unrelated to the answers; intervals
+    computed from a sample are wider than the full data would give, never narrower.
+    Always read from the raw tables.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    item_keys = tuple(dict.fromkeys(item_keys))
+    n_responses = response_count(session, report_filter)
+    responses, _ = _raw_source(
+        lambda extra, where: response_rows(extra=[*extra, Response.id.label("id")], where=where),
+        report_filter,
+        None,
+    )
+    chosen = select(responses.c.id).where(*_conditions(responses.c, report_filter, True))
+    step = math.ceil(n_responses / limit) if n_responses > limit else 1
+    if step > 1:
+        chosen = chosen.where(responses.c.id % step == 0)
+    chosen = chosen.order_by(responses.c.id).limit(limit).subquery()
+    rows = []
+    if item_keys:
+        pivot = (
+            select(
+                Answer.response_id,
+                *(func.max(case((Answer.item_key == key, Answer.value))) for key in item_keys),
+            )
+            .where(Answer.response_id.in_(select(chosen.c.id)), Answer.item_key.in_(item_keys))
+            .group_by(Answer.response_id)
+            .order_by(Answer.response_id)
+        )
+        rows = session.execute(pivot).all()
+    values = np.array(
+        [[np.nan if value is None else value for value in row[1:]] for row in rows],
+        dtype=float,
+    ).reshape(len(rows), len(item_keys))
+    return RespondentMatrix(values, item_keys, n_responses, step > 1)
+
+
+# --------------------------------------------------------------------------------------
+# Small-group suppression
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuppressedTable:
+    """A groups × columns count table ready to publish.
+
+    ``cells[i][j]`` is the count, or None where it is hidden; ``hidden`` is the mask from
+    ``analysis.suppress_small_cells`` (primary and complementary suppression).
+    """
+
+    row_keys: tuple[Hashable, ...]
+    column_keys: tuple[Hashable, ...]
+    cells: tuple[tuple[int | None, ...], ...]
+    hidden: np.ndarray
+
+    def is_hidden(self, row_key: Hashable, column_key: Hashable) -> bool:
+        return bool(self.hidden[self.row_keys.index(row_key), self.column_keys.index(column_key)])
+
+
+def suppress_table(
+    table: Mapping[Hashable, Mapping[Hashable, int]],
+    column_keys: Sequence[Hashable],
+    min_group_size: int,
+) -> SuppressedTable:
+    """Hide small cells of ``{row: {column: count}}`` before it leaves the system.
+
+    ``min_group_size`` is the configured ``MIN_GROUP_SIZE``. Missing cells count 0 (true
+    zeros are published). Row, column and grand totals may be published beside it.
+    """
+    row_keys = tuple(table)
+    column_keys = tuple(column_keys)
+    counts = np.array(
+        [[int(table[row].get(column, 0)) for column in column_keys] for row in row_keys],
+        dtype=np.int64,
+    ).reshape(len(row_keys), len(column_keys))
+    if counts.size == 0:
+        hidden = np.zeros(counts.shape, dtype=bool)
+    else:
+        hidden = suppress_small_cells(counts, min_group_size)
+    cells = tuple(
+        tuple(None if hidden[i, j] else int(counts[i, j]) for j in range(len(column_keys)))
+        for i in range(len(row_keys))
+    )
+    return SuppressedTable(row_keys, column_keys, cells, hidden)
