@@ -308,7 +308,9 @@ def response_count(
     """Number of responses the filter selects (the n of a report)."""
     source, period_in_source = _response_source(report_filter, None, use_counts)
     statement = _grouped_sum(source, report_filter, period_in_source, None, ())
-    return sum(int(count) for _group, count in session.execute(statement))
+    return sum(
+        int(count or 0) for _group, count in session.execute(statement)
+    )  # SUM of no rows: NULL
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The overview's numbers are analysis applied to independently counted raw answers."""
+
+import pytest
+
+from analysis import OneStopScoringDefinition, onestop_scores, satisfaction_rate, sipas_index
+from survey.db import db
+from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.filters import Period, ReportFilter
+from survey.results.overview import satisfaction_overview
+from tests.results.dataset import (
+    build_organisation,
+    raw_responses,
+    reference_level_counts,
+    reference_points,
+    reference_response_counts,
+    submit,
+)
+
+PERIOD = Period.parse("2026-Q1")
+
+
+@pytest.fixture
+def dataset(app_context):
+    organisation = build_organisation()
+    submit(organisation, responses=400, seed=9)
+    return organisation, raw_responses()
+
+
+def overview(organisation, key, **settings):
+    settings = {"min_group_size": 5, "min_ratings_for_ranking": 30, **settings}
+    return satisfaction_overview(
+        db.session, ReportFilter(PERIOD), organisation.definitions[key], **settings
+    )
+
+
+def test_the_quick_rating_overview_matches_the_raw_answers(dataset):
+    organisation, responses = dataset
+    result = overview(organisation, "onestop-quick")
+    versions = {organisation.version_ids["onestop-quick"]}
+    only_quick = ReportFilter(PERIOD, questionnaire_version_ids=versions)
+    assert result.responses == sum(reference_response_counts(responses, only_quick).values())
+    levels, _, _ = reference_level_counts(responses, only_quick, ["overall_satisfaction"])[None][
+        "overall_satisfaction"
+    ]
+    assert result.headline == satisfaction_rate(
+        [levels[1], levels[2], levels[3]], (1, 2, 3), (2, 3)
+    )
+    scoring = scoring_for_analysis(organisation.definitions["onestop-quick"])
+    points = reference_points(responses, only_quick, organisation)[None]
+    expected = onestop_scores(
+        {index: dict(counts) for index, counts in points.items()},
+        OneStopScoringDefinition(**scoring["onestop"]),
+    )
+    assert result.onestop == expected
+    assert [point.period.label for point in result.trend.points] == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    assert result.change is not None and result.change.previous_period == Period.parse("2025-Q4")
+    assert result.sipas is None
+
+
+def test_the_sipas_overview_computes_the_index_with_an_interval(dataset):
+    organisation, responses = dataset
+    result = overview(organisation, "sipas")
+    scoring = scoring_for_analysis(organisation.definitions["sipas"])
+    only_sipas = ReportFilter(PERIOD, questionnaire_version_ids={organisation.version_ids["sipas"]})
+    keys = [k for f in scoring["factors"] for k in (*f["criterion_items"], f["overall_item"])]
+    counts = reference_level_counts(responses, only_sipas, keys)[None]
+    expected = sipas_index(
+        {
+            f["key"]: {k: dict(counts[k][0]) for k in f["criterion_items"]}
+            for f in scoring["factors"]
+        },
+        (4, 5),
+        {f["key"]: dict(counts[f["overall_item"]][0]) for f in scoring["factors"]},
+    )
+    assert result.sipas == expected
+    assert (
+        result.sipas_interval.ci.low <= result.sipas_interval.index <= result.sipas_interval.ci.high
+    )
+    assert set(result.factor_alphas) == {f["key"] for f in scoring["factors"]}
+
+
+def test_officials_with_too_few_ratings_are_never_ranked(dataset):
+    organisation, _ = dataset
+    result = overview(organisation, "onestop-quick", min_ratings_for_ranking=25)
+    assert result.officials
+    for unit in result.officials:
+        if unit.has_too_few_ratings or unit.is_suppressed:
+            assert unit.rank is None
+        else:
+            assert unit.ratings >= 25 and unit.rank is not None
+    ranks = [unit.rank for unit in result.officials if unit.rank is not None]
+    assert ranks == list(range(1, len(ranks) + 1))
+    shrunk = [unit.shrunk_rate for unit in result.officials if unit.rank is not None]
+    assert shrunk == sorted(shrunk, reverse=True)
+
+
+def test_small_groups_are_suppressed(dataset):
+    organisation, _ = dataset
+    nothing = overview(organisation, "sipas", min_group_size=10_000)
+    assert nothing.is_suppressed and nothing.headline is None and nothing.agencies == ()
+    some = overview(organisation, "onestop-quick", min_group_size=40)
+    hidden = [unit for unit in some.officials if unit.is_suppressed]
+    assert hidden and all(unit.rate is None and unit.responses is None for unit in hidden)
+    # Never exactly one hidden unit: it would follow from the published total.
+    assert len(hidden) != 1

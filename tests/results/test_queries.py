@@ -1,0 +1,230 @@
+"""Every query equals an independent count of the raw rows, from the count tables and raw."""
+
+import uuid
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from survey.collect.models import Channel, RespondentType
+from survey.collect.store import canonical_body_hash, store_responses
+from survey.db import db, write_session
+from survey.results.filters import Dimension, Period, ReportFilter
+from survey.results.queries import (
+    LevelCounts,
+    level_counts,
+    level_counts_by,
+    onestop_points_counts,
+    onestop_points_counts_by,
+    respondent_matrix,
+    response_count,
+    response_counts_by,
+    suppress_table,
+)
+from tests.results.dataset import (
+    build_organisation,
+    raw_responses,
+    reference_level_counts,
+    reference_points,
+    reference_response_counts,
+    submit,
+)
+
+WHOLE_MONTHS = Period(date(2025, 11, 1), date(2026, 6, 1))
+
+
+@pytest.fixture
+def dataset(app_context):
+    organisation = build_organisation()
+    submit(organisation, responses=260, seed=5)
+    return organisation, raw_responses()
+
+
+def filters(organisation) -> dict[str, ReportFilter]:
+    base = ReportFilter(WHOLE_MONTHS)
+    return {
+        "everything": base,
+        "agencies": ReportFilter(WHOLE_MONTHS, agency_ids=organisation.agency_ids[1:]),
+        "no agency": ReportFilter(WHOLE_MONTHS, agency_ids=set()),
+        "service point": ReportFilter(WHOLE_MONTHS, service_point_id=organisation.desk_ids[0]),
+        "official": ReportFilter(WHOLE_MONTHS, official_id=organisation.official_ids[-1]),
+        "procedure field": ReportFilter(WHOLE_MONTHS, procedure_field="Hộ tịch"),
+        "channel": ReportFilter(WHOLE_MONTHS, channel=Channel.KIOSK),
+        "respondent type": ReportFilter(WHOLE_MONTHS, respondent_type=RespondentType.CITIZEN),
+        "version": ReportFilter(
+            WHOLE_MONTHS, questionnaire_version_ids={organisation.version_ids["sipas"]}
+        ),
+        "with flagged": ReportFilter(WHOLE_MONTHS, include_flagged=True),
+        "one quarter": ReportFilter(Period.parse("2026-Q1"), include_flagged=True),
+        "custom days": ReportFilter(Period.custom(date(2026, 1, 15), date(2026, 2, 20))),
+        "combined": ReportFilter(
+            Period.parse("2026-Q1"),
+            agency_ids=organisation.agency_ids[:2],
+            channel=Channel.QR,
+            include_flagged=True,
+        ),
+    }
+
+
+def item_keys(organisation) -> list[str]:
+    return sorted({item.key for d in organisation.definitions.values() for item in d.items})
+
+
+def as_level_counts(reference: dict) -> dict:
+    return {
+        group: {
+            key: LevelCounts(dict(levels), na, texts) for key, (levels, na, texts) in items.items()
+        }
+        for group, items in reference.items()
+    }
+
+
+@pytest.mark.parametrize("use_counts", [True, False], ids=["counts", "raw"])
+def test_level_counts_by_every_dimension_and_filter(dataset, use_counts):
+    organisation, responses = dataset
+    keys = item_keys(organisation)
+    for name, report_filter in filters(organisation).items():
+        for dimension in Dimension:
+            expected = as_level_counts(
+                reference_level_counts(responses, report_filter, keys, dimension)
+            )
+            found = level_counts_by(
+                db.session, report_filter, dimension, keys, use_counts=use_counts
+            )
+            assert found == expected, (name, dimension)
+        expected = as_level_counts(reference_level_counts(responses, report_filter, keys))
+        found = level_counts(db.session, report_filter, keys, use_counts=use_counts)
+        assert found == expected.get(None, {key: LevelCounts() for key in keys}), name
+
+
+@pytest.mark.parametrize("use_counts", [True, False], ids=["counts", "raw"])
+def test_response_counts_by_every_dimension_and_filter(dataset, use_counts):
+    organisation, responses = dataset
+    for name, report_filter in filters(organisation).items():
+        for dimension in Dimension:
+            expected = reference_response_counts(responses, report_filter, dimension)
+            found = response_counts_by(db.session, report_filter, dimension, use_counts=use_counts)
+            assert found == dict(expected), (name, dimension)
+        expected = sum(reference_response_counts(responses, report_filter).values())
+        assert response_count(db.session, report_filter, use_counts=use_counts) == expected, name
+
+
+@pytest.mark.parametrize("use_counts", [True, False], ids=["counts", "raw"])
+def test_onestop_points_follow_the_scoring_rules_response_by_response(dataset, use_counts):
+    organisation, responses = dataset
+    for name, report_filter in filters(organisation).items():
+        for dimension in (Dimension.OFFICIAL, Dimension.QUARTER, Dimension.PROCEDURE_FIELD):
+            expected = {
+                group: {index: dict(points) for index, points in indices.items()}
+                for group, indices in reference_points(
+                    responses, report_filter, organisation, dimension
+                ).items()
+            }
+            found = onestop_points_counts_by(
+                db.session, report_filter, dimension, use_counts=use_counts
+            )
+            assert found == expected, (name, dimension)
+        overall = reference_points(responses, report_filter, organisation).get(None, {})
+        found = onestop_points_counts(db.session, report_filter, use_counts=use_counts)
+        assert found == {index: dict(points) for index, points in overall.items()}, name
+
+
+@pytest.mark.usefixtures("dataset")
+def test_index_seven_combines_timeliness_and_harassment():
+    points = onestop_points_counts(db.session, ReportFilter(WHOLE_MONTHS))
+    assert set(points) == {1, 3, 4, 7}
+    assert set(points[7]) <= {0, 1, 2} and sum(points[7].values()) > 0
+
+
+def test_the_respondent_matrix_holds_the_answers_and_respects_its_cap(dataset):
+    organisation, responses = dataset
+    keys = ["access_signs", "officer_polite", "overall_satisfaction"]
+    report_filter = ReportFilter(
+        WHOLE_MONTHS, questionnaire_version_ids={organisation.version_ids["sipas"]}
+    )
+    chosen = [
+        r
+        for r in responses
+        if r["version"] == organisation.version_ids["sipas"]
+        and WHOLE_MONTHS.start <= r["day"] < WHOLE_MONTHS.end
+        and not r["is_flagged"]
+    ]
+    expected = sorted(
+        tuple(
+            -1.0
+            if r["answers"].get(k) is None or r["answers"][k].value is None
+            else float(r["answers"][k].value)
+            for k in keys
+        )
+        for r in sorted(chosen, key=lambda r: r["id"])
+        if any(k in r["answers"] for k in keys)
+    )
+    matrix = respondent_matrix(db.session, report_filter, keys, limit=10_000)
+    assert matrix.n_responses == len(chosen) and not matrix.is_sample
+    assert sorted(map(tuple, np.nan_to_num(matrix.values, nan=-1.0))) == expected
+
+    sample = respondent_matrix(db.session, report_filter, keys, limit=10)
+    assert sample.is_sample and 0 < sample.values.shape[0] <= 10
+    assert set(map(tuple, np.nan_to_num(sample.values, nan=-1.0))) <= set(expected)
+
+
+def test_a_response_at_half_past_eleven_utc_counts_on_the_next_vietnamese_day(app_context):
+    organisation = build_organisation()
+    submit(organisation, responses=2)  # 16:59 and 17:00 UTC on 31 January 2026
+    for use_counts in (True, False):
+        by_month = response_counts_by(
+            db.session,
+            ReportFilter(Period.parse("2026-Q1"), include_flagged=True),
+            Dimension.MONTH,
+            use_counts=use_counts,
+        )
+        assert by_month == {Period.parse("2026-01"): 1, Period.parse("2026-02"): 1}
+    first_of_february = ReportFilter(
+        Period.custom(date(2026, 2, 1), date(2026, 2, 1)), include_flagged=True
+    )
+    assert response_count(db.session, first_of_february) == 1
+    last_of_january = first_of_february.with_period(first_of_february.period.previous())
+    assert response_count(db.session, last_of_january) == 1
+    assert last_of_january.period.start == date(2026, 1, 31)
+
+
+def test_store_and_read_a_response_submitted_at_2330_utc(app_context):
+    organisation = build_organisation()
+    row = {
+        "uuid": uuid.uuid4(),
+        "questionnaire_version_id": organisation.version_ids["onestop-quick"],
+        "channel": Channel.QR,
+        "agency_id": organisation.agency_ids[0],
+        "language": "vi",
+        "submitted_dt": datetime(2026, 7, 31, 23, 30),
+        "body_hash": canonical_body_hash({"x": 1}),
+    }
+    answer = {
+        "item_key": "overall_satisfaction",
+        "value": 3,
+        "text": None,
+        "is_not_applicable": False,
+    }
+    with write_session() as session:
+        store_responses(session, [row], {row["uuid"]: [answer]})
+    august = level_counts(
+        db.session, ReportFilter(Period.parse("2026-08")), ["overall_satisfaction"]
+    )
+    assert august["overall_satisfaction"].levels == {3: 1}
+    july = level_counts(db.session, ReportFilter(Period.parse("2026-07")), ["overall_satisfaction"])
+    assert july["overall_satisfaction"].answered == 0
+
+
+def test_small_cells_are_hidden_with_a_complement():
+    table = {"Phường A": {1: 2, 2: 40, 3: 60}, "Phường B": {1: 30, 2: 50, 3: 70}}
+    suppressed = suppress_table(table, [1, 2, 3], min_group_size=5)
+    assert suppressed.is_hidden("Phường A", 1)
+    assert suppressed.cells[0][0] is None
+    # The hidden 2 cannot be recovered from row or column totals: others are hidden too.
+    assert suppressed.hidden[0].sum() >= 2 and suppressed.hidden[:, 0].sum() >= 2
+    assert suppressed.cells[1][2] == 70 or suppressed.hidden[1, 2]
+
+
+def test_true_zeros_and_large_cells_are_published():
+    suppressed = suppress_table({"A": {1: 0, 2: 9}, "B": {2: 12}}, [1, 2], min_group_size=5)
+    assert suppressed.cells == ((0, 9), (0, 12)) and not suppressed.hidden.any()
