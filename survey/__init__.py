@@ -53,7 +53,11 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
 
+    from survey.collect import api as collect_api
+    from survey.collect import kiosk as collect_kiosk
     from survey.collect import routes as collect_routes
 
     app.register_blueprint(collect_routes.blueprint)
+    app.register_blueprint(collect_kiosk.blueprint)
+    app.register_blueprint(collect_api.blueprint)
     return app

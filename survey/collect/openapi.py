@@ -1,0 +1,212 @@
+"""The OpenAPI 3.1 description of the kiosk API, served at ``/api/v1/openapi.json``.
+
+Written by hand, and the source of truth: the API validates every request body against
+``SUBMISSION_SCHEMA`` below (through ``jsonschema``), so the document cannot drift from
+what the server accepts. The tests check real requests and answers against it.
+"""
+
+from __future__ import annotations
+
+#: Answers accepted in one submission (the quick rating has seven items, SIPAS about thirty).
+MAX_ANSWERS = 60
+#: Longest accepted text answer before cleaning; the questionnaire sets the real limit.
+MAX_ANSWER_LENGTH = 4000
+LANGUAGES = ["vi", "en", "km"]
+
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+TIMESTAMP_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+DOSSIER_PATTERN = "^[0-9A-Za-z][0-9A-Za-z ./_-]{0,59}$"
+
+SUBMISSION_SCHEMA = {
+    "type": "object",
+    "description": "One citizen's rating, as queued and sent by a kiosk.",
+    "additionalProperties": False,
+    "required": ["uuid", "questionnaire", "version", "answers", "language", "submitted_at"],
+    "properties": {
+        "uuid": {
+            "type": "string",
+            "format": "uuid",
+            "pattern": UUID_PATTERN,
+            "description": "Made by the kiosk before the first attempt; the same for every"
+            " retry, so a rating is stored once however often it is sent.",
+        },
+        "questionnaire": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]{0,63}$",
+            "description": "Key of the questionnaire, e.g. onestop-quick.",
+            "examples": ["onestop-quick"],
+        },
+        "version": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000000,
+            "description": "The published version that was answered.",
+        },
+        "answers": {
+            "type": "object",
+            "description": 'Item key → the code of the chosen level (integer), "na" for'
+            " not applicable, or a text answer. Items left out were not answered.",
+            "minProperties": 1,
+            "maxProperties": MAX_ANSWERS,
+            "propertyNames": {"maxLength": 64},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "integer"},
+                    {"type": "string", "maxLength": MAX_ANSWER_LENGTH},
+                    {"type": "null"},
+                ]
+            },
+        },
+        "official_code": {
+            "type": ["string", "null"],
+            "pattern": "^[0-9A-Za-z]{1,32}$",
+            "description": 'Public code of the official chosen at "who served you?".',
+        },
+        "dossier_code": {
+            "type": ["string", "null"],
+            "pattern": DOSSIER_PATTERN,
+            "description": "Dossier code (mã hồ sơ) from the receipt, if given.",
+        },
+        "language": {"type": "string", "enum": LANGUAGES},
+        "submitted_at": {
+            "type": "string",
+            "format": "date-time",
+            "pattern": TIMESTAMP_PATTERN,
+            "description": "When the citizen finished, by the kiosk's clock, with its UTC"
+            " offset. Not earlier than the kiosk's registration, not later than an hour ahead.",
+            "examples": ["2026-11-26T09:15:00.000Z"],
+        },
+    },
+}
+
+ACCEPTED_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["uuid", "status"],
+    "properties": {
+        "uuid": {"type": "string", "pattern": UUID_PATTERN},
+        "status": {"type": "string", "enum": ["created", "already_received"]},
+    },
+}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "A stable code, for programs."},
+        "message": {
+            "type": "string",
+            "description": "For people, in the language of Accept-Language or ?lang=.",
+        },
+        "fields": {
+            "type": "object",
+            "description": "Problems by field (answers.<item> for an answer).",
+            "additionalProperties": {"type": "string"},
+        },
+    },
+}
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _accepted(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
+    }
+
+
+OPENAPI_DOCUMENT = {
+    "openapi": "3.1.0",
+    "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+    "info": {
+        "title": "Hài Lòng kiosk API",
+        "version": "1.0.0",
+        "description": "How a paired kiosk tablet sends citizens' ratings. A kiosk queues"
+        " each rating with its own uuid before sending and retries until it gets 200 or"
+        " 201; any other 4xx means the rating will never be accepted as it is.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "paths": {
+        "/responses": {
+            "post": {
+                "operationId": "submitResponse",
+                "summary": "Store one rating, exactly once per uuid.",
+                "security": [{"deviceCookie": []}, {"deviceBearer": []}],
+                "parameters": [
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "required": False,
+                        "description": "Language of error messages (else Accept-Language).",
+                        "schema": {"type": "string", "enum": LANGUAGES},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Submission"}}
+                    },
+                },
+                "responses": {
+                    "201": _accepted("Stored."),
+                    "200": _accepted("This uuid was already stored with the same content."),
+                    "400": _error("Not JSON, not UTF-8, repeated keys, or not an object."),
+                    "401": _error("No device credential, an unknown one, or a revoked device."),
+                    "409": _error("This uuid was already stored with different content."),
+                    "413": _error("The body is too large."),
+                    "415": _error("The body is not sent as application/json."),
+                    "422": _error(
+                        "Valid JSON that cannot be accepted: unknown or missing fields,"
+                        " answers that are not levels of the questionnaire, an unknown"
+                        " official, a closed questionnaire, an absurd time, a desk no"
+                        " longer in service, or a dossier already rated."
+                    ),
+                    "429": _error("Too many submissions from this device; retry later."),
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapiDocument",
+                "summary": "This document.",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Submission": SUBMISSION_SCHEMA,
+            "Accepted": ACCEPTED_SCHEMA,
+            "Error": ERROR_SCHEMA,
+        },
+        "securitySchemes": {
+            "deviceCookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "kiosk_device",
+                "description": "Set when the tablet is paired (HttpOnly, SameSite=Strict).",
+            },
+            "deviceBearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The same device credential, for clients without the cookie.",
+            },
+        },
+    },
+}
