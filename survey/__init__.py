@@ -60,4 +60,8 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     app.register_blueprint(collect_routes.blueprint)
     app.register_blueprint(collect_kiosk.blueprint)
     app.register_blueprint(collect_api.blueprint)
+
+    from survey.accounts import routes as accounts_routes
+
+    app.register_blueprint(accounts_routes.blueprint)
     return app

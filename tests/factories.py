@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
+from survey.accounts.models import Role, User
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.questionnaires.definition import builtin_definitions
 from survey.questionnaires.install import publish_definition
@@ -44,3 +46,28 @@ def make_official(session, desk, name="Nguyễn Văn An") -> Official:
 
 def make_published_version(session, key="onestop-quick"):
     return publish_definition(session, builtin_definitions()[key])
+
+
+OFFICER_PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    """Argon2 is slow on purpose: hash each test password once per run."""
+    user = User()
+    user.set_password(password)
+    return user.password_hash
+
+
+def make_user(session, role, agency=None, email=None, password=OFFICER_PASSWORD, **values):
+    number = next(_numbers)
+    user = User(
+        email=email or f"officer{number}@hailong.example",
+        role=Role(role),
+        agency=agency,
+        password_hash=_password_hash(password),
+        **values,
+    )
+    session.add(user)
+    session.flush()
+    return user

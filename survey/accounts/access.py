@@ -1,0 +1,109 @@
+"""Who may see what: the access API every officer page and download uses.
+
+A route protects itself in this order: load or 404, check access, act::
+
+    @blueprint.get("/results/<int:agency_id>")
+    @roles_required(Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER, Role.VIEWER)
+    def agency_results(agency_id):
+        agency = db.get_or_404(Agency, agency_id)
+        require_agency_visible(current_user, agency.id)
+        members = visible_agency_ids(current_user)  # None: every agency
+        ...
+
+- :func:`officer_required`: signed in (anonymous visitors go to the sign-in page).
+- :func:`roles_required`: signed in with one of the roles, else 403.
+- :func:`visible_agency_ids`: the agencies whose results the officer may see.
+- :func:`require_agency_visible`: 404 outside that scope (a 403 would confirm the agency exists).
+- :func:`can_read_responses`: may the officer read response-level data (single responses,
+  open comments, the response-level export)? Viewers see aggregated results only.
+
+Every route must also be declared in ``tests/accounts/test_access_crawl.py``, which signs in
+as every role and proves the scope holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from survey.accounts.models import SCOPED_ROLES, Role, User
+from survey.db import db
+from survey.org.tree import AgencyTree
+
+#: How each role is named on screen.
+ROLE_LABELS = {
+    Role.ADMINISTRATOR: _l("Administrator"),
+    Role.REFORM_OFFICE: _l("Administrative reform office"),
+    Role.AGENCY_MANAGER: _l("Agency manager"),
+    Role.VIEWER: _l("Viewer (aggregated results only)"),
+}
+
+#: Roles entitled to response-level data (single responses, open comments).
+RESPONSE_READER_ROLES = frozenset({Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER})
+
+
+def officer_required(view: Callable) -> Callable:
+    """Only for signed-in officers; anyone else is sent to the sign-in page and back."""
+    return login_required(view)
+
+
+def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
+    """Only for signed-in officers holding one of ``roles``; other officers get 403."""
+    allowed = frozenset(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def local_today() -> date:
+    """Today in the platform's time zone (a reorganisation takes effect at local midnight)."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def visible_agency_ids(user: User, as_of: date | None = None) -> set[int] | None:
+    """The ids of the agencies whose results ``user`` may see; None means every agency.
+
+    Administrators and the reform office see everything. A scoped role sees the subtree
+    of its agency on the organisation chart of ``as_of`` (default: today), together with
+    every unit that was merged into a unit of that subtree, and their former subtrees
+    (:meth:`AgencyTree.rolled_up`): the officer of today's ward sees the history of the
+    communes it replaced. ``as_of`` chooses the chart, not the period of the results:
+    keep the default to read past periods as today's officer. An officer whose agency
+    did not exist on ``as_of``, or who has none, sees nothing.
+    """
+    if user.role not in SCOPED_ROLES:
+        return None
+    if user.agency_id is None:
+        return set()
+    return AgencyTree.load(db.session).rolled_up(user.agency_id, as_of or local_today())
+
+
+def require_agency_visible(user: User, agency_id: int, as_of: date | None = None) -> None:
+    """Abort with 404 unless ``user`` may see ``agency_id`` (see :func:`visible_agency_ids`).
+
+    404, not 403, so that an officer cannot learn which agencies exist outside their scope.
+    """
+    visible = visible_agency_ids(user, as_of)
+    if visible is not None and agency_id not in visible:
+        abort(404)
+
+
+def can_read_responses(user: User) -> bool:
+    """May ``user`` read response-level data? False for viewers (aggregated results only)."""
+    return user.role in RESPONSE_READER_ROLES

@@ -1,0 +1,279 @@
+"""The role-and-agency crawl: every route, as every role, with agencies inside and outside scope.
+
+It walks ``app.url_map`` and proves, for every endpoint that is not public:
+- anonymous visitors get a redirect to the sign-in page, 401, 403 or 404 (never 200 or 500);
+- each role gets 200 where the route admits it and 403 or 404 where it does not;
+- a route about one agency answers 404 for every agency outside the officer's scope (the
+  ward officer sees the ward and the communes merged into it, not the province, the
+  neighbouring ward or the old district), with the very same page as for an agency that
+  does not exist, so the answer reveals nothing.
+
+How to declare a route (authors of new officer pages, read this)
+-----------------------------------------------------------------
+The crawl fails when an endpoint is neither public nor declared, and when a declaration
+names an endpoint that no longer exists.
+
+- A public page (no sign-in) matches a pattern of ``PUBLIC_ENDPOINTS``. Citizen pages
+  (``collect.*``), the kiosk (``kiosk.*``) and the submission API (``api.*``) are covered
+  by their patterns; add a
+  pattern only for a page that every visitor may see, such as the public results page.
+- Every other endpoint gets an entry in ``ROUTES``::
+
+      "results.agency_overview": Route(
+          url=lambda world, agency_id: {"agency_id": agency_id, "period": "2026-Q1"},
+          agency=True,
+      ),
+      "results.responses_csv": Route(roles=RESPONSE_READERS, agency=True,
+          url=lambda world, agency_id: {"agency": agency_id}),
+
+  ``url(world, agency_id)`` returns the values for ``url_for`` (URL parameters, and anything
+  else becomes the query string, e.g. ``?agency=``); ``world`` holds the test organisation
+  (``world.agencies`` by name). ``agency=True`` says the route shows one agency (a URL
+  parameter or an ``?agency=`` filter): it is then requested with every agency of the
+  test organisation and with one that does not exist. ``roles`` are the roles that may
+  open it (default: every role). ``status`` is the answer expected when they do
+  (default 200).
+- Only GET is requested as a signed-in officer (GET never changes state). Endpoints
+  that answer POST only are requested as anonymous visitors.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import request, url_for
+from flask_login import current_user
+
+from survey.accounts.access import officer_required, require_agency_visible, roles_required
+from survey.accounts.models import Role
+from survey.db import db
+from survey.org.models import Agency
+from tests.accounts.conftest import World, sign_in
+
+#: Endpoints anybody may open without signing in (shell-style patterns). Citizen pages, the
+#: kiosk (a device that pairs with a one-time token, not an officer) and the submission API
+#: have their own protections, tested with them.
+PUBLIC_ENDPOINTS = (
+    "static",
+    "home.index",
+    "health.healthz",
+    "accounts.sign_in",
+    "collect.*",
+    "kiosk.*",
+    "api.*",
+)
+
+EVERY_ROLE = frozenset(Role)
+RESPONSE_READERS = frozenset({Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER})
+
+
+def _no_values(world: World, agency_id: int | None) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Route:
+    url: Callable[[World, int | None], dict] = _no_values
+    roles: frozenset[Role] = field(default=EVERY_ROLE)
+    agency: bool = False
+    status: int = 200
+
+
+ROUTES: dict[str, Route] = {
+    "accounts.landing": Route(),
+    "accounts.change_password": Route(),
+    "accounts.sign_out": Route(),
+}
+
+#: The routes of the accounts package, so the crawl can never pass by visiting nothing.
+ACCOUNTS_ENDPOINTS = {"accounts.landing", "accounts.change_password", "accounts.sign_out"}
+
+#: An agency id that no test organisation has.
+MISSING_AGENCY_ID = 987_654
+
+
+def is_public(endpoint: str) -> bool:
+    return any(fnmatch.fnmatchcase(endpoint, pattern) for pattern in PUBLIC_ENDPOINTS)
+
+
+def protected_rules(app) -> dict[str, set[str]]:
+    """Each non-public endpoint with the methods it answers (HEAD and OPTIONS aside)."""
+    endpoints: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not is_public(rule.endpoint):
+            endpoints.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    return endpoints
+
+
+def address(app, endpoint: str, route: Route, world: World, agency_id: int | None) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **route.url(world, agency_id))
+
+
+def is_sent_to_sign_in(response) -> bool:
+    return response.status_code in (302, 303) and response.headers["Location"].startswith(
+        "/sign-in"
+    )
+
+
+def declaration_problems(app, routes: dict[str, Route]) -> list[str]:
+    endpoints = protected_rules(app)
+    problems = [
+        f"{endpoint}: not public and not declared in ROUTES (see {__name__})"
+        for endpoint in sorted(set(endpoints) - set(routes))
+    ]
+    problems += [
+        f"{endpoint}: declared in ROUTES but no longer exists"
+        for endpoint in sorted(set(routes) - set(endpoints))
+    ]
+    return problems
+
+
+def anonymous_problems(app, world: World, routes: dict[str, Route]) -> tuple[list[str], set]:
+    """What anonymous visitors could see, and the endpoints requested."""
+    client = app.test_client()
+    problems, visited = [], set()
+    for endpoint, methods in protected_rules(app).items():
+        route = routes[endpoint]
+        agency_id = world.agencies["ward"] if route.agency else None
+        url = address(app, endpoint, route, world, agency_id)
+        response = client.get(url) if "GET" in methods else client.post(url)
+        if not (is_sent_to_sign_in(response) or response.status_code in (401, 403, 404)):
+            problems.append(f"anonymous {url}: {response.status_code}")
+        visited.add(endpoint)
+    return problems, visited
+
+
+def role_problems(app, world: World, routes: dict[str, Route]) -> tuple[list[str], set]:
+    """What each role could see that it should not (or not see that it should), and the
+    (endpoint, role, agency name) triples requested."""
+    problems, visited = [], set()
+    for role in Role:
+        client = app.test_client()
+        assert sign_in(client, world.emails[role]).status_code == 302
+        for endpoint, methods in protected_rules(app).items():
+            if "GET" not in methods:
+                continue
+            route = routes[endpoint]
+            admitted = role in route.roles
+            denied = {403, 404}
+            if not route.agency:
+                url = address(app, endpoint, route, world, None)
+                status = client.get(url).status_code
+                visited.add((endpoint, role, None))
+                if status not in ({route.status} if admitted else denied):
+                    problems.append(f"{role} {url}: {status}")
+                continue
+            missing = client.get(address(app, endpoint, route, world, MISSING_AGENCY_ID))
+            if missing.status_code not in ({404} if admitted else denied):
+                problems.append(f"{role} {endpoint} unknown agency: {missing.status_code}")
+            for name, agency_id in world.agencies.items():
+                url = address(app, endpoint, route, world, agency_id)
+                response = client.get(url)
+                visited.add((endpoint, role, name))
+                if not admitted:
+                    expected = denied
+                elif name in world.inside(role):
+                    expected = {route.status}
+                else:
+                    expected = {404}
+                    if response.status_code == 404 and response.get_data() != missing.get_data():
+                        problems.append(f"{role} {url} ({name}): 404 unlike an unknown agency")
+                if response.status_code not in expected:
+                    problems.append(f"{role} {url} ({name}): {response.status_code}")
+        # No route ended the session behind the crawl's back.
+        if client.get("/officer/").status_code != 200:
+            problems.append(f"{role}: signed out during the crawl")
+    return problems, visited
+
+
+def test_every_protected_route_is_declared(app):
+    assert declaration_problems(app, ROUTES) == []
+    assert set(protected_rules(app)) >= ACCOUNTS_ENDPOINTS
+
+
+def test_the_public_allow_list_covers_future_citizen_routes():
+    assert is_public("collect.kiosk_form")
+    assert is_public("api.submit_response")
+    assert not is_public("results.overview")
+    assert not is_public("accounts.landing")
+
+
+def test_anonymous_visitors_never_see_a_protected_route(app, world):
+    problems, visited = anonymous_problems(app, world, ROUTES)
+    assert problems == []
+    assert visited >= ACCOUNTS_ENDPOINTS
+
+
+def test_every_role_sees_exactly_its_routes_and_agencies(app, world):
+    problems, visited = role_problems(app, world, ROUTES)
+    assert problems == []
+    for role in Role:
+        assert ("accounts.landing", role, None) in visited
+        assert ("accounts.change_password", role, None) in visited
+
+
+# The crawl itself is tested: it must catch the mistakes it exists for.
+
+
+def add_agency_routes(app):
+    """Two agency pages: one checks the scope (``?agency=``), one forgets to (URL parameter)."""
+
+    @officer_required
+    def checked():
+        agency = db.get_or_404(Agency, request.args.get("agency", type=int))
+        require_agency_visible(current_user, agency.id)
+        return agency.name
+
+    @officer_required
+    def leaky(agency_id):
+        return db.get_or_404(Agency, agency_id).name
+
+    @roles_required(Role.ADMINISTRATOR)
+    def administration():
+        return "settings"
+
+    app.add_url_rule("/test-only/checked", "test_only.checked", checked)
+    app.add_url_rule("/test-only/leaky/<int:agency_id>", "test_only.leaky", leaky)
+    app.add_url_rule("/test-only/administration", "test_only.administration", administration)
+    return {
+        "test_only.checked": Route(url=lambda world, agency_id: {"agency": agency_id}, agency=True),
+        "test_only.leaky": Route(
+            url=lambda world, agency_id: {"agency_id": agency_id}, agency=True
+        ),
+        "test_only.administration": Route(roles=frozenset({Role.ADMINISTRATOR})),
+    }
+
+
+def test_the_crawl_catches_an_undeclared_route(app):
+    add_agency_routes(app)
+    problems = declaration_problems(app, ROUTES)
+    assert any(problem.startswith("test_only.leaky: not public") for problem in problems)
+
+
+def test_the_crawl_catches_a_page_that_shows_another_agency(app, world):
+    routes = {**ROUTES, **add_agency_routes(app)}
+    problems, visited = role_problems(app, world, routes)
+    assert ("test_only.checked", Role.VIEWER, "other_ward") in visited
+    assert not [problem for problem in problems if "/test-only/checked" in problem]
+    assert not [problem for problem in problems if "/test-only/administration" in problem]
+    leaks = sorted(problem for problem in problems if "/test-only/leaky" in problem)
+    assert len(leaks) == 2 * 3  # two scoped roles x province, district, other ward
+    assert all(problem.endswith(": 200") for problem in leaks)
+
+
+def test_the_crawl_catches_a_role_let_in_too_far(app, world):
+    routes = {**ROUTES, **add_agency_routes(app)}
+    too_wide = {**routes, "test_only.administration": Route(roles=frozenset({Role.VIEWER}))}
+    problems, _visited = role_problems(app, world, too_wide)
+    assert "viewer /test-only/administration: 403" in problems
+    assert "administrator /test-only/administration: 200" in problems
+
+
+def test_the_crawl_catches_a_page_open_to_anonymous_visitors(app, world):
+    app.add_url_rule("/test-only/forgotten", "test_only.forgotten", lambda: "open")
+    routes = {**ROUTES, "test_only.forgotten": Route()}
+    problems, _visited = anonymous_problems(app, world, routes)
+    assert problems == ["anonymous /test-only/forgotten: 200"]
