@@ -34,10 +34,6 @@ class SignInForm(FlaskForm):
         return self.email.data.strip().lower()
 
 
-class SignOutForm(FlaskForm):
-    """No fields: the form carries the CSRF token, so no other site can sign an officer out."""
-
-
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from survey.accounts import audit, sessions, throttle
 from survey.accounts.access import ROLE_LABELS, can_read_responses, officer_required
-from survey.accounts.forms import ChangePasswordForm, SignInForm, SignOutForm
+from survey.accounts.forms import ChangePasswordForm, SignInForm
 from survey.accounts.models import SCOPED_ROLES, User, check_password_of_nobody
 from survey.db import db, utcnow, write_session
 
@@ -44,8 +46,24 @@ def _paused_response(form: SignInForm, until):
         "please try again after %(time)s.",
         time=format_time(until, format="HH:mm"),
     )
-    response = render_template("accounts/sign_in.html", form=form, form_error=message)
-    return response, 429
+    page = render_template("accounts/sign_in.html", form=form, form_error=message)
+    wait_seconds = max(1, math.ceil((until - utcnow()).total_seconds()))
+    return page, 429, {"Retry-After": str(wait_seconds)}
+
+
+@blueprint.errorhandler(CSRFError)
+def refused_form(error):
+    """A form whose security token is missing, expired or foreign: say so, change nothing."""
+    message = _("This form had expired or did not come from this site. Please try again.")
+    if request.endpoint == "accounts.sign_in":
+        return render_template("accounts/sign_in.html", form=SignInForm(), form_error=message), 400
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if request.endpoint == "accounts.change_password":
+        form = ChangePasswordForm(current_user.email)
+        return render_template("accounts/change_password.html", form=form, form_error=message), 400
+    flash(message, "warning")
+    return redirect(url_for("accounts.landing"))
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
@@ -99,10 +117,8 @@ def sign_in():
 @blueprint.post("/sign-out")
 @officer_required
 def sign_out():
-    form = SignOutForm()
-    if not form.validate_on_submit():
-        flash(_("Your sign-out request had expired. Please press Sign out again."), "warning")
-        return redirect(url_for("accounts.landing"))
+    # No fields to validate: CSRFProtect checks the token before the view runs (see
+    # refused_form below), so no other site can sign an officer out.
     audit.record_now("logout", target=f"user:{current_user.id}", details={"reason": "requested"})
     sessions.end()
     flash(_("You have signed out."), "info")

@@ -110,3 +110,16 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = change(client)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_change_without_its_csrf_token_is_refused(app, client, world):
+    email = world.emails[Role.VIEWER]
+    sign_in(client, email)
+    before = stored_hash(app, email)
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused = change(client)
+    assert refused.status_code == 400
+    assert "Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này." in refused.get_data(True)
+    assert stored_hash(app, email) == before
+    anonymous = change(app.test_client())
+    assert anonymous.headers["Location"].startswith("/sign-in")

@@ -14,6 +14,7 @@ from tests.accounts.conftest import audit_events, sign_in
 from tests.factories import OFFICER_PASSWORD
 
 FAILED_VI = "Địa chỉ thư điện tử hoặc mật khẩu không đúng."
+EXPIRED_VI = "Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này. Vui lòng thử lại."
 
 
 def form_error(response) -> str:
@@ -116,6 +117,8 @@ def test_the_officer_goes_back_to_the_page_they_asked_for(client, world):
     response = client.get("/officer/password")
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in?next=%2Fofficer%2Fpassword"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Vui lòng đăng nhập để xem trang này." in page
     response = sign_in(client, world.emails[Role.VIEWER], next="/officer/password")
     assert response.headers["Location"] == "/officer/password"
 
@@ -165,6 +168,7 @@ def test_the_sign_in_form_needs_its_csrf_token(app, client, world):
     email = world.emails[Role.VIEWER]
     refused = sign_in(client, email)
     assert refused.status_code == 400
+    assert form_error(refused) == EXPIRED_VI
     assert client.get("/officer/").status_code == 302
     assert audit_events(app) == []
     token = csrf_token_of(client.get("/sign-in").get_data(as_text=True))
@@ -181,8 +185,11 @@ def test_sign_out_without_the_csrf_token_keeps_the_session(app, client, world):
     client.post(
         "/sign-in", data={"email": email, "password": OFFICER_PASSWORD, "csrf_token": token}
     )
-    client.post("/sign-out")
-    assert client.get("/officer/").status_code == 200
+    refused = client.post("/sign-out")
+    assert refused.headers["Location"] == "/officer/"
+    page = client.get("/officer/")
+    assert page.status_code == 200
+    assert EXPIRED_VI in page.get_data(as_text=True)
     assert audit_events(app, "logout") == []
 
 
