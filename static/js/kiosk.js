@@ -241,6 +241,7 @@
           state.language = language.code;
           state.dirty = true;
           render();
+          restartIdle();
         }, { lang: language.code, "aria-pressed": String(language.code === state.language) });
       })
     );
@@ -253,6 +254,7 @@
       finish();
     } else {
       render();
+      restartIdle();
     }
   }
 
@@ -296,12 +298,18 @@
     countdown.hidden = true;
   }
 
+  function restartIdle() {
+    stopIdle();
+    if (state.dirty && !state.done) {
+      timers.idle = window.setTimeout(startCountdown, data.timing.idle * 1000);
+    }
+  }
+
   function activity() {
     if (state.done) return;
     var wasCounting = !countdown.hidden;
-    stopIdle();
+    restartIdle();
     if (wasCounting) document.getElementById("screen-title").focus({ preventScroll: true });
-    if (state.dirty) timers.idle = window.setTimeout(startCountdown, data.timing.idle * 1000);
   }
 
   function startCountdown() {

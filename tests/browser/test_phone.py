@@ -1,0 +1,136 @@
+"""The phone form after scanning a desk's QR code, in a real browser at phone size."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from survey.collect.models import Channel, Response
+from survey.db import db
+from tests.browser.conftest import serious_violations
+from tests.collect.kiosk_helpers import make_kiosk_desk
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True}
+TEXTS = {
+    "vi": {
+        "locale": "vi-VN",
+        "title": "Đánh giá việc giải quyết hồ sơ tại Bộ phận Một cửa",
+        "choice": "Rất hài lòng",
+        "send": "Gửi đánh giá",
+        "thanks": "Trân trọng cảm ơn Ông/Bà!",
+    },
+    "en": {
+        "locale": "en-US",
+        "title": "Rate how your dossier was handled at the one-stop desk",
+        "choice": "Very satisfied",
+        "send": "Send my rating",
+        "thanks": "Thank you very much!",
+    },
+}
+BUDGET_BYTES = 50 * 1024
+
+
+def stored(app) -> list[tuple]:
+    with app.app_context():
+        return db.session.execute(select(Response.channel, Response.language)).all()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_citizen_rates_on_a_phone_and_a_refresh_of_the_thanks_adds_nothing(
+    live_server, new_context, language
+):
+    texts = TEXTS[language]
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale=texts["locale"], **PHONE).new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+    assert page.locator("h1").inner_text() == texts["title"]
+    page.get_by_label(texts["choice"]).check()
+    page.get_by_role("button", name=texts["send"]).click()
+    page.wait_for_url("**/thanks**")
+    assert page.locator("h1").inner_text() == texts["thanks"]
+    page.reload()
+    assert page.locator("h1").inner_text() == texts["thanks"]
+    assert stored(live_server.app) == [(Channel.QR, language)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="collect/routes.py: Back fetches the form again (the session cookie changed and the"
+    " page varies by cookie), so it carries a new submission id and a second send is a second"
+    " response. Owned by the phone form; remove this marker when fixed.",
+)
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_back_and_send_again_still_stores_one_response(live_server, new_context, language):
+    texts = TEXTS[language]
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale=texts["locale"], **PHONE).new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+    page.get_by_label(texts["choice"]).check()
+    page.get_by_role("button", name=texts["send"]).click()
+    page.wait_for_url("**/thanks**")
+    page.go_back()  # the citizen is unsure it went through, and sends again
+    page.get_by_label(texts["choice"]).check()
+    page.get_by_role("button", name=texts["send"]).click()
+    page.wait_for_url("**/thanks**")
+    assert page.locator("h1").inner_text() == texts["thanks"]
+    assert stored(live_server.app) == [(Channel.QR, language)]
+
+
+def test_the_phone_form_can_be_completed_with_the_keyboard_alone(live_server, new_context):
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale="vi-VN").new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+
+    def focus_reaches(selector: str) -> None:
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    focus_reaches("input[name='a-overall_satisfaction']")
+    page.keyboard.press("Space")
+    assert page.locator("input[name='a-overall_satisfaction']:checked").count() == 1
+    focus_reaches("button[type='submit']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/thanks**")
+    assert stored(live_server.app) == [(Channel.QR, "vi")]
+
+
+def test_the_first_load_is_small_and_asks_no_other_host(live_server, new_context):
+    desk = make_kiosk_desk(live_server.app)
+    context = new_context(locale="vi-VN", **PHONE)
+    page = context.new_page()
+    session = context.new_cdp_session(page)
+    session.send("Network.enable")
+    transferred = []
+    session.on(
+        "Network.loadingFinished", lambda event: transferred.append(event["encodedDataLength"])
+    )
+    addresses = []
+    page.on("request", lambda request: addresses.append(request.url))
+    page.goto(f"{live_server.url}/q/{desk.code}", wait_until="networkidle")
+    own = urlsplit(live_server.url).netloc
+    assert addresses
+    assert {urlsplit(address).netloc for address in addresses} == {own}
+    total = sum(transferred)
+    print(f"first load of /q/<code>: {total} bytes in {len(addresses)} requests")
+    assert 0 < total <= BUDGET_BYTES
+
+
+def test_the_phone_form_and_thanks_page_have_no_serious_accessibility_problem(
+    live_server, new_context, axe_script
+):
+    desk = make_kiosk_desk(live_server.app)
+    # axe is injected as a script of the test's own; the page's policy would (rightly) block it.
+    page = new_context(locale="vi-VN", bypass_csp=True, **PHONE).new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+    assert serious_violations(page, axe_script) == []
+    page.get_by_label("Rất hài lòng").check()
+    page.get_by_role("button", name="Gửi đánh giá").click()
+    page.wait_for_url("**/thanks**")
+    assert serious_violations(page, axe_script) == []
