@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
 from survey.accounts.models import MINIMUM_PASSWORD_LENGTH, SCOPED_ROLES, AuditEvent, Role, User
+from survey.backup import BackupError, backup, restore
 from survey.collect.models import CallbackRequest
 from survey.collect.submit import TargetUnavailable, target_of
 from survey.config import LANGUAGES
@@ -189,6 +190,34 @@ def purge_contacts_command() -> None:
     click.echo(f"Deleted {deleted} call-back phone numbers past their retention period.")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write a consistent backup of the database to TARGET, even while it is in use."""
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {target} ({target.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup SOURCE (stop the application first)."""
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    db.engine.dispose()  # no pooled connection may hold the old database open
+    try:
+        restore(source, current_app.config["SQLALCHEMY_DATABASE_URI"])
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the database from {source}.")
+
+
 @click.group("translate")
 def translate_group() -> None:
     """The Babel workflow: extract the strings, update the catalogs, compile them."""
@@ -259,6 +288,8 @@ def init_app(app: Flask) -> None:
         create_user_command,
         qr_codes_command,
         purge_contacts_command,
+        backup_command,
+        restore_command,
         translate_group,
     ):
         app.cli.add_command(command)
