@@ -64,4 +64,8 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     from survey.accounts import routes as accounts_routes
 
     app.register_blueprint(accounts_routes.blueprint)
+
+    from survey import admin
+
+    app.register_blueprint(admin.blueprint)
     return app

@@ -67,6 +67,8 @@ PUBLIC_ENDPOINTS = (
 
 EVERY_ROLE = frozenset(Role)
 RESPONSE_READERS = frozenset({Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER})
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+ADMIN_VIEWERS = frozenset({Role.ADMINISTRATOR, Role.REFORM_OFFICE})
 
 
 def _no_values(world: World, agency_id: int | None) -> dict:
@@ -85,6 +87,7 @@ ROUTES: dict[str, Route] = {
     "accounts.landing": Route(),
     "accounts.change_password": Route(),
     "accounts.sign_out": Route(),
+    "admin.index": Route(roles=ADMIN_VIEWERS),
 }
 
 #: The routes of the accounts package, so the crawl can never pass by visiting nothing.
