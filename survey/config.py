@@ -52,12 +52,17 @@ class Defaults:
     # and its visitors' phones may share one address).
     KIOSK_SUBMIT_LIMIT = "120 per hour"
     PHONE_SUBMIT_LIMIT = "20 per hour"
+    # Addresses allowed to read /metrics (the monitoring system's, via the internal network).
+    METRICS_ALLOWED = ("127.0.0.1", "::1")
     # Call-back phone numbers are deleted this many days after the citizen gave them.
     CONTACT_RETENTION_DAYS = 90
     # Groups smaller than this are suppressed in every aggregate that leaves the system.
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.
     MIN_RATINGS_FOR_RANKING = 30
+    # Publish official-level results on the public results page (Decree 61/2018 Art. 32 leaves
+    # it to the province): off until an administrator turns it on.
+    PUBLISH_OFFICIAL_RESULTS = False
 
 
 def load_settings(app: Flask, overrides: dict | None) -> None:

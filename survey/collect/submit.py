@@ -24,11 +24,13 @@ from survey.collect.keys import dossier_key
 from survey.collect.models import CallbackRequest, Channel, RespondentType, Response
 from survey.collect.store import (
     StoredResponse,
+    UuidConflict,
     canonical_body_hash,
     dossier_hash,
     store_responses,
 )
 from survey.db import utcnow, write_session
+from survey.observability import count_submission
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.questionnaires.definition import (
     QuestionnaireDefinition,
@@ -170,7 +172,23 @@ def submit(submission: Submission) -> StoredResponse:
 
     Raises :class:`SubmissionRejected` (nothing stored) or
     :class:`survey.collect.store.UuidConflict` (the uuid was used for another body).
+    Every outcome is counted for ``/metrics``.
     """
+    channel = submission.channel.value
+    try:
+        stored = _submit(submission)
+    except SubmissionRejected as rejected:
+        reasons = sorted({code for code, _params in rejected.errors.values()})
+        count_submission(channel, "rejected", reasons)
+        raise
+    except UuidConflict:
+        count_submission(channel, "conflict")
+        raise
+    count_submission(channel, "created" if stored.created else "repeated")
+    return stored
+
+
+def _submit(submission: Submission) -> StoredResponse:
     definition = definition_of(submission.version)
     validated = validate_answers(definition, submission.answers)
     errors = {key: (error.code, dict(error.params)) for key, error in validated.errors.items()}
