@@ -54,11 +54,13 @@ from tests.accounts.conftest import World, sign_in
 
 #: Endpoints anybody may open without signing in (shell-style patterns). Citizen pages, the
 #: kiosk (a device that pairs with a one-time token, not an officer) and the submission API
-#: have their own protections, tested with them.
+#: have their own protections, tested with them. /metrics answers only the monitoring
+#: addresses (METRICS_ALLOWED), tested in tests/app/test_observability.py.
 PUBLIC_ENDPOINTS = (
     "static",
     "home.index",
     "health.healthz",
+    "observability.metrics",
     "accounts.sign_in",
     "collect.*",
     "kiosk.*",
