@@ -114,8 +114,9 @@ class SatisfactionOverview:
 
     report_filter: ReportFilter
     questionnaire_key: str
-    responses: int
-    #: True when there are fewer responses than the minimum group size: nothing else is shown.
+    #: Number of responses; None when suppressed.
+    responses: int | None
+    #: True when there are fewer responses than the minimum group size: nothing is shown.
     is_suppressed: bool
     headline_item_key: str | None
     headline: SatisfactionRate | None
@@ -164,7 +165,7 @@ def satisfaction_overview(
     empty = SatisfactionOverview(
         report_filter=report_filter,
         questionnaire_key=definition.key,
-        responses=responses,
+        responses=None if responses < min_group_size else responses,
         is_suppressed=responses < min_group_size,
         headline_item_key=headline_key,
         headline=None,
@@ -304,7 +305,7 @@ def _units(
 ) -> tuple[UnitRating, ...]:
     by_unit = level_counts_by(session, report_filter, dimension, [rating.item_key])
     responses = response_counts_by(session, report_filter, dimension)
-    keys = sorted((key for key in responses if key is not None), key=str)
+    keys = sorted(key for key in responses if key is not None)
     if not keys:
         return ()
     sizes = np.array([responses[key] for key in keys], dtype=np.int64)

@@ -101,7 +101,8 @@ def test_officials_with_too_few_ratings_are_never_ranked(dataset):
 def test_small_groups_are_suppressed(dataset):
     organisation, _ = dataset
     nothing = overview(organisation, "sipas", min_group_size=10_000)
-    assert nothing.is_suppressed and nothing.headline is None and nothing.agencies == ()
+    assert nothing.is_suppressed and nothing.responses is None
+    assert nothing.headline is None and nothing.agencies == () and nothing.trend is None
     some = overview(organisation, "onestop-quick", min_group_size=40)
     hidden = [unit for unit in some.officials if unit.is_suppressed]
     assert hidden and all(unit.rate is None and unit.responses is None for unit in hidden)
