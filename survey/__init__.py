@@ -69,4 +69,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     from survey import admin
 
     app.register_blueprint(admin.blueprint)
+    from survey.admin import photos
+
+    app.register_blueprint(photos.blueprint)
     return app

@@ -24,3 +24,4 @@ def index():
 
 
 # Page groups register their routes on the blueprint when imported (after it exists).
+from survey.admin import agencies, officials, procedures, service_points  # noqa: E402, F401
