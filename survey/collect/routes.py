@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from survey import csrf
+from survey.accounts.access import local_today
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm, submitted_answers
 from survey.collect.messages import error_message
 from survey.collect.models import Channel
@@ -34,6 +35,7 @@ from survey.collect.submit import (
 )
 from survey.db import db
 from survey.i18n import current_language
+from survey.org.reorganise import successor_desks_for_code
 from survey.security import limiter
 
 blueprint = Blueprint("collect", __name__)
@@ -54,7 +56,12 @@ def _questionnaire_key() -> str:
 
 def _unavailable(reason: str):
     status = {"unknown": 404, "revoked": 410, "inactive": 410}[reason]
-    return render_template("collect/unavailable.html", reason=reason), status
+    # A unit merged or split away: offer the desks of the units that carry on its work.
+    code = (request.view_args or {}).get("code", "")
+    successors = (
+        successor_desks_for_code(db.session, code, local_today()) if reason == "inactive" else []
+    )
+    return render_template("collect/unavailable.html", reason=reason, successors=successors), status
 
 
 def _render_form(target, version, form, answers=None, errors=None, status=200):

@@ -323,3 +323,12 @@ def successor_desks(
         )
         return [SuccessorDesk(desk.agency, desk, code) for desk, code in rows]
     return []
+
+
+def successor_desks_for_code(session: Session, code: str, day: date) -> list[SuccessorDesk]:
+    """Where a citizen holding an old desk's or official's QR code can rate on ``day``."""
+    public_code = session.scalar(select(PublicCode).where(PublicCode.code == code.lower()))
+    if public_code is None or public_code.revoked_dt is not None:
+        return []
+    owner = public_code.service_point or public_code.official
+    return successor_desks(session, owner.agency_id, day)

@@ -1,7 +1,7 @@
 """Helpers of the organisation tests: a signed-in administrator and a small tree.
 
-    province P ─┬─ commune A (desk with a QR code, an official)
-                └─ commune B
+province P ─┬─ commune A (desk with a QR code, an official)
+            └─ commune B
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def snapshot(app) -> dict:
                 select(Procedure.code, Procedure.name).order_by(Procedure.code)
             ).all(),
             "audit": session.scalar(
-                select(func.count()).select_from(AuditEvent).where(AuditEvent.action != "login.succeeded")
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action != "login.succeeded")
             ),
         }
 
