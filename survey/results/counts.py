@@ -32,6 +32,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -294,6 +295,38 @@ def _count_selects(
     return selects
 
 
+#: Upsert statements by dialect and questionnaire versions (ids with their definitions:
+#: the statements embed each version's scoring rules): built once, then reused with the
+#: response ids as an expanding parameter. Building them costs far more than running
+#: them, and this runs on every submission.
+_upserts: dict[tuple, list] = {}
+
+
+def _upsert_statements(session: Session, versions: tuple[tuple[int, str], ...]) -> list:
+    dialect = session.get_bind().dialect.name
+    cached = _upserts.get((dialect, versions))
+    if cached is not None:
+        return cached
+    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
+    if module is None:
+        raise RuntimeError(f"unsupported database {dialect!r}")
+    where = [Response.id.in_(bindparam("response_ids", expanding=True))]
+    version_ids = [version_id for version_id, _definition in versions]
+    statements = []
+    for model, key, grouped in _count_selects(session, where, version_ids):
+        statement = module.insert(model).from_select([*key, "count"], grouped)
+        statements.append(
+            statement.on_conflict_do_update(
+                index_elements=list(key),
+                set_={"count": model.__table__.c["count"] + statement.excluded["count"]},
+            )
+        )
+    if len(_upserts) >= 64:  # a few published versions in practice; never grow without bound
+        _upserts.clear()
+    _upserts[(dialect, versions)] = statements
+    return statements
+
+
 def record_counts(session: Session, response_ids: Collection[int]) -> None:
     """Add newly stored responses (with their answers) to the count tables.
 
@@ -303,20 +336,20 @@ def record_counts(session: Session, response_ids: Collection[int]) -> None:
     if not response_ids:
         return
     ids = list(response_ids)
-    version_ids = session.scalars(
-        select(Response.questionnaire_version_id).where(Response.id.in_(ids)).distinct()
-    ).all()
-    dialect = session.get_bind().dialect.name
-    module = {"postgresql": postgresql, "sqlite": sqlite}.get(dialect)
-    if module is None:
-        raise RuntimeError(f"unsupported database {dialect!r}")
-    for model, key, grouped in _count_selects(session, [Response.id.in_(ids)], version_ids):
-        statement = module.insert(model).from_select([*key, "count"], grouped)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={"count": model.__table__.c["count"] + statement.excluded["count"]},
+    answered = select(Response.questionnaire_version_id).where(Response.id.in_(ids))
+    versions = tuple(
+        sorted(
+            (version_id, json.dumps(definition, sort_keys=True))
+            for version_id, definition in session.execute(
+                select(QuestionnaireVersion.id, QuestionnaireVersion.definition).where(
+                    QuestionnaireVersion.id.in_(answered)
+                )
+            )
         )
-        session.execute(statement)
+    )
+    connection = session.connection()  # Core execution: ORM parameters would mean bulk rows
+    for statement in _upsert_statements(session, versions):
+        connection.execute(statement, {"response_ids": ids})
 
 
 def rebuild_counts(session: Session) -> dict[str, int]:
