@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import tempfile
 from datetime import date
@@ -17,7 +16,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
-from survey.accounts.models import MINIMUM_PASSWORD_LENGTH, SCOPED_ROLES, AuditEvent, Role, User
+from survey.accounts.models import AuditEvent, Role, User
+from survey.accounts.rules import (
+    MINIMUM_PASSWORD_LENGTH,
+    email_is_taken,
+    is_email_address,
+    needs_agency,
+    normalized_email,
+)
 from survey.backup import BackupError, backup, restore
 from survey.collect.models import CallbackRequest
 from survey.collect.submit import TargetUnavailable, target_of
@@ -28,7 +34,6 @@ from survey.org.tree import AgencyTree
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = PROJECT_ROOT / "translations"
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @click.command("seed-demo")
@@ -102,8 +107,8 @@ def _read_password() -> str:
 @with_appcontext
 def create_user_command(email: str, role: str, agency_code: str | None) -> None:
     """Create an officer account. The password is read from a prompt or standard input."""
-    email = email.strip().lower()
-    if not EMAIL_PATTERN.match(email):
+    email = normalized_email(email)
+    if not is_email_address(email):
         raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
     role_value = Role(role)
     agency = None
@@ -113,9 +118,9 @@ def create_user_command(email: str, role: str, agency_code: str | None) -> None:
             raise click.BadParameter(
                 f"no agency has the code {agency_code!r}", param_hint="--agency"
             )
-    elif role_value in SCOPED_ROLES:
+    elif needs_agency(role_value):
         raise click.BadParameter(f"the role {role} needs an agency", param_hint="--agency")
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+    if email_is_taken(db.session, email):
         raise click.ClickException(f"an account for {email} already exists")
     password = _read_password()
     if len(password) < MINIMUM_PASSWORD_LENGTH:
@@ -271,6 +276,9 @@ def translate_update() -> None:
                 language,
                 "--no-wrap",
                 "--ignore-obsolete",
+                # A guessed translation of a similar string is worse than none: it is
+                # wrong, and it can break compilation with mismatched placeholders.
+                "--no-fuzzy-matching",
             )
 
 
@@ -281,7 +289,7 @@ def translate_compile() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from survey.results.cli import rebuild_counts_command
+    from survey.results.cli import rebuild_counts_command, report_command
 
     for command in (
         seed_demo_command,
@@ -294,3 +302,4 @@ def init_app(app: Flask) -> None:
     ):
         app.cli.add_command(command)
     app.cli.add_command(rebuild_counts_command)
+    app.cli.add_command(report_command)
