@@ -18,8 +18,10 @@ from survey.org.models import (
     ServicePoint,
     SuccessionKind,
 )
+from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results import models as results_models  # noqa: F401 (count tables)
+from survey.settings import Setting
 
 __all__ = [
     "Agency",
@@ -33,11 +35,13 @@ __all__ = [
     "Procedure",
     "PublicCode",
     "Questionnaire",
+    "QuestionnaireAssignment",
     "QuestionnaireVersion",
     "RespondentType",
     "Response",
     "Role",
     "ServicePoint",
+    "Setting",
     "SuccessionKind",
     "User",
 ]

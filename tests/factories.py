@@ -71,3 +71,18 @@ def make_user(session, role, agency=None, email=None, password=OFFICER_PASSWORD,
     session.add(user)
     session.flush()
     return user
+
+
+def signed_in_client(app, role, agency_id=None):
+    """A test client signed in as a new officer of ``role``; returns (client, user id)."""
+    from survey.db import db
+
+    with app.app_context():
+        agency = db.session.get(Agency, agency_id) if agency_id is not None else None
+        user = make_user(db.session, role, agency=agency)
+        email, user_id = user.email, user.id
+        db.session.commit()
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": email, "password": OFFICER_PASSWORD})
+    assert response.status_code == 302, response.status_code
+    return client, user_id

@@ -393,7 +393,7 @@
     entry.attempts += 1;
     save(QUEUE_KEY, queue);
     sending = true;
-    send(entry.body)
+    send(entry.body, queue.length - 1)
       .then(function (outcome) {
         if (outcome.kind === "stored") {
           failures = 0;
@@ -419,11 +419,12 @@
       });
   }
 
-  function send(body) {
+  function send(body, othersQueued) {
     return window
       .fetch(data.api, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        // X-Kiosk-Unsent: the ratings still waiting here, shown to administrators.
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-Kiosk-Unsent": String(othersQueued) },
         body: JSON.stringify(body),
         credentials: "same-origin",
         cache: "no-store"

@@ -24,4 +24,15 @@ def index():
 
 
 # Page groups register their routes on the blueprint when imported (after it exists).
-from survey.admin import agencies, officials, procedures, service_points  # noqa: E402, F401
+from survey.admin import (  # noqa: E402, F401
+    agencies,
+    audit_log,
+    devices,
+    officials,
+    procedures,
+    qr,
+    questionnaires,
+    service_points,
+    settings,
+    users,
+)

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jsonschema
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -21,7 +21,13 @@ from survey.collect.devices import LAST_SEEN_RESOLUTION, desk_target, mark_seen
 from survey.collect.kiosk import authenticated_device
 from survey.collect.messages import error_message
 from survey.collect.models import Channel, KioskDevice
-from survey.collect.openapi import MAX_ANSWERS, OPENAPI_DOCUMENT, SUBMISSION_SCHEMA
+from survey.collect.openapi import (
+    MAX_ANSWERS,
+    MAX_UNSENT,
+    OPENAPI_DOCUMENT,
+    SUBMISSION_SCHEMA,
+    UNSENT_HEADER,
+)
 from survey.collect.store import UuidConflict
 from survey.collect.submit import (
     Submission,
@@ -33,6 +39,7 @@ from survey.db import db, utcnow, write_session
 from survey.org.models import Official, PublicCode
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.security import limiter
+from survey.settings import get_setting
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -107,7 +114,7 @@ def openapi_document():
 
 
 @blueprint.post("/responses")
-@limiter.limit(lambda: current_app.config["KIOSK_SUBMIT_LIMIT"], key_func=_device_rate_key)
+@limiter.limit(lambda: get_setting("KIOSK_SUBMIT_LIMIT"), key_func=_device_rate_key)
 def create_response():
     device = _require_device()
     body = _read_json()
@@ -130,9 +137,11 @@ def create_response():
             "uuid_conflict",
             _("A different rating was already sent with this identifier."),
         ) from None
-    if device.last_seen_dt is None or device.last_seen_dt < utcnow() - LAST_SEEN_RESOLUTION:
+    unsent = _reported_unsent()
+    stale = device.last_seen_dt is None or device.last_seen_dt < utcnow() - LAST_SEEN_RESOLUTION
+    if stale or (unsent is not None and unsent != device.unsent_count):
         with write_session() as session:
-            mark_seen(session, device.id)
+            mark_seen(session, device.id, unsent)
     status = "created" if stored.created else "already_received"
     return jsonify({"uuid": str(submission.uuid), "status": status}), 201 if stored.created else 200
 
@@ -152,6 +161,14 @@ def responses_other_methods():
 @blueprint.route("/<path:address>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_address(address: str):
     raise ApiError(404, "not_found", _("There is nothing at this address."))
+
+
+def _reported_unsent() -> int | None:
+    """The kiosk's count of ratings still queued (optional header; a bad value is ignored)."""
+    value = request.headers.get(UNSENT_HEADER, "").strip()
+    if not value.isdigit() or int(value) > MAX_UNSENT:
+        return None
+    return int(value)
 
 
 def _require_device() -> KioskDevice:

@@ -123,8 +123,9 @@ def desk_target(session: Session, device: KioskDevice) -> Target:
     return resolve_code(session, active.code)
 
 
-def mark_seen(session: Session, device_id: int) -> None:
-    """Record that the device was heard from now (at most once per ``LAST_SEEN_RESOLUTION``)."""
+def mark_seen(session: Session, device_id: int, unsent_count: int | None = None) -> None:
+    """Record that the device was heard from now (at most once per ``LAST_SEEN_RESOLUTION``),
+    and the number of ratings it still has queued, when it reported one."""
     now = utcnow()
     session.execute(
         update(KioskDevice)
@@ -137,6 +138,10 @@ def mark_seen(session: Session, device_id: int) -> None:
         )
         .values(last_seen_dt=now)
     )
+    if unsent_count is not None:
+        session.execute(
+            update(KioskDevice).where(KioskDevice.id == device_id).values(unsent_count=unsent_count)
+        )
 
 
 def revoke_kiosk(session: Session, device_id: int) -> KioskDevice | None:

@@ -126,12 +126,11 @@ def kiosk():
         target = desk_target(db.session, device)
     except TargetUnavailable:
         return _not_in_service("desk")
-    version = current_version(db.session, DEFAULT_QUESTIONNAIRE)
+    version = current_version(db.session, DEFAULT_QUESTIONNAIRE, target.agency.id)
     if version is None:
         return _not_in_service("desk")
-    response = make_response(
-        render_template("kiosk/kiosk.html", data=_page_data(target, version), target=target)
-    )
+    data = page_data(target, definition_of(version))
+    response = make_response(render_template("kiosk/kiosk.html", data=data, target=target))
     # Always ask the server first (the service worker falls back to its copy when offline).
     response.headers["Cache-Control"] = "no-cache"
     set_device_cookie(response, request_credential())
@@ -199,8 +198,9 @@ def official_photo(official_id: int):
     )
 
 
-def _page_data(target: Target, version) -> dict:
-    definition = definition_of(version)
+def page_data(target: Target, definition) -> dict:
+    """Everything the kiosk page needs, for ``target`` asking ``definition`` (the admin's
+    preview passes a draft)."""
     satisfied = definition.scoring.satisfied_values
     desk = target.service_point
     return {
@@ -220,7 +220,7 @@ def _page_data(target: Target, version) -> dict:
                 "name": official.name,
                 "title": official.title or "",
                 "initials": _initials(official.name),
-                "photo": url_for(".official_photo", official_id=official.id)
+                "photo": url_for("kiosk.official_photo", official_id=official.id)
                 if official.photo_filename
                 else None,
             }
@@ -262,7 +262,7 @@ def _page_data(target: Target, version) -> dict:
             "retryMax": _timing("KIOSK_RETRY_MAX_SECONDS"),
         },
         "api": url_for("api.create_response"),
-        "serviceWorker": url_for(".service_worker"),
+        "serviceWorker": url_for("kiosk.service_worker"),
     }
 
 

@@ -49,6 +49,8 @@ class KioskDevice(db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     paired_dt: Mapped[datetime | None]
     last_seen_dt: Mapped[datetime | None]
+    #: Ratings still queued on the tablet, as it last reported with a submission (None: never).
+    unsent_count: Mapped[int | None]
     revoked_dt: Mapped[datetime | None]
 
 

@@ -12,6 +12,9 @@ MAX_ANSWERS = 60
 #: Longest accepted text answer before cleaning; the questionnaire sets the real limit.
 MAX_ANSWER_LENGTH = 4000
 LANGUAGES = ["vi", "en", "km"]
+#: Optional request header: ratings still queued on the kiosk besides this one.
+UNSENT_HEADER = "X-Kiosk-Unsent"
+MAX_UNSENT = 1_000_000
 
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TIMESTAMP_PATTERN = (
@@ -149,7 +152,15 @@ OPENAPI_DOCUMENT = {
                         "required": False,
                         "description": "Language of error messages (else Accept-Language).",
                         "schema": {"type": "string", "enum": LANGUAGES},
-                    }
+                    },
+                    {
+                        "name": UNSENT_HEADER,
+                        "in": "header",
+                        "required": False,
+                        "description": "How many other ratings are still queued on the kiosk"
+                        " (shown to administrators beside the kiosk's last contact).",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_UNSENT},
+                    },
                 ],
                 "requestBody": {
                     "required": True,

@@ -7,7 +7,6 @@ import uuid
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -37,6 +36,7 @@ from survey.db import db
 from survey.i18n import current_language
 from survey.org.reorganise import successor_desks_for_code
 from survey.security import limiter
+from survey.settings import get_setting
 
 blueprint = Blueprint("collect", __name__)
 
@@ -77,7 +77,7 @@ def _render_form(target, version, form, answers=None, errors=None, status=200):
             answers=answers or {},
             errors=errors or {},
             answer_prefix=ANSWER_PREFIX,
-            retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+            retention_days=get_setting("CONTACT_RETENTION_DAYS"),
         ),
         status,
     )
@@ -94,7 +94,7 @@ def _load(code: str):
         target = resolve_code(db.session, code)
     except TargetUnavailable as unavailable:
         raise _Unavailable(unavailable.reason) from None
-    version = current_version(db.session, _questionnaire_key())
+    version = current_version(db.session, _questionnaire_key(), target.agency.id)
     if version is None:
         abort(404)
     return target, version
@@ -114,7 +114,7 @@ def questionnaire(code: str):
 
 @blueprint.post("/q/<code>")
 @csrf.exempt  # the form checks its own token, and a refused token keeps the answers
-@limiter.limit(lambda: current_app.config["PHONE_SUBMIT_LIMIT"], key_func=_phone_submit_key)
+@limiter.limit(lambda: get_setting("PHONE_SUBMIT_LIMIT"), key_func=_phone_submit_key)
 def submit_questionnaire(code: str):
     target, version = _load(code)
     form = CitizenForm()
@@ -188,5 +188,5 @@ def thanks(code: str):
 @blueprint.get("/privacy")
 def privacy():
     return render_template(
-        "collect/privacy.html", retention_days=current_app.config["CONTACT_RETENTION_DAYS"]
+        "collect/privacy.html", retention_days=get_setting("CONTACT_RETENTION_DAYS")
     )

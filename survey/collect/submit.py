@@ -20,6 +20,7 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.accounts.access import local_today
 from survey.collect.keys import dossier_key
 from survey.collect.models import CallbackRequest, Channel, RespondentType, Response
 from survey.collect.store import (
@@ -32,6 +33,7 @@ from survey.collect.store import (
 from survey.db import utcnow, write_session
 from survey.observability import count_submission
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
+from survey.questionnaires.assignments import assigned_version
 from survey.questionnaires.definition import (
     QuestionnaireDefinition,
     load_definition,
@@ -39,6 +41,7 @@ from survey.questionnaires.definition import (
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.security import limiter
+from survey.settings import get_setting
 
 DEFAULT_QUESTIONNAIRE = "onestop-quick"
 FULL_SURVEY = "sipas"
@@ -100,8 +103,18 @@ def target_of(public_code: PublicCode) -> Target:
     return Target(public_code.code, agency, desk, official)
 
 
-def current_version(session: Session, questionnaire_key: str) -> QuestionnaireVersion | None:
-    """The newest published version of a questionnaire."""
+def current_version(
+    session: Session, questionnaire_key: str, agency_id: int | None = None
+) -> QuestionnaireVersion | None:
+    """The version the desks of ``agency_id`` use today, else the newest published one.
+
+    The reform office assigns versions to agencies from a date, inherited down the tree
+    (:mod:`survey.questionnaires.assignments`); without an assignment, the newest wins.
+    """
+    if agency_id is not None:
+        assigned = assigned_version(session, questionnaire_key, agency_id, local_today())
+        if assigned is not None:
+            return assigned
     return session.scalar(
         select(QuestionnaireVersion)
         .join(Questionnaire)
@@ -113,14 +126,19 @@ def current_version(session: Session, questionnaire_key: str) -> QuestionnaireVe
     )
 
 
-_definitions: dict[int, QuestionnaireDefinition] = {}
+_definitions: dict[tuple, QuestionnaireDefinition] = {}
 
 
 def definition_of(version: QuestionnaireVersion) -> QuestionnaireDefinition:
-    """The parsed definition of a published version (cached: published versions never change)."""
-    if version.id not in _definitions:
-        _definitions[version.id] = load_definition(version.definition)
-    return _definitions[version.id]
+    """The parsed definition of a published version (cached: published versions never change).
+
+    Keyed by id and publication time, so that another database (a restored backup, a test)
+    reusing an id is never answered from the cache.
+    """
+    key = (version.id, version.published_dt)
+    if key not in _definitions:
+        _definitions[key] = load_definition(version.definition)
+    return _definitions[key]
 
 
 @dataclass(frozen=True)
@@ -235,7 +253,7 @@ def _submit(submission: Submission) -> StoredResponse:
             row |= {"is_flagged": True, "flag_reason": "burst"}
         stored = store_responses(session, [row], {submission.uuid: answer_rows})[submission.uuid]
         if stored.created and submission.callback_phone:
-            retention = timedelta(days=current_app.config["CONTACT_RETENTION_DAYS"])
+            retention = timedelta(days=get_setting("CONTACT_RETENTION_DAYS"))
             session.add(
                 CallbackRequest(
                     response_id=stored.id,

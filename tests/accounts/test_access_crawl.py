@@ -99,27 +99,6 @@ ROUTES: dict[str, Route] = {
     "accounts.landing": Route(),
     "accounts.change_password": Route(),
     "accounts.sign_out": Route(),
-    # Results: every page and download with every agency filter; response-level data only
-    # for the roles entitled to it.
-    **{
-        f"results.{endpoint}": Route(
-            url=lambda world, agency_id: {"agency": agency_id, "period": "2026-Q1"}, agency=True
-        )
-        for endpoint in (
-            "overview",
-            "agencies",
-            "officials",
-            "criteria",
-            "download_csv",
-            "download_xlsx",
-            "download_pdf",
-        )
-    },
-    "results.responses_csv": Route(
-        url=lambda world, agency_id: {"agency": agency_id, "period": "2026-Q1"},
-        roles=RESPONSE_READERS,
-        agency=True,
-    ),
     "admin.index": Route(roles=ADMIN_VIEWERS),
     # The organisation (agency tree, desks, officials, procedures): the reform office looks,
     # administrators change. The test organisation has no desks, officials or procedures:
@@ -166,38 +145,6 @@ ROUTES: dict[str, Route] = {
     "admin.edit_procedure": Route(roles=ADMINISTRATORS, url=_missing("procedure_id"), status=404),
     "admin.import_procedures": Route(roles=ADMINISTRATORS),
     "admin.export_procedures": Route(roles=ADMIN_VIEWERS),
-    # Settings, audit log, users and QR codes: administrators only. Records the test
-    # organisation does not have are requested with an absent id (404 once admitted).
-    "admin.settings": Route(roles=ADMINISTRATORS),
-    "admin.audit_log": Route(roles=ADMINISTRATORS),
-    "admin.users": Route(roles=ADMINISTRATORS),
-    "admin.new_user": Route(roles=ADMINISTRATORS),
-    "admin.user": Route(
-        roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}, status=404
-    ),
-    "admin.reset_password": Route(roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}),
-    "admin.set_user_active": Route(
-        roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}
-    ),
-    "admin.qr_codes": Route(
-        roles=ADMINISTRATORS, agency=True, url=lambda world, agency_id: {"agency": agency_id}
-    ),
-    **{
-        f"admin.{endpoint}": Route(
-            roles=ADMINISTRATORS, url=lambda world, _a: {"code_id": 987_654}, status=404
-        )
-        for endpoint in ("qr_code_svg", "qr_code_png", "qr_poster")
-    },
-    "admin.replace_qr_code": Route(
-        roles=ADMINISTRATORS, url=lambda world, _a: {"code_id": 987_654}
-    ),
-    # The test organisation has no desks: the batch of posters sends back to the QR page.
-    "admin.agency_posters": Route(
-        roles=ADMINISTRATORS,
-        agency=True,
-        url=lambda world, agency_id: {"agency_id": agency_id},
-        status=302,
-    ),
 }
 
 #: The routes of the accounts package, so the crawl can never pass by visiting nothing.

@@ -1,0 +1,130 @@
+"""The audit log page: every recorded event, filtered by user, action, target and dates, paged.
+
+Dates in the filter are days in Vietnam time; events are stored in UTC (``occurred_dt``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import DateField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from survey.accounts.access import roles_required
+from survey.accounts.models import AuditEvent, Role, User
+from survey.admin import blueprint
+from survey.db import db
+
+PAGE_SIZE = 50
+
+
+class AuditFilterForm(FlaskForm):
+    """The filter of the audit log (a GET form: it changes nothing, so no security token)."""
+
+    class Meta:
+        csrf = False
+
+    user = StringField(
+        _l("User's e-mail address contains"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("At most %(count)s characters.", count=254)),
+        ],
+    )
+    action = StringField(
+        _l("Action begins with"),
+        description=_l('For example "user." or "settings.changed".'),
+        validators=[
+            Optional(),
+            Length(max=64, message=_l("At most %(count)s characters.", count=64)),
+        ],
+    )
+    target = StringField(
+        _l("Target contains"),
+        description=_l('For example "user:12" or "questionnaire:sipas".'),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("At most %(count)s characters.", count=200)),
+        ],
+    )
+    since = DateField(
+        _l("From (day)"),
+        validators=[Optional()],
+        render_kw={"type": "date"},
+    )
+    until = DateField(
+        _l("Until (day, included)"),
+        validators=[Optional()],
+        render_kw={"type": "date"},
+    )
+
+    def validate_until(self, field) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The last day comes before the first day."))
+
+
+@blueprint.app_template_filter("audit_details")
+def audit_details(details: dict) -> str:
+    """Details as readable JSON (Vietnamese letters kept, not escaped)."""
+    return json.dumps(details, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def _utc_start_of(day) -> datetime:
+    """Local midnight of ``day`` in UTC (naive, like every stored ``*_dt``)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = datetime.combine(day, time.min, tzinfo=zone)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filtered_events(form: AuditFilterForm):
+    """The SELECT of the events matching ``form`` (validated), newest first."""
+    statement = select(AuditEvent, User.email).outerjoin(User, AuditEvent.user_id == User.id)
+    if form.user.data:
+        statement = statement.where(
+            User.email.like(_like_pattern(form.user.data.strip().lower()), escape="\\")
+        )
+    if form.action.data:
+        prefix = form.action.data.strip()
+        statement = statement.where(func.substr(AuditEvent.action, 1, len(prefix)) == prefix)
+    if form.target.data:
+        statement = statement.where(
+            AuditEvent.target.like(_like_pattern(form.target.data.strip()), escape="\\")
+        )
+    if form.since.data:
+        statement = statement.where(AuditEvent.occurred_dt >= _utc_start_of(form.since.data))
+    if form.until.data:
+        end = _utc_start_of(form.until.data + timedelta(days=1))
+        statement = statement.where(AuditEvent.occurred_dt < end)
+    return statement.order_by(AuditEvent.occurred_dt.desc(), AuditEvent.id.desc())
+
+
+@blueprint.get("/audit")
+@roles_required(Role.ADMINISTRATOR)
+def audit_log():
+    form = AuditFilterForm(request.args)
+    if not form.validate():
+        return render_template("admin/audit/list.html", form=form, events=[], page=1), 400
+    page = request.args.get("page", 1, type=int)
+    page = page if 1 <= page <= 1_000_000 else 1
+    statement = filtered_events(form)
+    rows = db.session.execute(statement.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    arguments = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "admin/audit/list.html",
+        form=form,
+        events=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        arguments=arguments,
+    )

@@ -1,0 +1,780 @@
+"""Questionnaires: drafts from a built-in template or an earlier version, editing every text in
+every language side by side, previews exactly as a phone and a kiosk show them, publishing
+(then frozen), import and export as JSON, and which version each agency's desks use.
+
+The reform office may look at everything; only administrators change anything. The editor is
+stateless: the page carries the working definition, the posted fields are applied to it, and
+:func:`survey.questionnaires.definition.load_definition` decides; its problems are shown next
+to the fields they name, and nothing is written until the whole definition is valid.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import func, select
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from survey import csrf
+from survey.accounts import audit
+from survey.accounts.access import roles_required
+from survey.accounts.models import Role
+from survey.admin import ADMIN_VIEWERS, blueprint
+from survey.admin.lookup import agency_matches
+from survey.collect.forms import ANSWER_PREFIX, CitizenForm
+from survey.collect.kiosk import page_data
+from survey.collect.submit import Target
+from survey.config import LANGUAGES
+from survey.db import db, utcnow
+from survey.i18n import current_language
+from survey.org.models import Agency, ServicePoint
+from survey.questionnaires.assignments import QuestionnaireAssignment
+from survey.questionnaires.definition import (
+    DefinitionError,
+    builtin_definitions,
+    definition_schema,
+    load_definition,
+)
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.settings import get_setting
+
+#: Largest JSON file accepted for import (the SIPAS questionnaire is about 40 KB).
+IMPORT_BYTES = 512 * 1024
+#: At most this many changed values are listed in the audit log for one save.
+AUDITED_CHANGES = 200
+
+
+# --------------------------------------------------------------------------------------
+# Forms
+# --------------------------------------------------------------------------------------
+
+
+class NewDraftForm(FlaskForm):
+    source = SelectField(
+        _l("Start from"),
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose a template or an earlier version."))],
+    )
+
+    def validate_source(self, field) -> None:
+        if field.data not in dict(self.source.choices):
+            raise ValidationError(_l("Choose a template or an earlier version."))
+
+
+class EditorForm(FlaskForm):
+    """The security token of the editor; its fields are read by :func:`apply_edits`."""
+
+
+class ActionForm(FlaskForm):
+    """Publish, delete a draft or remove an assignment: only the security token."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Questionnaire file (JSON)"))
+
+
+class AssignmentForm(FlaskForm):
+    agency = StringField(
+        _l("Agency code"),
+        description=_l("Its units use the version too, unless they have their own."),
+        validators=[
+            DataRequired(message=_l("Enter the agency's code.")),
+            Length(max=40, message=_l("At most %(count)s characters.", count=40)),
+        ],
+    )
+    version = SelectField(
+        _l("Published version"),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose a published version."))],
+    )
+    valid_from = StringField(
+        _l("From (day)"),
+        validators=[InputRequired(message=_l("Enter the first day, e.g. 2026-01-01."))],
+        render_kw={"type": "date"},
+    )
+
+    def validate_agency(self, field) -> None:
+        if _agency_by_code(field.data) is None:
+            raise ValidationError(_l("No agency has this code."))
+
+    def validate_version(self, field) -> None:
+        if field.data not in dict(self.version.choices):
+            raise ValidationError(_l("Choose a published version."))
+
+    def validate_valid_from(self, field) -> None:
+        if self.first_day() is None:
+            raise ValidationError(_l("Enter the first day, e.g. 2026-01-01."))
+
+    def first_day(self) -> date | None:
+        try:
+            return date.fromisoformat(self.valid_from.data.strip())
+        except (AttributeError, ValueError):
+            return None
+
+
+def _agency_by_code(code: str | None) -> Agency | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Agency).where(Agency.code == code.strip()))
+
+
+# --------------------------------------------------------------------------------------
+# The editor: posted fields applied to the working definition
+# --------------------------------------------------------------------------------------
+
+
+def json_path(parts: list) -> str:
+    """``["sections", 0, "items", 2, "text", "vi"]`` → ``sections[0].items[2].text.vi``, the
+    way :class:`DefinitionError` names a place."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _split(path: str) -> list:
+    return [int(part) if part.isdigit() else part for part in path.split("/")]
+
+
+def _resolve(data: Any, parts: list) -> Any:
+    for part in parts:
+        in_mapping = isinstance(data, dict) and isinstance(part, str) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (in_mapping or in_list):
+            return None
+        data = data[part]
+    return data
+
+
+def _clean(text: str) -> str:
+    # Browsers on some systems send decomposed Vietnamese letters; the definition wants NFC.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").strip())
+
+
+@dataclass
+class Edit:
+    data: dict
+    #: Problems found before validation (a field that is not a number, JSON that does not parse).
+    problems: list[str]
+
+
+#: Optional texts that may be added or emptied in the editor, by the path of their parent.
+OPTIONAL_TEXTS = {"introduction", "closing", "description", "not_applicable_label"}
+
+
+def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -> Edit:
+    """The working definition with the posted fields and the requested action applied."""
+    data = copy.deepcopy(base)
+    data["key"], data["version"] = key, number
+    problems: list[str] = []
+    for name, values in form.items():
+        kind, _bar, rest = name.partition("|")
+        value = values[-1]
+        if kind == "text":
+            path, _bar, language = rest.rpartition("|")
+            _set_text(data, _split(path), language, _clean(value))
+        elif kind == "item":
+            path, _bar, attribute = rest.rpartition("|")
+            item = _resolve(data, _split(path))
+            if isinstance(item, dict) and attribute in ("key", "scale"):
+                item[attribute] = value.strip()
+            elif (
+                isinstance(item, dict) and attribute == "max_length" and item.get("type") == "text"
+            ):
+                if value.strip().isdigit():
+                    item["max_length"] = int(value)
+                else:
+                    problems.append(f"{json_path(_split(path))}.max_length: must be a number")
+        elif kind == "flag":
+            path, _bar, attribute = rest.rpartition("|")
+            item = _resolve(data, _split(path))
+            if isinstance(item, dict) and attribute in ("required", "allow_not_applicable"):
+                item[attribute] = f"check|{path}|{attribute}" in form
+        elif kind == "value":
+            option = _resolve(data, _split(rest))
+            if isinstance(option, dict):
+                text = value.strip()
+                if text.lstrip("-").isdigit():
+                    option["value"] = int(text)
+                else:
+                    problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
+    if "scoring" in form:
+        try:
+            data["scoring"] = json.loads(form["scoring"][-1])
+        except ValueError as error:
+            problems.append(f"scoring: not valid JSON ({error})")
+    _apply_action(data, form.get("action", ["save"])[-1])
+    return Edit(data, problems)
+
+
+def _set_text(data: dict, parts: list, language: str, value: str) -> None:
+    if language not in LANGUAGES or not parts:
+        return
+    parent = _resolve(data, parts[:-1])
+    if not isinstance(parent, dict):
+        return
+    texts = parent.get(parts[-1])
+    if texts is None:
+        if not value or parts[-1] not in OPTIONAL_TEXTS:
+            return
+        texts = parent[parts[-1]] = {}
+    if not isinstance(texts, dict):
+        return
+    if value or language in ("vi", "en"):
+        texts[language] = value
+    else:
+        texts.pop(language, None)
+    if parts[-1] in OPTIONAL_TEXTS and not any(texts.values()):
+        del parent[parts[-1]]
+
+
+def _apply_action(data: dict, action: str) -> None:
+    """Structural changes: add or remove an item of a section, a value of a scale."""
+    verb, _colon, argument = action.partition(":")
+    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    scales = data.get("scales") if isinstance(data.get("scales"), dict) else {}
+    if verb == "add_item" and argument.isdigit() and int(argument) < len(sections):
+        items = sections[int(argument)].setdefault("items", [])
+        item = {"key": f"item_{len(items) + 1}", "type": "scale", "required": False}
+        item["scale"] = next(iter(scales), "")
+        item["text"] = {"vi": "", "en": ""}
+        items.append(item)
+    elif verb == "add_text_item" and argument.isdigit() and int(argument) < len(sections):
+        items = sections[int(argument)].setdefault("items", [])
+        items.append(
+            {
+                "key": f"comment_{len(items) + 1}",
+                "type": "text",
+                "max_length": 1000,
+                "required": False,
+                "text": {"vi": "", "en": ""},
+            }
+        )
+    elif verb == "remove_item":
+        section, _colon, position = argument.partition(":")
+        if section.isdigit() and position.isdigit() and int(section) < len(sections):
+            items = sections[int(section)].get("items", [])
+            if int(position) < len(items):
+                del items[int(position)]
+    elif verb == "add_value" and argument in scales:
+        values = scales[argument].setdefault("values", [])
+        codes = [option.get("value") for option in values if isinstance(option.get("value"), int)]
+        values.append({"value": max(codes, default=0) + 1, "label": {"vi": "", "en": ""}})
+    elif verb == "remove_value":
+        scale, _colon, position = action.removeprefix("remove_value:").rpartition(":")
+        if scale in scales and position.isdigit():
+            values = scales[scale].get("values", [])
+            if int(position) < len(values):
+                del values[int(position)]
+
+
+def changed_values(before: Any, after: Any, path: str = "") -> list[dict]:
+    """Every value that differs, with its path: what the audit log keeps for a save."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes = []
+        for key in sorted(set(before) | set(after), key=str):
+            changes += changed_values(
+                before.get(key), after.get(key), f"{path}.{key}" if path else str(key)
+            )
+        return changes
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        changes = []
+        for position, (old, new) in enumerate(zip(before, after, strict=True)):
+            changes += changed_values(old, new, f"{path}[{position}]")
+        return changes
+    return [] if before == after else [{"path": path, "before": before, "after": after}]
+
+
+def problems_by_field(problems: list[str]) -> dict[str, list[str]]:
+    """Problems keyed by the path they start with ("(root)" for the whole definition)."""
+    grouped: dict[str, list[str]] = {}
+    for problem in problems:
+        path, _colon, message = problem.partition(": ")
+        grouped.setdefault(path, []).append(message or problem)
+    return grouped
+
+
+# --------------------------------------------------------------------------------------
+# Loading and pages
+# --------------------------------------------------------------------------------------
+
+
+def _version_or_404(version_id: int) -> QuestionnaireVersion:
+    return db.get_or_404(QuestionnaireVersion, version_id)
+
+
+def _sources() -> list[tuple[str, str]]:
+    choices = [
+        (f"builtin:{key}", _("Built-in template: %(title)s", title=data["title"]["vi"]))
+        for key, data in builtin_definitions().items()
+    ]
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .join(Questionnaire)
+        .order_by(Questionnaire.key, QuestionnaireVersion.version_number)
+    )
+    choices += [
+        (
+            f"version:{version.id}",
+            _(
+                "%(key)s, version %(number)s",
+                key=version.questionnaire.key,
+                number=version.version_number,
+            ),
+        )
+        for version in versions
+    ]
+    return choices
+
+
+def _published_choices() -> list[tuple[int, str]]:
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .join(Questionnaire)
+        .where(QuestionnaireVersion.published_dt.is_not(None))
+        .order_by(Questionnaire.key, QuestionnaireVersion.version_number)
+    )
+    return [
+        (
+            version.id,
+            _(
+                "%(key)s, version %(number)s",
+                key=version.questionnaire.key,
+                number=version.version_number,
+            ),
+        )
+        for version in versions
+    ]
+
+
+def _index_page(
+    draft_form=None, import_form=None, assignment_form=None, import_problems=None, status=200
+):
+    draft_form = draft_form or NewDraftForm()
+    draft_form.source.choices = _sources()
+    assignment_form = assignment_form or AssignmentForm(agency=request.args.get("agency", ""))
+    assignment_form.version.choices = _published_choices()
+    words, matches = agency_matches()
+    questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.key)).all()
+    assignments = db.session.scalars(
+        select(QuestionnaireAssignment).order_by(
+            QuestionnaireAssignment.agency_id, QuestionnaireAssignment.valid_from
+        )
+    ).all()
+    page = render_template(
+        "admin/questionnaires/index.html",
+        questionnaires=questionnaires,
+        assignments=assignments,
+        draft_form=draft_form,
+        import_form=import_form or ImportForm(),
+        import_problems=import_problems or [],
+        assignment_form=assignment_form,
+        action_form=ActionForm(),
+        agency_search=words,
+        agency_matches=matches,
+        can_change=current_app_user_is_administrator(),
+    )
+    return page, status
+
+
+def current_app_user_is_administrator() -> bool:
+    return current_user.role == Role.ADMINISTRATOR
+
+
+@blueprint.get("/questionnaires/")
+@roles_required(*ADMIN_VIEWERS)
+def questionnaires():
+    return _index_page()
+
+
+def _new_draft(session, data: dict) -> QuestionnaireVersion:
+    """A draft of ``data`` as the next version of its questionnaire (created if new)."""
+    questionnaire = session.scalar(select(Questionnaire).where(Questionnaire.key == data["key"]))
+    if questionnaire is None:
+        questionnaire = Questionnaire(key=data["key"])
+        session.add(questionnaire)
+        session.flush()
+    newest = session.scalar(
+        select(func.max(QuestionnaireVersion.version_number)).where(
+            QuestionnaireVersion.questionnaire_id == questionnaire.id
+        )
+    )
+    data = {**copy.deepcopy(data), "version": (newest or 0) + 1}
+    version = QuestionnaireVersion(
+        questionnaire=questionnaire, version_number=data["version"], definition=data
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _has_draft(key: str) -> bool:
+    return (
+        db.session.scalar(
+            select(QuestionnaireVersion.id)
+            .join(Questionnaire)
+            .where(Questionnaire.key == key, QuestionnaireVersion.published_dt.is_(None))
+        )
+        is not None
+    )
+
+
+@blueprint.post("/questionnaires/drafts")
+@roles_required(Role.ADMINISTRATOR)
+def new_draft():
+    form = NewDraftForm()
+    form.source.choices = _sources()
+    if not form.validate():
+        return _index_page(draft_form=form, status=400)
+    kind, _colon, name = form.source.data.partition(":")
+    if kind == "builtin":
+        data = builtin_definitions()[name]
+    else:
+        data = db.get_or_404(QuestionnaireVersion, int(name)).definition
+    if _has_draft(data["key"]):
+        form.source.errors.append(
+            _("This questionnaire already has a draft: edit it, publish it or delete it first.")
+        )
+        return _index_page(draft_form=form, status=409)
+    version = _new_draft(db.session, data)
+    audit.record(
+        "questionnaire.draft_created",
+        target=f"questionnaire:{data['key']}",
+        details={"after": {"version": version.version_number}, "from": form.source.data},
+    )
+    db.session.commit()
+    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+
+
+def _editor_page(version, data, problems=(), status=200):
+    grouped = problems_by_field(list(problems))
+    readonly = version.is_published or not current_app_user_is_administrator()
+    page = render_template(
+        "admin/questionnaires/edit.html",
+        version=version,
+        data=data,
+        languages=[lang for lang in LANGUAGES if lang in data.get("languages", LANGUAGES)],
+        problems=grouped,
+        problem_list=list(problems),
+        json_path=json_path,
+        texts_at=lambda parts: _resolve(data, list(parts)) or {},
+        scoring_json=json.dumps(data.get("scoring", {}), ensure_ascii=False, indent=2),
+        working_json=json.dumps(data, ensure_ascii=False),
+        form=EditorForm(),
+        action_form=ActionForm(),
+        readonly=readonly,
+    )
+    return page, status
+
+
+@blueprint.route("/questionnaires/versions/<int:version_id>", methods=["GET", "POST"])
+@roles_required(*ADMIN_VIEWERS)
+def questionnaire_version(version_id: int):
+    version = _version_or_404(version_id)
+    if request.method == "GET":
+        return _editor_page(version, version.definition)
+    if not current_app_user_is_administrator():
+        abort(403)
+    if version.is_published:
+        flash(_("A published version is frozen: start a new draft to change it."), "warning")
+        return _editor_page(version, version.definition, status=409)
+    if not EditorForm().validate():
+        abort(400)
+    try:
+        base = json.loads(request.form.get("definition", ""))
+    except ValueError:
+        base = None
+    if not isinstance(base, dict):
+        return _editor_page(
+            version, version.definition, [_("The page was incomplete. Please try again.")], 400
+        )
+    posted = {name: request.form.getlist(name) for name in request.form}
+    edit = apply_edits(base, posted, version.questionnaire.key, version.version_number)
+    action = request.form.get("action", "save")
+    if action != "save":
+        return _editor_page(version, edit.data)
+    problems = list(edit.problems)
+    if not problems:
+        try:
+            load_definition(edit.data)
+        except DefinitionError as error:
+            problems = error.problems
+    if problems:
+        return _editor_page(version, edit.data, problems, status=400)
+    changes = changed_values(version.definition, edit.data)
+    if changes:
+        version.definition = edit.data
+        audit.record(
+            "questionnaire.draft_saved",
+            target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
+            details={"changes": changes[:AUDITED_CHANGES], "changed": len(changes)},
+        )
+        db.session.commit()
+        flash(_("The draft has been saved."), "info")
+    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+
+
+@blueprint.post("/questionnaires/versions/<int:version_id>/publish")
+@roles_required(Role.ADMINISTRATOR)
+def publish_version(version_id: int):
+    version = _version_or_404(version_id)
+    if not ActionForm().validate():
+        abort(400)
+    if version.is_published:
+        flash(_("This version is already published."), "info")
+        return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+    try:
+        load_definition(version.definition)
+    except DefinitionError as error:
+        return _editor_page(version, version.definition, error.problems, status=400)
+    version.published_dt = utcnow()
+    audit.record(
+        "questionnaire.published",
+        target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
+        details={"before": {"published": False}, "after": {"published": True}},
+    )
+    db.session.commit()
+    flash(_("The version is published. It can no longer be changed."), "info")
+    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+
+
+@blueprint.post("/questionnaires/versions/<int:version_id>/delete")
+@roles_required(Role.ADMINISTRATOR)
+def delete_draft(version_id: int):
+    version = _version_or_404(version_id)
+    if not ActionForm().validate():
+        abort(400)
+    if version.is_published:
+        flash(_("A published version is frozen: start a new draft to change it."), "warning")
+        return redirect(url_for("admin.questionnaire_version", version_id=version.id)), 409
+    audit.record(
+        "questionnaire.draft_deleted",
+        target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
+        details={"before": {"version": version.version_number}},
+    )
+    db.session.delete(version)
+    db.session.commit()
+    flash(_("The draft has been deleted."), "info")
+    return redirect(url_for("admin.questionnaires"))
+
+
+# --------------------------------------------------------------------------------------
+# Previews: the real phone and kiosk pages with the version's definition, no submission
+# --------------------------------------------------------------------------------------
+
+#: Public codes never contain "0" (see PUBLIC_CODE_ALPHABET): this one can never exist, so a
+#: preview's form leads to the "unknown code" page and stores nothing.
+PREVIEW_CODE = "preview0"
+
+
+def _preview_target() -> Target:
+    agency = Agency(code="preview", name=_("Name of the agency"), kind="")
+    desk = ServicePoint(agency=agency, name=_("Desk 1"))
+    return Target(PREVIEW_CODE, agency, desk, None)
+
+
+@blueprint.get("/questionnaires/versions/<int:version_id>/preview/phone")
+@roles_required(*ADMIN_VIEWERS)
+def preview_phone(version_id: int):
+    definition = load_definition(_version_or_404(version_id).definition)
+    return render_template(
+        "collect/form.html",
+        target=_preview_target(),
+        definition=definition,
+        questionnaire_key=definition.key,
+        language=current_language(),
+        form=CitizenForm(submission_id="00000000-0000-4000-8000-000000000000"),
+        answers={},
+        errors={},
+        answer_prefix=ANSWER_PREFIX,
+        retention_days=get_setting("CONTACT_RETENTION_DAYS"),
+    )
+
+
+@blueprint.get("/questionnaires/versions/<int:version_id>/preview/kiosk")
+@roles_required(*ADMIN_VIEWERS)
+def preview_kiosk(version_id: int):
+    definition = load_definition(_version_or_404(version_id).definition)
+    target = _preview_target()
+    data = page_data(target, definition)
+    # The preview's ratings go to a sink that stores nothing.
+    data["api"] = url_for("admin.preview_sink")
+    return render_template("kiosk/kiosk.html", data=data, target=target)
+
+
+@blueprint.post("/questionnaires/preview-sink")
+@csrf.exempt  # stores nothing; the kiosk page sends JSON without a form token
+@roles_required(*ADMIN_VIEWERS)
+def preview_sink():
+    return jsonify({"status": "preview", "stored": False}), 200
+
+
+# --------------------------------------------------------------------------------------
+# Import, export, the published schema
+# --------------------------------------------------------------------------------------
+
+
+@blueprint.get("/questionnaires/schema.json")
+@roles_required(*ADMIN_VIEWERS)
+def questionnaire_schema():
+    return jsonify(dict(definition_schema()))
+
+
+@blueprint.get("/questionnaires/versions/<int:version_id>/export.json")
+@roles_required(*ADMIN_VIEWERS)
+def export_version(version_id: int):
+    version = _version_or_404(version_id)
+    body = json.dumps(version.definition, ensure_ascii=False, indent=2) + "\n"
+    filename = f"{version.questionnaire.key}-v{version.version_number}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _import_problems(upload) -> tuple[dict | None, list[str]]:
+    if upload is None or not upload.filename:
+        return None, [_("Choose a JSON file to import.")]
+    raw = upload.stream.read(IMPORT_BYTES + 1)
+    if len(raw) > IMPORT_BYTES:
+        return None, [_("The file is too large (at most %(size)s KB).", size=IMPORT_BYTES // 1024)]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [_("The file is not in UTF-8. Save it as UTF-8 JSON and try again.")]
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return None, [
+            _(
+                "The file is not valid JSON (line %(line)s, column %(column)s).",
+                line=error.lineno,
+                column=error.colno,
+            )
+        ]
+    try:
+        load_definition(data)
+    except DefinitionError as error:
+        return None, error.problems
+    if _has_draft(data["key"]):
+        return None, [
+            _("This questionnaire already has a draft: edit it, publish it or delete it first.")
+        ]
+    return data, []
+
+
+@blueprint.post("/questionnaires/import")
+@roles_required(Role.ADMINISTRATOR)
+def import_questionnaire():
+    form = ImportForm()
+    if not form.validate():
+        abort(400)
+    data, problems = _import_problems(request.files.get("file"))
+    if problems:
+        return _index_page(import_form=form, import_problems=problems, status=400)
+    version = _new_draft(db.session, data)
+    audit.record(
+        "questionnaire.imported",
+        target=f"questionnaire:{data['key']}",
+        details={
+            "after": {"version": version.version_number},
+            "file_version": data["version"],
+        },
+    )
+    db.session.commit()
+    flash(_("The file is imported as a draft. Check it, then publish it."), "info")
+    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+
+
+# --------------------------------------------------------------------------------------
+# Which version each agency's desks use, from which day
+# --------------------------------------------------------------------------------------
+
+
+def _assignment_details(assignment: QuestionnaireAssignment) -> dict:
+    return {
+        "agency": assignment.agency.code,
+        "questionnaire": assignment.questionnaire.key,
+        "version": assignment.version.version_number,
+        "valid_from": assignment.valid_from.isoformat(),
+    }
+
+
+@blueprint.post("/questionnaires/assignments")
+@roles_required(Role.ADMINISTRATOR)
+def assign_version():
+    form = AssignmentForm()
+    form.version.choices = _published_choices()
+    if not form.validate():
+        return _index_page(assignment_form=form, status=400)
+    agency = _agency_by_code(form.agency.data)
+    version = db.session.get(QuestionnaireVersion, form.version.data)
+    exists = db.session.scalar(
+        select(QuestionnaireAssignment.id).where(
+            QuestionnaireAssignment.agency_id == agency.id,
+            QuestionnaireAssignment.questionnaire_id == version.questionnaire_id,
+            QuestionnaireAssignment.valid_from == form.first_day(),
+        )
+    )
+    if exists is not None:
+        form.valid_from.errors.append(
+            _("This agency already has a version of this questionnaire from this day.")
+        )
+        return _index_page(assignment_form=form, status=409)
+    assignment = QuestionnaireAssignment(
+        agency=agency,
+        questionnaire_id=version.questionnaire_id,
+        version=version,
+        valid_from=form.first_day(),
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    db.session.refresh(assignment)
+    audit.record(
+        "questionnaire.assigned",
+        target=f"agency:{agency.code}",
+        details={"before": None, "after": _assignment_details(assignment)},
+    )
+    db.session.commit()
+    flash(_("The version is assigned."), "info")
+    return redirect(url_for("admin.questionnaires"))
+
+
+@blueprint.post("/questionnaires/assignments/<int:assignment_id>/delete")
+@roles_required(Role.ADMINISTRATOR)
+def remove_assignment(assignment_id: int):
+    assignment = db.get_or_404(QuestionnaireAssignment, assignment_id)
+    if not ActionForm().validate():
+        abort(400)
+    audit.record(
+        "questionnaire.assignment_removed",
+        target=f"agency:{assignment.agency.code}",
+        details={"before": _assignment_details(assignment), "after": None},
+    )
+    db.session.delete(assignment)
+    db.session.commit()
+    flash(_("The assignment is removed."), "info")
+    return redirect(url_for("admin.questionnaires"))

@@ -1,0 +1,73 @@
+"""Which questionnaire version an agency's desks use, from which date.
+
+The reform office assigns a published version to an agency from a date; the assignment
+holds for the agency's whole subtree, unless a unit further down has one of its own (the
+nearest assignment up the tree wins, and of its assignments the latest that has begun).
+Without any assignment, desks use the newest published version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from survey.db import db, utcnow
+from survey.org.models import Agency
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+
+
+class QuestionnaireAssignment(db.Model):
+    """From ``valid_from`` on, the desks of ``agency`` (and its subtree) use ``version``."""
+
+    __tablename__ = "questionnaire_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    #: A published version of ``questionnaire`` (checked when the assignment is made).
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    #: First day (Vietnam time) the version is used.
+    valid_from: Mapped[date] = mapped_column(Date)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    questionnaire: Mapped[Questionnaire] = relationship()
+    version: Mapped[QuestionnaireVersion] = relationship()
+
+    __table_args__ = (UniqueConstraint("agency_id", "questionnaire_id", "valid_from"),)
+
+
+def agency_line(session: Session, agency_id: int) -> list[int]:
+    """The agency and its ancestors, nearest first (a cycle, which imports refuse, stops)."""
+    line: list[int] = []
+    current: int | None = agency_id
+    while current is not None and current not in line:
+        line.append(current)
+        current = session.scalar(select(Agency.parent_id).where(Agency.id == current))
+    return line
+
+
+def assigned_version(
+    session: Session, questionnaire_key: str, agency_id: int, day: date
+) -> QuestionnaireVersion | None:
+    """The version assigned on ``day`` to ``agency_id`` or its nearest assigned ancestor."""
+    line = agency_line(session, agency_id)
+    rows = session.execute(
+        select(QuestionnaireAssignment.agency_id, QuestionnaireVersion)
+        .join(QuestionnaireVersion, QuestionnaireAssignment.version_id == QuestionnaireVersion.id)
+        .join(Questionnaire, QuestionnaireAssignment.questionnaire_id == Questionnaire.id)
+        .where(
+            Questionnaire.key == questionnaire_key,
+            QuestionnaireAssignment.agency_id.in_(line),
+            QuestionnaireAssignment.valid_from <= day,
+            QuestionnaireVersion.published_dt.is_not(None),
+        )
+        .order_by(QuestionnaireAssignment.valid_from.desc())
+    ).all()
+    for unit_id in line:
+        for assigned_agency_id, version in rows:
+            if assigned_agency_id == unit_id:
+                return version
+    return None

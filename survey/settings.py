@@ -1,0 +1,173 @@
+"""Settings an administrator changes in the web interface, stored in the database.
+
+A few rules change while the platform runs (the minimum group size for suppression, rate
+limits, how long call-back numbers are kept...). They live in the ``settings`` table,
+one row per changed setting; a setting without a row falls back to ``app.config`` (the
+defaults in ``survey/config.py``, the instance file and ``SURVEY_*`` variables)::
+
+    from survey.settings import get_setting
+    if responses < get_setting("MIN_GROUP_SIZE"): ...
+
+Values are read once per request (or application context) and kept in ``flask.g``, never
+longer: several processes and hosts share the database, and a change made in one of them
+must be seen by the others from their next request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g
+from flask_babel import lazy_gettext as _l
+from limits import parse as parse_limit
+from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from survey.db import db, utcnow
+
+
+class Setting(db.Model):
+    """One setting changed by an administrator; it overrides ``app.config[name]``."""
+
+    __tablename__ = "settings"
+
+    #: The configuration name it overrides, e.g. "MIN_GROUP_SIZE".
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The value as JSON (an integer, a boolean or a rate limit such as "20 per hour").
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Who changed it last (None from the command line).
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """What an editable setting is: its label, hint, kind and accepted range."""
+
+    name: str
+    label: Any
+    description: Any
+    kind: str  # "integer" | "boolean" | "rate_limit"
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+def is_rate_limit(value: str) -> bool:
+    try:
+        parse_limit(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: The settings administrators may change, in the order of the settings page.
+EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "MIN_GROUP_SIZE",
+        _l("Minimum group size"),
+        _l(
+            "Groups with fewer responses are hidden in every result that leaves the platform "
+            "(statistics offices use 5 to 10)."
+        ),
+        "integer",
+        minimum=2,
+        maximum=1000,
+    ),
+    SettingSpec(
+        "MIN_RATINGS_FOR_RANKING",
+        _l("Minimum ratings before an official is ranked"),
+        _l("Officials with fewer ratings are shown as having too few ratings, never ranked."),
+        "integer",
+        minimum=1,
+        maximum=100000,
+    ),
+    SettingSpec(
+        "PUBLISH_OFFICIAL_RESULTS",
+        _l("Results of individual officials are public"),
+        _l("When ticked, the public results pages also show results by official."),
+        "boolean",
+    ),
+    SettingSpec(
+        "PHONE_SUBMIT_LIMIT",
+        _l("Phone ratings allowed per QR code and phone"),
+        _l('For example "20 per hour" or "5 per minute".'),
+        "rate_limit",
+    ),
+    SettingSpec(
+        "KIOSK_SUBMIT_LIMIT",
+        _l("Ratings allowed per kiosk"),
+        _l('For example "120 per hour".'),
+        "rate_limit",
+    ),
+    SettingSpec(
+        "CONTACT_RETENTION_DAYS",
+        _l("Days call-back phone numbers are kept"),
+        _l("A citizen's number is deleted this many days after they gave it."),
+        "integer",
+        minimum=1,
+        maximum=3650,
+    ),
+)
+
+SETTINGS_BY_NAME = {spec.name: spec for spec in EDITABLE_SETTINGS}
+
+#: Checks of a value's type and range, by kind (the settings form gives the messages).
+VALUE_CHECKS: dict[str, Callable[[SettingSpec, Any], bool]] = {
+    "integer": lambda spec, value: (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and spec.minimum <= value <= spec.maximum
+    ),
+    "boolean": lambda spec, value: isinstance(value, bool),
+    "rate_limit": lambda spec, value: isinstance(value, str) and is_rate_limit(value),
+}
+
+
+def _stored_settings() -> dict[str, Any]:
+    if "stored_settings" not in g:
+        rows = db.session.execute(select(Setting.name, Setting.value))
+        g.stored_settings = {name: value for name, value in rows}
+    return g.stored_settings
+
+
+def get_setting(name: str) -> Any:
+    """The value of ``name``: the administrator's, else ``app.config[name]``.
+
+    A stored value that no longer passes its check (an older rule) is ignored, so a
+    setting can never break the site.
+    """
+    stored = _stored_settings()
+    spec = SETTINGS_BY_NAME.get(name)
+    if name in stored and (spec is None or VALUE_CHECKS[spec.kind](spec, stored[name])):
+        return stored[name]
+    return current_app.config[name]
+
+
+def forget_cached_settings() -> None:
+    """Drop this request's copy, so the next :func:`get_setting` reads the database again."""
+    g.pop("stored_settings", None)
+
+
+def change_settings(session: Session, values: dict[str, Any], user_id: int | None) -> dict:
+    """Store the settings that differ from their current values; returns ``{name: (before,
+    after)}`` of those changed. The caller records the audit event and commits."""
+    changed = {}
+    for name, value in values.items():
+        spec = SETTINGS_BY_NAME[name]
+        if not VALUE_CHECKS[spec.kind](spec, value):
+            raise ValueError(f"{value!r} is not a valid value of {name}")
+        before = get_setting(name)
+        if before == value:
+            continue
+        row = session.get(Setting, name)
+        if row is None:
+            session.add(Setting(name=name, value=value, updated_by_id=user_id))
+        else:
+            row.value = value
+            row.updated_by_id = user_id
+        changed[name] = (before, value)
+    forget_cached_settings()
+    return changed

@@ -1,0 +1,148 @@
+"""Settings page: administrators change the rules; the change takes effect and is audited."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from survey.accounts.models import AuditEvent, Role
+from survey.collect.models import CallbackRequest
+from survey.db import db, write_session
+from survey.settings import Setting, get_setting
+from tests.factories import make_desk, make_published_version, signed_in_client
+
+VALID = {
+    "MIN_GROUP_SIZE": "5",
+    "MIN_RATINGS_FOR_RANKING": "30",
+    "PHONE_SUBMIT_LIMIT": "20 per hour",
+    "KIOSK_SUBMIT_LIMIT": "120 per hour",
+    "CONTACT_RETENTION_DAYS": "90",
+}
+
+
+@pytest.fixture
+def admin(app):
+    return signed_in_client(app, Role.ADMINISTRATOR)[0]
+
+
+def stored(app) -> dict:
+    with app.app_context():
+        return {row.name: row.value for row in db.session.scalars(select(Setting))}
+
+
+def test_the_page_shows_the_current_values_in_vietnamese(admin, app):
+    page = admin.get("/admin/settings")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Cỡ nhóm tối thiểu" in text
+    assert 'value="5"' in text and 'value="20 per hour"' in text
+
+
+def test_a_change_is_stored_audited_with_before_and_after_and_read_by_get_setting(admin, app):
+    data = {**VALID, "MIN_GROUP_SIZE": "8", "PUBLISH_OFFICIAL_RESULTS": "y"}
+    response = admin.post("/admin/settings", data=data)
+    assert response.status_code == 302
+    assert stored(app) == {"MIN_GROUP_SIZE": 8, "PUBLISH_OFFICIAL_RESULTS": True}
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.changed"))
+        assert event.details == {
+            "MIN_GROUP_SIZE": {"before": 5, "after": 8},
+            "PUBLISH_OFFICIAL_RESULTS": {"before": False, "after": True},
+        }
+        assert event.user_id is not None
+    with app.test_request_context():
+        assert get_setting("MIN_GROUP_SIZE") == 8
+        assert get_setting("MIN_RATINGS_FOR_RANKING") == 30  # not stored: app.config
+
+
+def test_saving_unchanged_values_records_nothing(admin, app):
+    assert admin.post("/admin/settings", data=VALID).status_code == 302
+    assert stored(app) == {}
+    with app.app_context():
+        assert (
+            db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.changed"))
+            is None
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MIN_GROUP_SIZE", "abc", "Nhập một số nguyên từ 2 đến 1000."),
+        ("MIN_GROUP_SIZE", "0", "Nhập một số nguyên từ 2 đến 1000."),
+        ("MIN_GROUP_SIZE", "3.5", "Nhập một số nguyên từ 2 đến 1000."),
+        ("CONTACT_RETENTION_DAYS", "-1", "Nhập một số nguyên từ 1 đến 3650."),
+        ("CONTACT_RETENTION_DAYS", "", "Nhập một số nguyên."),
+        ("PHONE_SUBMIT_LIMIT", "lots", "20 per hour"),
+        ("KIOSK_SUBMIT_LIMIT", "=1+1", "20 per hour"),
+    ],
+)
+def test_bad_values_are_refused_with_a_translated_message_and_nothing_changes(
+    admin, app, name, value, message
+):
+    response = admin.post(
+        "/admin/settings",
+        data={**VALID, name: value, "MIN_GROUP_SIZE": "9"}
+        if name != "MIN_GROUP_SIZE"
+        else {**VALID, name: value},
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert stored(app) == {}
+
+
+@pytest.mark.parametrize("role", [Role.REFORM_OFFICE, Role.AGENCY_MANAGER, Role.VIEWER])
+def test_only_administrators_change_settings(app, role):
+    client = signed_in_client(app, role)[0]
+    assert client.post("/admin/settings", data={**VALID, "MIN_GROUP_SIZE": "9"}).status_code == 403
+    assert stored(app) == {}
+
+
+@pytest.fixture
+def desk_code(app):
+    with app.app_context(), write_session() as session:
+        make_published_version(session, "onestop-quick")
+        return make_desk(session).active_code.code
+
+
+def rate(client, code, **extra):
+    data = {"submission_id": str(uuid.uuid4()), "a-overall_satisfaction": "3", **extra}
+    return client.post(f"/q/{code}", data=data)
+
+
+def test_a_lower_phone_limit_slows_phones_down_at_once(admin, app, desk_code):
+    assert (
+        admin.post(
+            "/admin/settings", data={**VALID, "PHONE_SUBMIT_LIMIT": "2 per hour"}
+        ).status_code
+        == 302
+    )
+    phone = app.test_client()
+    assert [rate(phone, desk_code).status_code for _ in range(3)] == [303, 303, 429]
+
+
+def test_the_retention_period_applies_to_new_call_back_numbers_and_the_privacy_page(
+    admin, app, desk_code
+):
+    assert (
+        admin.post("/admin/settings", data={**VALID, "CONTACT_RETENTION_DAYS": "7"}).status_code
+        == 302
+    )
+    phone = app.test_client()
+    assert "7" in phone.get("/privacy").get_data(as_text=True)
+    response = rate(phone, desk_code, callback_consent="y", callback_phone="0912 345 678")
+    assert response.status_code == 303
+    with app.app_context():
+        callback = db.session.scalar(select(CallbackRequest))
+        kept = callback.delete_after_dt - callback.consented_dt
+        assert 6.9 < kept.total_seconds() / 86400 < 7.1
+
+
+def test_a_stored_value_that_breaks_its_rule_falls_back_to_the_configuration(app):
+    with app.app_context():
+        db.session.add(Setting(name="MIN_GROUP_SIZE", value="many"))
+        db.session.commit()
+    with app.test_request_context():
+        assert get_setting("MIN_GROUP_SIZE") == app.config["MIN_GROUP_SIZE"]
