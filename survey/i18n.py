@@ -98,7 +98,7 @@ def init_app(app: Flask) -> None:
                 max_age=LANGUAGE_COOKIE_MAX_AGE,
                 samesite="Lax",
                 httponly=True,
-                secure=request.is_secure,
+                secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
             )
         return response
 
