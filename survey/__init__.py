@@ -66,6 +66,12 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
 
     app.register_blueprint(accounts_routes.blueprint)
 
+    from survey.results import public as results_public
+    from survey.results import routes as results_routes
+
+    app.register_blueprint(results_routes.blueprint)
+    app.register_blueprint(results_public.blueprint)
+
     from survey import admin
 
     app.register_blueprint(admin.blueprint)

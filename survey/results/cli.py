@@ -1,14 +1,24 @@
-"""``flask --app survey rebuild-counts``: recompute the count tables from the raw responses."""
+"""``flask --app survey rebuild-counts`` (recompute the count tables from the raw responses) and
+``flask --app survey report`` (a report file, the command-line twin of the dashboard downloads)."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from survey.db import write_session
+from survey.accounts import audit
+from survey.accounts.access import local_today
+from survey.db import db, write_session
+from survey.org.models import Agency
 from survey.results.counts import rebuild_counts
+from survey.results.downloads import report_csv, report_pdf, report_xlsx
+from survey.results.filters import Period
+from survey.results.report import QUESTIONNAIRE_LABELS, ReportRequest, build_report
 
 
 @click.command("rebuild-counts")
@@ -26,3 +36,59 @@ def rebuild_counts_command() -> None:
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{table} {count:,} rows" for table, count in rows.items())
     click.echo(f"Counts rebuilt in {elapsed:.1f} s: {summary}.")
+
+
+@click.command("report")
+@click.option("--agency", "agency_code", help="Agency code (its subtree); default: every agency.")
+@click.option("--period", required=True, help="2026-Q3, 2026-07 or 2026.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["pdf", "xlsx", "csv"]),
+    default="pdf",
+    show_default=True,
+)
+@click.option(
+    "--questionnaire",
+    type=click.Choice(sorted(QUESTIONNAIRE_LABELS)),
+    default="sipas",
+    show_default=True,
+)
+@click.option("--include-flagged", is_flag=True, help="Count responses flagged for review.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def report_command(agency_code, period, file_format, questionnaire, include_flagged, output):
+    """Write the report of an agency and period to a file (for scheduled reports).
+
+    The same report as the dashboard's download, in Vietnamese, with small groups
+    suppressed; written to the audit log as a download from the command line.
+    """
+    try:
+        chosen_period = Period.parse(period)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--period") from None
+    agency = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            raise click.BadParameter(
+                f"no agency has the code {agency_code!r}", param_hint="--agency"
+            )
+    request = ReportRequest(
+        period=chosen_period,
+        questionnaire_key=questionnaire,
+        agency=agency,
+        include_flagged=include_flagged,
+    )
+    with current_app.test_request_context("/?lang=vi"):
+        today = local_today()
+        report = build_report(db.session, request, None, today, with_comments=False)
+        writer = {"pdf": report_pdf, "xlsx": report_xlsx, "csv": report_csv}[file_format]
+        content = writer(report)
+    Path(output).write_bytes(content)
+    audit.record_now(
+        "report.downloaded",
+        target=f"agency:{agency.code}" if agency else "agency:all",
+        details={"format": file_format, "period": chosen_period.label, "via": "command line"},
+    )
+    click.echo(f"Wrote {output} ({len(content):,} bytes).")

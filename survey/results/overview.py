@@ -103,6 +103,9 @@ class UnitRating:
     is_above_95: bool | None
     is_below_998: bool | None
     is_above_998: bool | None
+    #: Funnel limits (lower, upper) at the unit's size, as proportions, for drawing the plot.
+    funnel_95: tuple[float, float] | None
+    funnel_998: tuple[float, float] | None
     is_suppressed: bool
     has_too_few_ratings: bool
     rank: int | None
@@ -215,7 +218,7 @@ def satisfaction_overview(
     sipas = interval = sample_size = None
     alphas: dict[Hashable, CronbachAlphaResult | None] = {}
     if scoring["factors"]:
-        sipas, interval, sample_size, alphas = _sipas(
+        sipas, interval, sample_size, alphas = sipas_with_interval(
             session, report_filter, scoring["factors"], counts, matrix_limit
         )
 
@@ -348,6 +351,12 @@ def _units(
                 is_above_95=bool(funnel.is_above[0, j]) if fitted else None,
                 is_below_998=bool(funnel.is_below[1, j]) if fitted else None,
                 is_above_998=bool(funnel.is_above[1, j]) if fitted else None,
+                funnel_95=(float(funnel.lower[0, j]), float(funnel.upper[0, j]))
+                if fitted
+                else None,
+                funnel_998=(
+                    (float(funnel.lower[1, j]), float(funnel.upper[1, j])) if fitted else None
+                ),
                 is_suppressed=bool(hidden[i]),
                 has_too_few_ratings=bool(totals[i] < min_ratings),
                 rank=ranks.get(i),
@@ -356,7 +365,13 @@ def _units(
     return tuple(sorted(units, key=lambda unit: (unit.rank is None, unit.rank or 0)))
 
 
-def _sipas(session, report_filter, factors, counts, matrix_limit):
+def sipas_with_interval(session, report_filter, factors, counts, matrix_limit):
+    """SIPAS index, its bootstrap interval, the respondents used and each factor's alpha.
+
+    ``factors`` as ``scoring_for_analysis`` gives them; ``counts`` the :class:`LevelCounts`
+    of their criteria and overall questions under ``report_filter``. All None (and no
+    alphas) when no criterion has an answer. Also used by the public results page.
+    """
     counts_by_factor = {
         factor["key"]: {item: counts[item].levels for item in factor["criterion_items"]}
         for factor in factors

@@ -26,7 +26,7 @@ from functools import partial
 import numpy as np
 from sqlalchemy import BigInteger, ColumnElement, case, false, func, literal, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import FromClause
+from sqlalchemy.sql import FromClause, Select
 
 from analysis import suppress_small_cells
 from survey.collect.models import Answer, Channel, RespondentType, Response
@@ -368,6 +368,20 @@ def _onestop_points(session, report_filter, dimension, use_counts):
 # --------------------------------------------------------------------------------------
 
 
+def selected_response_ids(report_filter: ReportFilter) -> Select:
+    """``SELECT id`` of every response the filter selects, from the raw tables.
+
+    For response-level reads (the respondent matrix, open comments, the response-level
+    export): use it as ``Response.id.in_(...)`` or as a subquery.
+    """
+    responses, _ = _raw_source(
+        lambda extra, where: response_rows(extra=[*extra, Response.id.label("id")], where=where),
+        report_filter,
+        None,
+    )
+    return select(responses.c.id).where(*_conditions(responses.c, report_filter, True))
+
+
 @dataclass(frozen=True)
 class RespondentMatrix:
     """Answers of individual respondents, for the methods that need them.
@@ -403,16 +417,11 @@ def respondent_matrix(
         raise ValueError(f"limit must be at least 1, got {limit}")
     item_keys = tuple(dict.fromkeys(item_keys))
     n_responses = response_count(session, report_filter)
-    responses, _ = _raw_source(
-        lambda extra, where: response_rows(extra=[*extra, Response.id.label("id")], where=where),
-        report_filter,
-        None,
-    )
-    chosen = select(responses.c.id).where(*_conditions(responses.c, report_filter, True))
+    chosen = selected_response_ids(report_filter)
     step = math.ceil(n_responses / limit) if n_responses > limit else 1
     if step > 1:
-        chosen = chosen.where(responses.c.id % step == 0)
-    chosen = chosen.order_by(responses.c.id).limit(limit).subquery()
+        chosen = chosen.where(chosen.selected_columns.id % step == 0)
+    chosen = chosen.order_by(chosen.selected_columns.id).limit(limit).subquery()
     rows = []
     if item_keys:
         pivot = (

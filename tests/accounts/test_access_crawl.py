@@ -99,6 +99,27 @@ ROUTES: dict[str, Route] = {
     "accounts.landing": Route(),
     "accounts.change_password": Route(),
     "accounts.sign_out": Route(),
+    # Results: every page and download with every agency filter; response-level data only
+    # for the roles entitled to it.
+    **{
+        f"results.{endpoint}": Route(
+            url=lambda world, agency_id: {"agency": agency_id, "period": "2026-Q1"}, agency=True
+        )
+        for endpoint in (
+            "overview",
+            "agencies",
+            "officials",
+            "criteria",
+            "download_csv",
+            "download_xlsx",
+            "download_pdf",
+        )
+    },
+    "results.responses_csv": Route(
+        url=lambda world, agency_id: {"agency": agency_id, "period": "2026-Q1"},
+        roles=RESPONSE_READERS,
+        agency=True,
+    ),
     "admin.index": Route(roles=ADMIN_VIEWERS),
     # The organisation (agency tree, desks, officials, procedures): the reform office looks,
     # administrators change. The test organisation has no desks, officials or procedures:

@@ -1,0 +1,853 @@
+"""Downloads of a report: CSV (UTF-8 with BOM), an XLSX workbook and a PDF a director can sign,
+plus the streamed response-level CSV.
+
+The three report formats are written from the same :func:`report_tables`, so they always
+agree with each other and with the dashboard (which renders the same :class:`Report`).
+Numbers in CSV and PDF are written as the reader writes them ("85,3 %", "26/11/2026");
+the workbook keeps real numbers with a display format, so they can be computed with.
+Every text cell that a spreadsheet could read as a formula (starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return) gets a leading apostrophe: see :func:`neutralise`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import groupby
+from pathlib import Path
+
+from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from survey.collect.models import Answer, Response
+from survey.i18n import format_day, format_number, format_percent
+from survey.org.models import Agency, Official, Procedure, ServicePoint
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.results import charts
+from survey.results.filters import VIETNAM_UTC_OFFSET, ReportFilter, vietnam_local_date
+from survey.results.queries import selected_response_ids
+from survey.results.report import (
+    CHANNEL_LABELS,
+    RESPONDENT_TYPE_LABELS,
+    Report,
+    period_words,
+)
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FONT_DIRECTORY = Path(__file__).resolve().parents[2] / "static" / "fonts"
+#: Rows fetched at a time by the response-level export (memory stays flat whatever the total).
+STREAM_BATCH = 2000
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet will show as text: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# --------------------------------------------------------------------------------------
+# The tables every format writes
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value and how to show it: percent (0-100), number, points, day, or text."""
+
+    value: object
+    kind: str = "text"
+
+    def text(self) -> str:
+        if self.value is None:
+            return _("hidden") if self.kind != "text" else ""
+        if self.kind == "percent":
+            return format_percent(self.value)
+        if self.kind == "number":
+            return format_number(self.value)
+        if self.kind == "points":
+            return format_number(self.value, 1)
+        if self.kind == "decimal":
+            return format_number(self.value, 3)
+        if self.kind == "day":
+            return format_day(self.value)
+        return neutralise(str(self.value))
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+def _percent(proportion: float | None) -> Cell:
+    return Cell(None if proportion is None else proportion * 100, "percent")
+
+
+def _missing_as(text: str, value: object, kind: str) -> Cell:
+    return Cell(text) if value is None else Cell(value, kind)
+
+
+def funnel_status(unit) -> str:
+    """The unit against the province on the funnel plot, in words."""
+    if unit.is_below_998:
+        return _("Clearly below the province")
+    if unit.is_below_95:
+        return _("Below the province")
+    if unit.is_above_998:
+        return _("Clearly above the province")
+    if unit.is_above_95:
+        return _("Above the province")
+    if unit.shrunk_rate is None:
+        return ""
+    return _("Within the limits")
+
+
+def unit_note(unit) -> str:
+    if unit.is_suppressed:
+        return _("Hidden: too few responses")
+    if unit.has_too_few_ratings:
+        return _("Too few ratings: not ranked")
+    return ""
+
+
+def report_tables(report: Report) -> list[Table]:
+    """Summary, factors, criteria, trend, agencies, officials: as every format writes them."""
+    overview = report.overview
+    summary = [
+        (
+            Cell(_("Responses")),
+            _missing_as(
+                _("hidden"), None if overview.is_suppressed else overview.responses, "number"
+            ),
+        ),
+    ]
+    if overview.headline is not None:
+        summary += [
+            (Cell(_("Satisfied (overall question)")), _percent(overview.headline.rate)),
+            (Cell(_("Confidence interval, lower bound")), _percent(overview.headline.ci.low)),
+            (Cell(_("Confidence interval, upper bound")), _percent(overview.headline.ci.high)),
+            (Cell(_("Answers to the overall question")), Cell(overview.headline.n, "number")),
+        ]
+    if overview.sipas is not None:
+        summary.append(
+            (Cell(_("Satisfaction index (SIPAS)")), Cell(overview.sipas.index, "percent"))
+        )
+        if overview.sipas_interval is not None:
+            summary += [
+                (
+                    Cell(_("Index confidence interval, lower bound")),
+                    Cell(overview.sipas_interval.ci.low, "percent"),
+                ),
+                (
+                    Cell(_("Index confidence interval, upper bound")),
+                    Cell(overview.sipas_interval.ci.high, "percent"),
+                ),
+            ]
+        if overview.sipas.overall_question_index is not None:
+            summary.append(
+                (
+                    Cell(_("Mean of the factors' overall questions")),
+                    Cell(overview.sipas.overall_question_index, "percent"),
+                )
+            )
+    if overview.change is not None:
+        summary += [
+            (Cell(_("Previous period")), Cell(period_words(overview.change.previous_period))),
+            (Cell(_("Satisfied in the previous period")), _percent(overview.change.previous.rate)),
+            (
+                Cell(_("Change (percentage points)")),
+                Cell(overview.change.difference * 100, "points"),
+            ),
+            (Cell(_("p-value of the change")), Cell(overview.change.test.pvalue, "decimal")),
+        ]
+    if overview.trend is not None and overview.trend.test is not None:
+        summary += [
+            (Cell(_("Trend")), Cell(trend_words(overview.trend.test))),
+            (Cell(_("p-value of the trend")), Cell(overview.trend.test.pvalue, "decimal")),
+        ]
+    if overview.onestop is not None:
+        summary += [
+            (Cell(_("Circular 01/2018 total")), Cell(overview.onestop.agency_total, "points")),
+            (
+                Cell(_("Circular 01/2018 classification")),
+                Cell(overview.onestop.classification_label),
+            ),
+        ]
+    tables = [Table("summary", _("Summary"), (_("Measure"), _("Value")), tuple(summary))]
+
+    if overview.sipas is not None:
+        interval = overview.sipas_interval
+        rows = []
+        for factor in overview.sipas.factors:
+            ci = interval.factor_cis.get(factor.factor) if interval else None
+            alpha = overview.factor_alphas.get(factor.factor)
+            overall = factor.overall_question
+            rows.append(
+                (
+                    Cell(report.factor_titles[factor.factor]),
+                    Cell(factor.index, "percent"),
+                    Cell(ci.low if ci else None, "percent"),
+                    Cell(ci.high if ci else None, "percent"),
+                    Cell(
+                        overall.rate if overall and overall.n >= report.min_group_size else None,
+                        "percent",
+                    ),
+                    _missing_as(_("not computable"), alpha.alpha if alpha else None, "decimal"),
+                )
+            )
+        tables.append(
+            Table(
+                "factors",
+                _("Factors"),
+                (
+                    _("Factor"),
+                    _("Index"),
+                    _("Lower bound"),
+                    _("Upper bound"),
+                    _("Overall question"),
+                    _("Cronbach's alpha"),
+                ),
+                tuple(rows),
+            )
+        )
+
+    tables.append(
+        Table(
+            "criteria",
+            _("Criteria, weakest first"),
+            (
+                _("Group"),
+                _("Criterion"),
+                _("Rate or score"),
+                _("Lower bound"),
+                _("Upper bound"),
+                _("Answers"),
+            ),
+            tuple(
+                (
+                    Cell(row.group),
+                    Cell(row.text),
+                    Cell(row.value, "points" if row.is_points else "percent"),
+                    Cell(row.low, "percent") if row.low is not None else Cell(""),
+                    Cell(row.high, "percent") if row.high is not None else Cell(""),
+                    Cell(row.n, "number"),
+                )
+                for row in report.criteria
+            ),
+        )
+    )
+
+    if overview.trend is not None:
+        tables.append(
+            Table(
+                "trend",
+                _("Trend"),
+                (_("Period"), _("Responses"), _("Satisfied"), _("Lower bound"), _("Upper bound")),
+                tuple(
+                    (
+                        Cell(period_words(point.period)),
+                        Cell(point.responses, "number"),
+                        _percent(point.rate.rate if point.rate else None),
+                        _percent(point.rate.ci.low if point.rate else None),
+                        _percent(point.rate.ci.high if point.rate else None),
+                    )
+                    for point in overview.trend.points
+                ),
+            )
+        )
+
+    unit_columns = (
+        _("Rank"),
+        _("Responses"),
+        _("Answers"),
+        _("Satisfied"),
+        _("Adjusted for size"),
+        _("Lower bound"),
+        _("Upper bound"),
+    )
+
+    def unit_rows(units, name):
+        return tuple(
+            (
+                Cell(name(unit.key)),
+                Cell(unit.rank, "number") if unit.rank else Cell(""),
+                Cell(unit.responses, "number"),
+                Cell(unit.ratings, "number"),
+                _percent(unit.rate),
+                _percent(unit.shrunk_rate),
+                _percent(unit.shrunk_low),
+                _percent(unit.shrunk_high),
+                Cell(funnel_status(unit)),
+                Cell(unit_note(unit)),
+            )
+            for unit in units
+        )
+
+    tables.append(
+        Table(
+            "agencies",
+            _("Agencies"),
+            (_("Agency"), *unit_columns, _("Against the province"), _("Note")),
+            unit_rows(overview.agencies, report.agency_name),
+        )
+    )
+    tables.append(
+        Table(
+            "officials",
+            _("Officials"),
+            (_("Official"), *unit_columns, _("Against the province"), _("Note")),
+            unit_rows(overview.officials, report.official_name),
+        )
+    )
+    if report.score_periods:
+        rows = []
+        for official_id, by_period in sorted(
+            report.official_scores.items(), key=lambda item: report.official_name(item[0])
+        ):
+            for period in report.score_periods:
+                scores = by_period.get(period)
+                if scores is None:
+                    continue
+                note = ""
+                if scores.is_suppressed:
+                    note = _("Hidden: too few responses")
+                elif scores.has_too_few_ratings:
+                    note = _("Too few ratings")
+                result = scores.scores
+                rows.append(
+                    (
+                        Cell(report.official_name(official_id)),
+                        Cell(period_words(period)),
+                        Cell(scores.dossiers, "number"),
+                        Cell(result.officer_total if result else None, "points")
+                        if result
+                        else Cell(""),
+                        Cell(result.agency_total, "points") if result else Cell(""),
+                        Cell(result.classification_label if result else ""),
+                        Cell(note),
+                    )
+                )
+        tables.append(
+            Table(
+                "official_scores",
+                _("Officials: Circular 01/2018 scores"),
+                (
+                    _("Official"),
+                    _("Period"),
+                    _("Dossiers"),
+                    _("Officer total"),
+                    _("Total of the indices"),
+                    _("Classification"),
+                    _("Note"),
+                ),
+                tuple(rows),
+            )
+        )
+    return tables
+
+
+def trend_words(test) -> str:
+    if test.pvalue >= 0.05:
+        return _("No clear trend")
+    return _("Rising") if test.direction == "rising" else _("Falling")
+
+
+def method_notes(report: Report) -> list[str]:
+    """The method in plain words, with the report's own settings."""
+    return [
+        _(
+            "Each criterion's rate is the share of answers 'Satisfied' or 'Very satisfied' "
+            "among the answers given; 'Not applicable' answers are left out."
+        ),
+        _(
+            "A factor's index is the mean of its criteria's rates; the satisfaction index is "
+            "the mean of the factor indices (the SIPAS method of the Ministry of Home Affairs)."
+        ),
+        _(
+            "The range after each figure (%(level)s confidence interval) shows how far the "
+            "true value may be from the figure because only some citizens answered. For the "
+            "index it comes from resampling the respondents (bootstrap); for a rate, from the "
+            "Wilson method.",
+            level=format_percent(95, 0),
+        ),
+        _(
+            "Agencies and officials are compared fairly: rates are adjusted for the number of "
+            "answers (small units are pulled towards the province's rate), and the funnel plot "
+            "marks only those really above or below the province."
+        ),
+        _(
+            "Officials with fewer than %(minimum)d ratings are shown as 'too few ratings' and "
+            "never ranked.",
+            minimum=report.min_ratings_for_ranking,
+        ),
+        _(
+            "To protect respondents, any group with fewer than %(minimum)d responses is hidden, "
+            "together with enough other cells that it cannot be worked out from the totals.",
+            minimum=report.min_group_size,
+        ),
+        _(
+            "Circular 01/2018 scores: each index scores 2, 1 or 0 points per dossier; its score "
+            "is the mean over the dossiers, rounded to one decimal."
+        ),
+        _(
+            "Days are Vietnam time. Responses flagged for review (for example bursts of "
+            "identical ratings) are left out unless the filters include them."
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------
+
+
+def report_csv(report: Report) -> bytes:
+    """The report's tables one after another, each under its title; UTF-8 with BOM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([neutralise(_("Satisfaction report"))])
+    for label, value in report.filters:
+        writer.writerow([neutralise(label), neutralise(value)])
+    writer.writerow([_("Generated"), format_day(vietnam_local_date(report.generated_dt))])
+    for table in report_tables(report):
+        writer.writerow([])
+        writer.writerow([neutralise(table.title)])
+        writer.writerow([neutralise(column) for column in table.columns])
+        for row in table.rows:
+            writer.writerow([cell.text() for cell in row])
+    writer.writerow([])
+    writer.writerow([_("Method")])
+    for note in method_notes(report):
+        writer.writerow([neutralise(note)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# XLSX
+# --------------------------------------------------------------------------------------
+
+_NUMBER_FORMATS = {
+    "percent": '0.0" %"',
+    "number": "#,##0",
+    "points": "0.0",
+    "decimal": "0.000",
+    "day": "dd/mm/yyyy",
+}
+_HEADER_FILL = PatternFill("solid", fgColor="1F5FA8")
+_SHEET_NAMES = {
+    "summary": "summary",
+    "factors": "factors",
+    "criteria": "criteria",
+    "trend": "trend",
+    "agencies": "agencies",
+    "officials": "officials",
+    "official_scores": "official scores",
+}
+
+
+def report_xlsx(report: Report) -> bytes:
+    """A workbook: one sheet per table, the filters on the summary sheet, method notes last."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in report_tables(report):
+        sheet = workbook.create_sheet(_SHEET_NAMES[table.key])
+        start = 1
+        if table.key == "summary":
+            sheet.cell(1, 1, neutralise(_("Satisfaction report"))).font = Font(bold=True, size=14)
+            start = 2
+            for label, value in report.filters:
+                sheet.cell(start, 1, neutralise(label))
+                sheet.cell(start, 2, neutralise(value))
+                start += 1
+            sheet.cell(start, 1, _("Generated"))
+            day = sheet.cell(start, 2, vietnam_local_date(report.generated_dt))
+            day.number_format = _NUMBER_FORMATS["day"]
+            start += 2
+        _write_table(sheet, table, start)
+    notes = workbook.create_sheet("method notes")
+    notes.cell(1, 1, _("Method")).font = Font(bold=True, size=14)
+    for row, note in enumerate(method_notes(report), start=2):
+        cell = notes.cell(row, 1, neutralise(note))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    notes.column_dimensions["A"].width = 110
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_table(sheet, table: Table, first_row: int) -> None:
+    for column, title in enumerate(table.columns, start=1):
+        cell = sheet.cell(first_row, column, neutralise(title))
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row_number, row in enumerate(table.rows, start=first_row + 1):
+        for column, value in enumerate(row, start=1):
+            if value.kind == "text" or value.value is None:
+                sheet.cell(row_number, column, value.text())
+            else:
+                cell = sheet.cell(row_number, column, value.value)
+                cell.number_format = _NUMBER_FORMATS[value.kind]
+    sheet.freeze_panes = sheet.cell(first_row + 1, 1)
+    for column, title in enumerate(table.columns, start=1):
+        longest = max(
+            [len(title)] + [len(row[column - 1].text()) for row in table.rows], default=10
+        )
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(longest + 2, 10), 60)
+
+
+# --------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------
+
+
+class _ReportPdf(FPDF):
+    font_name = "DejaVu"
+
+    def __init__(self, footer_text: str):
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.add_font(self.font_name, "", str(FONT_DIRECTORY / "DejaVuSans.ttf"))
+        self.add_font(self.font_name, "B", str(FONT_DIRECTORY / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(18, 16, 18)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(self.font_name, "", 8)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}", align="C")
+
+    def heading(self, text: str, size: float = 14) -> None:
+        self.set_font(self.font_name, "B", size)
+        self.set_text_color(20, 20, 20)
+        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def paragraph(self, text: str, size: float = 10) -> None:
+        self.set_font(self.font_name, "", size)
+        self.set_text_color(20, 20, 20)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1.5)
+
+    def chart(self, chart: charts.Chart) -> None:
+        width = self.epw
+        height = chart.height * width / chart.width
+        if self.get_y() + height + 8 > self.page_break_trigger:
+            self.add_page()
+        self.set_font(self.font_name, "B", 10)
+        self.multi_cell(0, 5, chart.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        top = self.get_y()
+        charts.draw_on_pdf(self, chart, self.l_margin, top, width, self.font_name)
+        self.set_y(top + height + 4)
+
+    def table(self, table: Table) -> None:
+        if not table.rows:
+            return
+        self.heading(table.title, 12)
+        self.set_font(self.font_name, "", 7.5 if len(table.columns) > 6 else 8.5)
+        self.set_text_color(20, 20, 20)
+        # Columns as wide as their longest text needs, within bounds (long criteria wrap).
+        texts = [[cell.text() for cell in row] for row in table.rows]
+        widths = [
+            min(max([len(word) for word in title.split()] + [len(row[i]) for row in texts]), 40)
+            for i, title in enumerate(table.columns)
+        ]
+        widths = [max(width, 6) for width in widths]
+        with super().table(
+            col_widths=widths,
+            headings_style=_pdf_heading_style(self.font_name),
+            line_height=4.2,
+            text_align="LEFT",
+        ) as pdf_table:
+            heading = pdf_table.row()
+            for column in table.columns:
+                heading.cell(column)
+            for row in table.rows:
+                cells = pdf_table.row()
+                for cell in row:
+                    cells.cell(cell.text())
+        self.ln(4)
+
+
+def _pdf_heading_style(font_name: str):
+    return FontFace(
+        family=font_name, emphasis="BOLD", color=(255, 255, 255), fill_color=(31, 95, 168)
+    )
+
+
+def report_pdf(report: Report) -> bytes:
+    """Cover, headline, charts, tables, method, filters and a signature block, on A4."""
+    generated = vietnam_local_date(report.generated_dt)
+    title = _("Satisfaction survey report")
+    pdf = _ReportPdf(_("%(title)s · generated %(day)s", title=title, day=format_day(generated)))
+    pdf.set_title(title)
+    pdf.set_creator("Hài Lòng")
+    pdf.add_page()
+
+    # Cover
+    pdf.ln(30)
+    pdf.heading(title.upper(), 20)
+    filters = dict(report.filters)
+    pdf.heading(filters[_("Agency")], 15)
+    pdf.paragraph(f"{_('Period')}: {filters[_('Period')]}", 12)
+    pdf.paragraph(f"{_('Questionnaire')}: {filters[_('Questionnaire')]}", 12)
+    pdf.paragraph(_("Generated on %(day)s", day=format_day(generated)), 12)
+    pdf.ln(6)
+    overview = report.overview
+    pdf.heading(_("Headline"), 14)
+    for line in headline_lines(report):
+        pdf.paragraph(line, 12)
+
+    # Charts and tables
+    pdf.add_page()
+    for chart in charts.report_charts(report):
+        pdf.chart(chart)
+    for table in report_tables(report):
+        if table.key != "summary" or overview.is_suppressed:
+            pdf.table(table)
+
+    # Method, filters, signature
+    pdf.add_page()
+    pdf.heading(_("How these figures are computed"), 14)
+    for note in method_notes(report):
+        pdf.paragraph("• " + note)
+    pdf.ln(3)
+    pdf.heading(_("Filters used"), 12)
+    for label, value in report.filters:
+        pdf.paragraph(f"{label}: {value}")
+    pdf.ln(8)
+    _signature_block(pdf, generated)
+    return bytes(pdf.output())
+
+
+def headline_lines(report: Report) -> list[str]:
+    """The headline in sentences (cover of the PDF)."""
+    overview = report.overview
+    if overview.is_suppressed:
+        return [
+            _(
+                "Fewer than %(minimum)d responses match these filters: no result is shown, to "
+                "protect the respondents.",
+                minimum=report.min_group_size,
+            )
+        ]
+    lines = [_("Responses: %(n)s", n=format_number(overview.responses))]
+    if overview.sipas is not None:
+        interval = overview.sipas_interval
+        lines.append(
+            _(
+                "Satisfaction index: %(index)s (confidence interval %(low)s to %(high)s)",
+                index=format_percent(overview.sipas.index),
+                low=format_percent(interval.ci.low) if interval else "–",
+                high=format_percent(interval.ci.high) if interval else "–",
+            )
+        )
+    if overview.headline is not None:
+        lines.append(
+            _(
+                "Satisfied or very satisfied overall: %(rate)s "
+                "(confidence interval %(low)s to %(high)s)",
+                rate=format_percent(overview.headline.rate * 100),
+                low=format_percent(overview.headline.ci.low * 100),
+                high=format_percent(overview.headline.ci.high * 100),
+            )
+        )
+    if overview.onestop is not None:
+        lines.append(
+            _(
+                "Circular 01/2018: %(total)s points of %(maximum)s, %(classification)s",
+                total=format_number(overview.onestop.agency_total, 1),
+                maximum=format_number(overview.onestop.agency_maximum),
+                classification=overview.onestop.classification_label,
+            )
+        )
+    return lines
+
+
+def _signature_block(pdf: _ReportPdf, day: date) -> None:
+    if pdf.get_y() + 50 > pdf.page_break_trigger:
+        pdf.add_page()
+    half = pdf.epw / 2
+    top = pdf.get_y()
+    pdf.set_font(pdf.font_name, "", 10)
+    pdf.set_xy(pdf.l_margin + half, top)
+    pdf.multi_cell(
+        half,
+        5,
+        _(
+            "…………, day %(day)d month %(month)d year %(year)d",
+            day=day.day,
+            month=day.month,
+            year=day.year,
+        ),
+        align="C",
+    )
+    top = pdf.get_y() + 2
+    for column, (role, hint) in enumerate(
+        (
+            (_("PREPARED BY"), _("(Signature, full name)")),
+            (_("HEAD OF THE AGENCY"), _("(Signature, full name, seal)")),
+        )
+    ):
+        pdf.set_xy(pdf.l_margin + column * half, top)
+        pdf.set_font(pdf.font_name, "B", 10)
+        pdf.cell(half, 5, role, align="C")
+        pdf.set_xy(pdf.l_margin + column * half, top + 5)
+        pdf.set_font(pdf.font_name, "", 9)
+        pdf.cell(half, 5, hint, align="C")
+
+
+# --------------------------------------------------------------------------------------
+# The response-level CSV, streamed
+# --------------------------------------------------------------------------------------
+
+
+def response_columns(item_keys: list[str]) -> list[str]:
+    return [
+        _("Response"),
+        _("Day"),
+        _("Time"),
+        _("Agency code"),
+        _("Agency"),
+        _("Desk"),
+        _("Official"),
+        _("Procedure field"),
+        _("Channel"),
+        _("Respondents"),
+        _("Questionnaire version"),
+        _("Flagged for review"),
+        *item_keys,
+    ]
+
+
+def stream_responses_csv(
+    connection: Connection, report_filter: ReportFilter, item_keys: list[str]
+) -> Iterator[bytes]:
+    """Every response the filter selects, one CSV line each, in storage order; UTF-8 with BOM.
+
+    Rows come through a server-side cursor ``STREAM_BATCH`` at a time and leave as they are
+    written, so memory stays flat for a million responses. Answers ride along in the same
+    ordered query (one row per answer, grouped back per response). The caller owns
+    ``connection`` and closes it when the generator ends.
+    """
+    positions = {key: position for position, key in enumerate(item_keys)}
+    statement = (
+        select(
+            Response.id,
+            Response.submitted_dt,
+            Agency.code,
+            Agency.name,
+            ServicePoint.name,
+            Official.name,
+            Procedure.field,
+            Response.channel,
+            Response.respondent_type,
+            QuestionnaireVersion.version_number,
+            Response.is_flagged,
+            Answer.item_key,
+            Answer.value,
+            Answer.text,
+            Answer.is_not_applicable,
+        )
+        .join(Agency, Agency.id == Response.agency_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .outerjoin(ServicePoint, ServicePoint.id == Response.service_point_id)
+        .outerjoin(Official, Official.id == Response.official_id)
+        .outerjoin(Procedure, Procedure.id == Response.procedure_id)
+        .outerjoin(Answer, Answer.response_id == Response.id)
+        .where(Response.id.in_(selected_response_ids(report_filter)))
+        .order_by(Response.id)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> bytes:
+        data = buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+    writer.writerow([neutralise(column) for column in response_columns(item_keys)])
+    yield "\ufeff".encode() + flush()
+    not_applicable = _("Not applicable")
+    labels = {key.value: str(label) for key, label in CHANNEL_LABELS.items()}
+    respondent_labels = {key.value: str(label) for key, label in RESPONDENT_TYPE_LABELS.items()}
+    yes, no = _("Yes"), _("No")
+    result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+        statement
+    )
+    written = 0
+    for _response_id, rows in groupby(result, key=lambda row: row[0]):
+        rows = list(rows)
+        first = rows[0]
+        answers = [""] * len(item_keys)
+        for row in rows:
+            position = positions.get(row[11])
+            if position is None:
+                continue
+            if row[14]:
+                answers[position] = not_applicable
+            elif row[13] is not None:
+                answers[position] = neutralise(row[13])
+            else:
+                answers[position] = row[12]
+        writer.writerow(
+            [
+                first[0],
+                format_day(vietnam_local_date(first[1])),
+                _local_time(first[1]),
+                neutralise(first[2]),
+                neutralise(first[3]),
+                neutralise(first[4] or ""),
+                neutralise(first[5] or ""),
+                neutralise(first[6] or ""),
+                labels.get(_value(first[7]), ""),
+                respondent_labels.get(_value(first[8]), ""),
+                first[9],
+                yes if first[10] else no,
+                *answers,
+            ]
+        )
+        written += 1
+        if written % STREAM_BATCH == 0:
+            yield flush()
+    yield flush()
+
+
+def _value(member) -> str | None:
+    return None if member is None else getattr(member, "value", member)
+
+
+def _local_time(moment_utc: datetime) -> str:
+    return (moment_utc + VIETNAM_UTC_OFFSET).strftime("%H:%M")
+
+
+def export_item_keys(report_definition) -> list[str]:
+    """Answer columns of the response-level export: the questionnaire's items in order."""
+    return [item.key for item in report_definition.items]
+
+
+def download_name(report: Report, extension: str) -> str:
+    """ "hai-long-AG-RG-2026-Q3.pdf": ASCII, no spaces."""
+    agency = report.request.agency.code if report.request.agency else "all"
+    period = report.report_filter.period.label.replace("..", "_")
+    return f"hai-long-{agency}-{period}.{extension}"

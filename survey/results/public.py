@@ -1,0 +1,227 @@
+"""The public results page (Decree 61/2018: results are published): no sign-in, GET only.
+
+Each agency's satisfaction index and factor indices by quarter of a year, with confidence
+intervals, numbers of responses and a plain-language note on method. Every quarter of every
+agency with fewer than ``MIN_GROUP_SIZE`` responses is hidden, with complementary cells so
+that it cannot be worked out from the totals. Official-level results only when the
+administrator turns ``PUBLISH_OFFICIAL_RESULTS`` on.
+
+Counts come from the count tables in one ``GROUP BY`` per quarter; the index intervals from
+a bounded sample of respondents per agency and quarter (:data:`PUBLIC_MATRIX_LIMIT`), so the
+page costs O(agencies × quarters), never O(responses). It is the same for every visitor in
+a language, so caches may keep it (``Cache-Control: public``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField, ValidationError
+
+from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
+from survey.accounts.access import local_today
+from survey.db import db
+from survey.i18n import current_language
+from survey.org.models import Agency, Official
+from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
+from survey.results.forms import FIRST_YEAR, LAST_YEAR
+from survey.results.overview import UnitRating, satisfaction_overview, sipas_with_interval
+from survey.results.queries import LevelCounts, level_counts_by, response_counts_by, suppress_table
+from survey.results.report import (
+    QUESTIONNAIRE_LABELS,
+    latest_definition,
+    publishes_official_results,
+    report_settings,
+)
+
+blueprint = Blueprint("public_results", __name__)
+
+#: Respondents sampled per agency and quarter for the index intervals (bounded cost).
+PUBLIC_MATRIX_LIMIT = 2000
+#: How long browsers and proxies may keep the page, in seconds.
+CACHE_SECONDS = 900
+
+
+class PublicResultsForm(FlaskForm):
+    class Meta:
+        csrf = False  # GET only
+
+    year = StringField(_l("Year"))
+    questionnaire = SelectField(
+        _l("Survey"),
+        choices=list(QUESTIONNAIRE_LABELS.items()),
+        validate_choice=False,
+        default="sipas",
+    )
+
+    def validate_year(self, field):
+        text = (field.data or "").strip()
+        if not (text.isdigit() and len(text) == 4 and FIRST_YEAR <= int(text) <= LAST_YEAR):
+            raise ValidationError(
+                _l(
+                    "Choose a year between %(first)d and %(last)d.",
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                )
+            )
+
+    def validate_questionnaire(self, field):
+        if field.data not in QUESTIONNAIRE_LABELS:
+            raise ValidationError(_l("Choose one of the surveys in the list."))
+
+
+@dataclass(frozen=True)
+class QuarterResult:
+    """One agency in one quarter; everything None when hidden or without data."""
+
+    quarter: Period
+    responses: int | None
+    is_hidden: bool
+    headline: SatisfactionRate | None
+    sipas: SipasIndex | None
+    interval: IndexBootstrapResult | None
+
+
+@dataclass(frozen=True)
+class AgencyResults:
+    agency_id: int
+    name: str
+    quarters: tuple[QuarterResult, ...]
+
+
+@dataclass(frozen=True)
+class PublicResults:
+    year: int
+    questionnaire_key: str
+    factor_titles: dict[Hashable, str]
+    agencies: tuple[AgencyResults, ...]
+    min_group_size: int
+    min_ratings_for_ranking: int
+    #: None unless official-level results are published.
+    officials: tuple[UnitRating, ...] | None
+    official_names: dict[int, str]
+
+
+def public_results(session, year: int, questionnaire_key: str, language: str) -> PublicResults:
+    min_group_size, min_ratings = report_settings()
+    definition = latest_definition(session, questionnaire_key)
+    scoring = scoring_for_analysis(definition)
+    headline_key = scoring["headline_item"]
+    versions = questionnaire_version_ids(session, questionnaire_key)
+    quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
+    item_keys = [headline_key] if headline_key else []
+    for factor in scoring["factors"]:
+        item_keys += [*factor["criterion_items"], factor["overall_item"]]
+    item_keys = [key for key in item_keys if key]
+
+    responses: dict[int, dict[Period, int]] = {}
+    counts: dict[tuple[int, Period], dict[str, LevelCounts]] = {}
+    for quarter in quarters:
+        quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
+        for agency_id, n in response_counts_by(session, quarter_filter, Dimension.AGENCY).items():
+            responses.setdefault(agency_id, {})[quarter] = n
+        for agency_id, by_item in level_counts_by(
+            session, quarter_filter, Dimension.AGENCY, item_keys
+        ).items():
+            counts[agency_id, quarter] = by_item
+    table = suppress_table(responses, quarters, min_group_size)
+    names = {
+        agency.id: agency.localized_name(language)
+        for agency in session.scalars(select(Agency).where(Agency.id.in_(sorted(responses))))
+    }
+    agencies = []
+    for agency_id in sorted(responses, key=lambda key: names.get(key, "")):
+        results = []
+        for quarter in quarters:
+            n = responses[agency_id].get(quarter, 0)
+            hidden = table.is_hidden(agency_id, quarter)
+            if hidden or n == 0:
+                results.append(
+                    QuarterResult(quarter, None if hidden else 0, hidden, None, None, None)
+                )
+                continue
+            by_item = counts.get((agency_id, quarter), {})
+            headline = None
+            if headline_key and by_item.get(headline_key, LevelCounts()).answered:
+                levels = sorted(definition.item(headline_key).scale.values)
+                headline = satisfaction_rate(
+                    by_item[headline_key].aligned(levels),
+                    levels,
+                    scoring["satisfied_values"][headline_key],
+                )
+            sipas = interval = None
+            if scoring["factors"]:
+                agency_filter = ReportFilter(
+                    quarter, agency_ids=frozenset({agency_id}), questionnaire_version_ids=versions
+                )
+                sipas, interval, _size, _alphas = sipas_with_interval(
+                    session, agency_filter, scoring["factors"], by_item, PUBLIC_MATRIX_LIMIT
+                )
+            results.append(QuarterResult(quarter, n, False, headline, sipas, interval))
+        agencies.append(AgencyResults(agency_id, names.get(agency_id, ""), tuple(results)))
+
+    officials = None
+    official_names: dict[int, str] = {}
+    if publishes_official_results():
+        overview = satisfaction_overview(
+            session,
+            ReportFilter(Period.year(year), questionnaire_version_ids=versions),
+            definition,
+            min_group_size=min_group_size,
+            min_ratings_for_ranking=min_ratings,
+            matrix_limit=PUBLIC_MATRIX_LIMIT,
+        )
+        officials = overview.officials
+        official_names = dict(
+            session.execute(
+                select(Official.id, Official.name).where(
+                    Official.id.in_(sorted(unit.key for unit in officials))
+                )
+            ).all()
+        )
+    return PublicResults(
+        year=year,
+        questionnaire_key=questionnaire_key,
+        factor_titles={
+            factor.key: definition.text(factor.title, language)
+            for factor in definition.scoring.factors
+        },
+        agencies=tuple(agencies),
+        min_group_size=min_group_size,
+        min_ratings_for_ranking=min_ratings,
+        officials=officials,
+        official_names=official_names,
+    )
+
+
+@blueprint.get("/results")
+def results_page():
+    today: date = local_today()
+    form = PublicResultsForm(request.args)
+    if not form.year.data:
+        form.year.data = str(today.year)
+    if not form.validate():
+        return _cacheable(render_template("results/public.html", form=form, results=None), 400)
+    results = public_results(
+        db.session, int(form.year.data), form.questionnaire.data, current_language()
+    )
+    return _cacheable(render_template("results/public.html", form=form, results=results), 200)
+
+
+def _cacheable(page: str, status: int):
+    return (
+        page,
+        status,
+        {
+            "Cache-Control": f"public, max-age={CACHE_SECONDS}",
+            # The language comes from ?lang=, the cookie or Accept-Language.
+            "Vary": "Cookie, Accept-Language",
+        },
+    )

@@ -1,0 +1,453 @@
+"""One report, as the dashboards, the three downloads, the command line and the public page use it.
+
+A :class:`ReportRequest` is what an officer asked for (a period, an agency subtree as of a
+date, optional desk, official, procedure field, channel, respondent type, questionnaire
+version, flagged responses or not), already checked: the web form (:mod:`survey.results.forms`)
+and ``flask report`` both build one. :func:`build_report` narrows it to the officer's scope,
+runs :func:`survey.results.overview.satisfaction_overview` and adds what the pages show beside
+it: names, criteria weakest first, officials' Circular 01/2018 scores per quarter and year,
+and the open comments for those entitled to them. Every number that leaves the system through
+a :class:`Report` has already been through small-group suppression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis import (
+    OneStopScores,
+    OneStopScoringDefinition,
+    onestop_scores,
+    suppress_small_cells,
+)
+from survey.collect.models import Answer, Channel, RespondentType, Response
+from survey.db import utcnow
+from survey.i18n import current_language, format_day
+from survey.org.models import Agency, Official, ServicePoint
+from survey.org.tree import AgencyTree
+from survey.questionnaires.definition import (
+    QuestionnaireDefinition,
+    builtin_definitions,
+    load_definition,
+    scoring_for_analysis,
+)
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
+from survey.results.overview import SatisfactionOverview, satisfaction_overview
+from survey.results.queries import (
+    onestop_points_counts_by,
+    response_counts_by,
+    selected_response_ids,
+)
+
+#: The questionnaires a report can be about, in the order the form offers them.
+QUESTIONNAIRE_LABELS = {
+    "sipas": _l("SIPAS satisfaction survey"),
+    "onestop-quick": _l("One-stop rating (Circular 01/2018)"),
+}
+CHANNEL_LABELS = {
+    Channel.KIOSK: _l("Kiosk at the desk"),
+    Channel.QR: _l("Phone (QR code)"),
+    Channel.WEB: _l("Web link"),
+    Channel.PAPER: _l("Paper form"),
+}
+RESPONDENT_TYPE_LABELS = {
+    RespondentType.CITIZEN: _l("Citizens"),
+    RespondentType.ORGANISATION: _l("Organisations and businesses"),
+}
+#: How many open comments a dashboard shows (the response-level CSV has them all).
+COMMENTS_SHOWN = 50
+
+
+def report_settings() -> tuple[int, int]:
+    """``(MIN_GROUP_SIZE, MIN_RATINGS_FOR_RANKING)``: the one place reports read them."""
+    return (
+        int(current_app.config["MIN_GROUP_SIZE"]),
+        int(current_app.config["MIN_RATINGS_FOR_RANKING"]),
+    )
+
+
+def publishes_official_results() -> bool:
+    """May the public page show official-level results (``PUBLISH_OFFICIAL_RESULTS``)?"""
+    return bool(current_app.config["PUBLISH_OFFICIAL_RESULTS"])
+
+
+def latest_definition(
+    session: Session, questionnaire_key: str, version_id: int | None = None
+) -> QuestionnaireDefinition:
+    """The definition of the chosen version, else of the newest published version, else
+    (nothing published yet, so nothing to count) the built-in definition."""
+    statement = (
+        select(QuestionnaireVersion.definition)
+        .join(Questionnaire)
+        .where(
+            Questionnaire.key == questionnaire_key, QuestionnaireVersion.published_dt.isnot(None)
+        )
+        .order_by(QuestionnaireVersion.version_number.desc())
+        .limit(1)
+    )
+    if version_id is not None:
+        statement = statement.where(QuestionnaireVersion.id == version_id)
+    data = session.scalar(statement)
+    return load_definition(builtin_definitions()[questionnaire_key] if data is None else data)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a report is about, every choice already validated (ids known to exist)."""
+
+    period: Period
+    questionnaire_key: str = "sipas"
+    #: The subtree's root; None: every agency the officer may see.
+    agency: Agency | None = None
+    #: The organisation chart used to find the subtree (None: today).
+    as_of: date | None = None
+    #: Include the units merged into the subtree, with their history (rolled up).
+    include_merged: bool = True
+    service_point: ServicePoint | None = None
+    official: Official | None = None
+    procedure_field: str | None = None
+    channel: Channel | None = None
+    respondent_type: RespondentType | None = None
+    version: QuestionnaireVersion | None = None
+    include_flagged: bool = False
+    trend_by: Dimension = Dimension.MONTH
+
+    def agency_ids(self, session: Session, visible: set[int] | None, today: date):
+        """The agencies the report counts: the chosen subtree within ``visible`` (None: all)."""
+        if self.agency is None:
+            return None if visible is None else frozenset(visible)
+        tree = AgencyTree.load(session)
+        as_of = self.as_of or today
+        chosen = (
+            tree.rolled_up(self.agency.id, as_of)
+            if self.include_merged
+            else tree.subtree(self.agency.id, as_of)
+        )
+        return frozenset(chosen if visible is None else chosen & visible)
+
+    def report_filter(self, session: Session, visible: set[int] | None, today: date):
+        return ReportFilter(
+            period=self.period,
+            agency_ids=self.agency_ids(session, visible, today),
+            service_point_id=self.service_point.id if self.service_point else None,
+            official_id=self.official.id if self.official else None,
+            procedure_field=self.procedure_field,
+            channel=self.channel,
+            respondent_type=self.respondent_type,
+            questionnaire_version_ids=frozenset({self.version.id}) if self.version else None,
+            include_flagged=self.include_flagged,
+        )
+
+    def description(self, language: str) -> list[tuple[str, str]]:
+        """The filters in words, for the page, the PDF ("filters used") and the workbook."""
+        rows = [
+            (_("Questionnaire"), str(QUESTIONNAIRE_LABELS[self.questionnaire_key])),
+            (_("Period"), period_words(self.period)),
+            (
+                _("Agency"),
+                self.agency.localized_name(language) if self.agency else _("All agencies you see"),
+            ),
+        ]
+        if self.agency is not None:
+            rows.append((_("Organisation chart of"), format_day(self.as_of or date.today())))
+            rows.append(
+                (
+                    _("Merged units"),
+                    _("Rolled up into their successors")
+                    if self.include_merged
+                    else _("Kept apart (left out)"),
+                )
+            )
+        if self.service_point is not None:
+            rows.append((_("Desk"), self.service_point.name))
+        if self.official is not None:
+            rows.append((_("Official"), self.official.name))
+        if self.procedure_field is not None:
+            rows.append((_("Procedure field"), self.procedure_field))
+        if self.channel is not None:
+            rows.append((_("Channel"), str(CHANNEL_LABELS[self.channel])))
+        if self.respondent_type is not None:
+            rows.append((_("Respondents"), str(RESPONDENT_TYPE_LABELS[self.respondent_type])))
+        if self.version is not None:
+            rows.append((_("Questionnaire version"), str(self.version.version_number)))
+        rows.append(
+            (
+                _("Responses flagged for review"),
+                _("Included") if self.include_flagged else _("Left out"),
+            )
+        )
+        return rows
+
+
+def period_words(period: Period) -> str:
+    """ "Quý 3/2026", "Tháng 7/2026", "Năm 2026" or "01/07/2026 – 15/07/2026"."""
+    months = period.months
+    start = period.start
+    if months == 1:
+        return _("Month %(month)d/%(year)d", month=start.month, year=start.year)
+    if months == 3 and start.month % 3 == 1:
+        return _("Quarter %(quarter)d/%(year)d", quarter=(start.month + 2) // 3, year=start.year)
+    if months == 12 and start.month == 1:
+        return _("Year %(year)d", year=start.year)
+    last_day = date.fromordinal(period.end.toordinal() - 1)
+    return f"{format_day(start)} – {format_day(last_day)}"
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """One criterion (SIPAS) or one Circular 01/2018 index (one-stop rating)."""
+
+    key: str
+    group: str
+    text: str
+    #: Percent for a criterion, points for an index; None when hidden (too few answers).
+    value: float | None
+    low: float | None
+    high: float | None
+    #: Answers (criterion) or dossiers (index); None when hidden.
+    n: int | None
+    is_points: bool
+
+
+@dataclass(frozen=True)
+class OfficialScores:
+    """One official's Circular 01/2018 scores in one quarter (or the whole period)."""
+
+    official_id: int
+    period: Period
+    #: Dossiers rated; None when hidden by small-group suppression.
+    dossiers: int | None
+    scores: OneStopScores | None
+    is_suppressed: bool
+    has_too_few_ratings: bool
+
+
+@dataclass(frozen=True)
+class Comment:
+    submitted_day: date
+    agency_name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    request: ReportRequest
+    report_filter: ReportFilter
+    definition: QuestionnaireDefinition
+    overview: SatisfactionOverview
+    min_group_size: int
+    min_ratings_for_ranking: int
+    agency_names: dict[int, str]
+    official_names: dict[int, str]
+    factor_titles: dict[Hashable, str]
+    criteria: tuple[CriterionRow, ...]
+    #: Columns of the officials' table: each quarter of the period, then the whole period.
+    score_periods: tuple[Period, ...]
+    official_scores: dict[int, dict[Period, OfficialScores]]
+    #: None when the reader may not see response-level data.
+    comments: tuple[Comment, ...] | None
+    generated_dt: datetime
+    language: str
+
+    @property
+    def filters(self) -> list[tuple[str, str]]:
+        return self.request.description(self.language)
+
+    def agency_name(self, agency_id) -> str:
+        return self.agency_names.get(agency_id, str(agency_id))
+
+    def official_name(self, official_id) -> str:
+        return self.official_names.get(official_id, str(official_id))
+
+
+def build_report(
+    session: Session,
+    request: ReportRequest,
+    visible: set[int] | None,
+    today: date,
+    *,
+    with_comments: bool,
+    matrix_limit: int | None = None,
+) -> Report:
+    """The report of ``request`` within the agencies ``visible`` to the reader (None: all)."""
+    min_group_size, min_ratings = report_settings()
+    language = current_language()
+    definition = latest_definition(
+        session, request.questionnaire_key, request.version.id if request.version else None
+    )
+    report_filter = request.report_filter(session, visible, today)
+    options = {} if matrix_limit is None else {"matrix_limit": matrix_limit}
+    overview = satisfaction_overview(
+        session,
+        report_filter,
+        definition,
+        min_group_size=min_group_size,
+        min_ratings_for_ranking=min_ratings,
+        trend_by=request.trend_by,
+        **options,
+    )
+    agency_names = {
+        agency_id: name
+        for agency_id, name in _names(session, Agency, [u.key for u in overview.agencies])
+    }
+    score_periods, official_scores = (), {}
+    if definition.scoring.onestop is not None:
+        score_periods = _score_periods(report_filter.period)
+        official_scores = _official_scores(
+            session, overview.report_filter, definition, score_periods, min_group_size, min_ratings
+        )
+    official_ids = {unit.key for unit in overview.officials} | set(official_scores)
+    official_names = dict(_names(session, Official, official_ids))
+    comments = None
+    if with_comments:
+        comments = _comments(session, overview.report_filter, definition, language)
+    return Report(
+        request=request,
+        report_filter=overview.report_filter,
+        definition=definition,
+        overview=overview,
+        min_group_size=min_group_size,
+        min_ratings_for_ranking=min_ratings,
+        agency_names=agency_names,
+        official_names=official_names,
+        factor_titles={
+            factor.key: definition.text(factor.title, language)
+            for factor in definition.scoring.factors
+        },
+        criteria=_criteria(overview, definition, language, min_group_size),
+        score_periods=score_periods,
+        official_scores=official_scores,
+        comments=comments,
+        generated_dt=utcnow(),
+        language=language,
+    )
+
+
+def _names(session, model, ids) -> list[tuple[int, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    language = current_language()
+    if model is Agency:
+        return [
+            (agency.id, agency.localized_name(language))
+            for agency in session.scalars(select(Agency).where(Agency.id.in_(ids)))
+        ]
+    return list(session.execute(select(model.id, model.name).where(model.id.in_(ids))))
+
+
+def _criteria(overview, definition, language, min_group_size) -> tuple[CriterionRow, ...]:
+    """Each criterion's rate (or each one-stop index's score), weakest first."""
+    rows = []
+    if overview.sipas is not None:
+        titles = {f.key: definition.text(f.title, language) for f in definition.scoring.factors}
+        for factor in overview.sipas.factors:
+            for criterion in factor.criteria:
+                shown = criterion.rate is not None and criterion.n >= min_group_size
+                rows.append(
+                    CriterionRow(
+                        key=str(criterion.criterion),
+                        group=titles[factor.factor],
+                        text=definition.text(definition.item(criterion.criterion).text, language),
+                        value=criterion.rate if shown else None,
+                        low=criterion.ci.low if shown else None,
+                        high=criterion.ci.high if shown else None,
+                        n=criterion.n if shown else None,
+                        is_points=False,
+                    )
+                )
+    if overview.onestop is not None:
+        onestop = definition.scoring.onestop
+        for index in overview.onestop.indices:
+            shown = index.dossiers >= min_group_size
+            rows.append(
+                CriterionRow(
+                    key=str(index.number),
+                    group=_("Circular 01/2018"),
+                    text=definition.text(onestop.index(index.number).title, language),
+                    value=index.score if shown else None,
+                    low=None,
+                    high=None,
+                    n=index.dossiers if shown else None,
+                    is_points=True,
+                )
+            )
+    # Weakest first; a hidden criterion has no rate to order by and goes last.
+    return tuple(sorted(rows, key=lambda row: (row.value is None, row.value or 0)))
+
+
+def _score_periods(period: Period) -> tuple[Period, ...]:
+    """The quarters of ``period`` when it is made of whole quarters, then ``period`` itself."""
+    months = period.months
+    if not months or months % 3 or period.start.month % 3 != 1 or months == 3:
+        return (period,)
+    quarters = []
+    start = period.start
+    while start < period.end:
+        quarter = Period.quarter(start.year, (start.month + 2) // 3)
+        quarters.append(quarter)
+        start = quarter.end
+    return (*quarters, period)
+
+
+def _official_scores(session, report_filter, definition, periods, min_group_size, min_ratings):
+    rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
+    result: dict[int, dict[Period, OfficialScores]] = {}
+    for period in periods:
+        period_filter = report_filter.with_period(period)
+        dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
+        points = onestop_points_counts_by(session, period_filter, Dimension.OFFICIAL)
+        keys = sorted(key for key in dossiers if key is not None)
+        if not keys:
+            continue
+        # Published beside their total: one hidden official would follow from the others.
+        hidden = suppress_small_cells(np.array([dossiers[key] for key in keys]), min_group_size)
+        for position, key in enumerate(keys):
+            too_few = dossiers[key] < min_ratings
+            has_points = any(sum(by_points.values()) for by_points in points.get(key, {}).values())
+            scores = None
+            if not hidden[position] and not too_few and has_points:
+                scores = onestop_scores(points[key], rules)
+            result.setdefault(key, {})[period] = OfficialScores(
+                official_id=key,
+                period=period,
+                dossiers=None if hidden[position] else dossiers[key],
+                scores=scores,
+                is_suppressed=bool(hidden[position]),
+                has_too_few_ratings=too_few,
+            )
+    return result
+
+
+def _comments(session, report_filter, definition, language) -> tuple[Comment, ...]:
+    """The newest open comments (response-level data: only for entitled readers)."""
+    text_items = [item.key for item in definition.items if item.type == "text"]
+    if not text_items:
+        return ()
+    statement = (
+        select(Response.submitted_dt, Response.agency_id, Answer.text)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(
+            Response.id.in_(selected_response_ids(report_filter)),
+            Answer.item_key.in_(text_items),
+            Answer.text.isnot(None),
+        )
+        .order_by(Response.submitted_dt.desc(), Response.id.desc())
+        .limit(COMMENTS_SHOWN)
+    )
+    rows = session.execute(statement).all()
+    names = dict(_names(session, Agency, [row.agency_id for row in rows]))
+    return tuple(
+        Comment(vietnam_local_date(row.submitted_dt), names.get(row.agency_id, ""), row.text)
+        for row in rows
+    )

@@ -1,0 +1,212 @@
+"""The three report files and the response-level CSV: numbers, diacritics, audit, injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from survey.collect.models import Channel
+from survey.collect.store import canonical_body_hash, store_responses
+from survey.db import db, write_session
+from survey.i18n import format_number, format_percent
+from survey.org.models import Agency
+from survey.results.filters import Period, ReportFilter
+from tests.accounts.conftest import audit_events
+from tests.results.dataset import reference_response_counts
+from tests.results.test_routes import PERIOD, reference_headline, vietnamese
+
+QUERY = f"period={PERIOD}&questionnaire=onestop-quick"
+
+
+def summary_rows(rows):
+    start = rows.index(["Tổng hợp"])
+    summary = {}
+    for row in rows[start + 2 :]:
+        if not row:
+            break
+        summary[row[0]] = row[1]
+    return summary
+
+
+def test_the_csv_holds_the_numbers_of_the_raw_answers(app, results_world, officer):
+    response = officer().get(f"/officer/results/report.csv?{QUERY}")
+    assert response.status_code == 200
+    assert response.data.startswith("\ufeff".encode())
+    assert response.headers["Content-Disposition"].endswith('.csv"')
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    summary = summary_rows(rows)
+    n, rate = reference_headline(results_world, "onestop-quick")
+    assert summary["Số phiếu"] == vietnamese(app, format_number, n)
+    assert summary["Tỷ lệ hài lòng (câu hỏi chung)"] == vietnamese(
+        app, format_percent, rate.rate * 100
+    )
+    assert summary["Khoảng tin cậy, cận dưới"] == vietnamese(app, format_percent, rate.ci.low * 100)
+    assert ["Kỳ báo cáo", "Quý 1/2026"] in rows
+
+
+def test_the_workbook_holds_the_numbers_and_every_sheet(results_world, officer):
+    response = officer().get(f"/officer/results/report.xlsx?period={PERIOD}&questionnaire=sipas")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == [
+        "summary",
+        "factors",
+        "criteria",
+        "trend",
+        "agencies",
+        "officials",
+        "method notes",
+    ]
+    values = {row[0]: row[1] for row in workbook["summary"].iter_rows(values_only=True) if row[0]}
+    n, rate = reference_headline(results_world, "sipas")
+    assert values["Số phiếu"] == n
+    assert values["Tỷ lệ hài lòng (câu hỏi chung)"] == pytest.approx(rate.rate * 100)
+    assert values["Kỳ báo cáo"] == "Quý 1/2026"
+    factors = [row[0] for row in workbook["factors"].iter_rows(min_row=2, values_only=True)]
+    assert "Tiếp cận dịch vụ" in factors
+    assert "Rất hài lòng" in workbook["method notes"]["A2"].value
+
+
+def test_the_pdf_reads_back_in_vietnamese_with_the_numbers(app, results_world, officer):
+    response = officer().get(f"/officer/results/report.pdf?period={PERIOD}&questionnaire=sipas")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    for words in (
+        "Chỉ số hài lòng",
+        "Rất hài lòng",
+        "BÁO CÁO KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG",
+        "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",
+        "Cách tính các số liệu",
+        "Bộ lọc đã dùng",
+        "Tiếp cận dịch vụ",
+    ):
+        assert words in text
+    n, rate = reference_headline(results_world, "sipas")
+    assert f"Số phiếu: {vietnamese(app, format_number, n)}" in text
+    assert vietnamese(app, format_percent, rate.rate * 100).replace("\u00a0", " ") in text.replace(
+        "\u00a0", " "
+    )
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "pdf"])
+def test_every_download_is_audited(app, results_world, officer, file_format):
+    client = officer("viewer")
+    assert client.get(f"/officer/results/report.{file_format}?{QUERY}").status_code == 200
+    events = audit_events(app, "report.downloaded")
+    assert len(events) == 1 and events[0].details["format"] == file_format
+    assert events[0].user_id is not None
+
+
+def test_downloads_suppress_small_groups(app, results_world, officer):
+    app.config["MIN_GROUP_SIZE"] = 10_000
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                officer().get(f"/officer/results/report.csv?{QUERY}").data.decode("utf-8-sig")
+            )
+        )
+    )
+    assert summary_rows(rows) == {"Số phiếu": "ẩn"}
+
+
+def add_comments(organisation, texts):
+    rows, answers = [], {}
+    for number, text in enumerate(texts):
+        row = {
+            "uuid": uuid.uuid4(),
+            "questionnaire_version_id": organisation.version_ids["onestop-quick"],
+            "channel": Channel.QR,
+            "agency_id": organisation.agency_ids[1],
+            "service_point_id": None,
+            "official_id": None,
+            "procedure_id": None,
+            "respondent_type": None,
+            "language": "vi",
+            "submitted_dt": datetime(2026, 2, 10, 3, number),
+            "is_flagged": False,
+        }
+        items = [
+            {
+                "item_key": "overall_satisfaction",
+                "value": 3,
+                "text": None,
+                "is_not_applicable": False,
+            },
+            {"item_key": "comment", "value": None, "text": text, "is_not_applicable": False},
+        ]
+        row["body_hash"] = canonical_body_hash({"answers": items, **row})
+        rows.append(row)
+        answers[row["uuid"]] = items
+    with write_session() as session:
+        store_responses(session, rows, answers)
+
+
+def test_the_response_export_streams_every_row_and_defuses_formulas(app, results_world, officer):
+    dangerous = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tcmd", "\rcmd", "Tốt lắm"]
+    with app.app_context():
+        add_comments(results_world.organisation, dangerous)
+    response = officer("agency_manager").get(f"/officer/results/responses.csv?{QUERY}")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    selection = ReportFilter(
+        Period.parse(PERIOD),
+        agency_ids={results_world.ward_id},
+        questionnaire_version_ids={results_world.organisation.version_ids["onestop-quick"]},
+    )
+    expected = sum(reference_response_counts(results_world.responses, selection).values())
+    assert len(body) == expected + len(dangerous)
+    comments = [row[header.index("comment")] for row in body]
+    for text in dangerous[:-1]:
+        assert "'" + text in comments
+    assert "Tốt lắm" in comments
+    for row in body:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+    assert [event.details["format"] for event in audit_events(app, "report.downloaded")] == [
+        "responses.csv"
+    ]
+
+
+def test_viewers_never_get_response_level_data(app, results_world, officer):
+    assert officer("viewer").get(f"/officer/results/responses.csv?{QUERY}").status_code == 403
+    assert audit_events(app, "report.downloaded") == []
+
+
+def test_the_report_command_writes_each_format(app, results_world, runner, tmp_path):
+    with app.app_context():
+        code = db.session.get(Agency, results_world.province_id).code
+    for file_format in ("pdf", "xlsx", "csv"):
+        path = tmp_path / f"report.{file_format}"
+        result = runner.invoke(
+            args=[
+                "report",
+                "--agency",
+                code,
+                "--period",
+                PERIOD,
+                "--format",
+                file_format,
+                "--questionnaire",
+                "onestop-quick",
+                "-o",
+                str(path),
+            ]
+        )
+        assert result.exit_code == 0, result.output
+        assert path.stat().st_size > 0
+    text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
+    assert "Tỉnh thử nghiệm" in text and "Quý 1/2026" in text
+    assert len(audit_events(app, "report.downloaded")) == 3
+    bad = runner.invoke(args=["report", "--period", "2026-Q5", "-o", str(tmp_path / "x.pdf")])
+    assert bad.exit_code != 0 and "2026-Q5" in bad.output
+    unknown = runner.invoke(
+        args=["report", "--agency", "NOPE", "--period", PERIOD, "-o", str(tmp_path / "x.pdf")]
+    )
+    assert unknown.exit_code != 0 and "NOPE" in unknown.output

@@ -1,0 +1,74 @@
+"""The public results page: no sign-in, suppressed, cacheable, officials only when enabled."""
+
+from __future__ import annotations
+
+import re
+
+from survey.i18n import format_number
+from survey.results.filters import Dimension, Period, ReportFilter
+from tests.results.dataset import reference_response_counts
+from tests.results.test_routes import vietnamese
+
+
+def quarter_counts(world, quarter):
+    selection = ReportFilter(
+        Period.quarter(2026, quarter),
+        questionnaire_version_ids={world.organisation.version_ids["sipas"]},
+    )
+    return reference_response_counts(world.responses, selection, Dimension.AGENCY)
+
+
+def test_anyone_sees_each_agency_by_quarter(app, client, results_world):
+    response = client.get("/results?year=2026")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("public")
+    text = response.get_data(as_text=True)
+    assert "Công khai kết quả đánh giá sự hài lòng" in text
+    assert "Tỉnh thử nghiệm" in text and "Chỉ số hài lòng" in text
+    assert "Cách tính các số liệu" in text
+    rows = re.findall(r'id="agency-(\d+)".*?Số phiếu</th>(.*?)</tr>', text, re.DOTALL)
+    assert len(rows) == 3
+    shown = 0
+    for agency_id, cells in rows:
+        for quarter, cell in enumerate(re.findall(r'<td class="number">(.*?)</td>', cells), 1):
+            expected = quarter_counts(results_world, quarter).get(int(agency_id), 0)
+            assert cell in ("ẩn", vietnamese(app, format_number, expected))
+            shown += cell != "ẩn" and expected > 0
+    assert shown >= 2
+    # Officials are not published unless the administrator turns it on.
+    assert "Cán bộ, công chức" not in text
+
+
+def test_small_quarters_are_hidden_with_their_complements(app, client, results_world):
+    app.config["MIN_GROUP_SIZE"] = 20
+    text = client.get("/results?year=2026").get_data(as_text=True)
+    hidden = text.count('<td class="number">ẩn</td>')
+    small = [
+        n
+        for quarter in (1, 2, 3, 4)
+        for n in quarter_counts(results_world, quarter).values()
+        if 0 < n < 20
+    ]
+    assert small and hidden >= len(small) and hidden >= 2
+
+
+def test_official_results_only_when_published(app, client, results_world):
+    app.config["PUBLISH_OFFICIAL_RESULTS"] = True
+    app.config["MIN_RATINGS_FOR_RANKING"] = 5
+    text = client.get("/results?year=2026&questionnaire=onestop-quick").get_data(as_text=True)
+    assert "Cán bộ, công chức năm 2026" in text and "Cán bộ 0" in text
+
+
+def test_the_page_speaks_khmer(client, results_world):
+    text = client.get("/results?year=2026&lang=km").get_data(as_text=True)
+    assert "លទ្ធផលនៃការពេញចិត្តដែលបានផ្សព្វផ្សាយ" in text
+    assert "របៀបគណនាតួលេខទាំងនេះ" in text
+
+
+def test_bad_choices_get_a_clear_message(client, results_world):
+    for query in ("year=abc", "year=1850", "year=" + "9" * 999, "questionnaire=x", "year=2026%00"):
+        response = client.get(f"/results?{query}")
+        assert response.status_code == 400, query
+        assert re.search("Xin chọn (một năm|một phiếu khảo sát)", response.get_data(as_text=True))
+    assert client.get("/results?year=2031").status_code == 200
+    assert client.post("/results").status_code == 405
