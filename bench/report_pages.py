@@ -1,0 +1,144 @@
+"""What an officer waits for on a million responses: the overview page, the PDF report and the
+response-level CSV export (with its peak memory), against a bare GROUP BY in the same run.
+
+    .venv/bin/python -m bench.report_pages [--responses 1000000] [--backends postgresql,sqlite]
+        [--runs 3] [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Data as in ``bench/reports.py`` (the demo province, bulk-loaded synthetic responses, counts
+rebuilt). Requests go through the whole application (Flask test client, signed in as the
+reform office, every agency): the overview page and the PDF over 12 whole months (from the
+count tables), and the response-level CSV of the one-stop rating over the same 12 months,
+streamed and read chunk by chunk. For the export it prints the rows written, the time, the
+Python heap peak (tracemalloc) and the growth of the process's resident memory while it ran.
+Medians of ``--runs`` runs (one run for the export); figures, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.reports import UNTIL, bulk_load, median_seconds
+from survey import create_app
+from survey.db import db, write_session
+from survey.demo import seed_demo
+from survey.results.counts import rebuild_counts
+from tests.conftest import PostgresServer, upgrade_to_head
+from tests.factories import OFFICER_PASSWORD, make_user
+
+FILTER = "first_day=01/11/2025&last_day=31/10/2026"
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def measure(name: str, url: str, instance: Path, responses: int, runs: int) -> None:
+    app = create_app(
+        # No CSRF token to fetch: the bench signs in with a plain POST.
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "DOSSIER_HASH_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+        },
+        instance_path=str(instance),
+    )
+    upgrade_to_head(app)
+    with app.app_context():
+        seed_demo(write_session, responses=0, until=UNTIL)
+        load_seconds = bulk_load(url, responses)
+        with write_session() as session:
+            rebuild_counts(session)
+            make_user(session, "reform_office", email="bench@hailong.example")
+        answers = db.session.scalar(text("SELECT count(*) FROM answers"))
+        baseline = median_seconds(
+            lambda: db.session.execute(
+                text("SELECT item_key, value, count(*) FROM answers GROUP BY item_key, value")
+            ).all(),
+            runs,
+        )
+        db.session.rollback()
+    client = app.test_client()
+    signed_in = client.post(
+        "/sign-in", data={"email": "bench@hailong.example", "password": OFFICER_PASSWORD}
+    )
+    assert signed_in.status_code == 302, signed_in.status_code
+
+    def get(path: str) -> int:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return len(response.data)
+
+    pages = {
+        "overview page, SIPAS": f"/officer/results/?{FILTER}&questionnaire=sipas",
+        "overview page, one-stop rating": f"/officer/results/?{FILTER}&questionnaire=onestop-quick",
+        "PDF report, SIPAS": f"/officer/results/report.pdf?{FILTER}&questionnaire=sipas",
+    }
+    print(
+        f"\n{name}: {responses:,} responses, {answers:,} answers (bulk load {load_seconds:.0f} s)"
+    )
+    print(f"  baseline (bare GROUP BY item_key, value over answers): {baseline * 1000:,.0f} ms")
+    print(f"  {'request (12 months, whole province)':<44}{'ms':>9}{'× baseline':>12}")
+    for label, path in pages.items():
+        seconds = median_seconds(lambda path=path: get(path), runs)
+        print(f"  {label:<44}{seconds * 1000:>9,.0f}{seconds / baseline:>12.2f}")
+
+    resident_before = resident_bytes()
+    resident_peak = resident_before
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(
+        f"/officer/results/responses.csv?{FILTER}&questionnaire=onestop-quick", buffered=False
+    )
+    rows = size = 0
+    for number, chunk in enumerate(response.response):
+        rows += chunk.count(b"\n")
+        size += len(chunk)
+        if number % 50 == 0:
+            resident_peak = max(resident_peak, resident_bytes())
+    response.close()
+    seconds = time.perf_counter() - started
+    _current, heap_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    resident_peak = max(resident_peak, resident_bytes())
+    print(
+        f"  response-level CSV export: {rows - 1:,} rows, {size / 1e6:,.0f} MB in {seconds:,.1f} s "
+        f"({seconds / baseline:,.0f} × baseline); Python heap peak {heap_peak / 1e6:,.1f} MB, "
+        f"resident memory growth {(resident_peak - resident_before) / 1e6:,.1f} MB"
+    )
+    with app.app_context():
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs per median")
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    arguments = parser.parse_args()
+    backends = arguments.backends.split(",")
+    server = None
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            if "postgresql" in backends:
+                server = PostgresServer(arguments.server)
+                url = server.create_database("bench_pages")
+                measure("PostgreSQL", url, Path(folder) / "pg", arguments.responses, arguments.runs)
+            if "sqlite" in backends:
+                url = f"sqlite:///{folder}/pages.sqlite3"
+                measure("SQLite", url, Path(folder) / "sqlite", arguments.responses, arguments.runs)
+        finally:
+            if server is not None:
+                server.drop_all()
+
+
+if __name__ == "__main__":
+    main()
