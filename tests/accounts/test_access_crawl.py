@@ -166,6 +166,73 @@ ROUTES: dict[str, Route] = {
     "admin.edit_procedure": Route(roles=ADMINISTRATORS, url=_missing("procedure_id"), status=404),
     "admin.import_procedures": Route(roles=ADMINISTRATORS),
     "admin.export_procedures": Route(roles=ADMIN_VIEWERS),
+    # Settings, audit log, users, QR codes and kiosks: administrators only. Records the test
+    # organisation does not have are requested with an absent id (404 once admitted).
+    "admin.settings": Route(roles=ADMINISTRATORS),
+    "admin.audit_log": Route(roles=ADMINISTRATORS),
+    "admin.users": Route(roles=ADMINISTRATORS),
+    "admin.new_user": Route(roles=ADMINISTRATORS),
+    "admin.user": Route(
+        roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}, status=404
+    ),
+    "admin.reset_password": Route(roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}),
+    "admin.set_user_active": Route(
+        roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}
+    ),
+    "admin.qr_codes": Route(
+        roles=ADMINISTRATORS, agency=True, url=lambda world, agency_id: {"agency": agency_id}
+    ),
+    **{
+        f"admin.{endpoint}": Route(
+            roles=ADMINISTRATORS, url=lambda world, _a: {"code_id": 987_654}, status=404
+        )
+        for endpoint in ("qr_code_svg", "qr_code_png", "qr_poster")
+    },
+    "admin.replace_qr_code": Route(
+        roles=ADMINISTRATORS, url=lambda world, _a: {"code_id": 987_654}
+    ),
+    # The test organisation has no desks: the batch of posters sends back to the QR page.
+    "admin.agency_posters": Route(
+        roles=ADMINISTRATORS,
+        agency=True,
+        url=lambda world, agency_id: {"agency_id": agency_id},
+        status=302,
+    ),
+    "admin.kiosks": Route(roles=ADMINISTRATORS),
+    "admin.register_kiosk_page": Route(
+        roles=ADMINISTRATORS, agency=True, url=lambda world, agency_id: {"agency": agency_id}
+    ),
+    "admin.revoke_kiosk_page": Route(
+        roles=ADMINISTRATORS, url=lambda world, _a: {"device_id": 987_654}
+    ),
+    # Questionnaires: the reform office reads them (and previews), administrators change them.
+    "admin.questionnaires": Route(roles=ADMIN_VIEWERS),
+    "admin.questionnaire_schema": Route(roles=ADMIN_VIEWERS),
+    **{
+        f"admin.{endpoint}": Route(
+            roles=ADMIN_VIEWERS, url=lambda world, _a: {"version_id": 987_654}, status=404
+        )
+        for endpoint in (
+            "questionnaire_version",
+            "preview_phone",
+            "preview_kiosk",
+            "export_version",
+        )
+    },
+    **{
+        f"admin.{endpoint}": Route(roles=ADMINISTRATORS)
+        for endpoint in ("new_draft", "import_questionnaire", "assign_version")
+    },
+    **{
+        f"admin.{endpoint}": Route(
+            roles=ADMINISTRATORS, url=lambda world, _a: {"version_id": 987_654}
+        )
+        for endpoint in ("publish_version", "delete_draft")
+    },
+    "admin.remove_assignment": Route(
+        roles=ADMINISTRATORS, url=lambda world, _a: {"assignment_id": 987_654}
+    ),
+    "admin.preview_sink": Route(roles=ADMIN_VIEWERS),
 }
 
 #: The routes of the accounts package, so the crawl can never pass by visiting nothing.
