@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -48,6 +47,7 @@ from survey.results.queries import (
     response_counts_by,
     selected_response_ids,
 )
+from survey.settings import get_setting
 
 #: The questionnaires a report can be about, in the order the form offers them.
 QUESTIONNAIRE_LABELS = {
@@ -69,16 +69,14 @@ COMMENTS_SHOWN = 50
 
 
 def report_settings() -> tuple[int, int]:
-    """``(MIN_GROUP_SIZE, MIN_RATINGS_FOR_RANKING)``: the one place reports read them."""
-    return (
-        int(current_app.config["MIN_GROUP_SIZE"]),
-        int(current_app.config["MIN_RATINGS_FOR_RANKING"]),
-    )
+    """``(MIN_GROUP_SIZE, MIN_RATINGS_FOR_RANKING)``: the one place reports read them
+    (administrators change them on the settings page, see :mod:`survey.settings`)."""
+    return int(get_setting("MIN_GROUP_SIZE")), int(get_setting("MIN_RATINGS_FOR_RANKING"))
 
 
 def publishes_official_results() -> bool:
     """May the public page show official-level results (``PUBLISH_OFFICIAL_RESULTS``)?"""
-    return bool(current_app.config["PUBLISH_OFFICIAL_RESULTS"])
+    return bool(get_setting("PUBLISH_OFFICIAL_RESULTS"))
 
 
 def latest_definition(

@@ -12,6 +12,7 @@ from survey.collect.models import CallbackRequest
 from survey.db import db, write_session
 from survey.settings import Setting, get_setting
 from tests.factories import make_desk, make_published_version, signed_in_client
+from tests.results.conftest import results_world  # noqa: F401 (the results test data)
 
 VALID = {
     "MIN_GROUP_SIZE": "5",
@@ -146,3 +147,33 @@ def test_a_stored_value_that_breaks_its_rule_falls_back_to_the_configuration(app
         db.session.commit()
     with app.test_request_context():
         assert get_setting("MIN_GROUP_SIZE") == app.config["MIN_GROUP_SIZE"]
+
+
+def hidden_cells(client) -> int:
+    page = client.get("/results?year=2026&questionnaire=onestop-quick").get_data(as_text=True)
+    return page.count('<td class="number">ẩn</td>')
+
+
+def test_a_larger_minimum_group_size_hides_more_of_the_public_results(
+    admin,
+    app,
+    results_world,  # noqa: F811
+):
+    visitor = app.test_client()
+    before = hidden_cells(visitor)
+    data = {**VALID, "MIN_GROUP_SIZE": "1000"}
+    assert admin.post("/admin/settings", data=data).status_code == 302
+    assert hidden_cells(visitor) > before
+
+
+def test_official_results_appear_on_the_public_page_once_the_administrator_allows_it(
+    admin,
+    app,
+    results_world,  # noqa: F811
+):
+    visitor = app.test_client()
+    address = "/results?year=2026&questionnaire=onestop-quick"
+    assert "Cán bộ, công chức năm 2026" not in visitor.get(address).get_data(as_text=True)
+    data = {**VALID, "PUBLISH_OFFICIAL_RESULTS": "y", "MIN_RATINGS_FOR_RANKING": "5"}
+    assert admin.post("/admin/settings", data=data).status_code == 302
+    assert "Cán bộ, công chức năm 2026" in visitor.get(address).get_data(as_text=True)
