@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -64,7 +66,7 @@ def _unavailable(reason: str):
     return render_template("collect/unavailable.html", reason=reason, successors=successors), status
 
 
-def _render_form(target, version, form, answers=None, errors=None, status=200):
+def _render_form(target, version, form, answers=None, errors=None, status=200, already_sent=False):
     definition = definition_of(version)
     return (
         render_template(
@@ -78,6 +80,7 @@ def _render_form(target, version, form, answers=None, errors=None, status=200):
             errors=errors or {},
             answer_prefix=ANSWER_PREFIX,
             retention_days=get_setting("CONTACT_RETENTION_DAYS"),
+            already_sent=already_sent,
         ),
         status,
     )
@@ -105,11 +108,40 @@ def _unavailable_page(error: _Unavailable):
     return _unavailable(error.reason)
 
 
+#: How long after sending the form shows the same submission again (see _recent_submission).
+RECENT_SUBMISSION_SECONDS = 30 * 60
+
+
+def _recent_submission(code: str) -> str | None:
+    """The submission this phone sent for ``code`` in the last half hour, if any.
+
+    The Back button may fetch the form again: it then carries the identifier already
+    sent, so sending it again stores nothing new. Only identifiers are kept in the
+    (signed) session cookie, never answers.
+    """
+    sent = session.get("sent", {}).get(code)
+    if sent and time.time() - sent[1] < RECENT_SUBMISSION_SECONDS:
+        return sent[0]
+    return None
+
+
+def _remember_submission(code: str, submission_id: str) -> None:
+    now = time.time()
+    recent = {
+        other: sent
+        for other, sent in session.get("sent", {}).items()
+        if now - sent[1] < RECENT_SUBMISSION_SECONDS
+    }
+    recent[code] = [submission_id, now]
+    session["sent"] = recent
+
+
 @blueprint.get("/q/<code>")
 def questionnaire(code: str):
     target, version = _load(code)
-    form = CitizenForm(submission_id=str(uuid.uuid4()))
-    return _render_form(target, version, form)
+    already_sent = _recent_submission(target.public_code)
+    form = CitizenForm(submission_id=already_sent or str(uuid.uuid4()))
+    return _render_form(target, version, form, already_sent=bool(already_sent))
 
 
 @blueprint.post("/q/<code>")
@@ -166,6 +198,7 @@ def submit_questionnaire(code: str):
             )
         }
         return _render_form(target, version, form, kept, errors, status=409)
+    _remember_submission(target.public_code, form.submission_id.data)
     return redirect(
         url_for(".thanks", code=target.public_code, survey=version_key(version)), code=303
     )

@@ -57,12 +57,6 @@ def test_a_citizen_rates_on_a_phone_and_a_refresh_of_the_thanks_adds_nothing(
     assert stored(live_server.app) == [(Channel.QR, language)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collect/routes.py: Back fetches the form again (the session cookie changed and the"
-    " page varies by cookie), so it carries a new submission id and a second send is a second"
-    " response. Owned by the phone form; remove this marker when fixed.",
-)
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_back_and_send_again_still_stores_one_response(live_server, new_context, language):
     texts = TEXTS[language]

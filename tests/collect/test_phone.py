@@ -321,3 +321,26 @@ def test_call_back_numbers_are_purged_after_their_retention_period(app, client, 
     assert result.exit_code == 0 and "Deleted 1 " in result.output
     assert read.scalars(select(CallbackRequest.phone)) == ["0987 654 321"]
     assert read.counts()[0] == 2  # the ratings themselves stay
+
+
+def test_after_sending_the_form_comes_back_with_the_same_identifier(client, desk, read):
+    first = client.get(f"/q/{desk['code']}").get_data(as_text=True)
+    submission_id = re.search(r'name="submission_id" type="hidden" value="([^"]+)"', first).group(1)
+    assert "đã được ghi nhận" not in first
+    assert (
+        client.post(
+            f"/q/{desk['code']}", data={"submission_id": submission_id, **GOOD_ANSWERS}
+        ).status_code
+        == 303
+    )
+    again = client.get(f"/q/{desk['code']}").get_data(as_text=True)  # Back fetched the page
+    assert f'value="{submission_id}"' in again and "đã được ghi nhận" in again
+    assert (
+        client.post(
+            f"/q/{desk['code']}", data={"submission_id": submission_id, **GOOD_ANSWERS}
+        ).status_code
+        == 303
+    )
+    assert read.counts()[0] == 1
+    other_desk = client.get(f"/q/{desk['official_code']}").get_data(as_text=True)
+    assert f'value="{submission_id}"' not in other_desk  # another code is another rating
