@@ -76,7 +76,7 @@ class TargetUnavailable(Exception):
 
 
 def _is_current(start: date | None, end: date | None) -> bool:
-    today = utcnow().date()
+    today = local_today()
     return (start is None or start <= today) and (end is None or today < end)
 
 
@@ -98,7 +98,7 @@ def target_of(public_code: PublicCode) -> Target:
     else:
         agency = official.agency
         active = _is_current(official.active_from, official.active_to)
-    if not active or not agency.is_valid_on(utcnow().date()):
+    if not active or not agency.is_valid_on(local_today()):
         raise TargetUnavailable("inactive")
     return Target(public_code.code, agency, desk, official)
 
