@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from limits import parse as parse_limit
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from survey.accounts.access import local_today
 from survey.collect.keys import dossier_key
@@ -82,7 +82,16 @@ def _is_current(start: date | None, end: date | None) -> bool:
 
 def resolve_code(session: Session, code: str) -> Target:
     """The desk or official behind ``code``, or :class:`TargetUnavailable` saying why not."""
-    public_code = session.scalar(select(PublicCode).where(PublicCode.code == code.lower()))
+    public_code = session.scalar(
+        select(PublicCode)
+        .where(PublicCode.code == code.lower())
+        # One query for the code, its desk or official, and their agency: this runs on
+        # every page view and every submission.
+        .options(
+            joinedload(PublicCode.service_point).joinedload(ServicePoint.agency),
+            joinedload(PublicCode.official).joinedload(Official.agency),
+        )
+    )
     if public_code is None:
         raise TargetUnavailable("unknown")
     return target_of(public_code)
