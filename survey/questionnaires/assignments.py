@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, UniqueConstraint, literal, select
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from survey.db import db, utcnow
 from survey.org.models import Agency
@@ -39,14 +39,29 @@ class QuestionnaireAssignment(db.Model):
     __table_args__ = (UniqueConstraint("agency_id", "questionnaire_id", "valid_from"),)
 
 
+#: Deeper than any real tree; stops the walk should a cycle ever slip in (imports refuse them).
+MAXIMUM_DEPTH = 50
+
+
 def agency_line(session: Session, agency_id: int) -> list[int]:
-    """The agency and its ancestors, nearest first (a cycle, which imports refuse, stops)."""
-    line: list[int] = []
-    current: int | None = agency_id
-    while current is not None and current not in line:
-        line.append(current)
-        current = session.scalar(select(Agency.parent_id).where(Agency.id == current))
-    return line
+    """The agency and its ancestors, nearest first, in one recursive query.
+
+    It runs on every citizen submission, so it walks up the tree in the database rather
+    than with one query per level.
+    """
+    line = (
+        select(Agency.id, Agency.parent_id, literal(0).label("depth"))
+        .where(Agency.id == agency_id)
+        .cte("line", recursive=True)
+    )
+    parent = aliased(Agency)
+    line = line.union_all(
+        select(parent.id, parent.parent_id, line.c.depth + 1)
+        .join(line, parent.id == line.c.parent_id)
+        .where(line.c.depth < MAXIMUM_DEPTH)
+    )
+    ids = session.scalars(select(line.c.id).order_by(line.c.depth)).all()
+    return list(dict.fromkeys(ids))
 
 
 def assigned_version(
