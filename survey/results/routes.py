@@ -155,11 +155,15 @@ def responses_csv():
         finally:
             connection.close()
 
-    return Response(
+    response = Response(
         stream_with_context(generate()),
         mimetype=downloads.MEDIA_TYPES["csv"],
         headers=_attachment(downloads.download_name(report, "responses.csv")),
     )
+    # Never turned into a list by anything that asks for its length (an after_request
+    # hook measuring the body would otherwise read a million rows into memory).
+    response.implicit_sequence_conversion = False
+    return response
 
 
 def _target(report) -> str:

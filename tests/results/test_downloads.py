@@ -16,6 +16,7 @@ from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
 from survey.org.models import Agency
+from survey.results import downloads
 from survey.results.filters import Period, ReportFilter
 from tests.accounts.conftest import audit_events
 from tests.results.dataset import reference_response_counts
@@ -210,3 +211,25 @@ def test_the_report_command_writes_each_format(app, results_world, runner, tmp_p
         args=["report", "--agency", "NOPE", "--period", PERIOD, "-o", str(tmp_path / "x.pdf")]
     )
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
+
+
+def test_the_response_export_is_produced_while_it_is_read(app, results_world, officer, monkeypatch):
+    """Streamed end to end: nothing (no after_request hook) reads the whole body first."""
+    produced = []
+    original = downloads.stream_responses_csv
+
+    def counting(*args):
+        for chunk in original(*args):
+            produced.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(downloads, "STREAM_BATCH", 1)
+    monkeypatch.setattr(downloads, "stream_responses_csv", counting)
+    response = officer().get(f"/officer/results/responses.csv?{QUERY}", buffered=False)
+    body = iter(response.response)
+    next(body)
+    next(body)
+    assert len(produced) <= 3
+    rest = b"".join(body)
+    response.close()
+    assert len(produced) > 50 and rest.count(b"\n") > 50
