@@ -10,7 +10,7 @@ from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from survey.config import load_settings
-from survey.db import configure_engine, db
+from survey.db import close_reports_session, configure_engine, db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
@@ -41,7 +41,9 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        for engine in db.engines.values():
+            configure_engine(engine)
+    app.teardown_appcontext(close_reports_session)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
 

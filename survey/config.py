@@ -19,6 +19,8 @@ LANGUAGES = ("vi", "en", "km")
 class Defaults:
     # The embedded database for one office; a province runs PostgreSQL (README: Production).
     DATABASE_URL = None  # None: instance/survey.sqlite3
+    # Reports read from this database when set (a PostgreSQL read replica); else from the main one.
+    REPORTS_DATABASE_URL = None
     # Absolute address of the platform, printed under QR codes and in `flask qr-codes`.
     BASE_URL = "http://127.0.0.1:8000"
     LANGUAGES = LANGUAGES
@@ -77,6 +79,8 @@ def load_settings(app: Flask, overrides: dict | None) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, "survey.sqlite3")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config.get("REPORTS_DATABASE_URL"):  # a read replica for reports (docs/PRODUCTION.md)
+        app.config["SQLALCHEMY_BINDS"] = {"reports": app.config["REPORTS_DATABASE_URL"]}
     # A server connection may have been dropped (database restart, idle timeout): test it
     # before use. Pointless for a SQLite file, which waits for locks itself (busy_timeout).
     app.config.setdefault(

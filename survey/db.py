@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from flask import g
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, Enum, Integer, MetaData, event
 from sqlalchemy.engine import Engine
@@ -81,6 +82,35 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(connection):
         mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_immediate") else ""
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+#: The bind name of the reports database (a read replica), when REPORTS_DATABASE_URL is set.
+REPORTS_BIND = "reports"
+
+
+def reports_engine() -> Engine:
+    """The engine reports read from: the replica when ``REPORTS_DATABASE_URL`` is set."""
+    return db.engines.get(REPORTS_BIND, db.engine)
+
+
+def reports_session() -> Session:
+    """The session reports read with: on the replica named by ``REPORTS_DATABASE_URL``, else
+    the main database's session. One per request, closed when the request ends.
+
+    Dashboards, downloads, the public page and scheduled reports read through it, so heavy
+    reports can run on a replica and never slow down citizens' submissions.
+    """
+    if REPORTS_BIND not in db.engines:
+        return db.session
+    if "reports_session" not in g:
+        g.reports_session = Session(db.engines[REPORTS_BIND])
+    return g.reports_session
+
+
+def close_reports_session(_error=None) -> None:
+    session = g.pop("reports_session", None)
+    if session is not None:
+        session.close()
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 
 from survey.collect.models import Channel, RespondentType
-from survey.db import db
+from survey.db import reports_session
 from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results.filters import Dimension, Period
@@ -210,7 +210,7 @@ class ReportFilterForm(FlaskForm):
             raise ValidationError(_l("Choose one of the options in the list."))
 
     def validate_procedure_field(self, field):
-        if field.data and field.data not in procedure_fields(db.session):
+        if field.data and field.data not in procedure_fields(reports_session()):
             raise ValidationError(_l("There is no such procedure field."))
 
     def query(self) -> dict[str, str]:

@@ -26,7 +26,7 @@ from wtforms import SelectField, StringField, ValidationError
 
 from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
 from survey.accounts.access import local_today
-from survey.db import db
+from survey.db import reports_session
 from survey.i18n import current_language
 from survey.org.models import Agency, Official
 from survey.questionnaires.definition import scoring_for_analysis
@@ -210,7 +210,7 @@ def results_page():
     if not form.validate():
         return _cacheable(render_template("results/public.html", form=form, results=None), 400)
     results = public_results(
-        db.session, int(form.year.data), form.questionnaire.data, current_language()
+        reports_session(), int(form.year.data), form.questionnaire.data, current_language()
     )
     return _cacheable(render_template("results/public.html", form=form, results=results), 200)
 

@@ -21,7 +21,7 @@ from survey.accounts.access import (
     roles_required,
     visible_agency_ids,
 )
-from survey.db import db
+from survey.db import reports_engine, reports_session
 from survey.i18n import current_language, format_percent
 from survey.results import charts, downloads
 from survey.results.forms import ReportFilterForm
@@ -51,11 +51,13 @@ def _report_or_form_errors(template: str, *, with_comments: bool = False):
     today = local_today()
     visible = visible_agency_ids(current_user)
     form = ReportFilterForm(request.args, today=today)
-    form.offer_choices(db.session, visible, current_language())
+    form.offer_choices(reports_session(), visible, current_language())
     if not form.validate():
         return None, (render_template(template, form=form, report=None), 400)
-    report_request = form.resolve(db.session, visible)
-    report = build_report(db.session, report_request, visible, today, with_comments=with_comments)
+    report_request = form.resolve(reports_session(), visible)
+    report = build_report(
+        reports_session(), report_request, visible, today, with_comments=with_comments
+    )
     return (report, form), None
 
 
@@ -149,7 +151,7 @@ def responses_csv():
     report_filter = report.report_filter
 
     def generate():
-        connection = db.engine.connect()
+        connection = reports_engine().connect()
         try:
             yield from downloads.stream_responses_csv(connection, report_filter, item_keys)
         finally:
