@@ -41,6 +41,7 @@ from survey.accounts import audit
 from survey.accounts.access import roles_required
 from survey.accounts.models import Role
 from survey.admin import ADMIN_VIEWERS, blueprint
+from survey.admin.common import agency_by_code
 from survey.admin.lookup import agency_matches
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
@@ -116,7 +117,7 @@ class AssignmentForm(FlaskForm):
     )
 
     def validate_agency(self, field) -> None:
-        if _agency_by_code(field.data) is None:
+        if agency_by_code(db.session, field.data) is None:
             raise ValidationError(_l("No agency has this code."))
 
     def validate_version(self, field) -> None:
@@ -132,12 +133,6 @@ class AssignmentForm(FlaskForm):
             return date.fromisoformat(self.valid_from.data.strip())
         except (AttributeError, ValueError):
             return None
-
-
-def _agency_by_code(code: str | None) -> Agency | None:
-    if not code:
-        return None
-    return db.session.scalar(select(Agency).where(Agency.code == code.strip()))
 
 
 # --------------------------------------------------------------------------------------
@@ -730,7 +725,7 @@ def assign_version():
     form.version.choices = _published_choices()
     if not form.validate():
         return _index_page(assignment_form=form, status=400)
-    agency = _agency_by_code(form.agency.data)
+    agency = agency_by_code(db.session, form.agency.data)
     version = db.session.get(QuestionnaireVersion, form.version.data)
     exists = db.session.scalar(
         select(QuestionnaireAssignment.id).where(

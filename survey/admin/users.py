@@ -27,17 +27,12 @@ from survey.accounts.rules import (
     normalized_email,
 )
 from survey.admin import blueprint
+from survey.admin.common import agency_by_code
 from survey.admin.lookup import agency_matches
 from survey.db import db
 from survey.org.models import Agency
 
 PAGE_SIZE = 50
-
-
-def _agency_by_code(code: str | None) -> Agency | None:
-    if not code:
-        return None
-    return db.session.scalar(select(Agency).where(Agency.code == code.strip()))
 
 
 class _ScopeFields(FlaskForm):
@@ -64,7 +59,7 @@ class _ScopeFields(FlaskForm):
             raise ValidationError(_l("Choose one of the roles."))
 
     def validate_agency(self, field) -> None:
-        if _agency_by_code(field.data) is None:
+        if agency_by_code(db.session, field.data) is None:
             raise ValidationError(_l("No agency has this code."))
 
     def validate(self, extra_validators=None) -> bool:
@@ -76,7 +71,7 @@ class _ScopeFields(FlaskForm):
         return valid
 
     def chosen_agency(self) -> Agency | None:
-        return _agency_by_code(self.agency.data)
+        return agency_by_code(db.session, self.agency.data)
 
 
 def _password_field(label):
