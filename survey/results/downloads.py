@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
@@ -740,14 +740,15 @@ def response_columns(item_keys: list[str]) -> list[str]:
 
 
 def stream_responses_csv(
-    connection: Connection, report_filter: ReportFilter, item_keys: list[str]
+    connect: Callable[[], Connection], report_filter: ReportFilter, item_keys: list[str]
 ) -> Iterator[bytes]:
     """Every response the filter selects, one CSV line each, in storage order; UTF-8 with BOM.
 
     Rows come through a server-side cursor ``STREAM_BATCH`` at a time and leave as they are
     written, so memory stays flat for a million responses. Answers ride along in the same
-    ordered query (one row per answer, grouped back per response). The caller owns
-    ``connection`` and closes it when the generator ends.
+    ordered query (one row per answer, grouped back per response). ``connect()`` gives the
+    connection, opened only once the header is out and closed when the generator ends (or is
+    closed): a client that reads nothing past the header never holds a connection.
     """
     positions = {key: position for position, key in enumerate(item_keys)}
     statement = (
@@ -788,6 +789,14 @@ def stream_responses_csv(
 
     writer.writerow([neutralise(column) for column in response_columns(item_keys)])
     yield "\ufeff".encode() + flush()
+    connection = connect()
+    try:
+        yield from _response_lines(connection, statement, writer, flush, positions, item_keys)
+    finally:
+        connection.close()
+
+
+def _response_lines(connection, statement, writer, flush, positions, item_keys) -> Iterator[bytes]:
     not_applicable = _("Not applicable")
     labels = {key.value: str(label) for key, label in CHANNEL_LABELS.items()}
     respondent_labels = {key.value: str(label) for key, label in RESPONDENT_TYPE_LABELS.items()}

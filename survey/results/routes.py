@@ -21,7 +21,7 @@ from survey.accounts.access import (
     roles_required,
     visible_agency_ids,
 )
-from survey.db import reports_engine, reports_session
+from survey.db import db, reports_engine, reports_session
 from survey.i18n import current_language, format_percent
 from survey.results import charts, downloads
 from survey.results.forms import ReportFilterForm
@@ -149,16 +149,15 @@ def responses_csv():
     )
     item_keys = downloads.export_item_keys(report.definition)
     report_filter = report.report_filter
-
-    def generate():
-        connection = reports_engine().connect()
-        try:
-            yield from downloads.stream_responses_csv(connection, report_filter, item_keys)
-        finally:
-            connection.close()
+    # The stream keeps the request context for as long as it is read (translations, dates):
+    # give the sessions' connections back now; the rows come through a connection of their own.
+    reports_session().close()
+    db.session.close()
 
     response = Response(
-        stream_with_context(generate()),
+        stream_with_context(
+            downloads.stream_responses_csv(reports_engine().connect, report_filter, item_keys)
+        ),
         mimetype=downloads.MEDIA_TYPES["csv"],
         headers=_attachment(downloads.download_name(report, "responses.csv")),
     )
