@@ -105,7 +105,17 @@ def migrated_databases(tmp_path_factory, postgres_server) -> dict[str, str]:
 def _empty_postgres(app) -> None:
     with app.app_context():
         tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        # A test that left a transaction open (a request served inside the test's own
+        # application context keeps its session) would make TRUNCATE wait for ever: end
+        # every other connection to this test database first.
+        db.engine.dispose()
         with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
 
