@@ -96,7 +96,8 @@ def init_app(app: Flask) -> None:
                     "endpoint": endpoint,
                     "status": response.status_code,
                     "ms": round(seconds * 1000, 1),
-                    "bytes": response.calculate_content_length(),
+                    # Never measure a streamed body: that would read it all into memory.
+                    "bytes": None if response.is_streamed else response.calculate_content_length(),
                 },
                 separators=(",", ":"),
             )
