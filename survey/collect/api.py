@@ -337,10 +337,10 @@ def _submitted_dt(device: KioskDevice, value: str) -> datetime:
     """
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # not a time, or one beyond year 1 or 9999 in UTC
         moment = None
     if moment is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
         earliest = device.created_dt - CLOCK_TOLERANCE
         if earliest <= moment <= utcnow() + CLOCK_TOLERANCE:
             return moment

@@ -429,11 +429,19 @@ def test_an_absurd_time_is_422(kiosk, moment):
     )
 
 
-def test_an_impossible_date_is_422(kiosk):
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-02-30T10:00:00+07:00",
+        "0001-01-01T00:00:00+00:01",  # before year 1 in UTC (found by schemathesis)
+        "9999-12-31T23:59:59-00:01",  # after year 9999 in UTC
+    ],
+)
+def test_an_impossible_date_is_422(kiosk, moment):
     client, _, _ = kiosk
     refused(
         client,
-        submission(submitted_at="2026-02-30T10:00:00+07:00"),
+        submission(submitted_at=moment),
         422,
         "invalid_submission",
         field="submitted_at",
