@@ -58,6 +58,9 @@ class Defaults:
     METRICS_ALLOWED = ("127.0.0.1", "::1")
     # Call-back phone numbers are deleted this many days after the citizen gave them.
     CONTACT_RETENTION_DAYS = 90
+    # How long a process keeps the settings an administrator stored (survey/settings.py):
+    # other processes see a change within this time.
+    SETTINGS_CACHE_SECONDS = 5
     # Groups smaller than this are suppressed in every aggregate that leaves the system.
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.

@@ -8,13 +8,16 @@ defaults in ``survey/config.py``, the instance file and ``SURVEY_*`` variables):
     from survey.settings import get_setting
     if responses < get_setting("MIN_GROUP_SIZE"): ...
 
-Values are read once per request (or application context) and kept in ``flask.g``, never
-longer: several processes and hosts share the database, and a change made in one of them
-must be seen by the others from their next request.
+Values are read once per request (or application context) and kept in ``flask.g``. Each
+process also keeps the values it read for ``SETTINGS_CACHE_SECONDS`` (a few seconds), because
+every citizen submission reads a rate-limit setting: several processes and hosts share the
+database, so a change made in one of them is seen by the others within that time, and at
+once in the process that made it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,8 +131,12 @@ VALUE_CHECKS: dict[str, Callable[[SettingSpec, Any], bool]] = {
 
 def _stored_settings() -> dict[str, Any]:
     if "stored_settings" not in g:
-        rows = db.session.execute(select(Setting.name, Setting.value))
-        g.stored_settings = {name: value for name, value in rows}
+        read_at, values = current_app.extensions.get("stored_settings", (None, None))
+        now = time.monotonic()
+        if read_at is None or now - read_at >= current_app.config["SETTINGS_CACHE_SECONDS"]:
+            values = dict(db.session.execute(select(Setting.name, Setting.value)).all())
+            current_app.extensions["stored_settings"] = (now, values)
+        g.stored_settings = values
     return g.stored_settings
 
 
@@ -147,8 +154,10 @@ def get_setting(name: str) -> Any:
 
 
 def forget_cached_settings() -> None:
-    """Drop this request's copy, so the next :func:`get_setting` reads the database again."""
+    """Drop this request's and this process's copies: the next :func:`get_setting` reads the
+    database again."""
     g.pop("stored_settings", None)
+    current_app.extensions.pop("stored_settings", None)
 
 
 def change_settings(session: Session, values: dict[str, Any], user_id: int | None) -> dict:

@@ -98,5 +98,9 @@ def store_responses(
     ]
     if answer_rows:
         session.execute(insert(Answer), answer_rows)
-    record_counts(session, list(inserted.values()))
+    record_counts(
+        session,
+        list(inserted.values()),
+        {row["questionnaire_version_id"] for row in rows if row["uuid"] in inserted},
+    )
     return result

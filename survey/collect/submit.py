@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from limits import parse as parse_limit
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, defer, joinedload
 
 from survey.accounts.access import local_today
 from survey.collect.keys import dossier_key
@@ -119,20 +119,27 @@ def current_version(
 
     The reform office assigns versions to agencies from a date, inherited down the tree
     (:mod:`survey.questionnaires.assignments`); without an assignment, the newest wins.
+    The definition is not loaded: :func:`definition_of` parses it once per process.
     """
     if agency_id is not None:
         assigned = assigned_version(session, questionnaire_key, agency_id, local_today())
         if assigned is not None:
             return assigned
-    return session.scalar(
-        select(QuestionnaireVersion)
-        .join(Questionnaire)
-        .where(
-            Questionnaire.key == questionnaire_key, QuestionnaireVersion.published_dt.is_not(None)
-        )
-        .order_by(QuestionnaireVersion.version_number.desc())
-        .limit(1)
+    return session.scalar(_NEWEST_PUBLISHED, {"questionnaire_key": questionnaire_key})
+
+
+#: Built once: this runs on every citizen page view and submission.
+_NEWEST_PUBLISHED = (
+    select(QuestionnaireVersion)
+    .join(Questionnaire)
+    .where(
+        Questionnaire.key == bindparam("questionnaire_key"),
+        QuestionnaireVersion.published_dt.is_not(None),
     )
+    .order_by(QuestionnaireVersion.version_number.desc())
+    .limit(1)
+    .options(defer(QuestionnaireVersion.definition))
+)
 
 
 _definitions: dict[tuple, QuestionnaireDefinition] = {}

@@ -9,9 +9,10 @@ Without any assignment, desks use the newest published version.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Date, ForeignKey, UniqueConstraint, literal, select
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Select, UniqueConstraint, bindparam, literal, select
+from sqlalchemy.orm import Mapped, Session, aliased, defer, mapped_column, relationship
 
 from survey.db import db, utcnow
 from survey.org.models import Agency
@@ -43,15 +44,18 @@ class QuestionnaireAssignment(db.Model):
 MAXIMUM_DEPTH = 50
 
 
-def agency_line(session: Session, agency_id: int) -> list[int]:
-    """The agency and its ancestors, nearest first, in one recursive query.
+@cache
+def _assigned_version_statement() -> Select:
+    """One query: walk up from the agency, keep the nearest unit's latest begun assignment.
 
-    It runs on every citizen submission, so it walks up the tree in the database rather
-    than with one query per level.
+    It runs on every citizen page view and submission, so the tree is walked in the
+    database (a recursive query, not one query per level) and the statement is built
+    once per process: building it costs more than running it. The definition is left
+    unloaded (published definitions are parsed once and cached by their users).
     """
     line = (
         select(Agency.id, Agency.parent_id, literal(0).label("depth"))
-        .where(Agency.id == agency_id)
+        .where(Agency.id == bindparam("agency_id"))
         .cte("line", recursive=True)
     )
     parent = aliased(Agency)
@@ -60,29 +64,29 @@ def agency_line(session: Session, agency_id: int) -> list[int]:
         .join(line, parent.id == line.c.parent_id)
         .where(line.c.depth < MAXIMUM_DEPTH)
     )
-    ids = session.scalars(select(line.c.id).order_by(line.c.depth)).all()
-    return list(dict.fromkeys(ids))
+    return (
+        select(QuestionnaireVersion)
+        .join(
+            QuestionnaireAssignment, QuestionnaireAssignment.version_id == QuestionnaireVersion.id
+        )
+        .join(line, QuestionnaireAssignment.agency_id == line.c.id)
+        .join(Questionnaire, QuestionnaireAssignment.questionnaire_id == Questionnaire.id)
+        .where(
+            Questionnaire.key == bindparam("questionnaire_key"),
+            QuestionnaireAssignment.valid_from <= bindparam("day", type_=Date),
+            QuestionnaireVersion.published_dt.is_not(None),
+        )
+        .order_by(line.c.depth, QuestionnaireAssignment.valid_from.desc())
+        .limit(1)
+        .options(defer(QuestionnaireVersion.definition))
+    )
 
 
 def assigned_version(
     session: Session, questionnaire_key: str, agency_id: int, day: date
 ) -> QuestionnaireVersion | None:
     """The version assigned on ``day`` to ``agency_id`` or its nearest assigned ancestor."""
-    line = agency_line(session, agency_id)
-    rows = session.execute(
-        select(QuestionnaireAssignment.agency_id, QuestionnaireVersion)
-        .join(QuestionnaireVersion, QuestionnaireAssignment.version_id == QuestionnaireVersion.id)
-        .join(Questionnaire, QuestionnaireAssignment.questionnaire_id == Questionnaire.id)
-        .where(
-            Questionnaire.key == questionnaire_key,
-            QuestionnaireAssignment.agency_id.in_(line),
-            QuestionnaireAssignment.valid_from <= day,
-            QuestionnaireVersion.published_dt.is_not(None),
-        )
-        .order_by(QuestionnaireAssignment.valid_from.desc())
-    ).all()
-    for unit_id in line:
-        for assigned_agency_id, version in rows:
-            if assigned_agency_id == unit_id:
-                return version
-    return None
+    return session.scalar(
+        _assigned_version_statement(),
+        {"agency_id": agency_id, "questionnaire_key": questionnaire_key, "day": day},
+    )

@@ -295,14 +295,14 @@ def _count_selects(
     return selects
 
 
-#: Upsert statements by dialect and questionnaire versions (ids with their definitions:
-#: the statements embed each version's scoring rules): built once, then reused with the
-#: response ids as an expanding parameter. Building them costs far more than running
-#: them, and this runs on every submission.
+#: Upsert statements by dialect and questionnaire versions (ids with their publication
+#: times: the statements embed each version's scoring rules, and a published version never
+#: changes): built once, then reused with the response ids as an expanding parameter.
+#: Building them costs far more than running them, and this runs on every submission.
 _upserts: dict[tuple, list] = {}
 
 
-def _upsert_statements(session: Session, versions: tuple[tuple[int, str], ...]) -> list:
+def _upsert_statements(session: Session, versions: tuple[tuple[int, object], ...]) -> list:
     dialect = session.get_bind().dialect.name
     cached = _upserts.get((dialect, versions))
     if cached is not None:
@@ -311,7 +311,7 @@ def _upsert_statements(session: Session, versions: tuple[tuple[int, str], ...]) 
     if module is None:
         raise RuntimeError(f"unsupported database {dialect!r}")
     where = [Response.id.in_(bindparam("response_ids", expanding=True))]
-    version_ids = [version_id for version_id, _definition in versions]
+    version_ids = [version_id for version_id, _published in versions]
     statements = []
     for model, key, grouped in _count_selects(session, where, version_ids):
         statement = module.insert(model).from_select([*key, "count"], grouped)
@@ -327,29 +327,30 @@ def _upsert_statements(session: Session, versions: tuple[tuple[int, str], ...]) 
     return statements
 
 
-def record_counts(session: Session, response_ids: Collection[int]) -> None:
+_PUBLISHED_VERSIONS = (
+    select(QuestionnaireVersion.id, QuestionnaireVersion.published_dt)
+    .where(QuestionnaireVersion.id.in_(bindparam("version_ids", expanding=True)))
+    .order_by(QuestionnaireVersion.id)
+)
+
+
+def record_counts(
+    session: Session, response_ids: Collection[int], version_ids: Collection[int]
+) -> None:
     """Add newly stored responses (with their answers) to the count tables.
 
-    Call it once per response, in the transaction that inserted it: counting a response
-    twice would count it twice. ``store_responses`` does, for the responses it created.
+    ``version_ids`` are the questionnaire versions the responses answer. Call it once per
+    response, in the transaction that inserted it: counting a response twice would count
+    it twice. ``store_responses`` does, for the responses it created.
     """
     if not response_ids:
         return
-    ids = list(response_ids)
-    answered = select(Response.questionnaire_version_id).where(Response.id.in_(ids))
     versions = tuple(
-        sorted(
-            (version_id, json.dumps(definition, sort_keys=True))
-            for version_id, definition in session.execute(
-                select(QuestionnaireVersion.id, QuestionnaireVersion.definition).where(
-                    QuestionnaireVersion.id.in_(answered)
-                )
-            )
-        )
+        session.execute(_PUBLISHED_VERSIONS, {"version_ids": sorted(set(version_ids))}).tuples()
     )
     connection = session.connection()  # Core execution: ORM parameters would mean bulk rows
     for statement in _upsert_statements(session, versions):
-        connection.execute(statement, {"response_ids": ids})
+        connection.execute(statement, {"response_ids": list(response_ids)})
 
 
 def rebuild_counts(session: Session) -> dict[str, int]:

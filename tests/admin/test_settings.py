@@ -177,3 +177,34 @@ def test_official_results_appear_on_the_public_page_once_the_administrator_allow
     data = {**VALID, "PUBLISH_OFFICIAL_RESULTS": "y", "MIN_RATINGS_FOR_RANKING": "5"}
     assert admin.post("/admin/settings", data=data).status_code == 302
     assert "Cán bộ, công chức năm 2026" in visitor.get(address).get_data(as_text=True)
+
+
+def store_behind_the_apps_back(app, name, value):
+    """A change made by another process: straight into the database."""
+    with app.app_context():
+        db.session.merge(Setting(name=name, value=value))
+        db.session.commit()
+
+
+def test_another_process_s_change_is_seen_once_the_cache_time_has_passed(app):
+    app.config["SETTINGS_CACHE_SECONDS"] = 3600
+    with app.test_request_context():
+        assert get_setting("CONTACT_RETENTION_DAYS") == app.config["CONTACT_RETENTION_DAYS"]
+    store_behind_the_apps_back(app, "CONTACT_RETENTION_DAYS", 7)
+    with app.test_request_context():  # still within the cache time: the value read before
+        assert get_setting("CONTACT_RETENTION_DAYS") == app.config["CONTACT_RETENTION_DAYS"]
+    app.config["SETTINGS_CACHE_SECONDS"] = 0
+    with app.test_request_context():
+        assert get_setting("CONTACT_RETENTION_DAYS") == 7
+
+
+def test_a_change_made_in_this_process_is_seen_at_once(admin, app):
+    app.config["SETTINGS_CACHE_SECONDS"] = 3600
+    with app.test_request_context():
+        assert get_setting("CONTACT_RETENTION_DAYS") == app.config["CONTACT_RETENTION_DAYS"]
+    assert (
+        admin.post("/admin/settings", data={**VALID, "CONTACT_RETENTION_DAYS": "7"}).status_code
+        == 302
+    )
+    with app.test_request_context():
+        assert get_setting("CONTACT_RETENTION_DAYS") == 7
