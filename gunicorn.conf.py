@@ -1,6 +1,7 @@
 """gunicorn settings: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-Each can be overridden from the environment: SURVEY_BIND, SURVEY_WORKERS, SURVEY_THREADS.
+Each can be overridden from the environment: SURVEY_BIND, SURVEY_WORKERS, SURVEY_THREADS,
+SURVEY_GRACEFUL_TIMEOUT.
 """
 
 import multiprocessing
@@ -18,9 +19,16 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("SURVEY_THREADS", 2))
-# A kiosk on a weak connection may take a while to send; a stuck worker is replaced.
+# A kiosk on a weak connection may take a while to send; a stuck worker is replaced. With
+# threads (the gthread worker) the worker's main loop reports alive every second whatever its
+# threads are doing, so this never limits how long a request runs (a streamed export).
 timeout = 60
-graceful_timeout = 30
+# A worker that stops (recycled after max_requests, a reload, a restart) first finishes the
+# requests it serves, for at most this long; after that it stops reporting alive and the master
+# kills it `timeout` seconds later, cutting whatever it is still sending. The longest request is
+# the response-level CSV export (a minute or more for a million responses), so allow minutes:
+# at 30 s, a worker recycled by other requests cut an export in the middle.
+graceful_timeout = int(os.environ.get("SURVEY_GRACEFUL_TIMEOUT", 300))
 keepalive = 5
 # Recycle workers now and then, so a slow leak never becomes an outage.
 max_requests = 5000

@@ -15,8 +15,8 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from itertools import groupby
+from datetime import date
+from functools import cache
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -26,7 +26,7 @@ from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from survey.collect.models import Answer, Response
@@ -48,6 +48,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FONT_DIRECTORY = Path(__file__).resolve().parents[2] / "static" / "fonts"
 #: Rows fetched at a time by the response-level export (memory stays flat whatever the total).
 STREAM_BATCH = 2000
+#: Size of the pieces the response-level export is sent in (fewer, larger writes to the socket).
+STREAM_CHUNK_BYTES = 64 * 1024
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -744,14 +746,17 @@ def stream_responses_csv(
 ) -> Iterator[bytes]:
     """Every response the filter selects, one CSV line each, in storage order; UTF-8 with BOM.
 
-    Rows come through a server-side cursor ``STREAM_BATCH`` at a time and leave as they are
-    written, so memory stays flat for a million responses. Answers ride along in the same
-    ordered query (one row per answer, grouped back per response). ``connect()`` gives the
-    connection, opened only once the header is out and closed when the generator ends (or is
-    closed): a client that reads nothing past the header never holds a connection.
+    Two ordered queries stream side by side through server-side cursors, ``STREAM_BATCH``
+    rows at a time: the responses (with the names of their agency, desk, official and
+    procedure field) and the narrow rows of their answers, merged by response id; the lines
+    leave in chunks of about ``STREAM_CHUNK_BYTES``. So memory stays flat for a million
+    responses, and nothing is formatted per row that can be looked up once (labels, days,
+    names). ``connect()`` gives the connection, opened only once the header is out and
+    closed when the generator ends (or is closed): a client that reads nothing past the
+    header never holds a connection.
     """
-    positions = {key: position for position, key in enumerate(item_keys)}
-    statement = (
+    selected = selected_response_ids(report_filter)
+    responses = (
         select(
             Response.id,
             Response.submitted_dt,
@@ -760,23 +765,26 @@ def stream_responses_csv(
             ServicePoint.name,
             Official.name,
             Procedure.field,
-            Response.channel,
-            Response.respondent_type,
+            # As stored: no enum objects built per row (the labels are looked up by value).
+            type_coerce(Response.channel, String),
+            type_coerce(Response.respondent_type, String),
             QuestionnaireVersion.version_number,
             Response.is_flagged,
-            Answer.item_key,
-            Answer.value,
-            Answer.text,
-            Answer.is_not_applicable,
         )
         .join(Agency, Agency.id == Response.agency_id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
         .outerjoin(ServicePoint, ServicePoint.id == Response.service_point_id)
         .outerjoin(Official, Official.id == Response.official_id)
         .outerjoin(Procedure, Procedure.id == Response.procedure_id)
-        .outerjoin(Answer, Answer.response_id == Response.id)
-        .where(Response.id.in_(selected_response_ids(report_filter)))
+        .where(Response.id.in_(selected))
         .order_by(Response.id)
+    )
+    answers = (
+        select(
+            Answer.response_id, Answer.item_key, Answer.value, Answer.text, Answer.is_not_applicable
+        )
+        .where(Answer.response_id.in_(selected))
+        .order_by(Answer.response_id)
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -789,65 +797,74 @@ def stream_responses_csv(
 
     writer.writerow([neutralise(column) for column in response_columns(item_keys)])
     yield "\ufeff".encode() + flush()
-    connection = connect()
+    connection = connect().execution_options(stream_results=True, yield_per=STREAM_BATCH)
     try:
-        yield from _response_lines(connection, statement, writer, flush, positions, item_keys)
+        # Answers are read after their responses (a response and its answers are stored in
+        # one transaction), so every response read has all its answers in the second query.
+        response_rows = connection.execute(responses)
+        answer_rows = connection.execute(answers)
+        for line in _response_lines(response_rows, answer_rows, item_keys):
+            writer.writerow(line)
+            if buffer.tell() >= STREAM_CHUNK_BYTES:
+                yield flush()
     finally:
         connection.close()
-
-
-def _response_lines(connection, statement, writer, flush, positions, item_keys) -> Iterator[bytes]:
-    not_applicable = _("Not applicable")
-    labels = {key.value: str(label) for key, label in CHANNEL_LABELS.items()}
-    respondent_labels = {key.value: str(label) for key, label in RESPONDENT_TYPE_LABELS.items()}
-    yes, no = _("Yes"), _("No")
-    result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
-        statement
-    )
-    written = 0
-    for _response_id, rows in groupby(result, key=lambda row: row[0]):
-        rows = list(rows)
-        first = rows[0]
-        answers = [""] * len(item_keys)
-        for row in rows:
-            position = positions.get(row[11])
-            if position is None:
-                continue
-            if row[14]:
-                answers[position] = not_applicable
-            elif row[13] is not None:
-                answers[position] = neutralise(row[13])
-            else:
-                answers[position] = row[12]
-        writer.writerow(
-            [
-                first[0],
-                format_day(vietnam_local_date(first[1])),
-                _local_time(first[1]),
-                neutralise(first[2]),
-                neutralise(first[3]),
-                neutralise(first[4] or ""),
-                neutralise(first[5] or ""),
-                neutralise(first[6] or ""),
-                labels.get(_value(first[7]), ""),
-                respondent_labels.get(_value(first[8]), ""),
-                first[9],
-                yes if first[10] else no,
-                *answers,
-            ]
-        )
-        written += 1
-        if written % STREAM_BATCH == 0:
-            yield flush()
     yield flush()
 
 
-def _value(member) -> str | None:
-    return None if member is None else getattr(member, "value", member)
+def _response_lines(response_rows, answer_rows, item_keys: list[str]) -> Iterator[list]:
+    """One CSV line (a list of cells) per response; both row streams ordered by response id.
 
-
-def _local_time(moment_utc: datetime) -> str:
-    return (moment_utc + VIETNAM_UTC_OFFSET).strftime("%H:%M")
+    Answers of responses that are not in ``response_rows`` (stored after it was read) are
+    skipped.
+    """
+    positions = {key: position for position, key in enumerate(item_keys)}
+    not_applicable = _("Not applicable")
+    channels = {key.value: str(label) for key, label in CHANNEL_LABELS.items()}
+    respondents = {key.value: str(label) for key, label in RESPONDENT_TYPE_LABELS.items()}
+    flagged = {True: _("Yes"), False: _("No")}
+    texts = cache(lambda text: neutralise(text or ""))  # names: a few thousand at most
+    days = cache(format_day)
+    answer = next(answer_rows, None)
+    for (
+        response_id,
+        submitted,
+        agency_code,
+        agency_name,
+        desk,
+        official,
+        field,
+        channel,
+        respondent_type,
+        version,
+        is_flagged,
+    ) in response_rows:
+        cells = [""] * len(item_keys)
+        while answer is not None and answer[0] <= response_id:
+            if answer[0] == response_id and (position := positions.get(answer[1])) is not None:
+                if answer[4]:
+                    cells[position] = not_applicable
+                elif answer[3] is not None:
+                    cells[position] = neutralise(answer[3])
+                else:
+                    cells[position] = answer[2]
+            answer = next(answer_rows, None)
+        local = submitted + VIETNAM_UTC_OFFSET
+        yield [
+            response_id,
+            days(local.date()),
+            f"{local.hour:02d}:{local.minute:02d}",
+            texts(agency_code),
+            texts(agency_name),
+            texts(desk),
+            texts(official),
+            texts(field),
+            channels.get(channel, ""),
+            respondents.get(respondent_type, ""),
+            version,
+            flagged[bool(is_flagged)],
+            *cells,
+        ]
 
 
 def export_item_keys(report_definition) -> list[str]:

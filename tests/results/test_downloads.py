@@ -223,7 +223,7 @@ def test_the_response_export_is_produced_while_it_is_read(app, results_world, of
             produced.append(len(chunk))
             yield chunk
 
-    monkeypatch.setattr(downloads, "STREAM_BATCH", 1)
+    monkeypatch.setattr(downloads, "STREAM_CHUNK_BYTES", 1)  # a chunk per line
     monkeypatch.setattr(downloads, "stream_responses_csv", counting)
     response = officer().get(f"/officer/results/responses.csv?{QUERY}", buffered=False)
     body = iter(response.response)
@@ -233,3 +233,25 @@ def test_the_response_export_is_produced_while_it_is_read(app, results_world, of
     rest = b"".join(body)
     response.close()
     assert len(produced) > 50 and rest.count(b"\n") > 50
+
+
+def test_the_response_export_merges_answers_into_their_responses(app):
+    """Answers join their response by id; answers of a response not in the export (stored
+    after the responses were read) are skipped; a response without answers has empty cells."""
+    moment = datetime(2026, 3, 1, 20, 5)  # 2 March, 03:05 in Vietnam
+    responses = [
+        (response_id, moment, "X", "Xã", None, None, None, "kiosk", None, 1, False)
+        for response_id in (1, 3, 4)
+    ]
+    answers = [
+        (1, "q1", 4, None, False),
+        (1, "unknown", 1, None, False),
+        (2, "q1", 5, None, False),
+        (3, "q1", None, None, True),
+        (3, "q2", None, "=1+1", False),
+    ]
+    with app.test_request_context("/?lang=en"):
+        lines = list(downloads._response_lines(iter(responses), iter(answers), ["q1", "q2"]))
+    assert [line[0] for line in lines] == [1, 3, 4]
+    assert lines[0][1:3] == ["Mar 2, 2026", "03:05"]
+    assert [line[-2:] for line in lines] == [[4, ""], ["Not applicable", "'=1+1"], ["", ""]]
