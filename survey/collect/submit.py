@@ -80,18 +80,21 @@ def _is_current(start: date | None, end: date | None) -> bool:
     return (start is None or start <= today) and (end is None or today < end)
 
 
+#: One query for a code, its desk or official, and their agency, built once: this runs on
+#: every page view and every submission.
+_CODE_WITH_TARGET = (
+    select(PublicCode)
+    .where(PublicCode.code == bindparam("code"))
+    .options(
+        joinedload(PublicCode.service_point).joinedload(ServicePoint.agency),
+        joinedload(PublicCode.official).joinedload(Official.agency),
+    )
+)
+
+
 def resolve_code(session: Session, code: str) -> Target:
     """The desk or official behind ``code``, or :class:`TargetUnavailable` saying why not."""
-    public_code = session.scalar(
-        select(PublicCode)
-        .where(PublicCode.code == code.lower())
-        # One query for the code, its desk or official, and their agency: this runs on
-        # every page view and every submission.
-        .options(
-            joinedload(PublicCode.service_point).joinedload(ServicePoint.agency),
-            joinedload(PublicCode.official).joinedload(Official.agency),
-        )
-    )
+    public_code = session.scalar(_CODE_WITH_TARGET, {"code": code.lower()})
     if public_code is None:
         raise TargetUnavailable("unknown")
     return target_of(public_code)
