@@ -9,6 +9,8 @@ officials with fewer than ``MIN_RATINGS_FOR_RANKING`` ratings are marked, never 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
@@ -371,6 +373,10 @@ def sipas_with_interval(session, report_filter, factors, counts, matrix_limit):
     ``factors`` as ``scoring_for_analysis`` gives them; ``counts`` the :class:`LevelCounts`
     of their criteria and overall questions under ``report_filter``. All None (and no
     alphas) when no criterion has an answer. Also used by the public results page.
+
+    The interval and the alphas need the answers of individual respondents (up to
+    ``matrix_limit``, a bootstrap of 1,000 resamples): they are kept in this process, see
+    :func:`_respondent_results`.
     """
     counts_by_factor = {
         factor["key"]: {item: counts[item].levels for item in factor["criterion_items"]}
@@ -385,8 +391,50 @@ def sipas_with_interval(session, report_filter, factors, counts, matrix_limit):
     if not any(counts[item].answered for f in factors for item in f["criterion_items"]):
         return None, None, None, {}
     index = sipas_index(counts_by_factor, satisfied, overall, levels=levels)
+    interval, sample_size, alphas = _respondent_results(
+        session, report_filter, factors, counts, matrix_limit
+    )
+    return index, interval, sample_size, dict(alphas)
+
+
+#: Respondent-level results kept per process, most recently used last (see below).
+_respondent_cache: OrderedDict[tuple, tuple] = OrderedDict()
+_respondent_cache_lock = threading.Lock()
+RESPONDENT_CACHE_SIZE = 64
+
+
+def _respondent_results(session, report_filter, factors, counts, matrix_limit):
+    """``(interval, respondents used, alphas)`` from the respondent matrix, kept in-process.
+
+    Kept per (database, filter, factors, ``matrix_limit``, data version). The data version
+    is what the count tables say about the filter: the number of responses and every
+    criterion's answer counts. The application only ever adds responses (each with its
+    answers and counts in one transaction), so the responses a filter selects can only grow,
+    and a new one changes its number: equal versions mean equal data and the same numbers as
+    a fresh computation (the bootstrap is seeded). A repair by hand that deletes responses
+    is followed by ``rebuild-counts`` and may leave a kept result until the version changes.
+    """
     criteria = [item for factor in factors for item in factor["criterion_items"]]
     factor_of_item = [factor["key"] for factor in factors for _ in factor["criterion_items"]]
+    levels, satisfied = factors[0]["levels"], factors[0]["satisfied"]
+    key = (
+        session.get_bind().url.render_as_string(hide_password=True),
+        report_filter,
+        tuple(criteria),
+        tuple(factor_of_item),
+        tuple(levels),
+        tuple(satisfied),
+        matrix_limit,
+        response_count(session, report_filter),
+        tuple(
+            (tuple(sorted(counts[item].levels.items())), counts[item].not_applicable)
+            for item in criteria
+        ),
+    )
+    with _respondent_cache_lock:
+        if key in _respondent_cache:
+            _respondent_cache.move_to_end(key)
+            return _respondent_cache[key]
     matrix = respondent_matrix(session, report_filter, criteria, limit=matrix_limit)
     interval = None
     if matrix.values.shape[0] > 0:
@@ -405,4 +453,9 @@ def sipas_with_interval(session, report_filter, factors, counts, matrix_limit):
             alphas[factor["key"]] = cronbach_alpha(matrix.values[:, columns])
         except ValueError:  # too few complete respondents, or constant answers
             alphas[factor["key"]] = None
-    return index, interval, matrix.values.shape[0], alphas
+    result = (interval, matrix.values.shape[0], alphas)
+    with _respondent_cache_lock:
+        _respondent_cache[key] = result
+        while len(_respondent_cache) > RESPONDENT_CACHE_SIZE:
+            _respondent_cache.popitem(last=False)
+    return result

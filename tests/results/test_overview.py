@@ -1,10 +1,13 @@
 """The overview's numbers are analysis applied to independently counted raw answers."""
 
+from collections import OrderedDict
+
 import pytest
 
 from analysis import OneStopScoringDefinition, onestop_scores, satisfaction_rate, sipas_index
 from survey.db import db
 from survey.questionnaires.definition import scoring_for_analysis
+from survey.results import overview as overview_module
 from survey.results.filters import Period, ReportFilter
 from survey.results.overview import satisfaction_overview
 from tests.results.dataset import (
@@ -108,3 +111,34 @@ def test_small_groups_are_suppressed(dataset):
     assert hidden and all(unit.rate is None and unit.responses is None for unit in hidden)
     # Never exactly one hidden unit: it would follow from the published total.
     assert len(hidden) != 1
+
+
+def test_the_sipas_interval_is_kept_until_the_data_changes(dataset, monkeypatch):
+    """Kept per data version: never a number a fresh computation would not give."""
+    organisation, _ = dataset
+    reads = []
+    original = overview_module.respondent_matrix
+
+    def counting(*args, **kwargs):
+        reads.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(overview_module, "respondent_matrix", counting)
+    monkeypatch.setattr(overview_module, "_respondent_cache", OrderedDict())
+
+    def respondent_level(result):
+        return result.sipas_interval, result.sipas_sample_size, result.factor_alphas
+
+    first = overview(organisation, "sipas")
+    assert respondent_level(overview(organisation, "sipas")) == respondent_level(first)
+    assert len(reads) == 1 and first.sipas_interval is not None
+
+    submit(organisation, responses=60, seed=10)
+    db.session.rollback()  # end the read transaction: see the new responses
+    changed = overview(organisation, "sipas")
+    assert len(reads) == 2
+    assert changed.sipas_sample_size > first.sipas_sample_size
+    monkeypatch.setattr(overview_module, "_respondent_cache", OrderedDict())
+    fresh = overview(organisation, "sipas")
+    assert len(reads) == 3
+    assert respondent_level(changed) == respondent_level(fresh)
