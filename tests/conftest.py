@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
@@ -22,6 +23,12 @@ from sqlalchemy.engine import make_url
 
 from survey import MIGRATIONS_DIRECTORY, create_app
 from survey.db import db
+
+#: The Redis the rate-limit tests use: a database number of its own for each test worker,
+#: emptied before and after each test (the limiter is one object per process, so keys of
+#: earlier applications in the same process would otherwise be seen).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_URL = f"redis://127.0.0.1:6379/{5 + _WORKER % 10}"
 
 SERVER_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if SERVER_URL else ["sqlite"]
@@ -159,3 +166,29 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited_app(request, app, database_url, tmp_path):
+    """The application with its rate-limit counters in memory, or in Redis.
+
+    For the tests of sign-in throttling, submission limits and bursts, which must hold with
+    either storage (Redis is what several workers or hosts share). ``app`` is requested for
+    its database and clean-up: both applications see the same data.
+    """
+    if request.param == "memory":
+        yield app
+        return
+    server = redis.Redis.from_url(REDIS_URL)
+    server.flushdb()
+    application = make_app(
+        database_url,
+        tmp_path / "redis-instance",
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=f"test-limits-{uuid.uuid4().hex}",
+    )
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    server.flushdb()
+    server.close()

@@ -306,10 +306,13 @@ def _is_burst(submission: Submission, official: Official | None, answers: Mappin
     """True when the same source sent this same rating for the same person or desk too often.
 
     Counted in the rate-limit storage (memory, or Redis shared by every process), so a
-    burst is seen across workers; such responses are kept and flagged for review.
+    burst is seen across workers; such responses are kept and flagged for review. Keys
+    carry the limiter's prefix: platforms sharing one Redis never count each other's
+    officials (their ids overlap).
     """
     subject = f"official:{official.id}" if official else f"code:{submission.target.public_code}"
     fingerprint = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
-    key = f"burst/{subject}/{submission.source}/{fingerprint}"
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    key = f"{prefix}/burst/{subject}/{submission.source}/{fingerprint}"
     limit = parse_limit(current_app.config["BURST_LIMIT"])
     return not limiter.limiter.hit(limit, key)

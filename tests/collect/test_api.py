@@ -577,10 +577,10 @@ def test_absurd_language_requests_fall_back_to_vietnamese(kiosk, query, accept_l
     assert database_state(client.application) == before
 
 
-def test_each_device_has_its_own_rate_limit(app, desk):
-    app.config["KIOSK_SUBMIT_LIMIT"] = "2 per minute"
-    first, _, _ = paired_client(app, desk.code)
-    second, _, _ = paired_client(app, desk.code)
+def test_each_device_has_its_own_rate_limit(limited_app, desk):
+    limited_app.config["KIOSK_SUBMIT_LIMIT"] = "2 per minute"
+    first, _, _ = paired_client(limited_app, desk.code)
+    second, _, _ = paired_client(limited_app, desk.code)
     assert post(first, submission()).status_code == 201
     assert post(first, submission()).status_code == 201
     payload = refused(first, submission(), 429, "too_many_requests")

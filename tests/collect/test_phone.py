@@ -288,7 +288,8 @@ def test_absurd_language_requests_still_give_the_form(client, desk):
         assert "Gửi đánh giá" in response.get_data(as_text=True)
 
 
-def test_a_burst_of_identical_ratings_is_kept_but_flagged(client, desk, read):
+def test_a_burst_of_identical_ratings_is_kept_but_flagged(limited_app, desk, read):
+    client = limited_app.test_client()
     for _ in range(7):
         assert post(client, desk["official_code"], GOOD_ANSWERS).status_code == 303
     flags = read.scalars(select(Response.is_flagged).order_by(Response.id))
@@ -297,12 +298,12 @@ def test_a_burst_of_identical_ratings_is_kept_but_flagged(client, desk, read):
     assert set(read.scalars(select(Response.flag_reason).where(Response.is_flagged))) == {"burst"}
 
 
-def test_too_many_submissions_from_one_phone_are_slowed_down(app, desk, read):
-    app.config["PHONE_SUBMIT_LIMIT"] = "3 per hour"
-    client = app.test_client()
+def test_too_many_submissions_from_one_phone_are_slowed_down(limited_app, desk, read):
+    limited_app.config["PHONE_SUBMIT_LIMIT"] = "3 per hour"
+    client = limited_app.test_client()
     statuses = [post(client, desk["code"], GOOD_ANSWERS).status_code for _ in range(4)]
     assert statuses == [303, 303, 303, 429]
-    other_phone = app.test_client()
+    other_phone = limited_app.test_client()
     response = post(
         other_phone, desk["code"], GOOD_ANSWERS, headers={"User-Agent": "another phone"}
     )
