@@ -85,6 +85,12 @@ class Period:
         """True when the period starts and ends on the first of a month (counts tables apply)."""
         return self.start.day == 1 and self.end.day == 1
 
+    def whole_months_inside(self) -> Period | None:
+        """The longest whole-months period inside this one (None when there is none)."""
+        start = self.start if self.start.day == 1 else _add_months(self.start, 1)
+        end = self.end.replace(day=1)
+        return Period(start, end) if start < end else None
+
     @property
     def months(self) -> int | None:
         """Length in months, or None when the period is not whole months."""

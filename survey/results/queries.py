@@ -5,8 +5,9 @@ returns plain counts; only :func:`respondent_matrix` brings answers of individua
 respondents into Python, capped (see there). Counts come from the pre-aggregated tables
 (:mod:`survey.results.models`) when the filter and grouping only use what they keep —
 whole Vietnam-local months, agency, desk, official, questionnaire version, channel,
-respondent type, flagged — and otherwise from ``GROUP BY`` over the raw ``responses`` and
-``answers`` (a period that is not whole months, the procedure field). Both give the same
+respondent type, flagged. A period that is not whole months takes its whole months from
+them and only the days at either end from ``GROUP BY`` over the raw ``responses`` and
+``answers``; the procedure field needs the raw rows for the whole period. All give the same
 numbers; ``use_counts=False`` forces the raw tables (tests and benchmarks compare them).
 
 Group keys by :class:`~survey.results.filters.Dimension`: agency → agency id; service
@@ -21,10 +22,20 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
-from sqlalchemy import BigInteger, ColumnElement, case, false, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Select
 
@@ -86,21 +97,43 @@ class LevelCounts:
 
 
 def _needs_raw(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool) -> bool:
+    """Only the raw rows can answer: forced, or by procedure field (no count table keeps it)."""
     return (
         not use_counts
-        or not report_filter.period.is_whole_months
         or report_filter.procedure_field is not None
         or dimension is Dimension.PROCEDURE_FIELD
     )
 
 
-def _raw_source(rows_builder: Callable, report_filter: ReportFilter, dimension: Dimension | None):
+def _source(
+    table, rows_builder: Callable, report_filter: ReportFilter, dimension, use_counts: bool
+):
+    """``(source, period_in_source)``: the count ``table`` when it can answer, else rows.
+
+    A period that is not whole months takes its whole months from ``table`` and only the
+    days at either end from the raw rows (:func:`_edge_days_source`).
+    """
+    if _needs_raw(report_filter, dimension, use_counts):
+        return _raw_source(rows_builder, report_filter, dimension)
+    if report_filter.period.is_whole_months:
+        return table, False
+    return _edge_days_source(table, rows_builder, report_filter, dimension)
+
+
+def _raw_source(
+    rows_builder: Callable,
+    report_filter: ReportFilter,
+    dimension: Dimension | None,
+    utc_ranges: Sequence[tuple] | None = None,
+):
     """Raw rows as a subquery named like a count table (``count`` = 1 per row).
 
     ``rows_builder`` is one of the row definitions of :mod:`survey.results.counts`. The
-    period is applied inside, on ``submitted_dt`` (indexed), to the exact local days.
+    period is applied inside, on ``submitted_dt`` (indexed), to the exact local days (or to
+    ``utc_ranges``, ``[low, high)`` pairs of ``submitted_dt`` within the period).
     """
-    low, high = report_filter.period.utc_bounds()
+    if utc_ranges is None:
+        utc_ranges = [report_filter.period.utc_bounds()]
     extra = [literal(1, BigInteger).label("count")]
     if report_filter.procedure_field is not None or dimension is Dimension.PROCEDURE_FIELD:
         extra.append(
@@ -109,10 +142,32 @@ def _raw_source(rows_builder: Callable, report_filter: ReportFilter, dimension: 
             .scalar_subquery()
             .label("procedure_field")
         )
-    rows = rows_builder(
-        extra=extra, where=[Response.submitted_dt >= low, Response.submitted_dt < high]
-    )
+    within = [
+        and_(Response.submitted_dt >= low, Response.submitted_dt < high) for low, high in utc_ranges
+    ]
+    rows = rows_builder(extra=extra, where=[or_(*within)])
     return (None if rows is None else rows.subquery("raw_rows")), True
+
+
+def _edge_days_source(table, rows_builder, report_filter: ReportFilter, dimension):
+    """The whole months inside the period from the count ``table``, the days before and
+    after them from the raw rows: one source with the table's columns (``UNION ALL``)."""
+    period = report_filter.period
+    whole = period.whole_months_inside()
+    if whole is None:
+        return _raw_source(rows_builder, report_filter, dimension)
+    low, high = period.utc_bounds()
+    whole_low, whole_high = whole.utc_bounds()
+    edges = [(start, end) for start, end in ((low, whole_low), (whole_high, high)) if start < end]
+    raw, _ = _raw_source(rows_builder, report_filter, dimension, edges)
+    if raw is None:
+        return None, True
+    names = [column.name for column in table.c]
+    counted = select(*(table.c[name] for name in names)).where(
+        table.c.month >= whole.start, table.c.month < whole.end
+    )
+    rows = union_all(counted, select(*(raw.c[name] for name in names)))
+    return rows.subquery("rows"), True
 
 
 def _conditions(
@@ -211,11 +266,12 @@ def _grouped_sum(
 
 
 def _answer_source(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool):
-    if _needs_raw(report_filter, dimension, use_counts):
-        return _raw_source(answer_rows, report_filter, dimension)
-    if _uses_only_agency_table(report_filter, dimension):
-        return AgencyAnswerCount.__table__, False
-    return AnswerCount.__table__, False
+    table = (
+        AgencyAnswerCount.__table__
+        if _uses_only_agency_table(report_filter, dimension)
+        else AnswerCount.__table__
+    )
+    return _source(table, answer_rows, report_filter, dimension, use_counts)
 
 
 def level_counts_by(
@@ -284,9 +340,7 @@ def _level_counts(session, report_filter, dimension, item_keys, use_counts):
 
 
 def _response_source(report_filter, dimension, use_counts):
-    if _needs_raw(report_filter, dimension, use_counts):
-        return _raw_source(response_rows, report_filter, dimension)
-    return ResponseCount.__table__, False
+    return _source(ResponseCount.__table__, response_rows, report_filter, dimension, use_counts)
 
 
 def response_counts_by(
@@ -319,10 +373,11 @@ def response_count(
 
 
 def _onestop_source(session, report_filter, dimension, use_counts):
-    if not _needs_raw(report_filter, dimension, use_counts):
-        return OnestopPointCount.__table__, False
-    rules = onestop_rules(session, report_filter.questionnaire_version_ids)
-    return _raw_source(partial(onestop_rows, rules), report_filter, dimension)
+    def rows(**parts):
+        rules = onestop_rules(session, report_filter.questionnaire_version_ids)
+        return onestop_rows(rules, **parts)
+
+    return _source(OnestopPointCount.__table__, rows, report_filter, dimension, use_counts)
 
 
 def onestop_points_counts_by(

@@ -67,3 +67,14 @@ def test_filters_take_plain_values_and_keep_them_immutable():
     assert report_filter.channel is Channel.KIOSK
     previous = report_filter.with_period(Period.parse("2025"))
     assert previous.agency_ids == report_filter.agency_ids and previous.period.label == "2025"
+
+
+def test_the_whole_months_inside_a_period():
+    assert Period.custom(date(2026, 1, 31), date(2026, 4, 12)).whole_months_inside() == Period(
+        date(2026, 2, 1), date(2026, 4, 1)
+    )
+    assert Period(date(2026, 2, 1), date(2026, 3, 10)).whole_months_inside() == Period.month(
+        2026, 2
+    )
+    assert Period.parse("2026-Q1").whole_months_inside() == Period.parse("2026-Q1")
+    assert Period.custom(date(2026, 1, 15), date(2026, 2, 20)).whole_months_inside() is None

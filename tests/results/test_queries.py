@@ -57,6 +57,15 @@ def filters(organisation) -> dict[str, ReportFilter]:
         "with flagged": ReportFilter(WHOLE_MONTHS, include_flagged=True),
         "one quarter": ReportFilter(Period.parse("2026-Q1"), include_flagged=True),
         "custom days": ReportFilter(Period.custom(date(2026, 1, 15), date(2026, 2, 20))),
+        # Whole months inside from the count tables, the days at either end raw; the first
+        # edge day ends one minute before the boundary moments' month starts.
+        "days around whole months": ReportFilter(
+            Period.custom(date(2026, 1, 31), date(2026, 4, 12)),
+            agency_ids=organisation.agency_ids[:2],
+        ),
+        "whole months then days": ReportFilter(
+            Period(date(2025, 12, 1), date(2026, 2, 10)), channel=Channel.QR
+        ),
         "combined": ReportFilter(
             Period.parse("2026-Q1"),
             agency_ids=organisation.agency_ids[:2],
