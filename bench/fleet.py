@@ -93,6 +93,8 @@ class FleetReport:
     unexpected: int = 0
     counts_match: bool = False
     seconds: float = 0.0
+    #: Exceptions the server logged (the last line of each traceback), by kind.
+    server_errors: Counter = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +109,7 @@ class FleetReport:
             f"   duplicates {self.duplicates}   lost {self.lost}   unexpected {self.unexpected}",
             f"  pre-aggregated counts equal a recount: {'yes' if self.counts_match else 'NO'}",
             f"  errors seen by clients (then retried): {dict(self.errors) or 'none'}",
+            f"  exceptions logged by the server: {dict(self.server_errors) or 'none'}",
             f"  throughput {rate:,.0f} acknowledged submissions/s over {self.seconds:.0f} s",
         ]
 
@@ -117,12 +120,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def logged_exceptions(log: str) -> Counter:
+    """The last line of each traceback in a server log, shortened: what went wrong, by kind."""
+    kinds: Counter = Counter()
+    lines = log.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            following = lines[number + 1 :]
+            end = next(
+                (line for line in following if line and not line.startswith((" ", "\t"))),
+                "(cut off)",
+            )
+            kinds[end[:160]] += 1
+    return kinds
+
+
 class Gunicorn:
     """The server under test, started, killed and restarted by the harness."""
 
     def __init__(self, database_url: str, instance: Path, port: int, workers: int = 4):
         self.port = port
-        self.log = (instance / "gunicorn.log").open("a")
+        self.log_path = instance / "gunicorn.log"
+        self.log = self.log_path.open("a")
         self.env = {
             **os.environ,
             "SURVEY_DATABASE_URL": database_url,
@@ -359,6 +378,8 @@ def run_fleet(
         finally:
             stop.set()
             server.stop()
+            server.log.close()
+            report.server_errors = logged_exceptions(server.log_path.read_text(errors="replace"))
         verify(database_url, report)
     return report
 

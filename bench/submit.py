@@ -4,7 +4,8 @@
 
 For SQLite and PostgreSQL in turn: starts gunicorn with the project's gunicorn.conf.py
 (SURVEY_WORKERS=4) on a fresh database with the demo organisation, then
-1. hammers a bare "hello world" route of the same application for ``--seconds``;
+1. hammers a bare "hello world" route of the same application for ``--seconds``, then a
+   bare route storing one row in one transaction (the floor any write sits on);
 2. has ``--clients`` concurrent phones submit the quick rating for ``--seconds``;
 3. submits again at half of that peak rate, on a fixed schedule (the latency budget's load);
 and prints submits per second as a ratio to hello-world (target ≥ 0.5), p50 and p95
@@ -184,6 +185,18 @@ def run(name: str, url: str, arguments) -> None:
                 lambda n: ("GET", "/bench/hello", None, {}),
             )
 
+            inserts, insert_outcomes = hammer(
+                port,
+                arguments.seconds,
+                arguments.clients,
+                lambda n: (
+                    "POST",
+                    "/bench/insert",
+                    urlencode({"body": f"client {n}"}),
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                ),
+            )
+
             def submission(number: int):
                 body = urlencode({"submission_id": str(uuid.uuid4()), **ANSWERS})
                 headers = {
@@ -209,8 +222,14 @@ def run(name: str, url: str, arguments) -> None:
         quantiles = statistics.quantiles(submits, n=20)
         print(f"\n{name}")
         print(f"  hello world      {hello_rate:8.0f} requests/s   {dict(hello_outcomes)}")
+        insert_rate = len(inserts) / arguments.seconds
+        print(f"  one-row insert   {insert_rate:8.0f} requests/s   {dict(insert_outcomes)}")
         print(f"  submit           {submit_rate:8.0f} requests/s   {dict(submit_outcomes)}")
         print(f"  ratio submit / hello world: {submit_rate / hello_rate:.2f}  (target ≥ 0.5)")
+        print(
+            f"  ratio one-row insert / hello world: {insert_rate / hello_rate:.2f};"
+            f" submit / one-row insert: {submit_rate / insert_rate:.2f}"
+        )
         print(
             f"  submit latency p50 {statistics.median(submits) * 1000:.0f} ms,"
             f" p95 {quantiles[18] * 1000:.0f} ms at {arguments.clients} concurrent clients"
