@@ -47,11 +47,12 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
 
-    from survey import cli, health, home, i18n, observability, security
+    from survey import cli, health, home, i18n, observability, outage, security
 
     i18n.init_app(app)
     security.init_app(app)
     observability.init_app(app)
+    outage.init_app(app)
     cli.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)

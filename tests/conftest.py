@@ -65,7 +65,10 @@ class PostgresServer:
 
     def __init__(self, server_url: str):
         self.server_url = make_url(server_url)
-        self.engine = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        # pool_pre_ping: the fleet benchmark restarts the server under this engine.
+        self.engine = create_engine(
+            self.server_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True
+        )
         self.created: list[str] = []
 
     def create_database(self, purpose: str) -> str:
