@@ -41,6 +41,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -199,37 +200,50 @@ def onestop_rows(
     extra, where = list(extra), list(where)
     parts = []
     for version_id, indices in rules_by_version.items():
-        for index in indices:
-            keys = sorted(index.item_keys)
-            pivot = (
-                select(
-                    Answer.response_id.label("response_id"),
-                    *(
-                        func.max(case((Answer.item_key == key, Answer.value))).label(f"item_{n}")
-                        for n, key in enumerate(keys)
-                    ),
-                )
-                .join(Response, Response.id == Answer.response_id)
-                .where(
-                    Response.questionnaire_version_id == version_id,
-                    Answer.item_key.in_(keys),
-                    *where,
-                )
-                .group_by(Answer.response_id)
-                .subquery()
+        # One pivot per version, of every item its indices name: the answers are read once,
+        # not once per index.
+        keys = sorted(set().union(*(index.item_keys for index in indices)))
+        pivot = (
+            select(
+                Answer.response_id.label("response_id"),
+                *(
+                    func.max(case((Answer.item_key == key, Answer.value))).label(f"item_{n}")
+                    for n, key in enumerate(keys)
+                ),
             )
-            values = {key: pivot.c[f"item_{n}"] for n, key in enumerate(keys)}
-            points = _points_case(index, values)
-            parts.append(
-                select(
-                    *response_dimensions(),
-                    *extra,
-                    literal(index.number, Integer).label("index_number"),
-                    points.label("points"),
-                )
-                .join_from(pivot, Response, Response.id == pivot.c.response_id)
-                .where(points.is_not(None))
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.questionnaire_version_id == version_id,
+                Answer.item_key.in_(keys),
+                *where,
             )
+            .group_by(Answer.response_id)
+            .subquery()
+        )
+        values = {key: pivot.c[f"item_{n}"] for n, key in enumerate(keys)}
+        # Each pivoted response, once per index: the index's number and its points.
+        numbers = union_all(
+            *(select(literal(index.number, Integer).label("index_number")) for index in indices)
+        ).subquery()
+        points = case(
+            *(
+                (numbers.c.index_number == index.number, _points_case(index, values))
+                for index in indices
+            ),
+            else_=null(),
+        )
+        parts.append(
+            select(
+                *response_dimensions(),
+                *extra,
+                numbers.c.index_number.label("index_number"),
+                points.label("points"),
+            )
+            .select_from(pivot)
+            .join(Response, Response.id == pivot.c.response_id)
+            .join(numbers, true())
+            .where(points.is_not(None))
+        )
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union_all(*parts)
