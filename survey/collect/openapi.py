@@ -183,6 +183,11 @@ OPENAPI_DOCUMENT = {
                         " longer in service, or a dossier already rated."
                     ),
                     "429": _error("Too many submissions from this device; retry later."),
+                    "503": _error(
+                        "The database cannot be reached for a moment (error `unavailable`):"
+                        " nothing was stored; keep the rating and send it again after"
+                        " Retry-After seconds."
+                    ),
                 },
             }
         },

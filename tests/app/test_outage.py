@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.collect.test_api import conforms
 from tests.conftest import make_app
 
 UNREACHABLE = {
@@ -41,6 +42,7 @@ def test_a_kiosk_gets_a_json_503_and_keeps_its_rating(cut_off):
         headers={"Authorization": "Bearer some-device-credential", "Accept-Language": "en"},
     )
     assert answer.status_code == 503
+    conforms(cut_off, answer)  # a status and body the OpenAPI document declares
     assert answer.headers["Retry-After"] == "5"
     assert answer.get_json() == {
         "error": "unavailable",
