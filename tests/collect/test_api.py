@@ -672,6 +672,7 @@ def test_the_openapi_document_is_well_formed_and_describes_the_api(client):
         "415",
         "422",
         "429",
+        "503",
     }
     request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert request_schema == {"$ref": "#/components/schemas/Submission"}
