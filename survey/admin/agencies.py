@@ -41,6 +41,7 @@ from survey.admin.imports import (
     import_page,
     parse_date,
 )
+from survey.choices import options
 from survey.db import db, write_session
 from survey.org.models import Agency, AgencySuccession, ServicePoint, SuccessionKind
 from survey.org.reorganise import (
@@ -153,10 +154,12 @@ def _code_list(text: str | None) -> list[str]:
 class ReorganisationForm(FlaskForm):
     kind = RadioField(
         _l("What happened"),
-        choices=[
-            (SuccessionKind.MERGER.value, _l("Merger: several units became one")),
-            (SuccessionKind.SPLIT.value, _l("Split: one unit became several")),
-        ],
+        choices=options(
+            [
+                (SuccessionKind.MERGER.value, _l("Merger: several units became one")),
+                (SuccessionKind.SPLIT.value, _l("Split: one unit became several")),
+            ]
+        ),
         validators=[DataRequired(message=_l("Choose a merger or a split."))],
     )
     predecessor_codes = TextAreaField(

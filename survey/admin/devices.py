@@ -20,6 +20,7 @@ from survey.accounts.access import roles_required
 from survey.accounts.models import Role
 from survey.admin import blueprint
 from survey.admin.lookup import agency_matches
+from survey.choices import options
 from survey.collect.devices import PAIRING_LIFETIME, RegistrationError, register_kiosk, revoke_kiosk
 from survey.collect.models import KioskDevice
 from survey.collect.posters import qr_png
@@ -112,7 +113,7 @@ def register_kiosk_page():
         agency = db.get_or_404(Agency, request.args.get("agency", type=int))
     form = RegisterKioskForm()
     desks = _desks_of(agency) if agency is not None else []
-    form.service_point.choices = [(desk.id, desk.name) for desk in desks]
+    form.service_point.choices = options((desk.id, desk.name) for desk in desks)
 
     def page(status=200):
         return render_template(

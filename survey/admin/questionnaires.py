@@ -43,6 +43,7 @@ from survey.accounts.models import Role
 from survey.admin import ADMIN_VIEWERS, blueprint
 from survey.admin.common import agency_by_code
 from survey.admin.lookup import agency_matches
+from survey.choices import options, values_of
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
 from survey.collect.submit import Target
@@ -79,7 +80,7 @@ class NewDraftForm(FlaskForm):
     )
 
     def validate_source(self, field) -> None:
-        if field.data not in dict(self.source.choices):
+        if field.data not in values_of(self.source.choices):
             raise ValidationError(_l("Choose a template or an earlier version."))
 
 
@@ -121,7 +122,7 @@ class AssignmentForm(FlaskForm):
             raise ValidationError(_l("No agency has this code."))
 
     def validate_version(self, field) -> None:
-        if field.data not in dict(self.version.choices):
+        if field.data not in values_of(self.version.choices):
             raise ValidationError(_l("Choose a published version."))
 
     def validate_valid_from(self, field) -> None:
@@ -368,9 +369,9 @@ def _index_page(
     draft_form=None, import_form=None, assignment_form=None, import_problems=None, status=200
 ):
     draft_form = draft_form or NewDraftForm()
-    draft_form.source.choices = _sources()
+    draft_form.source.choices = options(_sources())
     assignment_form = assignment_form or AssignmentForm(agency=request.args.get("agency", ""))
-    assignment_form.version.choices = _published_choices()
+    assignment_form.version.choices = options(_published_choices())
     words, matches = agency_matches()
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.key)).all()
     assignments = db.session.scalars(
@@ -440,7 +441,7 @@ def _has_draft(key: str) -> bool:
 @roles_required(Role.ADMINISTRATOR)
 def new_draft():
     form = NewDraftForm()
-    form.source.choices = _sources()
+    form.source.choices = options(_sources())
     if not form.validate():
         return _index_page(draft_form=form, status=400)
     kind, _colon, name = form.source.data.partition(":")
@@ -722,7 +723,7 @@ def _assignment_details(assignment: QuestionnaireAssignment) -> dict:
 @roles_required(Role.ADMINISTRATOR)
 def assign_version():
     form = AssignmentForm()
-    form.version.choices = _published_choices()
+    form.version.choices = options(_published_choices())
     if not form.validate():
         return _index_page(assignment_form=form, status=400)
     agency = agency_by_code(db.session, form.agency.data)

@@ -29,6 +29,7 @@ from survey.accounts.rules import (
 from survey.admin import blueprint
 from survey.admin.common import agency_by_code
 from survey.admin.lookup import agency_matches
+from survey.choices import options
 from survey.db import db
 from survey.org.models import Agency
 
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 class _ScopeFields(FlaskForm):
     role = SelectField(
         _l("Role"),
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=options((role.value, label) for role, label in ROLE_LABELS.items()),
         validate_choice=False,
         validators=[DataRequired(message=_l("Choose a role."))],
     )

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 
+from survey.choices import options
 from survey.collect.models import Channel, RespondentType
 from survey.db import reports_session
 from survey.org.models import Agency, Official, Procedure, ServicePoint
@@ -62,7 +63,7 @@ def parse_day(text: str) -> date:
 
 def _text_choice(label, choices=()):
     """A select whose value is checked by the form's ``validate_<name>``, with our message."""
-    return SelectField(label, choices=list(choices), validate_choice=False, default="")
+    return SelectField(label, choices=options(choices), validate_choice=False, default="")
 
 
 class ReportFilterForm(FlaskForm):
@@ -71,7 +72,7 @@ class ReportFilterForm(FlaskForm):
 
     questionnaire = SelectField(
         _l("Questionnaire"),
-        choices=[(key, label) for key, label in QUESTIONNAIRE_LABELS.items()],
+        choices=options(QUESTIONNAIRE_LABELS.items()),
         validate_choice=False,
         default="sipas",
     )
@@ -88,10 +89,12 @@ class ReportFilterForm(FlaskForm):
     )
     merged = SelectField(
         _l("Units merged into them"),
-        choices=[
-            ("rolled_up", _l("Roll up their history into today's units")),
-            ("apart", _l("Keep them apart (leave them out)")),
-        ],
+        choices=options(
+            [
+                ("rolled_up", _l("Roll up their history into today's units")),
+                ("apart", _l("Keep them apart (leave them out)")),
+            ]
+        ),
         validate_choice=False,
         default="rolled_up",
     )
@@ -106,7 +109,7 @@ class ReportFilterForm(FlaskForm):
     include_flagged = BooleanField(_l("Include responses flagged for review"))
     trend_by = SelectField(
         _l("Trend by"),
-        choices=[("month", _l("Month")), ("quarter", _l("Quarter"))],
+        choices=options([("month", _l("Month")), ("quarter", _l("Quarter"))]),
         validate_choice=False,
         default="month",
     )
@@ -271,30 +274,40 @@ class ReportFilterForm(FlaskForm):
     def offer_choices(self, session: Session, visible: set[int] | None, language: str) -> None:
         """Fill the lists of agencies, desks, officials, fields and versions the officer sees."""
         everything = [("", _l("All"))]
-        self.agency.choices = [("", _l("All agencies you see"))] + [
-            (str(agency.id), agency.localized_name(language))
-            for agency in _within(session, Agency, Agency.id, visible)
-        ]
-        self.service_point.choices = everything + [
-            (str(desk.id), desk.name)
-            for desk in _within(session, ServicePoint, ServicePoint.agency_id, visible)
-        ]
-        self.official.choices = everything + [
-            (str(official.id), official.name)
-            for official in _within(session, Official, Official.agency_id, visible)
-        ]
-        self.procedure_field.choices = everything + [
-            (name, name) for name in procedure_fields(session)
-        ]
+        self.agency.choices = options(
+            [("", _l("All agencies you see"))]
+            + [
+                (str(agency.id), agency.localized_name(language))
+                for agency in _within(session, Agency, Agency.id, visible)
+            ]
+        )
+        self.service_point.choices = options(
+            everything
+            + [
+                (str(desk.id), desk.name)
+                for desk in _within(session, ServicePoint, ServicePoint.agency_id, visible)
+            ]
+        )
+        self.official.choices = options(
+            everything
+            + [
+                (str(official.id), official.name)
+                for official in _within(session, Official, Official.agency_id, visible)
+            ]
+        )
+        self.procedure_field.choices = options(
+            everything + [(name, name) for name in procedure_fields(session)]
+        )
         versions = session.scalars(
             select(QuestionnaireVersion)
             .join(Questionnaire)
             .where(Questionnaire.key == self.questionnaire.data)
             .order_by(QuestionnaireVersion.version_number)
         )
-        self.version.choices = [("", _l("Every version"))] + [
-            (str(version.id), str(version.version_number)) for version in versions
-        ]
+        self.version.choices = options(
+            [("", _l("Every version"))]
+            + [(str(version.id), str(version.version_number)) for version in versions]
+        )
 
 
 #: The longest list offered in a select (a province has thousands of officials: choose an

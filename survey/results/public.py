@@ -26,6 +26,7 @@ from wtforms import SelectField, StringField, ValidationError
 
 from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
 from survey.accounts.access import local_today
+from survey.choices import options
 from survey.db import reports_session
 from survey.i18n import current_language
 from survey.org.models import Agency, Official
@@ -56,7 +57,7 @@ class PublicResultsForm(FlaskForm):
     year = StringField(_l("Year"))
     questionnaire = SelectField(
         _l("Survey"),
-        choices=list(QUESTIONNAIRE_LABELS.items()),
+        choices=options(QUESTIONNAIRE_LABELS.items()),
         validate_choice=False,
         default="sipas",
     )
