@@ -360,7 +360,10 @@ def record_counts(
     if not response_ids:
         return
     versions = tuple(
-        session.execute(_PUBLISHED_VERSIONS, {"version_ids": sorted(set(version_ids))}).tuples()
+        (version_id, published)
+        for version_id, published in session.execute(
+            _PUBLISHED_VERSIONS, {"version_ids": sorted(set(version_ids))}
+        )
     )
     connection = session.connection()  # Core execution: ORM parameters would mean bulk rows
     for statement in _upsert_statements(session, versions):
