@@ -46,6 +46,7 @@ class PhotoRefused(Exception):
 
 
 def photo_folder() -> Path:
+    """Where officials' re-encoded photos are kept: the instance's photos folder (created)."""
     folder = Path(current_app.instance_path) / PHOTO_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from survey.accounts.models import AuditEvent
+from survey.admin.photos import photo_folder
 from survey.collect.devices import (
     RegistrationError,
     desk_target,
@@ -59,8 +60,6 @@ COOKIE_PATHS = ("/kiosk", "/api/v1")
 #: Browsers cap a cookie's life at 400 days; every load of the kiosk page renews it, and the
 #: server never expires the credential itself (only revoking does).
 COOKIE_MAX_AGE = timedelta(days=400)
-#: Officials' photos, re-encoded, in this folder of the instance folder.
-PHOTO_FOLDER = "photos"
 
 #: Seconds, overridable in the configuration (SURVEY_KIOSK_IDLE_SECONDS=90...).
 TIMING_DEFAULTS = {
@@ -193,9 +192,7 @@ def official_photo(official_id: int):
         or device.service_point_id not in {desk.id for desk in official.service_points}
     ):
         abort(404)
-    return send_from_directory(
-        Path(current_app.instance_path) / PHOTO_FOLDER, official.photo_filename, max_age=3600
-    )
+    return send_from_directory(photo_folder(), official.photo_filename, max_age=3600)
 
 
 def page_data(target: Target, definition) -> dict:
