@@ -13,15 +13,15 @@ import io
 import secrets
 import warnings
 from datetime import date
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory, url_for
+from flask import Blueprint, abort, send_from_directory, url_for
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from survey.accounts.access import local_today
 from survey.db import db
 from survey.org.models import Official
+from survey.org.photos import photo_folder
 
 #: Largest upload accepted (bytes).
 MAXIMUM_PHOTO_BYTES = 2 * 1024 * 1024
@@ -32,7 +32,6 @@ ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 #: The stored photo fits in this box (portrait, enough for a kiosk screen).
 PHOTO_BOX = (600, 800)
 PHOTO_QUALITY = 85
-PHOTO_FOLDER = "photos"
 
 blueprint = Blueprint("photos", __name__)
 
@@ -43,13 +42,6 @@ class PhotoRefused(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def photo_folder() -> Path:
-    """Where officials' re-encoded photos are kept: the instance's photos folder (created)."""
-    folder = Path(current_app.instance_path) / PHOTO_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def reencode_photo(raw: bytes) -> bytes:

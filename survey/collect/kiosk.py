@@ -29,7 +29,6 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from survey.accounts.models import AuditEvent
-from survey.admin.photos import photo_folder
 from survey.collect.devices import (
     RegistrationError,
     desk_target,
@@ -51,6 +50,7 @@ from survey.config import LANGUAGES
 from survey.db import db, write_session
 from survey.i18n import LANGUAGE_NAMES
 from survey.org.models import Official, ServicePoint
+from survey.org.photos import photo_folder
 
 blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk", cli_group=None)
 
