@@ -1,6 +1,7 @@
 """The overview's numbers are analysis applied to independently counted raw answers."""
 
 from collections import OrderedDict
+from datetime import date
 
 import pytest
 
@@ -8,7 +9,8 @@ from analysis import OneStopScoringDefinition, onestop_scores, satisfaction_rate
 from survey.db import db
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results import overview as overview_module
-from survey.results.filters import Period, ReportFilter
+from survey.results import report as report_module
+from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.overview import satisfaction_overview
 from tests.results.dataset import (
     build_organisation,
@@ -142,3 +144,34 @@ def test_the_sipas_interval_is_kept_until_the_data_changes(dataset, monkeypatch)
     fresh = overview(organisation, "sipas")
     assert len(reads) == 3
     assert respondent_level(changed) == respondent_level(fresh)
+
+
+def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answers(dataset):
+    organisation, responses = dataset
+    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
+    periods = report_module._score_periods(half_year)
+    assert periods == (Period.parse("2026-Q1"), Period.parse("2026-Q2"), half_year)
+    definition = organisation.definitions["onestop-quick"]
+    versions = {organisation.version_ids["onestop-quick"]}
+    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
+    scores = report_module._official_scores(
+        db.session, report_filter, definition, periods, min_group_size=1, min_ratings=1
+    )
+    rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
+    checked = 0
+    for period in periods:
+        period_filter = report_filter.with_period(period)
+        dossiers = reference_response_counts(responses, period_filter, Dimension.OFFICIAL)
+        points = reference_points(responses, period_filter, organisation, Dimension.OFFICIAL)
+        for official, count in dossiers.items():
+            if official is None:
+                continue
+            found = scores[official][period]
+            assert found.dossiers == count
+            expected = None
+            if official in points:
+                by_index = {index: dict(counter) for index, counter in points[official].items()}
+                expected = onestop_scores(by_index, rules)
+            assert found.scores == expected
+            checked += 1
+    assert checked > 10  # officials with ratings in both quarters and over the half year
