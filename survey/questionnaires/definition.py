@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -310,6 +310,20 @@ def load_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
     if problems:
         raise DefinitionError(problems)
     return _build(data)
+
+
+def parsed_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
+    """:func:`load_definition` of a stored definition, once per distinct content.
+
+    For reading published versions (they never change): validating one takes about 0.1 s,
+    and reports and count queries read them on every request.
+    """
+    return _parsed_definition(json.dumps(data, sort_keys=True))
+
+
+@lru_cache(maxsize=64)
+def _parsed_definition(definition_json: str) -> QuestionnaireDefinition:
+    return load_definition(json.loads(definition_json))
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:

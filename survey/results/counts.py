@@ -23,9 +23,7 @@ a rule naming an unanswered or not-applicable item gives no points).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping
-from functools import lru_cache
 
 from sqlalchemy import (
     Date,
@@ -52,7 +50,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
 
 from survey.collect.models import Answer, Response
-from survey.questionnaires.definition import OnestopIndex, load_definition
+from survey.questionnaires.definition import OnestopIndex, parsed_definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.results.models import (
     NO_ID,
@@ -249,15 +247,6 @@ def onestop_rows(
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-@lru_cache(maxsize=64)
-def _questionnaire_indices(definition_json: str) -> tuple[OnestopIndex, ...]:
-    definition = load_definition(json.loads(definition_json))
-    onestop = definition.scoring.onestop
-    if onestop is None:
-        return ()
-    return tuple(index for index in onestop.indices if index.rules)
-
-
 def onestop_rules(
     session: Session, version_ids: Collection[int] | None = None
 ) -> dict[int, tuple[OnestopIndex, ...]]:
@@ -270,7 +259,8 @@ def onestop_rules(
         statement = statement.where(QuestionnaireVersion.id.in_(list(version_ids)))
     rules = {}
     for version_id, definition in session.execute(statement):
-        indices = _questionnaire_indices(json.dumps(definition, sort_keys=True))
+        onestop = parsed_definition(definition).scoring.onestop
+        indices = tuple(index for index in onestop.indices if index.rules) if onestop else ()
         if indices:
             rules[version_id] = indices
     return rules

@@ -12,12 +12,10 @@ a :class:`Report` has already been through small-group suppression.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
 import numpy as np
 from flask_babel import gettext as _
@@ -40,6 +38,7 @@ from survey.questionnaires.definition import (
     QuestionnaireDefinition,
     builtin_definitions,
     load_definition,
+    parsed_definition,
     scoring_for_analysis,
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
@@ -101,14 +100,7 @@ def latest_definition(
     data = session.scalar(statement)
     if data is None:
         return load_definition(builtin_definitions()[questionnaire_key])
-    return _parsed_definition(json.dumps(data, sort_keys=True))
-
-
-@lru_cache(maxsize=64)
-def _parsed_definition(definition_json: str) -> QuestionnaireDefinition:
-    """A stored definition, validated and parsed once per distinct content (a published
-    version never changes; validating it took about 0.1 s of every report page)."""
-    return load_definition(json.loads(definition_json))
+    return parsed_definition(data)
 
 
 @dataclass(frozen=True)
