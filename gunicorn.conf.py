@@ -41,6 +41,13 @@ errorlog = "-"
 preload_app = True
 
 
+def post_worker_init(worker):
+    # Each worker adds new responses to the report counts every few seconds.
+    from survey.results.fold import BackgroundFold
+
+    BackgroundFold(worker.wsgi).start()
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

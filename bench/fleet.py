@@ -45,12 +45,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from survey import create_app  # noqa: E402
 from survey.collect.devices import pair_device, register_kiosk  # noqa: E402
 from survey.collect.models import Answer, Response  # noqa: E402
 from survey.db import db, write_session  # noqa: E402
 from survey.demo import seed_demo  # noqa: E402
+from survey.results.counts import fold_counts  # noqa: E402
 from survey.results.models import AnswerCount  # noqa: E402
 from tests.conftest import PostgresServer, upgrade_to_head  # noqa: E402
 
@@ -309,6 +311,10 @@ class Client(threading.Thread):
 
 def verify(database_url: str, report: FleetReport) -> None:
     engine = create_engine(database_url)
+    # What the workers' background folds had not yet added to the counts when they stopped.
+    with Session(engine) as session, session.begin():
+        while fold_counts(session):
+            pass
     with engine.connect() as connection:
         stored = [str(value) for value in connection.scalars(select(Response.uuid))]
         recount = dict(

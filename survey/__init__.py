@@ -48,10 +48,13 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     csrf.init_app(app)
 
     from survey import cli, health, home, i18n, observability, outage, security
+    from survey.results import fold
 
     i18n.init_app(app)
     security.init_app(app)
     observability.init_app(app)
+    # Reports fold the queue of new responses first, before anything reads in the request.
+    fold.init_app(app)
     outage.init_app(app)
     cli.init_app(app)
     app.register_blueprint(health.blueprint)

@@ -61,6 +61,9 @@ class Defaults:
     # How long a process keeps the settings an administrator stored (survey/settings.py):
     # other processes see a change within this time.
     SETTINGS_CACHE_SECONDS = 5
+    # Each server process adds newly stored responses to the report counts this often
+    # (survey/results/fold.py); reports also do before they read, so they are never behind.
+    COUNTS_FOLD_SECONDS = 5
     # Groups smaller than this are suppressed in every aggregate that leaves the system.
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.

@@ -39,6 +39,7 @@ from survey.questionnaires.definition import (
     validate_answers,
 )
 from survey.questionnaires.install import install_builtin_questionnaires
+from survey.results.counts import fold_all
 
 DEMO_ADMIN_EMAIL = "admin@hailong.example"
 DEMO_ADMIN_PASSWORD = "hailong-demo-2026"
@@ -639,6 +640,7 @@ def seed_demo(
             with session_factory() as session:
                 stored = store_responses(session, rows, answers)
             created += sum(result.created for result in stored.values())
+            fold_all(session_factory)
         if progress:
             progress(len(batch))
     with session_factory() as session:

@@ -3,7 +3,8 @@
 The single write path for responses (phone form, kiosk API, paper entry and the
 demo seeder): one transaction for the response and all its answers, and an
 ``INSERT … ON CONFLICT (uuid) DO NOTHING`` so concurrent copies of the same
-submission store one row, on SQLite and PostgreSQL alike.
+submission store one row, on SQLite and PostgreSQL alike. Each new response is also
+queued for the count tables (:func:`survey.results.counts.fold_counts` adds it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from survey.collect.models import Answer, Response
-from survey.results.counts import record_counts
+from survey.results.models import UncountedResponse
 
 
 class UuidConflict(Exception):
@@ -101,9 +102,8 @@ def store_responses(
     ]
     if answer_rows:
         connection.execute(insert(Answer), answer_rows)
-    record_counts(
-        session,
-        list(inserted.values()),
-        {row["questionnaire_version_id"] for row in rows if row["uuid"] in inserted},
-    )
+    if inserted:
+        connection.execute(
+            insert(UncountedResponse), [{"response_id": i} for i in inserted.values()]
+        )
     return result

@@ -15,7 +15,7 @@ from survey.accounts import audit
 from survey.accounts.access import local_today
 from survey.db import db, write_session
 from survey.org.models import Agency
-from survey.results.counts import rebuild_counts
+from survey.results.counts import fold_all, rebuild_counts
 from survey.results.downloads import report_csv, report_pdf, report_xlsx
 from survey.results.filters import Period
 from survey.results.report import QUESTIONNAIRE_LABELS, ReportRequest, build_report
@@ -80,6 +80,7 @@ def report_command(agency_code, period, file_format, questionnaire, include_flag
         agency=agency,
         include_flagged=include_flagged,
     )
+    fold_all(write_session)
     with current_app.test_request_context("/?lang=vi"):
         today = local_today()
         report = build_report(db.session, request, None, today, with_comments=False)

@@ -1,18 +1,23 @@
-"""Keeping the count tables equal to the raw responses: on every write, and by a full rebuild.
+"""Keeping the count tables equal to the raw responses: by folding new ones in, and by a rebuild.
 
 One definition of each kind of row (an answer, a response, a dossier's points on an index),
 written as SQL over ``responses`` and ``answers``, serves three purposes:
 
-- :func:`record_counts` adds the rows of newly stored responses with ``INSERT … SELECT …
-  GROUP BY … ON CONFLICT DO UPDATE SET count = count + excluded.count``, in the
-  transaction that stores them (``store_responses`` calls it);
-- :func:`rebuild_counts` empties the tables and fills them with one ``INSERT … SELECT …
-  GROUP BY`` each (``flask --app survey rebuild-counts``);
+- :func:`fold_counts` adds the responses queued in ``uncounted_responses`` (every stored
+  response is queued in the transaction that stores it) with ``INSERT … SELECT … GROUP BY …
+  ON CONFLICT DO UPDATE SET count = count + excluded.count``, and takes them off the queue in
+  the same transaction; :func:`fold_all` runs it until the queue is empty (before every
+  report request, every few seconds in each server process, and ``flask --app survey
+  fold-counts``);
+- :func:`rebuild_counts` empties the tables and the queue and fills the tables with one
+  ``INSERT … SELECT … GROUP BY`` each (``flask --app survey rebuild-counts``);
 - the query layer counts the same rows directly when a filter needs what the count
   tables do not keep (a period that is not whole months, the procedure field).
 
 So the three can only disagree if the data changes behind their back (a response deleted
-by hand): run ``rebuild-counts`` then.
+by hand): run ``rebuild-counts`` then. Why a queue rather than the upserts in the
+submission's own transaction: they were half of a submission's statements, and a citizen
+waited for them; a report reads nothing before the queue is folded, so it is as exact.
 
 One-stop points (Circular 01/2018) are computed in SQL from each version's scoring rules:
 each response's answers to the index's items are pivoted into one row (``MAX(CASE …)``
@@ -23,7 +28,7 @@ a rule naming an unanswered or not-applicable item gives no points).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from sqlalchemy import (
     Date,
@@ -60,6 +65,7 @@ from survey.results.models import (
     AnswerCount,
     OnestopPointCount,
     ResponseCount,
+    UncountedResponse,
 )
 
 # --------------------------------------------------------------------------------------
@@ -341,11 +347,11 @@ _PUBLISHED_VERSIONS = (
 def record_counts(
     session: Session, response_ids: Collection[int], version_ids: Collection[int]
 ) -> None:
-    """Add newly stored responses (with their answers) to the count tables.
+    """Add stored responses (with their answers) to the count tables.
 
-    ``version_ids`` are the questionnaire versions the responses answer. Call it once per
-    response, in the transaction that inserted it: counting a response twice would count
-    it twice. ``store_responses`` does, for the responses it created.
+    ``version_ids`` are the questionnaire versions the responses answer. Adding a response
+    twice counts it twice: :func:`fold_counts` calls this for the responses it takes off the
+    queue, in the same transaction.
     """
     if not response_ids:
         return
@@ -360,12 +366,72 @@ def record_counts(
         connection.execute(statement, {"response_ids": list(response_ids)})
 
 
+#: Responses folded per transaction: bounds how long a fold holds SQLite's write lock.
+FOLD_BATCH = 5_000
+
+#: PostgreSQL advisory lock that makes folds take turns (two folds adding to the same
+#: count rows in different orders could deadlock; a report's fold waits for a running one,
+#: so it then reads every response stored before it started).
+_FOLD_LOCK = 0x4861694C6F6E67  # "HaiLong"
+
+_QUEUED = (
+    select(UncountedResponse.response_id, Response.questionnaire_version_id)
+    .join(Response, Response.id == UncountedResponse.response_id)
+    .order_by(UncountedResponse.response_id)
+    .limit(bindparam("batch"))
+)
+_DEQUEUE = delete(UncountedResponse).where(
+    UncountedResponse.response_id.in_(bindparam("response_ids", expanding=True))
+)
+
+
+def fold_counts(session: Session, batch: int = FOLD_BATCH) -> int:
+    """Add up to ``batch`` queued responses to the count tables; returns how many.
+
+    Runs in the caller's write transaction (``write_session``): the responses leave the
+    queue in the transaction that counts them, so each is counted exactly once.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
+    queued = session.execute(_QUEUED, {"batch": batch}).all()
+    if not queued:
+        return 0
+    response_ids = [response_id for response_id, _version in queued]
+    record_counts(session, response_ids, {version_id for _id, version_id in queued})
+    session.connection().execute(_DEQUEUE, {"response_ids": response_ids})
+    return len(response_ids)
+
+
+_ANY_QUEUED = select(UncountedResponse.response_id).limit(1)
+
+
+def fold_all(session_factory: Callable, batch: int = FOLD_BATCH) -> int:
+    """Fold the queue until it is empty, one transaction per ``batch``; returns how many.
+
+    ``session_factory`` opens a write transaction (``survey.db.write_session``). An empty
+    queue costs one read and no write lock.
+    """
+    folded = 0
+    with session_factory() as session:
+        if session.execute(_ANY_QUEUED).first() is None:
+            return 0
+    while True:
+        with session_factory() as session:
+            done = fold_counts(session, batch)
+        folded += done
+        if done < batch:
+            return folded
+
+
 def rebuild_counts(session: Session) -> dict[str, int]:
     """Recompute every count table from the raw responses; returns rows per table.
 
-    Runs in the caller's transaction, so readers see the old counts until it commits.
+    Runs in the caller's transaction, so readers see the old counts until it commits. The
+    queue of uncounted responses is emptied too: the rebuild counts them.
     """
-    for model in COUNT_MODELS:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
+    for model in (*COUNT_MODELS, UncountedResponse):
         session.execute(delete(model))
     for model, key, grouped in _count_selects(session, [], None):
         session.execute(insert(model).from_select([*key, "count"], grouped))

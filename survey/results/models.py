@@ -1,9 +1,11 @@
-"""Pre-aggregated counts of responses, answers and one-stop points, maintained on write.
+"""Pre-aggregated counts of responses, answers and one-stop points, folded in after each write.
 
 Reports read these tables instead of the millions of raw rows, so a province report costs
-O(groups), not O(responses). They are derived data: :func:`survey.results.counts.record_counts`
-adds every newly stored response inside the same transaction, and
-``flask --app survey rebuild-counts`` recomputes them from the raw tables.
+O(groups), not O(responses). They are derived data: storing a response also queues it in
+:class:`UncountedResponse`, and :func:`survey.results.counts.fold_counts` adds the queued
+responses to the tables and takes them off the queue in one transaction (right before any
+report reads, and every few seconds in each server process); ``flask --app survey
+rebuild-counts`` recomputes them from the raw tables.
 
 Grain: the **Vietnam-local month** (``month`` is its first day), not the day. Measured on the
 demo data (20,000 responses, 193,000 answers), a day × desk × official × channel × respondent
@@ -25,10 +27,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Index, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey.db import db
+from survey.db import BigIdentifier, db
 
 #: Stored for "no service point" and "no official".
 NO_ID = 0
@@ -114,3 +116,17 @@ class OnestopPointCount(_ResponseDimensions, db.Model):
     index_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
     points: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
     count: Mapped[int] = mapped_column(BigInteger, sort_order=1)
+
+
+class UncountedResponse(db.Model):
+    """A stored response that the count tables do not include yet (the queue of the fold).
+
+    Written in the transaction that stores the response, deleted in the transaction that
+    adds it to the counts: a response is counted exactly once, whatever runs concurrently.
+    """
+
+    __tablename__ = "uncounted_responses"
+
+    response_id: Mapped[int] = mapped_column(
+        BigIdentifier, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -408,11 +408,12 @@ def _respondent_results(session, report_filter, factors, counts, matrix_limit):
 
     Kept per (database, filter, factors, ``matrix_limit``, data version). The data version
     is what the count tables say about the filter: the number of responses and every
-    criterion's answer counts. The application only ever adds responses (each with its
-    answers and counts in one transaction), so the responses a filter selects can only grow,
-    and a new one changes its number: equal versions mean equal data and the same numbers as
-    a fresh computation (the bootstrap is seeded). A repair by hand that deletes responses
-    is followed by ``rebuild-counts`` and may leave a kept result until the version changes.
+    criterion's answer counts. The application only ever adds responses, and a report
+    request first folds every stored one into the counts, so the responses a filter selects
+    can only grow and a new one changes its number: equal versions mean equal data and the
+    same numbers as a fresh computation (the bootstrap is seeded). A repair by hand that
+    deletes responses is followed by ``rebuild-counts`` and may leave a kept result until the
+    version changes.
     """
     criteria = [item for factor in factors for item in factor["criterion_items"]]
     factor_of_item = [factor["key"] for factor in factors for _ in factor["criterion_items"]]

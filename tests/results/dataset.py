@@ -1,7 +1,7 @@
 """A known data set for the results tests, and an independent reference computed in Python.
 
-The data go through ``store_responses`` (the one write path), so the count tables are
-maintained as in production. The reference reads the raw rows into Python and counts
+The data go through ``store_responses`` (the one write path) and the count tables are
+folded from its queue, as in production. The reference reads the raw rows into Python and counts
 them with plain loops: a second computation that shares no SQL with the code under test.
 """
 
@@ -20,6 +20,7 @@ from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.org.models import Procedure
 from survey.questionnaires.definition import load_definition
+from survey.results.counts import fold_all
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from tests.factories import make_agency, make_desk, make_official, make_published_version
 
@@ -130,6 +131,7 @@ def submit(organisation: Organisation, responses: int, seed: int = 1, batch: int
                 [row for row, _ in unique.values()],
                 {response_uuid: answers for response_uuid, (_, answers) in unique.items()},
             )
+    fold_all(write_session)
 
 
 # --------------------------------------------------------------------------------------

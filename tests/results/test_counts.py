@@ -1,4 +1,4 @@
-"""The counts maintained on every write equal a recount from the raw responses."""
+"""The counts folded from stored responses equal a recount from the raw responses."""
 
 from sqlalchemy import select
 

@@ -9,6 +9,7 @@ import pytest
 from survey.collect.models import Channel, RespondentType
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
+from survey.results.counts import fold_all
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.queries import (
     LevelCounts,
@@ -216,6 +217,7 @@ def test_store_and_read_a_response_submitted_at_2330_utc(app_context):
     }
     with write_session() as session:
         store_responses(session, [row], {row["uuid"]: [answer]})
+    fold_all(write_session)
     august = level_counts(
         db.session, ReportFilter(Period.parse("2026-08")), ["overall_satisfaction"]
     )

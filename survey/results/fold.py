@@ -1,0 +1,79 @@
+"""When the queue of uncounted responses is folded into the count tables.
+
+- Before every request of the dashboards, downloads and public results page, and before a
+  report from the command line: a report therefore counts every response stored before it
+  began (:func:`survey.results.counts.fold_all`; an empty queue costs one read).
+- Every ``COUNTS_FOLD_SECONDS`` in each gunicorn worker (``gunicorn.conf.py`` starts
+  :class:`BackgroundFold`), so the queue stays short and a report seldom has much to fold.
+- ``flask --app survey fold-counts``, for a scheduler or after a bulk import.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import click
+from flask import Flask, request
+from flask.cli import with_appcontext
+
+from survey.db import write_session
+from survey.results.counts import fold_all
+
+logger = logging.getLogger(__name__)
+
+#: Blueprints whose requests read the count tables.
+REPORT_BLUEPRINTS = frozenset({"results", "public_results"})
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_fold_before_reports)
+    app.cli.add_command(fold_counts_command)
+
+
+def _fold_before_reports() -> None:
+    if request.blueprint in REPORT_BLUEPRINTS:
+        fold_all(write_session)
+
+
+@click.command("fold-counts")
+@with_appcontext
+def fold_counts_command() -> None:
+    """Add the responses stored since the last fold to the count tables."""
+    started = time.perf_counter()
+    folded = fold_all(write_session)
+    elapsed = time.perf_counter() - started
+    click.echo(f"{folded:,} responses added to the counts in {elapsed:.1f} s.")
+
+
+class BackgroundFold:
+    """A daemon thread folding the queue every ``COUNTS_FOLD_SECONDS`` (0 or less: never).
+
+    A failure (the database restarting) is logged and tried again at the next tick: the
+    queue keeps every response until a fold commits.
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.seconds = float(app.config["COUNTS_FOLD_SECONDS"])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fold-counts", daemon=True)
+
+    def start(self) -> BackgroundFold:
+        if self.seconds > 0:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            try:
+                with self.app.app_context():
+                    fold_all(write_session)
+            except Exception:
+                logger.exception("folding responses into the count tables failed; will retry")

@@ -1,0 +1,188 @@
+"""The queue of uncounted responses: folded into the count tables exactly once, and always
+before a report reads them."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import date
+
+from sqlalchemy import func, select
+
+from survey.collect.models import Answer, Response
+from survey.collect.store import store_responses
+from survey.db import db, write_session
+from survey.results.counts import fold_all, rebuild_counts
+from survey.results.filters import Period, ReportFilter
+from survey.results.fold import BackgroundFold
+from survey.results.models import AnswerCount, UncountedResponse
+from survey.results.queries import onestop_points_counts, response_count
+from tests.results.dataset import build_organisation, random_submission
+from tests.results.test_counts import assert_counts_equal_a_recount
+
+
+def store(organisation, numbers) -> None:
+    """Store the dataset's responses ``numbers`` in one transaction, without folding."""
+    drawn = [random_submission(random.Random(n), organisation, n) for n in numbers]
+    with write_session() as session:
+        store_responses(
+            session, [row for row, _ in drawn], {row["uuid"]: answers for row, answers in drawn}
+        )
+
+
+def queued() -> int:
+    return db.session.scalar(select(func.count()).select_from(UncountedResponse))
+
+
+def counted_answers() -> int:
+    return int(db.session.scalar(select(func.coalesce(func.sum(AnswerCount.count), 0))))
+
+
+def test_a_stored_response_is_queued_then_folded_once(app_context):
+    organisation = build_organisation()
+    store(organisation, range(10))
+    assert queued() == 10
+    assert counted_answers() == 0
+    raw_answers = db.session.scalar(select(func.count()).select_from(Answer))
+    db.session.rollback()
+
+    assert fold_all(write_session, batch=4) == 10  # three transactions: 4, 4, 2
+    assert queued() == 0
+    assert counted_answers() == raw_answers
+    assert fold_all(write_session) == 0  # nothing left: nothing counted twice
+    assert counted_answers() == raw_answers
+    assert_counts_equal_a_recount()
+
+
+def test_folds_running_at_once_with_writers_count_every_response_once(app_context):
+    organisation = build_organisation()
+    app = app_context
+    errors = []
+
+    def writer(first: int) -> None:
+        try:
+            with app.app_context():
+                for start in range(first, first + 60, 6):
+                    store(organisation, range(start, start + 6))
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    def folder(stop: threading.Event) -> None:
+        try:
+            with app.app_context():
+                while not stop.is_set():
+                    fold_all(write_session, batch=7)
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    stop = threading.Event()
+    folders = [threading.Thread(target=folder, args=(stop,)) for _ in range(3)]
+    writers = [threading.Thread(target=writer, args=(first,)) for first in (0, 1000)]
+    for thread in folders + writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    for thread in folders:
+        thread.join()
+    assert errors == []
+    fold_all(write_session)
+
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 120
+    assert queued() == 0
+    assert counted_answers() == db.session.scalar(select(func.count()).select_from(Answer))
+    db.session.rollback()
+    assert_counts_equal_a_recount()
+
+
+def test_a_report_request_folds_the_queue_before_it_reads(app, client):
+    with app.app_context():
+        organisation = build_organisation()
+        store(organisation, range(25))
+        assert queued() == 25
+    response = client.get("/results?year=2026")
+    assert response.status_code == 200
+    with app.app_context():
+        assert queued() == 0
+        assert_counts_equal_a_recount()
+
+
+def test_citizen_pages_do_not_fold(app, client):
+    with app.app_context():
+        organisation = build_organisation()
+        store(organisation, range(3))
+    assert client.get("/privacy").status_code == 200
+    with app.app_context():
+        assert queued() == 3
+
+
+def test_the_command_line_report_counts_responses_stored_just_before(app, runner, tmp_path):
+    with app.app_context():
+        organisation = build_organisation()
+        store(organisation, range(40))
+    output = tmp_path / "report.csv"
+    result = runner.invoke(
+        args=["report", "--period", "2026", "--questionnaire", "onestop-quick", "-o", output]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert queued() == 0
+
+
+def test_fold_counts_command(app, runner):
+    with app.app_context():
+        organisation = build_organisation()
+        store(organisation, range(12))
+    result = runner.invoke(args=["fold-counts"])
+    assert result.exit_code == 0, result.output
+    assert "12 responses added to the counts" in result.output
+    with app.app_context():
+        assert queued() == 0
+        assert_counts_equal_a_recount()
+
+
+def test_rebuild_counts_empties_the_queue_and_counts_each_response_once(app_context):
+    organisation = build_organisation()
+    store(organisation, range(8))
+    fold_all(write_session, batch=3)  # some folded, then more stored
+    store(organisation, range(100, 105))
+    with write_session() as session:
+        rebuild_counts(session)
+    assert queued() == 0
+    assert fold_all(write_session) == 0
+    assert response_count(db.session, _everything()) == 13
+    assert onestop_points_counts(db.session, _everything()) == onestop_points_counts(
+        db.session, _everything(), use_counts=False
+    )
+
+
+def _everything() -> ReportFilter:
+    return ReportFilter(Period.custom(date(2025, 1, 1), date(2026, 12, 31)), include_flagged=True)
+
+
+def test_the_background_fold_keeps_the_queue_short(app):
+    app.config["COUNTS_FOLD_SECONDS"] = 0.05
+    with app.app_context():
+        organisation = build_organisation()
+        store(organisation, range(15))
+    fold = BackgroundFold(app).start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with app.app_context():
+                if queued() == 0:
+                    break
+            time.sleep(0.05)
+    finally:
+        fold.stop()
+    with app.app_context():
+        assert queued() == 0
+        assert_counts_equal_a_recount()
+
+
+def test_no_background_fold_when_turned_off(app):
+    app.config["COUNTS_FOLD_SECONDS"] = 0
+    fold = BackgroundFold(app).start()
+    assert not fold._thread.is_alive()
+    fold.stop()
