@@ -246,7 +246,7 @@ def onestop_rows(
             .select_from(pivot)
             .join(Response, Response.id == pivot.c.response_id)
             .join(numbers, true())
-            .where(points.is_not(None))
+            .where(points.is_not(None), *where)
         )
     if not parts:
         return None
