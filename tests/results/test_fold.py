@@ -186,3 +186,23 @@ def test_no_background_fold_when_turned_off(app):
     fold = BackgroundFold(app).start()
     assert not fold._thread.is_alive()
     fold.stop()
+
+
+def test_an_empty_queue_is_checked_without_waiting_for_writers(app_context):
+    """A report must not queue behind citizens' submissions when there is nothing to fold
+    (on SQLite a write transaction would wait for the one holding the write lock)."""
+    app = app_context
+    outcome = []
+
+    def report_fold() -> None:
+        with app.app_context():
+            outcome.append(fold_all(write_session))
+
+    with write_session() as session:
+        session.execute(select(func.count()).select_from(UncountedResponse))
+        session.connection().execute(UncountedResponse.__table__.delete())  # holds the lock
+        reader = threading.Thread(target=report_fold)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the fold waited for the write transaction"
+    assert outcome == [0]
