@@ -65,6 +65,9 @@ from survey.results.models import (
     AgencyAnswerCount,
     AnswerCount,
     OnestopPointCount,
+    ProcedureAnswerCount,
+    ProcedureOnestopPointCount,
+    ProcedureResponseCount,
     ResponseCount,
     UncountedResponse,
 )
@@ -129,7 +132,22 @@ DIMENSIONS = (
 )
 ANSWER_KEY = ("item_key", "value", "is_not_applicable")
 AGENCY_DIMENSIONS = ("month", "agency_id", "questionnaire_version_id", "is_flagged")
-COUNT_MODELS = (ResponseCount, AnswerCount, AgencyAnswerCount, OnestopPointCount)
+PROCEDURE_DIMENSIONS = (
+    "month",
+    "agency_id",
+    "procedure_id",
+    "questionnaire_version_id",
+    "is_flagged",
+)
+COUNT_MODELS = (
+    ResponseCount,
+    AnswerCount,
+    AgencyAnswerCount,
+    OnestopPointCount,
+    ProcedureResponseCount,
+    ProcedureAnswerCount,
+    ProcedureOnestopPointCount,
+)
 
 
 def response_dimensions() -> list[ColumnElement]:
@@ -289,20 +307,27 @@ def _count_selects(
     session: Session, where: list[ColumnElement], version_ids: Collection[int] | None
 ) -> list[tuple[type, tuple[str, ...], Select]]:
     """(model, key columns, grouped SELECT) for every count table, over responses ``where``."""
-    answers = answer_rows(where=where)
+    procedure = [func.coalesce(Response.procedure_id, NO_ID).label("procedure_id")]
+    answers = answer_rows(extra=procedure, where=where)
+    responses = response_rows(extra=procedure, where=where)
     selects = [
-        (ResponseCount, DIMENSIONS, _grouped(response_rows(where=where), DIMENSIONS)),
-        (AnswerCount, DIMENSIONS + ANSWER_KEY, _grouped(answers, DIMENSIONS + ANSWER_KEY)),
-        (
-            AgencyAnswerCount,
-            AGENCY_DIMENSIONS + ANSWER_KEY,
-            _grouped(answers, AGENCY_DIMENSIONS + ANSWER_KEY),
-        ),
+        (ResponseCount, DIMENSIONS, _grouped(responses, DIMENSIONS)),
+        (ProcedureResponseCount, PROCEDURE_DIMENSIONS, _grouped(responses, PROCEDURE_DIMENSIONS)),
     ]
-    points = onestop_rows(onestop_rules(session, version_ids), where=where)
+    for model, dimensions in (
+        (AnswerCount, DIMENSIONS),
+        (AgencyAnswerCount, AGENCY_DIMENSIONS),
+        (ProcedureAnswerCount, PROCEDURE_DIMENSIONS),
+    ):
+        selects.append((model, dimensions + ANSWER_KEY, _grouped(answers, dimensions + ANSWER_KEY)))
+    points = onestop_rows(onestop_rules(session, version_ids), extra=procedure, where=where)
     if points is not None:
-        key = (*DIMENSIONS, "index_number", "points")
-        selects.append((OnestopPointCount, key, _grouped(points, key)))
+        for model, dimensions in (
+            (OnestopPointCount, DIMENSIONS),
+            (ProcedureOnestopPointCount, PROCEDURE_DIMENSIONS),
+        ):
+            key = (*dimensions, "index_number", "points")
+            selects.append((model, key, _grouped(points, key)))
     return selects
 
 

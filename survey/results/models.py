@@ -12,8 +12,10 @@ demo data (20,000 responses, 193,000 answers), a day × desk × official × chan
 type grain has 187,000 groups: no smaller than the answers themselves, so nothing would be
 gained. Per month the full-detail table is several times smaller than the answers and the
 agency table (:class:`AgencyAnswerCount`) orders of magnitude smaller. Periods that are not
-whole months, and the procedure field, are answered from the raw tables (same results; the
-tests prove it).
+whole months take their edge days from the raw tables (same results; the tests prove it).
+The procedure field has agency-level tables of its own (``procedure_*``); a report by
+procedure field that also narrows to a desk, official, channel or respondent type reads the
+raw tables.
 
 Every dimension column is NOT NULL and part of the primary key, because ``INSERT … ON
 CONFLICT DO UPDATE`` needs a unique key and SQL unique keys treat NULLs as distinct. "None"
@@ -67,6 +69,22 @@ class _AgencyDimensions:
     is_flagged: Mapped[bool] = mapped_column(primary_key=True)
 
 
+class _ProcedureDimensions:
+    """The agency-level dimensions with the procedure the dossier was for.
+
+    Keyed by procedure id, not by its field: the report's procedure field is the field the
+    procedure has when the report is read (an administrator may move a procedure to another
+    field), exactly as the raw rows give it.
+    """
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: :data:`NO_ID` when the response named no procedure.
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_flagged: Mapped[bool] = mapped_column(primary_key=True)
+
+
 class _AnswerKey:
     item_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: The scale code; :data:`NO_VALUE` for "not applicable" and text answers.
@@ -102,6 +120,20 @@ class AgencyAnswerCount(_AgencyDimensions, _AnswerKey, db.Model):
     __tablename__ = "agency_answer_counts"
 
 
+class ProcedureResponseCount(_ProcedureDimensions, db.Model):
+    """:class:`ResponseCount` per procedure, for reports by procedure field (agency level)."""
+
+    __tablename__ = "procedure_response_counts"
+
+    count: Mapped[int] = mapped_column(BigInteger, sort_order=1)
+
+
+class ProcedureAnswerCount(_ProcedureDimensions, _AnswerKey, db.Model):
+    """:class:`AgencyAnswerCount` per procedure, for reports by procedure field."""
+
+    __tablename__ = "procedure_answer_counts"
+
+
 class OnestopPointCount(_ResponseDimensions, db.Model):
     """Dossiers per Circular 01/2018 index and points, per month and dimension.
 
@@ -113,6 +145,16 @@ class OnestopPointCount(_ResponseDimensions, db.Model):
     __tablename__ = "onestop_point_counts"
 
     # sort_order: after the mixin's dimensions, so the primary key starts with the month.
+    index_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
+    points: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
+    count: Mapped[int] = mapped_column(BigInteger, sort_order=1)
+
+
+class ProcedureOnestopPointCount(_ProcedureDimensions, db.Model):
+    """:class:`OnestopPointCount` per procedure, for reports by procedure field."""
+
+    __tablename__ = "procedure_onestop_point_counts"
+
     index_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
     points: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
     count: Mapped[int] = mapped_column(BigInteger, sort_order=1)

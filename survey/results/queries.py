@@ -5,10 +5,11 @@ returns plain counts; only :func:`respondent_matrix` brings answers of individua
 respondents into Python, capped (see there). Counts come from the pre-aggregated tables
 (:mod:`survey.results.models`) when the filter and grouping only use what they keep —
 whole Vietnam-local months, agency, desk, official, questionnaire version, channel,
-respondent type, flagged. A period that is not whole months takes its whole months from
-them and only the days at either end from ``GROUP BY`` over the raw ``responses`` and
-``answers``; the procedure field needs the raw rows for the whole period. All give the same
-numbers; ``use_counts=False`` forces the raw tables (tests and benchmarks compare them).
+respondent type, flagged; the procedure field from the agency-level tables by procedure
+(with the agency, month and version only: by procedure field and desk, say, the raw rows
+answer). A period that is not whole months takes its whole months from them and only the
+days at either end from ``GROUP BY`` over the raw ``responses`` and ``answers``. All give the
+same numbers; ``use_counts=False`` forces the raw tables (tests and benchmarks compare them).
 
 Group keys by :class:`~survey.results.filters.Dimension`: agency → agency id; service
 point, official → id or None (responses naming none); month, quarter →
@@ -57,6 +58,9 @@ from survey.results.models import (
     AgencyAnswerCount,
     AnswerCount,
     OnestopPointCount,
+    ProcedureAnswerCount,
+    ProcedureOnestopPointCount,
+    ProcedureResponseCount,
     ResponseCount,
 )
 
@@ -65,6 +69,8 @@ RESPONDENT_MATRIX_LIMIT = 10_000
 
 # What the agency-level answer table can filter and group by.
 _AGENCY_TABLE_DIMENSIONS = {None, Dimension.AGENCY, Dimension.MONTH, Dimension.QUARTER}
+# What the tables by procedure can group by.
+_PROCEDURE_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.PROCEDURE_FIELD}
 
 
 @dataclass(frozen=True)
@@ -96,28 +102,44 @@ class LevelCounts:
 # --------------------------------------------------------------------------------------
 
 
-def _needs_raw(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool) -> bool:
-    """Only the raw rows can answer: forced, or by procedure field (no count table keeps it)."""
-    return (
-        not use_counts
-        or report_filter.procedure_field is not None
-        or dimension is Dimension.PROCEDURE_FIELD
-    )
+def _by_procedure(report_filter: ReportFilter, dimension: Dimension | None) -> bool:
+    return report_filter.procedure_field is not None or dimension is Dimension.PROCEDURE_FIELD
 
 
 def _source(
-    table, rows_builder: Callable, report_filter: ReportFilter, dimension, use_counts: bool
+    table,
+    procedure_table,
+    rows_builder: Callable,
+    report_filter: ReportFilter,
+    dimension,
+    use_counts: bool,
 ):
-    """``(source, period_in_source)``: the count ``table`` when it can answer, else rows.
+    """``(source, period_in_source)``: the count table that can answer, else raw rows.
 
-    A period that is not whole months takes its whole months from ``table`` and only the
-    days at either end from the raw rows (:func:`_edge_days_source`).
+    ``table`` answers without the procedure field, ``procedure_table`` (a table by procedure)
+    with it, at agency level. A period that is not whole months takes its whole months from
+    the table and only the days at either end from the raw rows (:func:`_edge_days_source`).
     """
-    if _needs_raw(report_filter, dimension, use_counts):
+    if not use_counts:
         return _raw_source(rows_builder, report_filter, dimension)
+    if _by_procedure(report_filter, dimension):
+        if not _uses_only(_PROCEDURE_TABLE_DIMENSIONS, report_filter, dimension):
+            return _raw_source(rows_builder, report_filter, dimension)
+        table = _with_procedure_field(procedure_table)
     if report_filter.period.is_whole_months:
         return table, False
     return _edge_days_source(table, rows_builder, report_filter, dimension)
+
+
+def _with_procedure_field(table) -> FromClause:
+    """A table by procedure with each procedure's field as it is now (as the raw rows give
+    it) instead of the procedure's id: the columns the query layer filters and groups by."""
+    columns = [column for column in table.c if column.name != "procedure_id"]
+    return (
+        select(*columns, Procedure.field.label("procedure_field"))
+        .select_from(table.outerjoin(Procedure, Procedure.id == table.c.procedure_id))
+        .subquery("procedure_rows")
+    )
 
 
 def _raw_source(
@@ -135,7 +157,7 @@ def _raw_source(
     if utc_ranges is None:
         utc_ranges = [report_filter.period.utc_bounds()]
     extra = [literal(1, BigInteger).label("count")]
-    if report_filter.procedure_field is not None or dimension is Dimension.PROCEDURE_FIELD:
+    if _by_procedure(report_filter, dimension):
         extra.append(
             select(Procedure.field)
             .where(Procedure.id == Response.procedure_id)
@@ -231,8 +253,9 @@ def _group_key(dimension: Dimension, value) -> Hashable:
     return value
 
 
-def _uses_only_agency_table(report_filter: ReportFilter, dimension: Dimension | None) -> bool:
-    return dimension in _AGENCY_TABLE_DIMENSIONS and (
+def _uses_only(dimensions, report_filter: ReportFilter, dimension: Dimension | None) -> bool:
+    """Only agency-level filters, and a ``dimension`` among ``dimensions``."""
+    return dimension in dimensions and (
         report_filter.service_point_id is None
         and report_filter.official_id is None
         and report_filter.channel is None
@@ -268,10 +291,12 @@ def _grouped_sum(
 def _answer_source(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool):
     table = (
         AgencyAnswerCount.__table__
-        if _uses_only_agency_table(report_filter, dimension)
+        if _uses_only(_AGENCY_TABLE_DIMENSIONS, report_filter, dimension)
         else AnswerCount.__table__
     )
-    return _source(table, answer_rows, report_filter, dimension, use_counts)
+    return _source(
+        table, ProcedureAnswerCount.__table__, answer_rows, report_filter, dimension, use_counts
+    )
 
 
 def level_counts_by(
@@ -340,7 +365,14 @@ def _level_counts(session, report_filter, dimension, item_keys, use_counts):
 
 
 def _response_source(report_filter, dimension, use_counts):
-    return _source(ResponseCount.__table__, response_rows, report_filter, dimension, use_counts)
+    return _source(
+        ResponseCount.__table__,
+        ProcedureResponseCount.__table__,
+        response_rows,
+        report_filter,
+        dimension,
+        use_counts,
+    )
 
 
 def response_counts_by(
@@ -377,7 +409,14 @@ def _onestop_source(session, report_filter, dimension, use_counts):
         rules = onestop_rules(session, report_filter.questionnaire_version_ids)
         return onestop_rows(rules, **parts)
 
-    return _source(OnestopPointCount.__table__, rows, report_filter, dimension, use_counts)
+    return _source(
+        OnestopPointCount.__table__,
+        ProcedureOnestopPointCount.__table__,
+        rows,
+        report_filter,
+        dimension,
+        use_counts,
+    )
 
 
 def onestop_points_counts_by(

@@ -1,13 +1,19 @@
 """Migrations run from empty to the newest schema and back, on SQLite and PostgreSQL."""
 
+import random
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
-from survey.db import db
+from survey.collect.store import store_responses
+from survey.db import db, write_session
+from survey.results.models import ProcedureResponseCount, UncountedResponse
 from tests.conftest import BACKENDS, alembic_config, make_app
+from tests.results.dataset import build_organisation, random_submission
+from tests.results.test_counts import assert_counts_equal_a_recount
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,3 +66,23 @@ def test_flask_db_upgrade_command_brings_a_fresh_database_to_head(empty_database
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert runner.invoke(args=["db", "downgrade", "base"]).exit_code == 0
     assert table_names() == set()
+
+
+def test_the_procedure_counts_migration_counts_the_responses_already_stored(
+    empty_database_app,
+):
+    config = alembic_config(empty_database_app)
+    command.upgrade(config, "b51d0c7e2a93")  # before the procedure count tables
+    organisation = build_organisation()
+    drawn = [random_submission(random.Random(n), organisation, n) for n in range(60)]
+    with write_session() as session:
+        store_responses(
+            session, [row for row, _ in drawn], {row["uuid"]: answers for row, answers in drawn}
+        )
+    command.upgrade(config, "head")
+
+    with db.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(UncountedResponse)) == 0
+        by_procedure = connection.scalar(select(func.sum(ProcedureResponseCount.count)))
+    assert by_procedure == 60
+    assert_counts_equal_a_recount()

@@ -5,10 +5,12 @@ from datetime import date, datetime
 
 import numpy as np
 import pytest
+from sqlalchemy import delete, update
 
-from survey.collect.models import Channel, RespondentType
+from survey.collect.models import Answer, Channel, RespondentType
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
+from survey.org.models import Procedure
 from survey.results.counts import fold_all
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.queries import (
@@ -50,6 +52,16 @@ def filters(organisation) -> dict[str, ReportFilter]:
         "service point": ReportFilter(WHOLE_MONTHS, service_point_id=organisation.desk_ids[0]),
         "official": ReportFilter(WHOLE_MONTHS, official_id=organisation.official_ids[-1]),
         "procedure field": ReportFilter(WHOLE_MONTHS, procedure_field="Hộ tịch"),
+        # From the tables by procedure, with raw edge days; and with a desk: raw only.
+        "procedure field, agencies, days": ReportFilter(
+            Period.custom(date(2026, 1, 31), date(2026, 4, 12)),
+            agency_ids=organisation.agency_ids[:2],
+            procedure_field="Đất đai",
+            include_flagged=True,
+        ),
+        "procedure field and desk": ReportFilter(
+            WHOLE_MONTHS, procedure_field="Hộ tịch", service_point_id=organisation.desk_ids[0]
+        ),
         "channel": ReportFilter(WHOLE_MONTHS, channel=Channel.KIOSK),
         "respondent type": ReportFilter(WHOLE_MONTHS, respondent_type=RespondentType.CITIZEN),
         "version": ReportFilter(
@@ -117,6 +129,41 @@ def test_response_counts_by_every_dimension_and_filter(dataset, use_counts):
             assert found == dict(expected), (name, dimension)
         expected = sum(reference_response_counts(responses, report_filter).values())
         assert response_count(db.session, report_filter, use_counts=use_counts) == expected, name
+
+
+def test_a_procedure_field_report_reads_the_tables_by_procedure(dataset):
+    organisation, _responses = dataset
+    keys = item_keys(organisation)
+    report_filter = ReportFilter(WHOLE_MONTHS, procedure_field="Hộ tịch", include_flagged=True)
+    by_agency = level_counts_by(db.session, report_filter, Dimension.AGENCY, keys)
+    points = onestop_points_counts(db.session, report_filter)
+    n = response_count(db.session, report_filter)
+    assert by_agency and points and n
+    db.session.rollback()
+    with write_session() as session:  # the raw answers gone: only count tables can answer
+        session.execute(delete(Answer))
+    assert level_counts_by(db.session, report_filter, Dimension.AGENCY, keys) == by_agency
+    assert onestop_points_counts(db.session, report_filter) == points
+    assert level_counts(db.session, report_filter, keys, use_counts=False) != level_counts(
+        db.session, report_filter, keys
+    )
+
+
+def test_a_procedure_moved_to_another_field_is_reported_under_its_new_field(dataset):
+    organisation, _responses = dataset
+    db.session.rollback()
+    with write_session() as session:
+        session.execute(update(Procedure).where(Procedure.code == "TEST-2").values(field="Đất đai"))
+    responses = raw_responses()
+    keys = item_keys(organisation)
+    for field in ("Hộ tịch", "Đất đai"):
+        report_filter = ReportFilter(WHOLE_MONTHS, procedure_field=field)
+        expected = as_level_counts(reference_level_counts(responses, report_filter, keys))
+        assert level_counts(db.session, report_filter, keys) == expected[None], field
+    by_field = response_counts_by(db.session, ReportFilter(WHOLE_MONTHS), Dimension.PROCEDURE_FIELD)
+    assert by_field == dict(
+        reference_response_counts(responses, ReportFilter(WHOLE_MONTHS), Dimension.PROCEDURE_FIELD)
+    )
 
 
 @pytest.mark.parametrize("use_counts", [True, False], ids=["counts", "raw"])
