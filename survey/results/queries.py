@@ -157,17 +157,21 @@ def _raw_source(
     if utc_ranges is None:
         utc_ranges = [report_filter.period.utc_bounds()]
     extra = [literal(1, BigInteger).label("count")]
-    if _by_procedure(report_filter, dimension):
-        extra.append(
-            select(Procedure.field)
-            .where(Procedure.id == Response.procedure_id)
-            .scalar_subquery()
-            .label("procedure_field")
-        )
     within = [
         and_(Response.submitted_dt >= low, Response.submitted_dt < high) for low, high in utc_ranges
     ]
-    rows = rows_builder(extra=extra, where=[or_(*within)])
+    where = [or_(*within)]
+    if dimension is Dimension.PROCEDURE_FIELD:
+        field = select(Procedure.field).where(Procedure.id == Response.procedure_id)
+        extra.append(field.scalar_subquery().label("procedure_field"))
+    elif report_filter.procedure_field is not None:
+        # Only that field's responses, chosen before their answers are joined; the column
+        # is then that field (a subquery per row would cost more than the rest).
+        extra.append(literal(report_filter.procedure_field).label("procedure_field"))
+    if report_filter.procedure_field is not None:
+        procedures = select(Procedure.id).where(Procedure.field == report_filter.procedure_field)
+        where.append(Response.procedure_id.in_(procedures))
+    rows = rows_builder(extra=extra, where=where)
     return (None if rows is None else rows.subquery("raw_rows")), True
 
 
