@@ -61,6 +61,11 @@ class Defaults:
     # How long a process keeps the settings an administrator stored (survey/settings.py):
     # other processes see a change within this time.
     SETTINGS_CACHE_SECONDS = 5
+    # How long a process keeps what each public code points at (desk or official, agency)
+    # and which questionnaire version a desk asks (survey/collect/lookups.py): read on every
+    # citizen page and submission. A change is seen at once by the process that made it, by
+    # the others within this time.
+    TARGETS_CACHE_SECONDS = 5
     # Each server process adds newly stored responses to the report counts this often
     # (survey/results/fold.py); reports also do before they read, so they are never behind.
     COUNTS_FOLD_SECONDS = 5

@@ -46,11 +46,10 @@ from survey.admin.lookup import agency_matches
 from survey.choices import options, values_of
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
-from survey.collect.submit import Target
+from survey.collect.submit import AgencyInfo, DeskInfo, Target
 from survey.config import LANGUAGES
 from survey.db import db, utcnow
 from survey.i18n import current_language
-from survey.org.models import Agency, ServicePoint
 from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.definition import (
     DefinitionError,
@@ -586,9 +585,9 @@ PREVIEW_CODE = "preview0"
 
 
 def _preview_target() -> Target:
-    agency = Agency(code="preview", name=_("Name of the agency"), kind="")
-    desk = ServicePoint(agency=agency, name=_("Desk 1"))
-    return Target(PREVIEW_CODE, agency, desk, None)
+    return Target(
+        PREVIEW_CODE, AgencyInfo(None, _("Name of the agency")), DeskInfo(None, _("Desk 1")), None
+    )
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/preview/phone")

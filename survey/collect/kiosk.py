@@ -213,7 +213,7 @@ def page_data(target: Target, definition) -> dict:
         "closing": {lang: definition.closing(lang) or "" for lang in LANGUAGES},
         "officials": [
             {
-                "code": official.active_code.code,
+                "code": official.code,
                 "name": official.name,
                 "title": official.title or "",
                 "initials": _initials(official.name),
@@ -222,7 +222,7 @@ def page_data(target: Target, definition) -> dict:
                 else None,
             }
             for official in target.officials
-            if official.active_code is not None
+            if official.code is not None
         ],
         "items": [
             {

@@ -18,10 +18,11 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from limits import parse as parse_limit
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from survey.accounts.access import local_today
 from survey.collect.keys import dossier_key
+from survey.collect.lookups import cached
 from survey.collect.models import CallbackRequest, Channel, RespondentType, Response
 from survey.collect.store import (
     StoredResponse,
@@ -30,7 +31,7 @@ from survey.collect.store import (
     dossier_hash,
     store_responses,
 )
-from survey.db import utcnow, write_session
+from survey.db import db, utcnow, write_session
 from survey.observability import count_submission
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.questionnaires.assignments import assigned_version
@@ -51,20 +52,86 @@ RESPONDENT_TYPE_ITEM = "respondent_type"
 
 
 @dataclass(frozen=True)
+class AgencyInfo:
+    """What the citizen pages need of an agency: plain data, kept across requests."""
+
+    id: int | None
+    name: str
+    name_en: str | None = None
+    name_km: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    # The model's own rules, on the copied columns.
+    localized_name = Agency.localized_name
+    is_valid_on = Agency.is_valid_on
+
+    @classmethod
+    def of(cls, agency: Agency) -> AgencyInfo:
+        return cls(
+            agency.id,
+            agency.name,
+            agency.name_en,
+            agency.name_km,
+            agency.valid_from,
+            agency.valid_to,
+        )
+
+
+@dataclass(frozen=True)
+class DeskInfo:
+    """A desk (service point), as the citizen pages and the kiosk need it."""
+
+    id: int | None
+    name: str
+    name_en: str | None = None
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class OfficialInfo:
+    """An official, as the citizen pages and the kiosk need them."""
+
+    id: int
+    name: str
+    title: str | None
+    photo_filename: str | None
+    active_from: date | None
+    active_to: date | None
+    #: Their active public code (the kiosk's "who served you?" sends it), if any.
+    code: str | None
+
+    @classmethod
+    def of(cls, official: Official, code: str | None) -> OfficialInfo:
+        return cls(
+            official.id,
+            official.name,
+            official.title,
+            official.photo_filename,
+            official.active_from,
+            official.active_to,
+            code,
+        )
+
+    def is_current(self) -> bool:
+        return _is_current(self.active_from, self.active_to)
+
+
+@dataclass(frozen=True)
 class Target:
-    """What a public code points at, resolved to the ids a response records."""
+    """What a public code points at: plain data (no ORM object), so it can be cached."""
 
     public_code: str
-    agency: Agency
-    service_point: ServicePoint | None
-    official: Official | None
+    agency: AgencyInfo
+    service_point: DeskInfo | None
+    official: OfficialInfo | None
 
     @property
-    def officials(self) -> list[Official]:
-        """Officials a citizen may say served them (the desk's, or the one named)."""
+    def officials(self) -> list[OfficialInfo]:
+        """Officials a citizen may say served them (the desk's current ones, or the one named)."""
         if self.official is not None:
             return [self.official]
-        return [o for o in self.service_point.officials if _is_current(o.active_from, o.active_to)]
+        return [o for o in desk_officials(self.service_point.id) if o.is_current()]
 
 
 class TargetUnavailable(Exception):
@@ -80,8 +147,8 @@ def _is_current(start: date | None, end: date | None) -> bool:
     return (start is None or start <= today) and (end is None or today < end)
 
 
-#: One query for a code, its desk or official, and their agency, built once: this runs on
-#: every page view and every submission.
+#: One query for a code, its desk or official, and their agency, built once: this runs
+#: whenever a code is not in the process's cache (:mod:`survey.collect.lookups`).
 _CODE_WITH_TARGET = (
     select(PublicCode)
     .where(PublicCode.code == bindparam("code"))
@@ -92,46 +159,121 @@ _CODE_WITH_TARGET = (
 )
 
 
+@dataclass(frozen=True)
+class _StoredCode:
+    """A code as stored: what it points at and whether it was revoked (no date decided)."""
+
+    target: Target
+    revoked: bool
+
+
+def _stored_code(public_code: PublicCode) -> _StoredCode:
+    desk, official = public_code.service_point, public_code.official
+    agency = desk.agency if desk is not None else official.agency
+    target = Target(
+        public_code.code,
+        AgencyInfo.of(agency),
+        DeskInfo(desk.id, desk.name, desk.name_en, desk.is_active) if desk is not None else None,
+        OfficialInfo.of(official, public_code.code) if official is not None else None,
+    )
+    return _StoredCode(target, public_code.revoked_dt is not None)
+
+
+def _load_code(session: Session, code: str) -> _StoredCode | None:
+    public_code = session.scalar(_CODE_WITH_TARGET, {"code": code})
+    return _stored_code(public_code) if public_code is not None else None
+
+
 def resolve_code(session: Session, code: str) -> Target:
-    """The desk or official behind ``code``, or :class:`TargetUnavailable` saying why not."""
-    public_code = session.scalar(_CODE_WITH_TARGET, {"code": code.lower()})
-    if public_code is None:
+    """The desk or official behind ``code``, or :class:`TargetUnavailable` saying why not.
+
+    Known codes are kept a few seconds (:mod:`survey.collect.lookups`); whether the
+    target takes ratings today is decided on every call.
+    """
+    code = code.lower()
+    stored = cached(session, "code", code, lambda: _load_code(session, code))
+    if stored is None:
         raise TargetUnavailable("unknown")
-    return target_of(public_code)
+    return _usable(stored)
 
 
 def target_of(public_code: PublicCode) -> Target:
     """What a stored code points at, if it can take ratings today (else TargetUnavailable)."""
-    if public_code.revoked_dt is not None:
+    return _usable(_stored_code(public_code))
+
+
+def _usable(stored: _StoredCode) -> Target:
+    if stored.revoked:
         raise TargetUnavailable("revoked")
-    desk, official = public_code.service_point, public_code.official
-    if desk is not None:
-        agency, active = desk.agency, desk.is_active
+    target = stored.target
+    if target.service_point is not None:
+        active = target.service_point.is_active
     else:
-        agency = official.agency
-        active = _is_current(official.active_from, official.active_to)
-    if not active or not agency.is_valid_on(local_today()):
+        active = target.official.is_current()
+    if not active or not target.agency.is_valid_on(local_today()):
         raise TargetUnavailable("inactive")
-    return Target(public_code.code, agency, desk, official)
+    return target
+
+
+def desk_officials(desk_id: int | None) -> tuple[OfficialInfo, ...]:
+    """The officials of a desk, current or not (cached like the codes)."""
+    if desk_id is None:  # a preview's made-up desk
+        return ()
+
+    def load() -> tuple[OfficialInfo, ...]:
+        desk = db.session.get(
+            ServicePoint,
+            desk_id,
+            options=[selectinload(ServicePoint.officials).selectinload(Official.public_codes)],
+        )
+        if desk is None:
+            return ()
+        return tuple(
+            OfficialInfo.of(official, active.code if (active := official.active_code) else None)
+            for official in desk.officials
+        )
+
+    return cached(db.session, "desk officials", desk_id, load)
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A published questionnaire version, without its definition (see :func:`definition_of`)."""
+
+    id: int
+    questionnaire_id: int
+    version_number: int
+    published_dt: datetime
 
 
 def current_version(
     session: Session, questionnaire_key: str, agency_id: int | None = None
-) -> QuestionnaireVersion | None:
+) -> PublishedVersion | None:
     """The version the desks of ``agency_id`` use today, else the newest published one.
 
     The reform office assigns versions to agencies from a date, inherited down the tree
     (:mod:`survey.questionnaires.assignments`); without an assignment, the newest wins.
-    The definition is not loaded: :func:`definition_of` parses it once per process.
+    The answer for a day is kept a few seconds (:mod:`survey.collect.lookups`). The
+    definition is not loaded: :func:`definition_of` parses it once per process.
     """
-    if agency_id is not None:
-        assigned = assigned_version(session, questionnaire_key, agency_id, local_today())
-        if assigned is not None:
-            return assigned
-    return session.scalar(_NEWEST_PUBLISHED, {"questionnaire_key": questionnaire_key})
+    today = local_today()
+
+    def load() -> PublishedVersion | None:
+        version = None
+        if agency_id is not None:
+            version = assigned_version(session, questionnaire_key, agency_id, today)
+        if version is None:
+            version = session.scalar(_NEWEST_PUBLISHED, {"questionnaire_key": questionnaire_key})
+        if version is None:
+            return None
+        return PublishedVersion(
+            version.id, version.questionnaire_id, version.version_number, version.published_dt
+        )
+
+    return cached(session, "version", (questionnaire_key, agency_id, today), load)
 
 
-#: Built once: this runs on every citizen page view and submission.
+#: Built once: this runs whenever the answer is not in the process's cache.
 _NEWEST_PUBLISHED = (
     select(QuestionnaireVersion)
     .join(Questionnaire)
@@ -148,7 +290,7 @@ _NEWEST_PUBLISHED = (
 _definitions: dict[tuple, QuestionnaireDefinition] = {}
 
 
-def definition_of(version: QuestionnaireVersion) -> QuestionnaireDefinition:
+def definition_of(version: QuestionnaireVersion | PublishedVersion) -> QuestionnaireDefinition:
     """The parsed definition of a published version (cached: published versions never change).
 
     Keyed by id and publication time, so that another database (a restored backup, a test)
@@ -156,7 +298,13 @@ def definition_of(version: QuestionnaireVersion) -> QuestionnaireDefinition:
     """
     key = (version.id, version.published_dt)
     if key not in _definitions:
-        _definitions[key] = load_definition(version.definition)
+        if isinstance(version, QuestionnaireVersion):
+            stored = version.definition
+        else:
+            stored = db.session.scalar(
+                select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version.id)
+            )
+        _definitions[key] = load_definition(stored)
     return _definitions[key]
 
 
@@ -166,14 +314,14 @@ class Submission:
 
     uuid: uuid_module.UUID
     target: Target
-    version: QuestionnaireVersion
+    version: QuestionnaireVersion | PublishedVersion
     channel: Channel
     language: str
     #: Item key → submitted value (strings from a form, JSON values from the API).
     answers: Mapping[str, object]
     dossier_code: str | None = None
     #: An official the citizen chose ("who served you?"), for a desk's code.
-    official: Official | None = None
+    official: Official | OfficialInfo | None = None
     kiosk_device_id: int | None = None
     #: When the citizen submitted, as the client says (a kiosk's queued submission); else now.
     submitted_dt: datetime | None = None
@@ -230,7 +378,9 @@ def _submit(submission: Submission) -> StoredResponse:
     validated = validate_answers(definition, submission.answers)
     errors = {key: (error.code, dict(error.params)) for key, error in validated.errors.items()}
     official = submission.official or submission.target.official
-    if submission.official is not None and submission.official not in submission.target.officials:
+    if submission.official is not None and submission.official.id not in {
+        other.id for other in submission.target.officials
+    }:
         errors["official"] = ("unknown_official", {})
     dossier = normalise_dossier_code(submission.dossier_code)
     if dossier is not None and len(dossier) > DOSSIER_CODE_MAX_LENGTH:
@@ -302,7 +452,9 @@ def _refuse_second_rating(session: Session, submission: Submission, hashed_dossi
         raise SubmissionRejected({"dossier_code": ("dossier_already_rated", {})})
 
 
-def _is_burst(submission: Submission, official: Official | None, answers: Mapping) -> bool:
+def _is_burst(
+    submission: Submission, official: Official | OfficialInfo | None, answers: Mapping
+) -> bool:
     """True when the same source sent this same rating for the same person or desk too often.
 
     Counted in the rate-limit storage (memory, or Redis shared by every process), so a
