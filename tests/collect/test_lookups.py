@@ -23,16 +23,10 @@ from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.definition import builtin_definitions
 from survey.questionnaires.install import publish_definition
+from tests.collect.test_phone import GOOD_ANSWERS
 from tests.conftest import make_app
 from tests.factories import make_desk, make_official, make_published_version, signed_in_client
 
-GOOD_ANSWERS = {
-    "a-overall_satisfaction": "3",
-    "a-result_timeliness": "2",
-    "a-extra_contacts": "1",
-    "a-other_agencies": "1",
-    "a-harassment": "2",
-}
 #: Longer than any test: only an invalidation (or the moved clock) can refresh the cache.
 FOREVER = 3600
 
