@@ -106,8 +106,31 @@ class AnswerCount(_ResponseDimensions, _AnswerKey, db.Model):
     """Answers per month, dimension, item and value (text answers only as answered)."""
 
     __tablename__ = "answer_counts"
-    # The primary key starts with (month, agency); an official's own page filters by official.
-    __table_args__ = (Index("ix_answer_counts_official_month", "official_id", "month"),)
+    __table_args__ = (
+        # The primary key starts with (month, agency); an official's own page filters by
+        # official.
+        Index("ix_answer_counts_official_month", "official_id", "month"),
+        # The comparisons of officials and desks read one item of every group: on PostgreSQL
+        # this index holds every column they need, so they read only that item's entries
+        # (officials' satisfaction at 1M responses: 163 -> 13 ms).
+        Index(
+            "ix_answer_counts_item_month",
+            "item_key",
+            "month",
+            postgresql_include=[
+                "agency_id",
+                "service_point_id",
+                "official_id",
+                "questionnaire_version_id",
+                "channel",
+                "respondent_type",
+                "is_flagged",
+                "value",
+                "is_not_applicable",
+                "count",
+            ],
+        ),
+    )
 
 
 class AgencyAnswerCount(_AgencyDimensions, _AnswerKey, db.Model):
