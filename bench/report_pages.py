@@ -63,7 +63,9 @@ def export(client, trace: bool) -> tuple[int, int, float, int]:
     return rows - 1, size, seconds, resident_peak - resident_before
 
 
-def measure(name: str, url: str, instance: Path, responses: int, runs: int) -> None:
+def measure(
+    name: str, url: str, instance: Path, responses: int, runs: int, arrival_order: bool = True
+) -> None:
     app = create_app(
         # No CSRF token to fetch: the bench signs in with a plain POST.
         {
@@ -77,7 +79,7 @@ def measure(name: str, url: str, instance: Path, responses: int, runs: int) -> N
     upgrade_to_head(app)
     with app.app_context():
         seed_demo(write_session, responses=0, until=UNTIL)
-        load_seconds = bulk_load(url, responses)
+        load_seconds = bulk_load(url, responses, arrival_order)
         with write_session() as session:
             rebuild_counts(session)
             make_user(session, "reform_office", email="bench@hailong.example")
