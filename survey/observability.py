@@ -2,9 +2,11 @@
 
 Logs are one JSON object per request with no personal data: no address, no browser,
 no query string, no form field. Metrics count submissions accepted, repeated and
-rejected by reason, and time every request; under gunicorn with several workers set
-``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py does) so that ``/metrics`` adds up
-every worker. ``/metrics`` is served only to the addresses in ``METRICS_ALLOWED``
+rejected by reason, time every request, and tell how many stored responses wait to be
+added to the report counts (``survey_uncounted_responses``: it should stay near zero; a
+growing number means the background folds fail, see the logs); under gunicorn with several
+workers set ``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py does) so that ``/metrics`` adds
+up every worker. ``/metrics`` is served only to the addresses in ``METRICS_ALLOWED``
 (loopback by default): put it behind the proxy's internal network, not the internet.
 """
 
@@ -25,6 +27,12 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from survey.db import db
+from survey.results.models import UncountedResponse
 
 SUBMISSIONS = Counter(
     "survey_submissions_total",
@@ -62,7 +70,26 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = DEFAULT_REGISTRY
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # The queue is in the database, the same for every worker: read once per scrape.
+    queue = CollectorRegistry()
+    queue.register(_UncountedResponses())
+    return Response(
+        generate_latest(registry) + generate_latest(queue), mimetype=CONTENT_TYPE_LATEST
+    )
+
+
+class _UncountedResponses:
+    def collect(self):
+        try:
+            waiting = db.session.scalar(select(func.count()).select_from(UncountedResponse))
+        except OperationalError:  # the database is unreachable: the rest still goes out
+            db.session.rollback()
+            return
+        yield GaugeMetricFamily(
+            "survey_uncounted_responses",
+            "Stored responses not yet added to the report counts.",
+            value=waiting,
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ import re
 import uuid
 
 from survey.db import write_session
+from survey.results.counts import fold_all
 from tests.factories import make_desk, make_published_version
 
 GOOD = {"a-overall_satisfaction": "3"}
@@ -81,3 +82,21 @@ def test_request_logs_are_json_without_addresses_or_answers(app, client, caplog)
     assert lines and lines[-1]["endpoint"] == "health.healthz" and lines[-1]["status"] == 200
     text = caplog.text
     assert "198.51.100.23" not in text and "Phone 123" not in text and "secret" not in text
+
+
+def test_metrics_tell_how_many_responses_wait_for_the_report_counts(app, client):
+    with app.app_context(), write_session() as session:
+        make_published_version(session)
+        code = make_desk(session).active_code.code
+    assert re.search(r"^survey_uncounted_responses 0\.0$", client.get("/metrics").text, re.M)
+    for _ in range(3):
+        client.post(f"/q/{code}", data={"submission_id": str(uuid.uuid4()), **GOOD})
+    assert metric_value(client, "survey_uncounted_responses") == 3
+    with app.app_context():
+        fold_all(write_session)
+    assert metric_value(client, "survey_uncounted_responses") == 0
+
+
+def metric_value(client, name):
+    found = re.search(rf"^{name} ([0-9.e+]+)$", client.get("/metrics").text, re.M)
+    return float(found.group(1))

@@ -48,3 +48,10 @@ def test_a_kiosk_gets_a_json_503_and_keeps_its_rating(cut_off):
         "error": "unavailable",
         "message": "The service is briefly unavailable. Send the rating again later.",
     }
+
+
+def test_metrics_still_go_out_without_the_queue_length(cut_off):
+    answer = cut_off.get("/metrics")
+    assert answer.status_code == 200
+    assert "survey_request_seconds" in answer.text
+    assert "survey_uncounted_responses" not in answer.text
