@@ -4,18 +4,21 @@ The single write path for responses (phone form, kiosk API, paper entry and the
 demo seeder): one transaction for the response and all its answers, and an
 ``INSERT … ON CONFLICT (uuid) DO NOTHING`` so concurrent copies of the same
 submission store one row, on SQLite and PostgreSQL alike. Each new response is also
-queued for the count tables (:func:`survey.results.counts.fold_counts` adds it).
+queued for the count tables (:func:`survey.results.counts.fold_counts` adds it). On
+PostgreSQL, a single response (every citizen's rating) is stored with its answers and its
+place in the queue in one statement (a data-modifying ``WITH``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, TextClause, bindparam, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,8 +78,16 @@ def store_responses(
     # Core execution on the session's connection: the ORM's bulk path costs more than the
     # database work for the one response of a citizen's submission.
     connection = session.connection()
-    statement = _insert_ignoring_duplicates(session, Response).returning(Response.id, Response.uuid)
-    inserted = {row.uuid: row.id for row in connection.execute(statement, list(rows))}
+    # A citizen's rating on PostgreSQL: the response, its answers and its place in the queue
+    # in one statement, one round trip instead of three.
+    in_one_statement = len(rows) == 1 and connection.dialect.name == "postgresql"
+    if in_one_statement:
+        inserted = _insert_one_postgresql(connection, rows[0], answers_by_uuid)
+    else:
+        statement = _insert_ignoring_duplicates(session, Response).returning(
+            Response.id, Response.uuid
+        )
+        inserted = {row.uuid: row.id for row in connection.execute(statement, list(rows))}
     result = {
         uuid: StoredResponse(id=response_id, created=True) for uuid, response_id in inserted.items()
     }
@@ -95,6 +106,14 @@ def store_responses(
             if body_hash != row["body_hash"]:
                 raise UuidConflict(f"response {row['uuid']} was already stored with another body")
             result[row["uuid"]] = StoredResponse(id=response_id, created=False)
+    if not in_one_statement:
+        _insert_answers_and_queue(connection, inserted, answers_by_uuid)
+    return result
+
+
+def _insert_answers_and_queue(
+    connection: Connection, inserted: Mapping, answers_by_uuid: Mapping[object, Iterable[Mapping]]
+) -> None:
     answer_rows = [
         {"response_id": inserted[uuid], **answer}
         for uuid in inserted
@@ -106,4 +125,82 @@ def store_responses(
         connection.execute(
             insert(UncountedResponse), [{"response_id": i} for i in inserted.values()]
         )
-    return result
+
+
+_ANSWER_COLUMNS = ("item_key", "value", "text", "is_not_applicable")
+
+
+@functools.cache
+def _one_statement_postgresql(response_columns: tuple[str, ...], answers: int) -> TextClause:
+    """The statement of :func:`_insert_one_postgresql`, written once for each shape, so
+    that SQLAlchemy compiles it once (a statement built of constructs with a VALUES list
+    inside ``WITH`` cannot be cached, and compiling it costs more than the round trips)."""
+    responses, answer_table = Response.__table__, Answer.__table__
+    given = ", ".join(
+        "(" + ", ".join(f":{name}_{number}" for name in _ANSWER_COLUMNS) + ")"
+        for number in range(answers)
+    )
+    stored_answers = (
+        f""", stored_answers AS (
+            INSERT INTO answers (response_id, {", ".join(_ANSWER_COLUMNS)})
+            SELECT response.id, given.* FROM response
+            CROSS JOIN (VALUES {given}) AS given ({", ".join(_ANSWER_COLUMNS)})
+        )"""
+        if answers
+        else ""
+    )
+    statement = text(
+        f"""WITH response AS (
+            INSERT INTO responses ({", ".join(response_columns)})
+            VALUES ({", ".join(f":{name}" for name in response_columns)})
+            ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid
+        ), queued AS (
+            INSERT INTO uncounted_responses (response_id) SELECT id FROM response
+        ){stored_answers}
+        SELECT id, uuid FROM response"""
+    )
+    # Typed parameters (sent with a cast): else a column of NULL values only (every answer
+    # "not applicable") would be of type text.
+    return statement.bindparams(
+        *(bindparam(name, type_=responses.c[name].type) for name in response_columns),
+        *(
+            bindparam(f"{name}_{number}", type_=answer_table.c[name].type)
+            for number in range(answers)
+            for name in _ANSWER_COLUMNS
+        ),
+    ).columns(responses.c.id, responses.c.uuid)
+
+
+def _insert_one_postgresql(
+    connection: Connection, row: Mapping, answers_by_uuid: Mapping[object, Iterable[Mapping]]
+) -> dict:
+    """One response, its answers and its place in the queue in one statement (PostgreSQL's
+    data-modifying ``WITH``): one round trip instead of three, for every citizen's rating.
+    Nothing is written when the uuid is already stored. Returns ``{uuid: id}`` if inserted."""
+    row = _with_python_defaults(Response.__table__, row)
+    answers = [
+        _with_python_defaults(Answer.__table__, answer)
+        for answer in answers_by_uuid.get(row["uuid"], ())
+    ]
+    parameters = dict(row)
+    for number, answer in enumerate(answers):
+        parameters.update({f"{name}_{number}": answer.get(name) for name in _ANSWER_COLUMNS})
+    statement = _one_statement_postgresql(tuple(sorted(row)), len(answers))
+    return {uuid: response_id for response_id, uuid in connection.execute(statement, parameters)}
+
+
+def _with_python_defaults(table: Table, row: Mapping) -> dict:
+    """``row`` with the columns' Python-side defaults filled in (``received_dt``...):
+    SQLAlchemy applies them to its own INSERT, not to a textual one."""
+    filled = dict(row)
+    for name, column_ in table.c.items():
+        default = column_.default
+        if name in filled or default is None:
+            continue
+        if default.is_callable:  # wrapped by SQLAlchemy to take the execution context
+            filled[name] = default.arg(None)
+        elif default.is_scalar:
+            filled[name] = default.arg
+        else:
+            raise NotImplementedError(f"the default of {table.name}.{name} is not a value")
+    return filled
