@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from survey.accounts.access import local_today
 from survey.accounts.models import Role
 from survey.collect.models import Channel
 from survey.collect.submit import Submission, current_version, resolve_code, submit
@@ -77,7 +78,8 @@ def agency_ids(app) -> dict[str, int]:
 def test_two_communes_merge_into_a_ward(live_server, new_context):
     app, url = live_server.app, live_server.url
     desk_codes = build(app)
-    today = datetime.now().date()
+    with app.app_context():  # Vietnam's date: from 17:00 UTC it is already tomorrow there
+        today = local_today()
     merger_day = today - timedelta(days=3)
     before_merger = datetime.combine(merger_day - timedelta(days=10), datetime.min.time())
     rate(app, desk_codes["XMH"], 3, before_merger)
