@@ -2,6 +2,7 @@
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -153,6 +154,8 @@ def test_definition_built_from_json_scoring_data():
         ({1: [2, 1]}, "must map point values"),
         ([(1, {2: 1})], "points_counts must map"),
         ({1: {"two": 1}}, "must be a number"),
+        ({1: {True: 1}}, "must be a number"),  # equal to 1 as a key, but not a point value
+        ({1: {2.0000001: 1}}, "points is not allowed"),
     ],
 )
 def test_onestop_scores_rejects_bad_counts(points_counts, message):
@@ -218,3 +221,44 @@ def test_scores_equal_expanded_dossiers_rounded_half_up(points_counts):
     officer = [expected[n] for n in (1, 2, 3, 4, 7) if n in expected]
     assert result.officer_total == (pytest.approx(sum(officer), abs=1e-9) if officer else None)
     assert 0.0 <= result.agency_total <= 18.0
+
+
+def _decimal(points) -> Decimal:
+    if isinstance(points, Fraction):
+        return Decimal(points.numerator) / Decimal(points.denominator)
+    return Decimal(str(points))
+
+
+half_points = OneStopScoringDefinition(
+    indices=[(1, "a"), (2, "b")],
+    point_values=[0, 0.5, 1, 1.5],
+    officer_indices=[2],
+    classification=[(2, "high", "High"), (0, "low", "Low")],
+    decimals=2,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([1, 2]),
+        st.dictionaries(
+            st.sampled_from([0, 0.5, 1, 1.5, "0.5", "1.5", Fraction(3, 2)]),
+            st.integers(min_value=0, max_value=10**6),
+        ),
+        min_size=1,
+    ).filter(lambda counts: any(sum(c.values()) for c in counts.values()))
+)
+def test_fractional_points_are_added_and_rounded_exactly(points_counts):
+    # Keys as JSON or a form gives them (numbers, strings); a value given twice in two
+    # spellings ("0.5" and 0.5) is the same point value, counted together.
+    result = onestop_scores(points_counts, half_points)
+    expected = {}
+    for number, counts in points_counts.items():
+        dossiers = sum(counts.values())
+        if dossiers:
+            total = sum(_decimal(points) * count for points, count in counts.items())
+            exact = total / Decimal(dossiers)
+            expected[number] = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert result.scores == dict(sorted(expected.items()))
+    assert result.officer_total == expected.get(2)
+    assert result.classification_key == ("high" if sum(expected.values()) >= 2 else "low")
