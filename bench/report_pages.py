@@ -7,7 +7,8 @@ response-level CSV export (with its peak memory), against a bare GROUP BY in the
 Data as in ``bench/reports.py`` (the demo province, bulk-loaded synthetic responses, counts
 rebuilt). Requests go through the whole application (Flask test client, signed in as the
 reform office, every agency): the overview page and the PDF over 12 whole months (from the
-count tables), and the response-level CSV of the one-stop rating over the same 12 months,
+count tables), the one-stop page over the calendar year 2026 (every official's scores by
+quarter), and the response-level CSV of the one-stop rating over the same 12 months,
 streamed and read chunk by chunk. For the export it prints the rows written, the time, the
 Python heap peak (tracemalloc) and the growth of the process's resident memory while it ran.
 Each page: its first request (the SIPAS interval computed) and the median of ``--runs`` more
@@ -106,6 +107,10 @@ def measure(
     pages = {
         "overview page, SIPAS": f"/officer/results/?{FILTER}&questionnaire=sipas",
         "overview page, one-stop rating": f"/officer/results/?{FILTER}&questionnaire=onestop-quick",
+        # A calendar year: each official's Circular 01 scores by quarter and for the year.
+        "one-stop rating, year 2026 by quarter": (
+            "/officer/results/?period=2026&questionnaire=onestop-quick"
+        ),
         "PDF report, SIPAS": f"/officer/results/report.pdf?{FILTER}&questionnaire=sipas",
     }
     print(
