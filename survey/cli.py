@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
+from survey.accounts.access import local_today
 from survey.accounts.models import AuditEvent, Role, User
 from survey.accounts.rules import (
     MINIMUM_PASSWORD_LENGTH,
@@ -165,7 +165,7 @@ def qr_codes_command(agency_code: str | None) -> None:
             raise click.BadParameter(
                 f"no agency has the code {agency_code!r}", param_hint="--agency"
             )
-        members = AgencyTree.load(db.session).subtree(agency.id, date.today())
+        members = AgencyTree.load(db.session).subtree(agency.id, local_today())
         statement = statement.where(
             ServicePoint.agency_id.in_(members) | Official.agency_id.in_(members)
         )

@@ -150,8 +150,11 @@ class ReportRequest:
             include_flagged=self.include_flagged,
         )
 
-    def description(self, language: str) -> list[tuple[str, str]]:
-        """The filters in words, for the page, the PDF ("filters used") and the workbook."""
+    def description(self, language: str, today: date) -> list[tuple[str, str]]:
+        """The filters in words, for the page, the PDF ("filters used") and the workbook.
+
+        ``today``: the day the report counts for, as :meth:`agency_ids` was given it.
+        """
         rows = [
             (_("Questionnaire"), str(QUESTIONNAIRE_LABELS[self.questionnaire_key])),
             (_("Period"), period_words(self.period)),
@@ -161,7 +164,7 @@ class ReportRequest:
             ),
         ]
         if self.agency is not None:
-            rows.append((_("Organisation chart of"), format_day(self.as_of or date.today())))
+            rows.append((_("Organisation chart of"), format_day(self.as_of or today)))
             rows.append(
                 (
                     _("Merged units"),
@@ -259,11 +262,13 @@ class Report:
     #: None when the reader may not see response-level data.
     comments: tuple[Comment, ...] | None
     generated_dt: datetime
+    #: The platform's local day the report was built for (its organisation chart by default).
+    today: date
     language: str
 
     @property
     def filters(self) -> list[tuple[str, str]]:
-        return self.request.description(self.language)
+        return self.request.description(self.language, self.today)
 
     def agency_name(self, agency_id) -> str:
         return self.agency_names.get(agency_id, str(agency_id))
@@ -331,6 +336,7 @@ def build_report(
         official_scores=official_scores,
         comments=comments,
         generated_dt=utcnow(),
+        today=today,
         language=language,
     )
 

@@ -2,11 +2,12 @@
 
 import contextlib
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from survey import cli
 from survey.accounts.models import AuditEvent, Role, User
 from survey.collect.models import Answer, Response
 from survey.collect.submit import TargetUnavailable, target_of
@@ -199,6 +200,18 @@ def test_qr_codes_of_one_agency_and_never_revoked_ones(runner, app_context):
     after = runner.invoke(args=["qr-codes", "--agency", MERGED_INTO]).output
     assert revoked not in after
     assert len(after.strip().splitlines()) == len(lines) - 1
+
+
+def test_qr_codes_of_one_agency_follow_the_organisation_chart_of_vietnams_day(
+    runner, app_context, monkeypatch
+):
+    # The ward was formed by the 2025 reform: the day before, it had no desks of its own.
+    # The command asks for Vietnam's date (not the machine's, a day behind from 17:00 UTC).
+    runner.invoke(args=["seed-demo", "--responses", "0"])
+    assert runner.invoke(args=["qr-codes", "--agency", MERGED_INTO]).output.strip()
+    monkeypatch.setattr(cli, "local_today", lambda: REFORM_DATE - timedelta(days=1))
+    result = runner.invoke(args=["qr-codes", "--agency", MERGED_INTO])
+    assert result.exit_code == 0 and result.output.strip() == ""
 
 
 def test_qr_codes_for_an_unknown_agency_is_a_clear_error(runner, app_context):

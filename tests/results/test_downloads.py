@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -16,6 +16,7 @@ from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
 from survey.org.models import Agency
+from survey.results import cli as results_cli
 from survey.results import downloads
 from survey.results.filters import Period, ReportFilter
 from tests.accounts.conftest import audit_events
@@ -211,6 +212,23 @@ def test_the_report_command_writes_each_format(app, results_world, runner, tmp_p
         args=["report", "--agency", "NOPE", "--period", PERIOD, "-o", str(tmp_path / "x.pdf")]
     )
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
+
+
+def test_a_report_names_the_organisation_chart_of_the_day_it_counted(
+    app, results_world, runner, tmp_path, monkeypatch
+):
+    # Vietnam's date, not the machine's: from 17:00 UTC they differ. A day far from both
+    # stands in for it, so the line cannot come from the machine's clock.
+    monkeypatch.setattr(results_cli, "local_today", lambda: date(2026, 7, 1))
+    with app.app_context():
+        code = db.session.get(Agency, results_world.province_id).code
+    path = tmp_path / "report.csv"
+    result = runner.invoke(
+        args=["report", "--agency", code, "--period", PERIOD, "--format", "csv", "-o", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert ["Cơ cấu tổ chức tại ngày", "01/07/2026"] in rows
 
 
 def test_the_response_export_is_produced_while_it_is_read(app, results_world, officer, monkeypatch):
