@@ -277,16 +277,19 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         )
         periods.append(period)
         start = period.end
+    sizes = [responses.get(period, 0) for period in periods]
+    # The total is published (the headline): one small period hidden alone would be that
+    # total minus the others, so complementary cells are hidden too; a period without any
+    # response reveals nobody and is shown as such.
+    hidden = suppress_small_cells(np.array(sizes), min_group_size)
     successes, totals, points = [], [], []
-    for period in periods:
+    for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
         counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
         satisfied, answered = rating.successes_and_totals(counts)
         successes.append(satisfied)
         totals.append(answered)
-        n = responses.get(period, 0)
-        hidden = n < min_group_size
         points.append(
-            TrendPoint(period, None if hidden else n, None if hidden else rating.rate(counts))
+            TrendPoint(period, None if is_hidden else n, None if is_hidden else rating.rate(counts))
         )
     with_answers = sum(total > 0 for total in totals)
     test = trend_test(successes, totals) if with_answers >= 2 else None

@@ -103,6 +103,36 @@ def test_officials_with_too_few_ratings_are_never_ranked(dataset):
     assert shrunk == sorted(shrunk, reverse=True)
 
 
+def test_a_small_month_of_the_trend_is_hidden_with_a_complement(dataset):
+    organisation, _ = dataset
+    sizes = [point.responses for point in overview(organisation, "onestop-quick").trend.points]
+    threshold = min(sizes) + 1
+    assert sum(size < threshold for size in sizes) == 1  # one month below the minimum
+    result = overview(organisation, "onestop-quick", min_group_size=threshold)
+    hidden = [point for point in result.trend.points if point.responses is None]
+    # Alone, it would be the published total minus the other months.
+    assert len(hidden) >= 2
+    assert all(point.rate is None for point in hidden)
+    shown = [point.responses for point in result.trend.points if point.responses is not None]
+    assert result.responses - sum(shown) == sum(sizes) - sum(shown)
+
+
+def test_a_month_without_responses_is_shown_empty_not_hidden(dataset):
+    organisation, _ = dataset
+    # April to June 2026: the data set's responses end in May.
+    result = satisfaction_overview(
+        db.session,
+        ReportFilter(Period.custom(date(2026, 4, 1), date(2026, 6, 30))),
+        organisation.definitions["onestop-quick"],
+        min_group_size=5,
+        min_ratings_for_ranking=30,
+    )
+    june = result.trend.points[-1]
+    assert june.period == Period.parse("2026-06")
+    assert (june.responses, june.rate) == (0, None)
+    assert all(point.responses for point in result.trend.points[:-1])
+
+
 def test_small_groups_are_suppressed(dataset):
     organisation, _ = dataset
     nothing = overview(organisation, "sipas", min_group_size=10_000)
