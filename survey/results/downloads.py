@@ -190,7 +190,7 @@ def report_tables(report: Report) -> list[Table]:
             (Cell(_("Circular 01/2018 total")), Cell(overview.onestop.agency_total, "points")),
             (
                 Cell(_("Circular 01/2018 classification")),
-                Cell(overview.onestop.classification_label),
+                Cell(report.classification_labels[overview.onestop.classification_key]),
             ),
         ]
     tables = [Table("summary", _("Summary"), (_("Measure"), _("Value")), tuple(summary))]
@@ -343,7 +343,11 @@ def report_tables(report: Report) -> list[Table]:
                         if result
                         else Cell(""),
                         Cell(result.agency_total, "points") if result else Cell(""),
-                        Cell(result.classification_label if result else ""),
+                        Cell(
+                            report.classification_labels[result.classification_key]
+                            if result
+                            else ""
+                        ),
                         Cell(note),
                     )
                 )
@@ -679,7 +683,7 @@ def headline_lines(report: Report) -> list[str]:
                 "Circular 01/2018: %(total)s points of %(maximum)s, %(classification)s",
                 total=format_number(overview.onestop.agency_total, 1),
                 maximum=format_number(overview.onestop.agency_maximum),
-                classification=overview.onestop.classification_label,
+                classification=report.classification_labels[overview.onestop.classification_key],
             )
         )
     return lines

@@ -255,6 +255,8 @@ class Report:
     agency_names: dict[int, str]
     official_names: dict[int, str]
     factor_titles: dict[Hashable, str]
+    #: Circular 01/2018 classification key → its label in the report's language.
+    classification_labels: dict[str, str]
     criteria: tuple[CriterionRow, ...]
     #: Columns of the officials' table: each quarter of the period, then the whole period.
     score_periods: tuple[Period, ...]
@@ -330,6 +332,12 @@ def build_report(
         factor_titles={
             factor.key: definition.text(factor.title, language)
             for factor in definition.scoring.factors
+        },
+        classification_labels={
+            key: definition.text(label, language)
+            for _minimum, key, label in (
+                definition.scoring.onestop.classification if definition.scoring.onestop else ()
+            )
         },
         criteria=_criteria(overview, definition, language, min_group_size),
         score_periods=score_periods,

@@ -181,6 +181,20 @@ def test_viewers_never_get_response_level_data(app, results_world, officer):
     assert audit_events(app, "report.downloaded") == []
 
 
+def test_the_classification_in_a_file_is_in_the_readers_language(results_world, officer):
+    bands = results_world.organisation.definitions["onestop-quick"].scoring.onestop.classification
+    client = officer()
+    for language, other in (("vi", "en"), ("en", "vi")):
+        response = client.get(f"/officer/results/report.csv?{QUERY}&lang={language}")
+        cells = {
+            cell
+            for row in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))
+            for cell in row
+        }
+        assert cells & {label[language] for _minimum, _key, label in bands}
+        assert not cells & {label[other] for _minimum, _key, label in bands}
+
+
 def test_the_report_command_writes_each_format(app, results_world, runner, tmp_path):
     with app.app_context():
         code = db.session.get(Agency, results_world.province_id).code

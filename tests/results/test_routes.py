@@ -159,6 +159,23 @@ def test_bad_filters_get_a_clear_message(results_world, officer, query, message)
         assert client.get(f"/officer/results/{download}?{query}").status_code == 400
 
 
+def test_the_circular_01_classification_is_in_the_readers_language(results_world, officer):
+    bands = results_world.organisation.definitions["onestop-quick"].scoring.onestop.classification
+    client = officer()
+    named = {}
+    for language in ("vi", "en"):
+        query = f"period={PERIOD}&questionnaire=onestop-quick&lang={language}"
+        overview = client.get(f"/officer/results/?{query}").get_data(as_text=True)
+        named[language] = [
+            key for _minimum, key, label in bands if f">{label[language]}</span>" in overview
+        ]
+        officials = client.get(f"/officer/results/officials?{query}").get_data(as_text=True)
+        assert any(f"<br>{label[language]}" in officials for _minimum, _key, label in bands)
+        other = "en" if language == "vi" else "vi"
+        assert not any(f"<br>{label[other]}" in officials for _minimum, _key, label in bands)
+    assert len(named["vi"]) == 1 and named["vi"] == named["en"]
+
+
 def test_unknown_things_are_404_and_junk_language_is_ignored(results_world, officer):
     client = officer()
     assert client.get("/officer/results/?agency=987654").status_code == 404
