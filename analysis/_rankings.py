@@ -339,6 +339,7 @@ def funnel_limits(
     target: float | None = None,
     confidence_levels=(0.95, 0.998),
     overdispersion: bool = True,
+    exact: bool = False,
 ) -> FunnelResult:
     """Funnel-plot control limits for proportions, with over-dispersion.
 
@@ -357,6 +358,14 @@ def funnel_limits(
     overdispersion : bool, optional
         Widen the limits by the between-unit variance tau² estimated with the
         additive random-effects method of Spiegelhalter (2005). Default ``True``.
+    exact : bool, optional
+        Flag a unit only if, besides lying outside the limit, it also fails the exact
+        binomial test against the target at that limit's one-sided level: above when
+        P(X ≥ x) < (1 − level) / 2 for X ~ Binomial(n, target), below when P(X ≤ x) is.
+        On the arcsine scale a small unit whose answers are all satisfied (or none) looks
+        extreme: 9 of 9 against a target of 78 % has z = 2.9 without over-dispersion, yet
+        happens by chance with probability 0.78⁹ = 0.11. The limits are unchanged.
+        Default ``False`` (the published method alone).
 
     Returns
     -------
@@ -452,6 +461,10 @@ def funnel_limits(
     upper_angle = np.clip(target_angle + quantiles * spread, 0.0, np.pi / 2.0)
     is_below = zscore[None, :] < -quantiles
     is_above = zscore[None, :] > quantiles
+    if exact:
+        alpha = ((1.0 - np.asarray(levels)) / 2.0)[:, None]
+        is_above &= stats.binom.sf(x - 1, n, target_rate)[None, :] < alpha  # P(X ≥ x)
+        is_below &= stats.binom.cdf(x, n, target_rate)[None, :] < alpha  # P(X ≤ x)
     return FunnelResult(
         target=target_rate,
         confidence_levels=levels,

@@ -249,6 +249,25 @@ def test_winsorising_limits_the_influence_of_one_extreme_unit():
     assert stormy.phi < 4 * max(calm.phi, 1.0)
 
 
+def test_exact_check_keeps_a_small_unit_with_every_answer_satisfied_inside():
+    # 9 of 9 against 78 %: z = (π/2 − asin√0.78) · 2√9 = 2.93 on the arcsine scale, but
+    # all nine satisfied happens by chance with probability 0.78⁹ = 0.107 > 0.025.
+    x, n = np.array([9, 98, 0, 60]), np.array([9, 100, 6, 100])
+    published = funnel_limits(x, n, target=0.78, overdispersion=False)
+    assert published.zscore[0] == pytest.approx((np.pi / 2 - np.arcsin(np.sqrt(0.78))) * 6)
+    assert published.is_above[0, 0]
+    checked = funnel_limits(x, n, target=0.78, overdispersion=False, exact=True)
+    assert not checked.is_above[:, 0].any()
+    # 0 of 6: z = −5.3, and 0.22⁶ = 1.1e-4 is below 0.025 and 0.001: still flagged.
+    assert checked.is_below[:, 2].tolist() == published.is_below[:, 2].tolist() == [True, True]
+    # 98 of 100: P(X ≥ 98) = 100·0.78⁹⁹·0.22 + 0.78¹⁰⁰ + (100 choose 2)·0.78⁹⁸·0.22², tiny.
+    assert checked.is_above[:, 1].tolist() == [True, True]
+    # 60 of 100 is far below 78 % either way (P(X ≤ 60) ≈ 6e-5).
+    assert checked.is_below[:, 3].tolist() == published.is_below[:, 3].tolist()
+    assert_allclose(checked.lower, published.lower)
+    assert_allclose(checked.upper, published.upper)
+
+
 def test_given_target_is_used():
     result = funnel_limits([80, 90], [100, 100], target=0.5, overdispersion=False)
     assert result.target == 0.5
@@ -283,10 +302,17 @@ def test_outside_a_limit_exactly_when_z_exceeds_its_quantile(case, overdispersio
     assert np.all(np.isfinite(result.lower)) and np.all(np.isfinite(result.upper))
     assert np.all((result.lower >= 0) & (result.lower <= result.upper) & (result.upper <= 1))
     assert result.tau2 >= 0
+    checked = funnel_limits(x, n, overdispersion=overdispersion, exact=True)
     for row, level in enumerate(result.confidence_levels):
         z = stats.norm.ppf(1 - (1 - level) / 2)
         assert np.array_equal(result.is_below[row], result.zscore < -z)
         assert np.array_equal(result.is_above[row], result.zscore > z)
+        # The exact check only ever removes flags, and keeps those the tail confirms.
+        tail = (1 - level) / 2
+        above = stats.binom.sf(x - 1, n, result.target) < tail
+        below = stats.binom.cdf(x, n, result.target) < tail
+        assert np.array_equal(checked.is_above[row], result.is_above[row] & above)
+        assert np.array_equal(checked.is_below[row], result.is_below[row] & below)
     rates = x / n
     inside = ~(result.is_below | result.is_above)
     rates = np.broadcast_to(rates, result.lower.shape)

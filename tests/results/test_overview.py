@@ -3,9 +3,17 @@
 from collections import OrderedDict
 from datetime import date
 
+import numpy as np
 import pytest
+from scipy import stats
 
-from analysis import OneStopScoringDefinition, onestop_scores, satisfaction_rate, sipas_index
+from analysis import (
+    OneStopScoringDefinition,
+    funnel_limits,
+    onestop_scores,
+    satisfaction_rate,
+    sipas_index,
+)
 from survey.db import db
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results import overview as overview_module
@@ -131,6 +139,27 @@ def test_a_month_without_responses_is_shown_empty_not_hidden(dataset):
     assert june.period == Period.parse("2026-06")
     assert (june.responses, june.rate) == (0, None)
     assert all(point.responses for point in result.trend.points[:-1])
+
+
+def test_a_small_official_with_every_rating_satisfied_is_not_called_above(dataset):
+    # On the arcsine scale alone 11 of 11 is "above the province"; an official that good
+    # by chance is common (0.835¹¹ = 0.14), so the exact test keeps it inside.
+    organisation, _ = dataset
+    result = overview(organisation, "onestop-quick", min_group_size=1, min_ratings_for_ranking=1)
+    rated = [unit for unit in result.officials if unit.ratings]
+    x = np.array([unit.satisfied for unit in rated])
+    n = np.array([unit.ratings for unit in rated])
+    arcsine_only = funnel_limits(x, n)
+    perfect = [i for i, unit in enumerate(rated) if unit.satisfied == unit.ratings]
+    assert perfect and any(arcsine_only.is_above[0, i] for i in perfect)
+    for i in perfect:
+        assert stats.binom.sf(x[i] - 1, n[i], arcsine_only.target) > 0.025
+        assert rated[i].is_above_95 is False and rated[i].is_above_998 is False
+    # A flag the exact test confirms is kept.
+    for i, unit in enumerate(rated):
+        if unit.is_above_95:
+            assert arcsine_only.is_above[0, i]
+            assert stats.binom.sf(x[i] - 1, n[i], arcsine_only.target) < 0.025
 
 
 def test_small_groups_are_suppressed(dataset):
