@@ -267,9 +267,17 @@ def report_tables(report: Report) -> list[Table]:
                     (
                         Cell(period_words(point.period)),
                         Cell(point.responses, "number"),
-                        _percent(point.rate.rate if point.rate else None),
-                        _percent(point.rate.ci.low if point.rate else None),
-                        _percent(point.rate.ci.high if point.rate else None),
+                        *(
+                            # A period without answers has no rate: not hidden, just none.
+                            Cell("–")
+                            if point.rate is None and point.responses is not None
+                            else _percent(value)
+                            for value in (
+                                (point.rate.rate, point.rate.ci.low, point.rate.ci.high)
+                                if point.rate
+                                else (None, None, None)
+                            )
+                        ),
                     )
                     for point in overview.trend.points
                 ),
@@ -578,6 +586,9 @@ class _ReportPdf(FPDF):
             for i, title in enumerate(table.columns)
         ]
         widths = [max(width, 6) for width in widths]
+        # fpdf2 takes the body cells' style from the current state, fill colour included:
+        # after a chart that is the colour of its last bar or dot (rows came out red).
+        self.set_fill_color(255, 255, 255)
         with super().table(
             col_widths=widths,
             headings_style=_pdf_heading_style(self.font_name),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 import uuid
 from datetime import date, datetime
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from pypdf import PdfReader
 
 from survey.collect.models import Channel
@@ -16,8 +19,8 @@ from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
 from survey.org.models import Agency
+from survey.results import charts, downloads
 from survey.results import cli as results_cli
-from survey.results import downloads
 from survey.results.filters import Period, ReportFilter
 from tests.accounts.conftest import audit_events
 from tests.results.dataset import reference_response_counts
@@ -181,6 +184,16 @@ def test_viewers_never_get_response_level_data(app, results_world, officer):
     assert audit_events(app, "report.downloaded") == []
 
 
+def test_a_month_without_responses_is_none_in_the_files_not_hidden(results_world, officer):
+    # April to June 2026: the data set's responses end in May.
+    query = "first_day=01/04/2026&last_day=30/06/2026&questionnaire=onestop-quick"
+    response = officer().get(f"/officer/results/report.csv?{query}")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert ["Tháng 6/2026", "0", "–", "–", "–"] in rows
+    may = next(row for row in rows if row and row[0] == "Tháng 5/2026")
+    assert "ẩn" not in may and "–" not in may
+
+
 def test_the_classification_in_a_file_is_in_the_readers_language(results_world, officer):
     bands = results_world.organisation.definitions["onestop-quick"].scoring.onestop.classification
     client = officer()
@@ -287,3 +300,22 @@ def test_the_response_export_merges_answers_into_their_responses(app):
     assert [line[0] for line in lines] == [1, 3, 4]
     assert lines[0][1:3] == ["Mar 2, 2026", "03:05"]
     assert [line[-2:] for line in lines] == [[4, ""], ["Not applicable", "'=1+1"], ["", ""]]
+
+
+def test_a_pdf_table_after_a_chart_is_not_painted_in_the_charts_last_colour(tmp_path):
+    # A funnel plot whose last dot is red (a unit below the province), then a table.
+    pdf = downloads._ReportPdf("footer")
+    pdf.add_page()
+    pdf.chart(charts.Chart("Funnel", 200, 100, [charts.Dot(100, 50, 4.5, charts.PALETTE["below"])]))
+    rows = tuple((downloads.Cell("Sở Tư pháp"), downloads.Cell("97,8 %")) for _ in range(6))
+    pdf.table(downloads.Table("agencies", "Agencies", ("Agency", "Satisfied"), rows))
+    (tmp_path / "report.pdf").write_bytes(bytes(pdf.output()))
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    (page,) = tmp_path.glob("page*.png")
+    pixels = np.asarray(Image.open(page).convert("RGB"), dtype=int)
+    red = int(np.sum((pixels[..., 0] > 150) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)))
+    # The dot is about 190 pixels at 50 dpi; six red rows would be over 10,000.
+    assert 50 < red < 600
