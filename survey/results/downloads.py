@@ -103,6 +103,14 @@ def _percent(proportion: float | None) -> Cell:
     return Cell(None if proportion is None else proportion * 100, "percent")
 
 
+def _trend_rate_cells(point) -> tuple[Cell, Cell, Cell]:
+    """A trend period's rate and interval: hidden with the period, a dash without answers."""
+    if point.rate is not None:
+        return _percent(point.rate.rate), _percent(point.rate.ci.low), _percent(point.rate.ci.high)
+    empty = Cell("–") if point.responses is not None else _percent(None)
+    return empty, empty, empty
+
+
 def _missing_as(text: str, value: object, kind: str) -> Cell:
     return Cell(text) if value is None else Cell(value, kind)
 
@@ -190,7 +198,7 @@ def report_tables(report: Report) -> list[Table]:
             (Cell(_("Circular 01/2018 total")), Cell(overview.onestop.agency_total, "points")),
             (
                 Cell(_("Circular 01/2018 classification")),
-                Cell(report.classification_labels[overview.onestop.classification_key]),
+                Cell(report.classification_label(overview.onestop)),
             ),
         ]
     tables = [Table("summary", _("Summary"), (_("Measure"), _("Value")), tuple(summary))]
@@ -267,17 +275,7 @@ def report_tables(report: Report) -> list[Table]:
                     (
                         Cell(period_words(point.period)),
                         Cell(point.responses, "number"),
-                        *(
-                            # A period without answers has no rate: not hidden, just none.
-                            Cell("–")
-                            if point.rate is None and point.responses is not None
-                            else _percent(value)
-                            for value in (
-                                (point.rate.rate, point.rate.ci.low, point.rate.ci.high)
-                                if point.rate
-                                else (None, None, None)
-                            )
-                        ),
+                        *_trend_rate_cells(point),
                     )
                     for point in overview.trend.points
                 ),
@@ -351,11 +349,7 @@ def report_tables(report: Report) -> list[Table]:
                         if result
                         else Cell(""),
                         Cell(result.agency_total, "points") if result else Cell(""),
-                        Cell(
-                            report.classification_labels[result.classification_key]
-                            if result
-                            else ""
-                        ),
+                        Cell(report.classification_label(result) if result else ""),
                         Cell(note),
                     )
                 )
@@ -694,7 +688,7 @@ def headline_lines(report: Report) -> list[str]:
                 "Circular 01/2018: %(total)s points of %(maximum)s, %(classification)s",
                 total=format_number(overview.onestop.agency_total, 1),
                 maximum=format_number(overview.onestop.agency_maximum),
-                classification=report.classification_labels[overview.onestop.classification_key],
+                classification=report.classification_label(overview.onestop),
             )
         )
     return lines

@@ -255,8 +255,6 @@ class Report:
     agency_names: dict[int, str]
     official_names: dict[int, str]
     factor_titles: dict[Hashable, str]
-    #: Circular 01/2018 classification key → its label in the report's language.
-    classification_labels: dict[str, str]
     criteria: tuple[CriterionRow, ...]
     #: Columns of the officials' table: each quarter of the period, then the whole period.
     score_periods: tuple[Period, ...]
@@ -271,6 +269,15 @@ class Report:
     @property
     def filters(self) -> list[tuple[str, str]]:
         return self.request.description(self.language, self.today)
+
+    def classification_label(self, scores) -> str:
+        """The Circular 01/2018 band of ``scores`` in the report's language."""
+        label = next(
+            label
+            for _minimum, key, label in self.definition.scoring.onestop.classification
+            if key == scores.classification_key
+        )
+        return self.definition.text(label, self.language)
 
     def agency_name(self, agency_id) -> str:
         return self.agency_names.get(agency_id, str(agency_id))
@@ -332,12 +339,6 @@ def build_report(
         factor_titles={
             factor.key: definition.text(factor.title, language)
             for factor in definition.scoring.factors
-        },
-        classification_labels={
-            key: definition.text(label, language)
-            for _minimum, key, label in (
-                definition.scoring.onestop.classification if definition.scoring.onestop else ()
-            )
         },
         criteria=_criteria(overview, definition, language, min_group_size),
         score_periods=score_periods,
