@@ -331,6 +331,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         # `"not": {}` marks a property this kind of part cannot have (e.g. max_length on
         # a scale item); the generic message would repeat the whole value.
         return "not allowed here"
+    if error.validator in ("minItems", "maxItems"):
+        # The generic message starts with the whole list, and would be cut before the point.
+        bound = "at least" if error.validator == "minItems" else "at most"
+        return f"{len(error.instance)} entries, {bound} {error.validator_value} allowed"
     message = error.message
     return message if len(message) <= 200 else message[:199] + "…"
 

@@ -1,4 +1,4 @@
-"""Keeping the count tables equal to the raw responses: by folding new ones in, and by a rebuild.
+"""Keeping the count tables (and answer vectors) equal to the raw responses: fold and rebuild.
 
 One definition of each kind of row (an answer, a response, a dossier's points on an index),
 written as SQL over ``responses`` and ``answers``, serves three purposes:
@@ -19,6 +19,11 @@ by hand): run ``rebuild-counts`` then. Why a queue rather than the upserts in th
 submission's own transaction: they were half of a submission's statements, and a citizen
 waited for them; a report reads nothing before the queue is folded, so it is as exact.
 
+The answer vectors (:class:`survey.results.models.AnswerVector`) are kept the same way, one
+row per response to a questionnaire scored by factors: the respondent-level statistics of a
+SIPAS index (its bootstrap interval, the factors' alphas) read a narrow row per respondent
+instead of pivoting the raw answers. Their layout per version is :class:`VectorLayout`.
+
 One-stop points (Circular 01/2018) are computed in SQL from each version's scoring rules:
 each response's answers to the index's items are pivoted into one row (``MAX(CASE …)``
 grouped by response) and the rules become one ``CASE`` with exactly the semantics of
@@ -28,8 +33,10 @@ a rule naming an unanswered or not-applicable item gives no points).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import (
     Date,
     Integer,
@@ -62,9 +69,12 @@ from survey.questionnaires.models import QuestionnaireVersion
 from survey.results.models import (
     NO_ID,
     NO_VALUE,
+    NOT_ANSWERED,
     UNKNOWN,
+    VECTOR_ALPHABET,
     AgencyAnswerCount,
     AnswerCount,
+    AnswerVector,
     OnestopPointCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -149,6 +159,8 @@ COUNT_MODELS = (
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
 )
+#: Every table kept from the responses: emptied and refilled by :func:`rebuild_counts`.
+DERIVED_MODELS = (*COUNT_MODELS, AnswerVector)
 
 
 def response_dimensions() -> list[ColumnElement]:
@@ -261,23 +273,110 @@ def onestop_rows(
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def onestop_rules(
-    session: Session, version_ids: Collection[int] | None = None
-) -> dict[int, tuple[OnestopIndex, ...]]:
-    """Questionnaire-sourced one-stop indices of each version (all versions when None).
+def _parsed_definitions(session: Session, version_ids: Collection[int] | None):
+    """``(version id, parsed definition)`` of each version (all versions when None).
 
     Definitions are parsed once per distinct content (published versions never change).
     """
     statement = select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
     if version_ids is not None:
         statement = statement.where(QuestionnaireVersion.id.in_(list(version_ids)))
-    rules = {}
     for version_id, definition in session.execute(statement):
-        onestop = parsed_definition(definition).scoring.onestop
+        yield version_id, parsed_definition(definition)
+
+
+def onestop_rules(
+    session: Session, version_ids: Collection[int] | None = None
+) -> dict[int, tuple[OnestopIndex, ...]]:
+    """Questionnaire-sourced one-stop indices of each version (all versions when None)."""
+    rules = {}
+    for version_id, definition in _parsed_definitions(session, version_ids):
+        onestop = definition.scoring.onestop
         indices = tuple(index for index in onestop.indices if index.rules) if onestop else ()
         if indices:
             rules[version_id] = indices
     return rules
+
+
+@dataclass(frozen=True)
+class VectorLayout:
+    """What the characters of one questionnaire version's :class:`AnswerVector` stand for.
+
+    ``items`` are the criteria of the version's factors in factor order, ``levels`` each
+    one's scale codes in ascending order; the n-th character of :data:`VECTOR_ALPHABET`
+    stands for the n-th code.
+    """
+
+    items: tuple[str, ...]
+    levels: tuple[tuple[int, ...], ...]
+
+    def character(self, position: int, value: ColumnElement) -> ColumnElement:
+        """SQL: the character of an item's code ``value`` (NULL: :data:`NOT_ANSWERED`)."""
+        codes = {code: VECTOR_ALPHABET[n] for n, code in enumerate(self.levels[position])}
+        return type_coerce(case(codes, value=value, else_=NOT_ANSWERED), String)
+
+    def decode(self, vectors: Sequence[str]) -> np.ndarray:
+        """``vectors × items`` codes as floats, NaN where not answered."""
+        characters = np.frombuffer("".join(vectors).encode("ascii"), dtype=np.uint8)
+        characters = characters.reshape(len(vectors), len(self.items))
+        values = np.full(characters.shape, np.nan)
+        for position, codes in enumerate(self.levels):
+            decoder = np.full(128, np.nan)
+            decoder[[ord(VECTOR_ALPHABET[n]) for n in range(len(codes))]] = codes
+            values[:, position] = decoder[characters[:, position]]
+        return values
+
+
+def vector_layouts(
+    session: Session, version_ids: Collection[int] | None = None
+) -> dict[int, VectorLayout]:
+    """The :class:`VectorLayout` of each version scored by factors (all versions when None)."""
+    layouts = {}
+    for version_id, definition in _parsed_definitions(session, version_ids):
+        items = tuple(key for factor in definition.scoring.factors for key in factor.item_keys)
+        if items:
+            levels = tuple(tuple(sorted(definition.item(key).scale.values)) for key in items)
+            layouts[version_id] = VectorLayout(items, levels)
+    return layouts
+
+
+#: The columns of :class:`AnswerVector`, as :func:`vector_rows` selects them.
+VECTOR_COLUMNS = tuple(column.name for column in AnswerVector.__table__.columns)
+
+
+def vector_rows(
+    layouts: Mapping[int, VectorLayout], *, where: Iterable[ColumnElement] = ()
+) -> list[Select]:
+    """One SELECT per version of ``layouts``: a row of :data:`VECTOR_COLUMNS` per response.
+
+    Each criterion's answer is picked from the response's answers (``MAX(CASE …)`` grouped
+    by response; a "not applicable" has no value) and turned into its character.
+    """
+    selects = []
+    for version_id, layout in layouts.items():
+        characters = [
+            layout.character(position, func.max(case((Answer.item_key == key, Answer.value))))
+            for position, key in enumerate(layout.items)
+        ]
+        vector = characters[0]
+        for character in characters[1:]:
+            vector = vector + character
+        selects.append(
+            select(
+                Response.id.label("response_id"),
+                Response.submitted_dt.label("submitted_dt"),
+                *response_dimensions()[1:],  # the month is not kept: the moment is
+                func.coalesce(Response.procedure_id, NO_ID).label("procedure_id"),
+                vector.label("answers"),
+            )
+            .outerjoin(
+                Answer,
+                and_(Answer.response_id == Response.id, Answer.item_key.in_(layout.items)),
+            )
+            .where(Response.questionnaire_version_id == version_id, *where)
+            .group_by(Response.id)
+        )
+    return selects
 
 
 # --------------------------------------------------------------------------------------
@@ -346,6 +445,11 @@ def _upsert_statements(session: Session, versions: tuple[tuple[int, object], ...
                 set_={"count": model.__table__.c["count"] + statement.excluded["count"]},
             )
         )
+    layouts = vector_layouts(session, version_ids)
+    statements += [
+        insert(AnswerVector).from_select(VECTOR_COLUMNS, rows)
+        for rows in vector_rows(layouts, where=where)
+    ]
     if len(_upserts) >= 64:  # a few published versions in practice; never grow without bound
         _upserts.clear()
     _upserts[(dialect, versions)] = statements
@@ -440,27 +544,45 @@ def fold_all(session_factory: Callable, batch: int = FOLD_BATCH) -> int:
 
 
 def rebuild_counts(session: Session) -> dict[str, int]:
-    """Recompute every count table from the raw responses; returns rows per table.
+    """Recompute every count table and the answer vectors from the raw responses.
 
     Runs in the caller's transaction, so readers see the old counts until it commits. The
-    queue of uncounted responses is emptied too: the rebuild counts them.
+    queue of uncounted responses is emptied too: the rebuild counts them. Returns the rows
+    of each table.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
-    for model in (*COUNT_MODELS, UncountedResponse):
-        session.execute(delete(model))
-    for model, key, grouped in _count_selects(session, [], None):
-        session.execute(insert(model).from_select([*key, "count"], grouped))
+    rebuild_count_tables(session)
+    rebuild_answer_vectors(session)
     if session.get_bind().dialect.name == "postgresql":
         # Statistics of the new contents (taken inside this transaction): until autovacuum
         # comes round, the planner would plan report queries for the old tables (measured:
         # the province overview over 1M responses took 382 ms before, 174 ms after).
-        for model in COUNT_MODELS:
+        for model in DERIVED_MODELS:
             session.execute(text(f"ANALYZE {model.__tablename__}"))
     return {
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
-        for model in COUNT_MODELS
+        for model in DERIVED_MODELS
     }
+
+
+def rebuild_count_tables(session: Session) -> None:
+    """The count tables recomputed and the queue emptied, in the caller's transaction.
+
+    Only with :func:`rebuild_answer_vectors` after it (as :func:`rebuild_counts` does), or
+    in the migration that predates the answer vectors.
+    """
+    for model in (*COUNT_MODELS, UncountedResponse):
+        session.execute(delete(model))
+    for model, key, grouped in _count_selects(session, [], None):
+        session.execute(insert(model).from_select([*key, "count"], grouped))
+
+
+def rebuild_answer_vectors(session: Session) -> None:
+    """The answer vectors recomputed from every response, in the caller's transaction."""
+    session.execute(delete(AnswerVector))
+    for rows in vector_rows(vector_layouts(session)):
+        session.execute(insert(AnswerVector).from_select(VECTOR_COLUMNS, rows))
 
 
 def vacuum_counts() -> None:
@@ -475,5 +597,5 @@ def vacuum_counts() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for model in COUNT_MODELS:
+        for model in DERIVED_MODELS:
             connection.execute(text(f"VACUUM (ANALYZE) {model.__tablename__}"))

@@ -22,14 +22,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     and_,
-    case,
     false,
     func,
     literal,
@@ -41,7 +40,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Select
 
 from analysis import suppress_small_cells
-from survey.collect.models import Answer, Channel, RespondentType, Response
+from survey.collect.models import Channel, RespondentType, Response
 from survey.org.models import Procedure
 from survey.results.counts import (
     answer_rows,
@@ -49,6 +48,7 @@ from survey.results.counts import (
     onestop_rules,
     quarter_start,
     response_rows,
+    vector_layouts,
 )
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.models import (
@@ -57,6 +57,7 @@ from survey.results.models import (
     UNKNOWN,
     AgencyAnswerCount,
     AnswerCount,
+    AnswerVector,
     OnestopPointCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -169,10 +170,14 @@ def _raw_source(
         # is then that field (a subquery per row would cost more than the rest).
         extra.append(literal(report_filter.procedure_field).label("procedure_field"))
     if report_filter.procedure_field is not None:
-        procedures = select(Procedure.id).where(Procedure.field == report_filter.procedure_field)
-        where.append(Response.procedure_id.in_(procedures))
+        where.append(Response.procedure_id.in_(_procedures(report_filter.procedure_field)))
     rows = rows_builder(extra=extra, where=where)
     return (None if rows is None else rows.subquery("raw_rows")), True
+
+
+def _procedures(field: str) -> Select:
+    """``SELECT id`` of the procedures of ``field``."""
+    return select(Procedure.id).where(Procedure.field == field)
 
 
 def _edge_days_source(table, rows_builder, report_filter: ReportFilter, dimension):
@@ -482,12 +487,13 @@ def selected_response_ids(report_filter: ReportFilter) -> Select:
 
 @dataclass(frozen=True)
 class RespondentMatrix:
-    """Answers of individual respondents, for the methods that need them.
+    """Answers of individual respondents to the criteria of questionnaires scored by factors.
 
-    ``values[i, j]`` is respondent i's answer to ``item_keys[j]``, NaN when not answered
-    or not applicable. When the filter selects more than ``limit`` respondents,
-    ``is_sample`` is True and the rows are a systematic sample (every k-th response in the
-    order they were stored) of ``n_responses``.
+    ``values[i, j]`` is respondent i's answer to ``item_keys[j]``, NaN when not answered,
+    not applicable, or not a criterion of the respondent's questionnaire version. When the
+    filter selects more than ``limit`` respondents, ``is_sample`` is True and the rows are a
+    systematic sample (every k-th response in the order they were stored) of
+    ``n_responses``.
     """
 
     values: np.ndarray
@@ -502,40 +508,50 @@ def respondent_matrix(
     item_keys: Sequence[str],
     limit: int = RESPONDENT_MATRIX_LIMIT,
 ) -> RespondentMatrix:
-    """Respondents × items answer matrix for Cronbach's alpha and the bootstrap of an index.
+    """Respondents × criteria answer matrix for Cronbach's alpha and the bootstrap of an index.
 
     At most ``limit`` respondents (default :data:`RESPONDENT_MATRIX_LIMIT`), so memory and
-    time stay bounded whatever the filter: ``limit`` × items floats, one row per respondent
-    pivoted in SQL. Beyond it a systematic sample by storage order is taken (``id % k``), an
-    unbiased sample as long as the order of storage is unrelated to the answers; intervals
-    computed from a sample are wider than the full data would give, never narrower.
-    Always read from the raw tables.
+    time stay bounded whatever the filter: ``limit`` × items floats. Beyond it a systematic
+    sample by storage order is taken (``id % k``), an unbiased sample as long as the order
+    of storage is unrelated to the answers; intervals computed from a sample are wider than
+    the full data would give, never narrower. Rows are the respondents who answered at
+    least one of ``item_keys``. Read from the answer vectors (one row per response to a
+    version scored by factors, kept with the counts).
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     item_keys = tuple(dict.fromkeys(item_keys))
     n_responses = response_count(session, report_filter)
-    chosen = selected_response_ids(report_filter)
     step = math.ceil(n_responses / limit) if n_responses > limit else 1
+    vectors = AnswerVector.__table__.c
+    low, high = report_filter.period.utc_bounds()
+    conditions = [
+        vectors.submitted_dt >= low,
+        vectors.submitted_dt < high,
+        *_conditions(vectors, replace(report_filter, procedure_field=None), True),
+    ]
+    if report_filter.procedure_field is not None:
+        conditions.append(vectors.procedure_id.in_(_procedures(report_filter.procedure_field)))
     if step > 1:
-        chosen = chosen.where(chosen.selected_columns.id % step == 0)
-    chosen = chosen.order_by(chosen.selected_columns.id).limit(limit).subquery()
-    rows = []
-    if item_keys:
-        pivot = (
-            select(
-                Answer.response_id,
-                *(func.max(case((Answer.item_key == key, Answer.value))) for key in item_keys),
-            )
-            .where(Answer.response_id.in_(select(chosen.c.id)), Answer.item_key.in_(item_keys))
-            .group_by(Answer.response_id)
-            .order_by(Answer.response_id)
-        )
-        rows = session.execute(pivot).all()
-    values = np.array(
-        [[np.nan if value is None else value for value in row[1:]] for row in rows],
-        dtype=float,
-    ).reshape(len(rows), len(item_keys))
+        conditions.append(vectors.response_id % step == 0)
+    rows = session.execute(
+        select(vectors.questionnaire_version_id, vectors.answers)
+        .where(*conditions)
+        .order_by(vectors.response_id)
+        .limit(limit)
+    ).all()
+    values = np.full((len(rows), len(item_keys)), np.nan)
+    rows_of_version = defaultdict(list)
+    for position, (version_id, _answers) in enumerate(rows):
+        rows_of_version[version_id].append(position)
+    layouts = vector_layouts(session, list(rows_of_version))
+    for version_id, positions in rows_of_version.items():
+        layout = layouts[version_id]
+        decoded = layout.decode([rows[position][1] for position in positions])
+        columns = [column for column, key in enumerate(item_keys) if key in layout.items]
+        found = [layout.items.index(item_keys[column]) for column in columns]
+        values[np.ix_(positions, columns)] = decoded[:, found]
+    values = values[~np.isnan(values).all(axis=1)]
     return RespondentMatrix(values, item_keys, n_responses, step > 1)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select
 
 from survey.collect.store import store_responses
 from survey.db import db, write_session
-from survey.results.models import ProcedureResponseCount, UncountedResponse
+from survey.results.models import AnswerVector, ProcedureResponseCount, UncountedResponse
 from tests.conftest import BACKENDS, alembic_config, make_app
 from tests.results.dataset import build_organisation, random_submission
 from tests.results.test_counts import assert_counts_equal_a_recount
@@ -68,11 +68,12 @@ def test_flask_db_upgrade_command_brings_a_fresh_database_to_head(empty_database
     assert table_names() == set()
 
 
-def test_the_procedure_counts_migration_counts_the_responses_already_stored(
+def test_the_count_migrations_count_the_responses_already_stored(
     empty_database_app,
 ):
     config = alembic_config(empty_database_app)
-    command.upgrade(config, "b51d0c7e2a93")  # before the procedure count tables
+    # Before the procedure count tables and the answer vectors, which fill them on the way.
+    command.upgrade(config, "b51d0c7e2a93")
     organisation = build_organisation()
     drawn = [random_submission(random.Random(n), organisation, n) for n in range(60)]
     with write_session() as session:
@@ -84,5 +85,6 @@ def test_the_procedure_counts_migration_counts_the_responses_already_stored(
     with db.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(UncountedResponse)) == 0
         by_procedure = connection.scalar(select(func.sum(ProcedureResponseCount.count)))
-    assert by_procedure == 60
+        vectors = connection.scalar(select(func.count()).select_from(AnswerVector))
+    assert by_procedure == 60 and vectors > 0
     assert_counts_equal_a_recount()

@@ -161,6 +161,13 @@ def test_non_integer_scale_values_are_rejected():
     assert_problem(data, "scales.satisfaction5.values[0].value", "not of type 'integer'")
 
 
+def test_a_scale_of_more_than_62_options_is_rejected():
+    data = sipas_data()
+    first = data["scales"]["satisfaction5"]["values"][0]
+    data["scales"]["satisfaction5"]["values"] = [first | {"value": n} for n in range(63)]
+    assert_problem(data, "scales.satisfaction5.values", "63 entries, at most 62 allowed")
+
+
 def test_text_without_english_is_rejected():
     data = sipas_data()
     del data["sections"][0]["items"][1]["text"]["en"]

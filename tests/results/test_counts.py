@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, select, text
 
 from survey.db import db, write_session
 from survey.demo import seed_demo
-from survey.results.counts import COUNT_MODELS, rebuild_counts
+from survey.results.counts import DERIVED_MODELS, rebuild_counts
 from tests.conftest import BACKENDS
 from tests.results.dataset import build_organisation, submit
 
@@ -13,7 +13,7 @@ from tests.results.dataset import build_organisation, submit
 def table_contents() -> dict[str, set[tuple]]:
     return {
         model.__tablename__: set(map(tuple, db.session.execute(select(model.__table__))))
-        for model in COUNT_MODELS
+        for model in DERIVED_MODELS
     }
 
 
@@ -38,6 +38,7 @@ def test_random_submissions_with_repeats_flags_and_not_applicable(app_context):
     assert any(row[7] for row in answers)  # is_flagged
     assert any(row[10] for row in answers)  # is_not_applicable
     assert rebuilt["onestop_point_counts"]
+    assert rebuilt["answer_vectors"]
 
 
 def test_a_repeated_submission_is_not_counted_twice(app_context):
@@ -78,8 +79,8 @@ def test_the_rebuild_command_leaves_every_counted_page_visible_to_index_only_sca
             text(
                 "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname IN :names"
             ).bindparams(bindparam("names", expanding=True)),
-            {"names": [model.__tablename__ for model in COUNT_MODELS]},
+            {"names": [model.__tablename__ for model in DERIVED_MODELS]},
         ).all()
-    assert len(pages) == len(COUNT_MODELS)
+    assert len(pages) == len(DERIVED_MODELS)
     assert {name: relpages for name, relpages, _visible in pages}["answer_counts"] > 0
     assert all(visible == relpages for _name, relpages, visible in pages), pages

@@ -1,6 +1,7 @@
 """Every query equals an independent count of the raw rows, from the count tables and raw."""
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 
 import numpy as np
@@ -30,6 +31,7 @@ from tests.results.dataset import (
     reference_level_counts,
     reference_points,
     reference_response_counts,
+    selected,
     submit,
 )
 
@@ -194,35 +196,40 @@ def test_index_seven_combines_timeliness_and_harassment():
 
 
 def test_the_respondent_matrix_holds_the_answers_and_respects_its_cap(dataset):
+    """Under every filter, and sampled: exactly the criteria answers of the raw responses."""
     organisation, responses = dataset
-    keys = ["access_signs", "officer_polite", "overall_satisfaction"]
-    report_filter = ReportFilter(
-        WHOLE_MONTHS, questionnaire_version_ids={organisation.version_ids["sipas"]}
-    )
-    chosen = [
-        r
-        for r in responses
-        if r["version"] == organisation.version_ids["sipas"]
-        and WHOLE_MONTHS.start <= r["day"] < WHOLE_MONTHS.end
-        and not r["is_flagged"]
+    sipas = organisation.version_ids["sipas"]
+    criteria = [
+        item for f in organisation.definitions["sipas"].scoring.factors for item in f.item_keys
     ]
-    expected = sorted(
-        tuple(
-            -1.0
-            if r["answers"].get(k) is None or r["answers"][k].value is None
-            else float(r["answers"][k].value)
-            for k in keys
-        )
-        for r in sorted(chosen, key=lambda r: r["id"])
-        if any(k in r["answers"] for k in keys)
-    )
-    matrix = respondent_matrix(db.session, report_filter, keys, limit=10_000)
-    assert matrix.n_responses == len(chosen) and not matrix.is_sample
-    assert sorted(map(tuple, np.nan_to_num(matrix.values, nan=-1.0))) == expected
+    # Three criteria and an item that is no criterion (its column stays empty).
+    keys = [criteria[0], criteria[5], criteria[-1], "overall_satisfaction"]
 
-    sample = respondent_matrix(db.session, report_filter, keys, limit=10)
-    assert sample.is_sample and 0 < sample.values.shape[0] <= 10
-    assert set(map(tuple, np.nan_to_num(sample.values, nan=-1.0))) <= set(expected)
+    def value(response, key):
+        answer = response["answers"].get(key)
+        if key not in criteria or answer is None or answer.value is None:
+            return None
+        return float(answer.value)
+
+    def expected_rows(report_filter, limit):
+        chosen = sorted((r for r in responses if selected(r, report_filter)), key=lambda r: r["id"])
+        step = -(-len(chosen) // limit)
+        sample = [r for r in chosen if r["id"] % step == 0][:limit] if step > 1 else chosen
+        rows = [tuple(value(r, k) for k in keys) for r in sample]
+        return len(chosen), [row for row in rows if any(v is not None for v in row)]
+
+    checked = 0
+    for name, any_filter in filters(organisation).items():
+        report_filter = replace(any_filter, questionnaire_version_ids={sipas})
+        for limit in (10_000, 7):
+            n_responses, rows = expected_rows(report_filter, limit)
+            matrix = respondent_matrix(db.session, report_filter, keys, limit=limit)
+            assert matrix.n_responses == n_responses, name
+            assert matrix.is_sample == (n_responses > limit), name
+            got = [tuple(None if np.isnan(v) else float(v) for v in row) for row in matrix.values]
+            assert got == rows, (name, limit)
+            checked += len(rows)
+    assert checked > 200 and any(v is not None for row in rows for v in row[:3])
 
 
 def test_a_response_at_half_past_eleven_utc_counts_on_the_next_vietnamese_day(app_context):

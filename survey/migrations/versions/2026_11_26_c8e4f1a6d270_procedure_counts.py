@@ -65,13 +65,14 @@ def upgrade():
     )
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT 1 FROM responses LIMIT 1")).first() is not None:
-        # The application's own rebuild, in this migration's transaction (as of this revision).
+        # The application's own rebuild, in this migration's transaction (the count tables
+        # only: the answer vectors come with a later revision, which fills them).
         from sqlalchemy.orm import Session
 
-        from survey.results.counts import rebuild_counts
+        from survey.results.counts import rebuild_count_tables
 
         with Session(bind=bind) as session:
-            rebuild_counts(session)
+            rebuild_count_tables(session)
             session.flush()
 
 
