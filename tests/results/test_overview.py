@@ -174,17 +174,18 @@ def test_small_groups_are_suppressed(dataset):
     assert len(hidden) != 1
 
 
-def test_the_sipas_interval_is_kept_until_the_data_changes(dataset, monkeypatch):
-    """Kept per data version: never a number a fresh computation would not give."""
+def test_the_sipas_interval_is_kept_while_its_respondents_are_the_same(dataset, monkeypatch):
+    """Kept by the content of the respondent matrix: never a number a fresh computation
+    would not give."""
     organisation, _ = dataset
-    reads = []
-    original = overview_module.respondent_matrix
+    runs = []
+    original = overview_module.index_bootstrap_ci
 
     def counting(*args, **kwargs):
-        reads.append(1)
+        runs.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(overview_module, "respondent_matrix", counting)
+    monkeypatch.setattr(overview_module, "index_bootstrap_ci", counting)
     monkeypatch.setattr(overview_module, "_respondent_cache", OrderedDict())
 
     def respondent_level(result):
@@ -192,16 +193,18 @@ def test_the_sipas_interval_is_kept_until_the_data_changes(dataset, monkeypatch)
 
     first = overview(organisation, "sipas")
     assert respondent_level(overview(organisation, "sipas")) == respondent_level(first)
-    assert len(reads) == 1 and first.sipas_interval is not None
+    assert len(runs) == 1 and first.sipas_interval is not None
+    sample = overview(organisation, "sipas", matrix_limit=10)  # other respondents
+    assert len(runs) == 2 and sample.sipas_sample_size <= 10
 
     submit(organisation, responses=60, seed=10)
     db.session.rollback()  # end the read transaction: see the new responses
     changed = overview(organisation, "sipas")
-    assert len(reads) == 2
+    assert len(runs) == 3
     assert changed.sipas_sample_size > first.sipas_sample_size
     monkeypatch.setattr(overview_module, "_respondent_cache", OrderedDict())
     fresh = overview(organisation, "sipas")
-    assert len(reads) == 3
+    assert len(runs) == 4
     assert respondent_level(changed) == respondent_level(fresh)
 
 
