@@ -73,8 +73,10 @@ from survey.results.models import (
     UNKNOWN,
     VECTOR_ALPHABET,
     AgencyAnswerCount,
+    AgencyOnestopPointCount,
     AnswerCount,
     AnswerVector,
+    OfficialOnestopPointCount,
     OnestopPointCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -143,6 +145,13 @@ DIMENSIONS = (
 )
 ANSWER_KEY = ("item_key", "value", "is_not_applicable")
 AGENCY_DIMENSIONS = ("month", "agency_id", "questionnaire_version_id", "is_flagged")
+OFFICIAL_DIMENSIONS = (
+    "month",
+    "agency_id",
+    "official_id",
+    "questionnaire_version_id",
+    "is_flagged",
+)
 PROCEDURE_DIMENSIONS = (
     "month",
     "agency_id",
@@ -155,6 +164,8 @@ COUNT_MODELS = (
     AnswerCount,
     AgencyAnswerCount,
     OnestopPointCount,
+    AgencyOnestopPointCount,
+    OfficialOnestopPointCount,
     ProcedureResponseCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -412,6 +423,8 @@ def _count_selects(
     if points is not None:
         for model, dimensions in (
             (OnestopPointCount, DIMENSIONS),
+            (AgencyOnestopPointCount, AGENCY_DIMENSIONS),
+            (OfficialOnestopPointCount, OFFICIAL_DIMENSIONS),
             (ProcedureOnestopPointCount, PROCEDURE_DIMENSIONS),
         ):
             key = (*dimensions, "index_number", "points")
@@ -552,8 +565,10 @@ def rebuild_counts(session: Session) -> dict[str, int]:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
-    rebuild_count_tables(session)
-    rebuild_answer_vectors(session)
+    for model in (*DERIVED_MODELS, UncountedResponse):
+        session.execute(delete(model))
+    for statement in _plain_inserts(session, [], DERIVED_MODELS):
+        session.execute(statement)
     if session.get_bind().dialect.name == "postgresql":
         # Statistics of the new contents (taken inside this transaction): until autovacuum
         # comes round, the planner would plan report queries for the old tables (measured:
@@ -566,23 +581,32 @@ def rebuild_counts(session: Session) -> dict[str, int]:
     }
 
 
-def rebuild_count_tables(session: Session) -> None:
-    """The count tables recomputed and the queue emptied, in the caller's transaction.
+def fill_new_tables(session: Session, models: Collection[type]) -> None:
+    """Fill the new, empty tables ``models`` from the responses already counted.
 
-    Only with :func:`rebuild_answer_vectors` after it (as :func:`rebuild_counts` does), or
-    in the migration that predates the answer vectors.
+    For the migration that adds a table to :data:`DERIVED_MODELS`: the responses still
+    queued are left out, so the next fold adds them to the new tables as to all the others
+    (counting them here too would count them twice).
     """
-    for model in (*COUNT_MODELS, UncountedResponse):
-        session.execute(delete(model))
-    for model, key, grouped in _count_selects(session, [], None):
-        session.execute(insert(model).from_select([*key, "count"], grouped))
+    queued = select(UncountedResponse.response_id)
+    for statement in _plain_inserts(session, [Response.id.not_in(queued)], models):
+        session.execute(statement)
 
 
-def rebuild_answer_vectors(session: Session) -> None:
-    """The answer vectors recomputed from every response, in the caller's transaction."""
-    session.execute(delete(AnswerVector))
-    for rows in vector_rows(vector_layouts(session)):
-        session.execute(insert(AnswerVector).from_select(VECTOR_COLUMNS, rows))
+def _plain_inserts(session: Session, where: list[ColumnElement], models: Collection[type]):
+    """``INSERT … SELECT`` of the rows of ``models`` (among :data:`DERIVED_MODELS`) from the
+    responses ``where``."""
+    statements = [
+        insert(model).from_select([*key, "count"], grouped)
+        for model, key, grouped in _count_selects(session, where, None)
+        if model in models
+    ]
+    if AnswerVector in models:
+        statements += [
+            insert(AnswerVector).from_select(VECTOR_COLUMNS, rows)
+            for rows in vector_rows(vector_layouts(session), where=where)
+        ]
+    return statements
 
 
 def vacuum_counts() -> None:

@@ -75,6 +75,16 @@ class _AgencyDimensions:
     is_flagged: Mapped[bool] = mapped_column(primary_key=True)
 
 
+class _OfficialDimensions:
+    """The agency-level dimensions with the official (:data:`NO_ID` when none was named)."""
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    official_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_flagged: Mapped[bool] = mapped_column(primary_key=True)
+
+
 class _ProcedureDimensions:
     """The agency-level dimensions with the procedure the dossier was for.
 
@@ -163,7 +173,15 @@ class ProcedureAnswerCount(_ProcedureDimensions, _AnswerKey, db.Model):
     __tablename__ = "procedure_answer_counts"
 
 
-class OnestopPointCount(_ResponseDimensions, db.Model):
+class _PointKey:
+    # sort_order: after the mixins' dimensions, so the primary key starts with the month.
+    index_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
+    points: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
+    #: Number of dossiers in the group.
+    count: Mapped[int] = mapped_column(BigInteger, sort_order=1)
+
+
+class OnestopPointCount(_ResponseDimensions, _PointKey, db.Model):
     """Dossiers per Circular 01/2018 index and points, per month and dimension.
 
     Points come from the questionnaire version's scoring rules applied to each response's
@@ -173,20 +191,31 @@ class OnestopPointCount(_ResponseDimensions, db.Model):
 
     __tablename__ = "onestop_point_counts"
 
-    # sort_order: after the mixin's dimensions, so the primary key starts with the month.
-    index_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
-    points: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
-    count: Mapped[int] = mapped_column(BigInteger, sort_order=1)
+
+class AgencyOnestopPointCount(_AgencyDimensions, _PointKey, db.Model):
+    """:class:`OnestopPointCount` at agency level: a province's or agency's scores.
+
+    Measured on 1 million responses, 12 months of a province: 35 ms from the full table,
+    1 ms from this one (7,000 rows against 240,000).
+    """
+
+    __tablename__ = "agency_onestop_point_counts"
 
 
-class ProcedureOnestopPointCount(_ProcedureDimensions, db.Model):
+class OfficialOnestopPointCount(_OfficialDimensions, _PointKey, db.Model):
+    """:class:`OnestopPointCount` per official without desk, channel and respondent type.
+
+    Every official's Circular 01 scores, per quarter and for the year: 35 -> 7 ms a period
+    on 1 million responses (48,000 rows against 240,000).
+    """
+
+    __tablename__ = "official_onestop_point_counts"
+
+
+class ProcedureOnestopPointCount(_ProcedureDimensions, _PointKey, db.Model):
     """:class:`OnestopPointCount` per procedure, for reports by procedure field."""
 
     __tablename__ = "procedure_onestop_point_counts"
-
-    index_number: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
-    points: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=1)
-    count: Mapped[int] = mapped_column(BigInteger, sort_order=1)
 
 
 class UncountedResponse(db.Model):

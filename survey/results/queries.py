@@ -56,8 +56,10 @@ from survey.results.models import (
     NO_VALUE,
     UNKNOWN,
     AgencyAnswerCount,
+    AgencyOnestopPointCount,
     AnswerCount,
     AnswerVector,
+    OfficialOnestopPointCount,
     OnestopPointCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -70,6 +72,8 @@ RESPONDENT_MATRIX_LIMIT = 10_000
 
 # What the agency-level answer table can filter and group by.
 _AGENCY_TABLE_DIMENSIONS = {None, Dimension.AGENCY, Dimension.MONTH, Dimension.QUARTER}
+# What the official-level point table can filter and group by.
+_OFFICIAL_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.OFFICIAL}
 # What the tables by procedure can group by.
 _PROCEDURE_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.PROCEDURE_FIELD}
 
@@ -262,11 +266,14 @@ def _group_key(dimension: Dimension, value) -> Hashable:
     return value
 
 
-def _uses_only(dimensions, report_filter: ReportFilter, dimension: Dimension | None) -> bool:
-    """Only agency-level filters, and a ``dimension`` among ``dimensions``."""
+def _uses_only(
+    dimensions, report_filter: ReportFilter, dimension: Dimension | None, official: bool = False
+) -> bool:
+    """Only agency-level filters (and an official's, if ``official``), and a ``dimension``
+    among ``dimensions``."""
     return dimension in dimensions and (
         report_filter.service_point_id is None
-        and report_filter.official_id is None
+        and (official or report_filter.official_id is None)
         and report_filter.channel is None
         and report_filter.respondent_type is None
     )
@@ -418,8 +425,14 @@ def _onestop_source(session, report_filter, dimension, use_counts):
         rules = onestop_rules(session, report_filter.questionnaire_version_ids)
         return onestop_rows(rules, **parts)
 
+    if _uses_only(_AGENCY_TABLE_DIMENSIONS, report_filter, dimension):
+        table = AgencyOnestopPointCount.__table__
+    elif _uses_only(_OFFICIAL_TABLE_DIMENSIONS, report_filter, dimension, official=True):
+        table = OfficialOnestopPointCount.__table__
+    else:
+        table = OnestopPointCount.__table__
     return _source(
-        OnestopPointCount.__table__,
+        table,
         ProcedureOnestopPointCount.__table__,
         rows,
         report_filter,

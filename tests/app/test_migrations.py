@@ -6,11 +6,21 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 
 from survey.collect.store import store_responses
 from survey.db import db, write_session
-from survey.results.models import AnswerVector, ProcedureResponseCount, UncountedResponse
+from survey.results.counts import fill_new_tables, fold_all
+from survey.results.models import (
+    AgencyAnswerCount,
+    AnswerCount,
+    AnswerVector,
+    OfficialOnestopPointCount,
+    OnestopPointCount,
+    ProcedureResponseCount,
+    ResponseCount,
+    UncountedResponse,
+)
 from tests.conftest import BACKENDS, alembic_config, make_app
 from tests.results.dataset import build_organisation, random_submission
 from tests.results.test_counts import assert_counts_equal_a_recount
@@ -68,23 +78,36 @@ def test_flask_db_upgrade_command_brings_a_fresh_database_to_head(empty_database
     assert table_names() == set()
 
 
-def test_the_count_migrations_count_the_responses_already_stored(
+def test_the_count_migrations_count_the_responses_already_counted_and_no_other(
     empty_database_app,
 ):
+    """Tables added by a migration get the responses the others count; the queued ones
+    are added to every table by the next fold, once."""
     config = alembic_config(empty_database_app)
-    # Before the procedure count tables and the answer vectors, which fill them on the way.
+    # Before the tables by procedure, the answer vectors and the point tables by agency and
+    # official: each migration fills its tables on the way.
     command.upgrade(config, "b51d0c7e2a93")
     organisation = build_organisation()
-    drawn = [random_submission(random.Random(n), organisation, n) for n in range(60)]
-    with write_session() as session:
-        store_responses(
-            session, [row for row, _ in drawn], {row["uuid"]: answers for row, answers in drawn}
-        )
+
+    def store(numbers):
+        drawn = [random_submission(random.Random(n), organisation, n) for n in numbers]
+        with write_session() as session:
+            store_responses(
+                session, [row for row, _ in drawn], {row["uuid"]: answers for row, answers in drawn}
+            )
+
+    store(range(60))
+    with write_session() as session:  # folded into the count tables of that revision
+        session.execute(delete(UncountedResponse))
+        fill_new_tables(session, (ResponseCount, AnswerCount, AgencyAnswerCount, OnestopPointCount))
+    store(range(100, 110))  # still queued
     command.upgrade(config, "head")
 
     with db.engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(UncountedResponse)) == 0
+        assert connection.scalar(select(func.count()).select_from(UncountedResponse)) == 10
         by_procedure = connection.scalar(select(func.sum(ProcedureResponseCount.count)))
         vectors = connection.scalar(select(func.count()).select_from(AnswerVector))
-    assert by_procedure == 60 and vectors > 0
+        official_points = connection.scalar(select(func.sum(OfficialOnestopPointCount.count)))
+    assert by_procedure == 60 and vectors > 0 and official_points > 0
+    assert fold_all(write_session) == 10
     assert_counts_equal_a_recount()

@@ -6,7 +6,7 @@ Create Date: 2026-11-26 17:10:00
 
 Reports filtered or grouped by procedure field read the raw answers; these agency-level
 tables keyed by procedure answer them instead. A database that already has responses gets
-every count table rebuilt from them here, so the new tables agree with the others.
+them counted in the new tables here, so the new tables agree with the others.
 """
 
 import sqlalchemy as sa
@@ -65,14 +65,21 @@ def upgrade():
     )
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT 1 FROM responses LIMIT 1")).first() is not None:
-        # The application's own rebuild, in this migration's transaction (the count tables
-        # only: the answer vectors come with a later revision, which fills them).
+        # The application's own rows, in this migration's transaction, from the responses
+        # already counted (the fold adds the queued ones).
         from sqlalchemy.orm import Session
 
-        from survey.results.counts import rebuild_count_tables
+        from survey.results.counts import fill_new_tables
+        from survey.results.models import (
+            ProcedureAnswerCount,
+            ProcedureOnestopPointCount,
+            ProcedureResponseCount,
+        )
 
         with Session(bind=bind) as session:
-            rebuild_count_tables(session)
+            fill_new_tables(
+                session, (ProcedureResponseCount, ProcedureAnswerCount, ProcedureOnestopPointCount)
+            )
             session.flush()
 
 

@@ -4,7 +4,7 @@ Revision ID: f3b8d1e6a902
 Revises: d2a9b7c3e514
 Create Date: 2026-11-27 03:20:00
 
-A database that already has responses gets the vectors of every response filled in here.
+A database that already has responses gets the vectors of those already counted here.
 """
 
 import sqlalchemy as sa
@@ -51,13 +51,15 @@ def upgrade():
     )
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT 1 FROM responses LIMIT 1")).first() is not None:
-        # The application's own rebuild of the vectors, in this migration's transaction.
+        # The application's own rows, in this migration's transaction, for the responses
+        # already counted (the fold adds the queued ones).
         from sqlalchemy.orm import Session
 
-        from survey.results.counts import rebuild_answer_vectors
+        from survey.results.counts import fill_new_tables
+        from survey.results.models import AnswerVector
 
         with Session(bind=bind) as session:
-            rebuild_answer_vectors(session)
+            fill_new_tables(session, (AnswerVector,))
             session.flush()
 
 
