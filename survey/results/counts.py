@@ -74,9 +74,12 @@ from survey.results.models import (
     VECTOR_ALPHABET,
     AgencyAnswerCount,
     AgencyOnestopPointCount,
+    AgencyResponseCount,
     AnswerCount,
     AnswerVector,
+    OfficialAnswerCount,
     OfficialOnestopPointCount,
+    OfficialResponseCount,
     OnestopPointCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -161,8 +164,11 @@ PROCEDURE_DIMENSIONS = (
 )
 COUNT_MODELS = (
     ResponseCount,
+    AgencyResponseCount,
+    OfficialResponseCount,
     AnswerCount,
     AgencyAnswerCount,
+    OfficialAnswerCount,
     OnestopPointCount,
     AgencyOnestopPointCount,
     OfficialOnestopPointCount,
@@ -410,12 +416,18 @@ def _count_selects(
     answers = answer_rows(extra=procedure, where=where)
     responses = response_rows(extra=procedure, where=where)
     selects = [
-        (ResponseCount, DIMENSIONS, _grouped(responses, DIMENSIONS)),
-        (ProcedureResponseCount, PROCEDURE_DIMENSIONS, _grouped(responses, PROCEDURE_DIMENSIONS)),
+        (model, dimensions, _grouped(responses, dimensions))
+        for model, dimensions in (
+            (ResponseCount, DIMENSIONS),
+            (AgencyResponseCount, AGENCY_DIMENSIONS),
+            (OfficialResponseCount, OFFICIAL_DIMENSIONS),
+            (ProcedureResponseCount, PROCEDURE_DIMENSIONS),
+        )
     ]
     for model, dimensions in (
         (AnswerCount, DIMENSIONS),
         (AgencyAnswerCount, AGENCY_DIMENSIONS),
+        (OfficialAnswerCount, OFFICIAL_DIMENSIONS),
         (ProcedureAnswerCount, PROCEDURE_DIMENSIONS),
     ):
         selects.append((model, dimensions + ANSWER_KEY, _grouped(answers, dimensions + ANSWER_KEY)))

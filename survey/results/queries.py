@@ -57,9 +57,12 @@ from survey.results.models import (
     UNKNOWN,
     AgencyAnswerCount,
     AgencyOnestopPointCount,
+    AgencyResponseCount,
     AnswerCount,
     AnswerVector,
+    OfficialAnswerCount,
     OfficialOnestopPointCount,
+    OfficialResponseCount,
     OnestopPointCount,
     ProcedureAnswerCount,
     ProcedureOnestopPointCount,
@@ -72,7 +75,7 @@ RESPONDENT_MATRIX_LIMIT = 10_000
 
 # What the agency-level answer table can filter and group by.
 _AGENCY_TABLE_DIMENSIONS = {None, Dimension.AGENCY, Dimension.MONTH, Dimension.QUARTER}
-# What the official-level point table can filter and group by.
+# What the official-level tables can filter and group by.
 _OFFICIAL_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.OFFICIAL}
 # What the tables by procedure can group by.
 _PROCEDURE_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.PROCEDURE_FIELD}
@@ -237,6 +240,17 @@ def _conditions(
     return conditions
 
 
+def _narrowest(models, report_filter: ReportFilter, dimension: Dimension | None):
+    """The smallest of a kind's ``(agency-level, official-level, full)`` count tables that
+    keeps what the filter and grouping use."""
+    agency, official, full = models
+    if _uses_only(_AGENCY_TABLE_DIMENSIONS, report_filter, dimension):
+        return agency.__table__
+    if _uses_only(_OFFICIAL_TABLE_DIMENSIONS, report_filter, dimension, official=True):
+        return official.__table__
+    return full.__table__
+
+
 def _group_column(columns, dimension: Dimension) -> ColumnElement:
     if dimension is Dimension.QUARTER:
         return quarter_start(columns.month)
@@ -305,10 +319,8 @@ def _grouped_sum(
 
 
 def _answer_source(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool):
-    table = (
-        AgencyAnswerCount.__table__
-        if _uses_only(_AGENCY_TABLE_DIMENSIONS, report_filter, dimension)
-        else AnswerCount.__table__
+    table = _narrowest(
+        (AgencyAnswerCount, OfficialAnswerCount, AnswerCount), report_filter, dimension
     )
     return _source(
         table, ProcedureAnswerCount.__table__, answer_rows, report_filter, dimension, use_counts
@@ -382,7 +394,9 @@ def _level_counts(session, report_filter, dimension, item_keys, use_counts):
 
 def _response_source(report_filter, dimension, use_counts):
     return _source(
-        ResponseCount.__table__,
+        _narrowest(
+            (AgencyResponseCount, OfficialResponseCount, ResponseCount), report_filter, dimension
+        ),
         ProcedureResponseCount.__table__,
         response_rows,
         report_filter,
@@ -425,14 +439,12 @@ def _onestop_source(session, report_filter, dimension, use_counts):
         rules = onestop_rules(session, report_filter.questionnaire_version_ids)
         return onestop_rows(rules, **parts)
 
-    if _uses_only(_AGENCY_TABLE_DIMENSIONS, report_filter, dimension):
-        table = AgencyOnestopPointCount.__table__
-    elif _uses_only(_OFFICIAL_TABLE_DIMENSIONS, report_filter, dimension, official=True):
-        table = OfficialOnestopPointCount.__table__
-    else:
-        table = OnestopPointCount.__table__
     return _source(
-        table,
+        _narrowest(
+            (AgencyOnestopPointCount, OfficialOnestopPointCount, OnestopPointCount),
+            report_filter,
+            dimension,
+        ),
         ProcedureOnestopPointCount.__table__,
         rows,
         report_filter,
