@@ -216,7 +216,10 @@ def run(name: str, url: str, arguments) -> None:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        locked_in_log = log.read_text().count("database is locked")
+        server_log = log.read_text()
+        locked_in_log = server_log.count("database is locked")
+        # The exception line closing each traceback the workers logged (a 500's cause).
+        exceptions = sorted(set(re.findall(r"^[\w.]+(?:Error|Exception)\b.*$", server_log, re.M)))
         hello_rate = len(hello) / arguments.seconds
         submit_rate = len(submits) / arguments.seconds
         quantiles = statistics.quantiles(submits, n=20)
@@ -242,6 +245,8 @@ def run(name: str, url: str, arguments) -> None:
         )
         locked = submit_outcomes["database is locked"] + paced_outcomes["database is locked"]
         print(f"  'database is locked': {locked + locked_in_log} (target 0)")
+        for exception in exceptions[:5]:
+            print(f"  server error logged: {exception[:300]}")
         print(
             f"  first load of /q/<code>: {requests} requests, {raw:,} bytes raw,"
             f" {compressed:,} bytes gzip (budget 50 KB)"

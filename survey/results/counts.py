@@ -38,9 +38,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import (
+    BigInteger,
+    Column,
     Date,
     Integer,
+    MetaData,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -59,6 +63,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -408,46 +413,113 @@ def _grouped(rows: Select, group_columns: tuple[str, ...]) -> Select:
     return select(*columns, func.count().label("count")).group_by(*columns)
 
 
-def _count_selects(
-    session: Session, where: list[ColumnElement], version_ids: Collection[int] | None
-) -> list[tuple[type, tuple[str, ...], Select]]:
-    """(model, key columns, grouped SELECT) for every count table, over responses ``where``."""
-    procedure = [func.coalesce(Response.procedure_id, NO_ID).label("procedure_id")]
-    answers = answer_rows(extra=procedure, where=where)
-    responses = response_rows(extra=procedure, where=where)
-    selects = [
-        (model, dimensions, _grouped(responses, dimensions))
-        for model, dimensions in (
-            (ResponseCount, DIMENSIONS),
-            (AgencyResponseCount, AGENCY_DIMENSIONS),
-            (OfficialResponseCount, OFFICIAL_DIMENSIONS),
-            (ProcedureResponseCount, PROCEDURE_DIMENSIONS),
-        )
-    ]
-    for model, dimensions in (
+#: The finest grouping of each kind of row: every dimension of the kind's count tables. A
+#: fold or rebuild groups the raw rows once into a temporary table of it (the join and
+#: pivot are the cost), then each count table of the kind sums that.
+FINE_RESPONSE_KEY = (*DIMENSIONS, "procedure_id")
+_FINE_KEYS = {
+    "responses": FINE_RESPONSE_KEY,
+    "answers": (*FINE_RESPONSE_KEY, *ANSWER_KEY),
+    "points": (*FINE_RESPONSE_KEY, "index_number", "points"),
+}
+_TABLES_OF_KIND = {
+    "responses": (
+        (ResponseCount, DIMENSIONS),
+        (AgencyResponseCount, AGENCY_DIMENSIONS),
+        (OfficialResponseCount, OFFICIAL_DIMENSIONS),
+        (ProcedureResponseCount, PROCEDURE_DIMENSIONS),
+    ),
+    "answers": (
         (AnswerCount, DIMENSIONS),
         (AgencyAnswerCount, AGENCY_DIMENSIONS),
         (OfficialAnswerCount, OFFICIAL_DIMENSIONS),
         (ProcedureAnswerCount, PROCEDURE_DIMENSIONS),
-    ):
-        selects.append((model, dimensions + ANSWER_KEY, _grouped(answers, dimensions + ANSWER_KEY)))
-    points = onestop_rows(onestop_rules(session, version_ids), extra=procedure, where=where)
-    if points is not None:
-        for model, dimensions in (
-            (OnestopPointCount, DIMENSIONS),
-            (AgencyOnestopPointCount, AGENCY_DIMENSIONS),
-            (OfficialOnestopPointCount, OFFICIAL_DIMENSIONS),
-            (ProcedureOnestopPointCount, PROCEDURE_DIMENSIONS),
-        ):
-            key = (*dimensions, "index_number", "points")
-            selects.append((model, key, _grouped(points, key)))
-    return selects
+    ),
+    "points": (
+        (OnestopPointCount, DIMENSIONS),
+        (AgencyOnestopPointCount, AGENCY_DIMENSIONS),
+        (OfficialOnestopPointCount, OFFICIAL_DIMENSIONS),
+        (ProcedureOnestopPointCount, PROCEDURE_DIMENSIONS),
+    ),
+}
+
+
+def _staging_table(kind: str) -> Table:
+    """The temporary table of ``kind``'s finest grouping (column types from the count tables)."""
+    models = {model for model, _dimensions in _TABLES_OF_KIND[kind]}
+    types = {
+        column.name: column.type
+        for model in sorted(models, key=lambda model: model.__tablename__)
+        for column in model.__table__.columns
+    }
+    return Table(
+        f"staged_{kind}",
+        MetaData(),
+        *(Column(name, types[name], nullable=False) for name in _FINE_KEYS[kind]),
+        Column("count", BigInteger, nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+
+
+_STAGING = {kind: _staging_table(kind) for kind in _FINE_KEYS}
+
+
+@dataclass(frozen=True)
+class _CountStep:
+    """One kind's rows: staged from the raw rows, then summed into each count table."""
+
+    staging: Table
+    staged: Select
+    #: (count model, key columns, SELECT key, SUM(count) FROM staging GROUP BY key)
+    sums: tuple[tuple[type, tuple[str, ...], Select], ...]
+
+
+def _count_steps(
+    session: Session, where: list[ColumnElement], version_ids: Collection[int] | None
+) -> list[_CountStep]:
+    """Every count table's rows over the responses ``where``, kind by kind."""
+    procedure = [func.coalesce(Response.procedure_id, NO_ID).label("procedure_id")]
+    rows = {
+        "responses": response_rows(extra=procedure, where=where),
+        "answers": answer_rows(extra=procedure, where=where),
+        "points": onestop_rows(onestop_rules(session, version_ids), extra=procedure, where=where),
+    }
+    steps = []
+    for kind, kind_rows in rows.items():
+        if kind_rows is None:  # no one-stop scoring rules
+            continue
+        staging = _STAGING[kind]
+        sums = []
+        for model, dimensions in _TABLES_OF_KIND[kind]:
+            key = (*dimensions, *_FINE_KEYS[kind][len(FINE_RESPONSE_KEY) :])
+            columns = [staging.c[name] for name in key]
+            total = select(*columns, func.sum(staging.c["count"]).label("count"))
+            sums.append((model, key, total.group_by(*columns)))
+        steps.append(_CountStep(staging, _grouped(kind_rows, _FINE_KEYS[kind]), tuple(sums)))
+    return steps
+
+
+def _count_statements(steps: Iterable[_CountStep], write: Callable, models=None) -> list:
+    """The statements of ``steps`` in order: create the staging table, stage, write each
+    count table (``write(model, key, select)`` gives the statement), drop the staging table.
+    Only the tables among ``models`` when given."""
+    statements = []
+    for step in steps:
+        sums = [(m, key, total) for m, key, total in step.sums if models is None or m in models]
+        if not sums:
+            continue
+        statements.append(CreateTable(step.staging))
+        key = [column.name for column in step.staging.columns]
+        statements.append(insert(step.staging).from_select(key, step.staged))
+        statements += [write(model, key, total) for model, key, total in sums]
+        statements.append(DropTable(step.staging))
+    return statements
 
 
 #: Upsert statements by dialect and questionnaire versions (ids with their publication
 #: times: the statements embed each version's scoring rules, and a published version never
 #: changes): built once, then reused with the response ids as an expanding parameter.
-#: Building them costs far more than running them, and this runs on every submission.
+#: Building them costs far more than running them, and this runs on every fold.
 _upserts: dict[tuple, list] = {}
 
 
@@ -461,15 +533,15 @@ def _upsert_statements(session: Session, versions: tuple[tuple[int, object], ...
         raise RuntimeError(f"unsupported database {dialect!r}")
     where = [Response.id.in_(bindparam("response_ids", expanding=True))]
     version_ids = [version_id for version_id, _published in versions]
-    statements = []
-    for model, key, grouped in _count_selects(session, where, version_ids):
-        statement = module.insert(model).from_select([*key, "count"], grouped)
-        statements.append(
-            statement.on_conflict_do_update(
-                index_elements=list(key),
-                set_={"count": model.__table__.c["count"] + statement.excluded["count"]},
-            )
+
+    def upsert(model, key, total):
+        statement = module.insert(model).from_select([*key, "count"], total)
+        return statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={"count": model.__table__.c["count"] + statement.excluded["count"]},
         )
+
+    statements = _count_statements(_count_steps(session, where, version_ids), upsert)
     layouts = vector_layouts(session, version_ids)
     statements += [
         insert(AnswerVector).from_select(VECTOR_COLUMNS, rows)
@@ -608,11 +680,11 @@ def fill_new_tables(session: Session, models: Collection[type]) -> None:
 def _plain_inserts(session: Session, where: list[ColumnElement], models: Collection[type]):
     """``INSERT … SELECT`` of the rows of ``models`` (among :data:`DERIVED_MODELS`) from the
     responses ``where``."""
-    statements = [
-        insert(model).from_select([*key, "count"], grouped)
-        for model, key, grouped in _count_selects(session, where, None)
-        if model in models
-    ]
+    statements = _count_statements(
+        _count_steps(session, where, None),
+        lambda model, key, total: insert(model).from_select([*key, "count"], total),
+        models,
+    )
     if AnswerVector in models:
         statements += [
             insert(AnswerVector).from_select(VECTOR_COLUMNS, rows)
