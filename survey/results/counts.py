@@ -14,6 +14,10 @@ written as SQL over ``responses`` and ``answers``, serves three purposes:
 - the query layer counts the same rows directly when a filter needs what the count
   tables do not keep (a period that is not whole months, the procedure field).
 
+Both the fold and the rebuild group each kind of row once, by every dimension any of its
+tables keeps, into a temporary table, and fill the kind's tables (full detail, agency
+level, official level, by procedure) from it.
+
 So the three can only disagree if the data changes behind their back (a response deleted
 by hand): run ``rebuild-counts`` then. Why a queue rather than the upserts in the
 submission's own transaction: they were half of a submission's statements, and a citizen
