@@ -296,6 +296,15 @@ def declaration_problems(app, routes: dict[str, Route]) -> list[str]:
     return problems
 
 
+def fetch(client, url: str):
+    """GET ``url``, its body read and the response closed: a streamed download left open
+    would end its request context later, inside another request's (pytest reports it)."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
 def anonymous_problems(app, world: World, routes: dict[str, Route]) -> tuple[list[str], set]:
     """What anonymous visitors could see, and the endpoints requested."""
     client = app.test_client()
@@ -304,7 +313,7 @@ def anonymous_problems(app, world: World, routes: dict[str, Route]) -> tuple[lis
         route = routes[endpoint]
         agency_id = world.agencies["ward"] if route.agency else None
         url = address(app, endpoint, route, world, agency_id)
-        response = client.get(url) if "GET" in methods else client.post(url)
+        response = fetch(client, url) if "GET" in methods else client.post(url)
         if not (is_sent_to_sign_in(response) or response.status_code in (401, 403, 404)):
             problems.append(f"anonymous {url}: {response.status_code}")
         visited.add(endpoint)
@@ -326,17 +335,17 @@ def role_problems(app, world: World, routes: dict[str, Route]) -> tuple[list[str
             denied = {403, 404}
             if not route.agency:
                 url = address(app, endpoint, route, world, None)
-                status = client.get(url).status_code
+                status = fetch(client, url).status_code
                 visited.add((endpoint, role, None))
                 if status not in ({route.status} if admitted else denied):
                     problems.append(f"{role} {url}: {status}")
                 continue
-            missing = client.get(address(app, endpoint, route, world, MISSING_AGENCY_ID))
+            missing = fetch(client, address(app, endpoint, route, world, MISSING_AGENCY_ID))
             if missing.status_code not in ({404} if admitted else denied):
                 problems.append(f"{role} {endpoint} unknown agency: {missing.status_code}")
             for name, agency_id in world.agencies.items():
                 url = address(app, endpoint, route, world, agency_id)
-                response = client.get(url)
+                response = fetch(client, url)
                 visited.add((endpoint, role, name))
                 if not admitted:
                     expected = denied
