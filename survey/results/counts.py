@@ -366,19 +366,20 @@ def vector_layouts(
     return layouts
 
 
-#: The columns of :class:`AnswerVector`, as :func:`vector_rows` selects them.
+#: The columns of :class:`AnswerVector`, as :func:`vector_inserts` selects them.
 VECTOR_COLUMNS = tuple(column.name for column in AnswerVector.__table__.columns)
 
 
-def vector_rows(
+def vector_inserts(
     layouts: Mapping[int, VectorLayout], *, where: Iterable[ColumnElement] = ()
-) -> list[Select]:
-    """One SELECT per version of ``layouts``: a row of :data:`VECTOR_COLUMNS` per response.
+) -> list:
+    """One ``INSERT … SELECT`` per version of ``layouts``: an :class:`AnswerVector` per
+    response ``where``.
 
     Each criterion's answer is picked from the response's answers (``MAX(CASE …)`` grouped
     by response; a "not applicable" has no value) and turned into its character.
     """
-    selects = []
+    statements = []
     for version_id, layout in layouts.items():
         characters = [
             layout.character(position, func.max(case((Answer.item_key == key, Answer.value))))
@@ -387,7 +388,7 @@ def vector_rows(
         vector = characters[0]
         for character in characters[1:]:
             vector = vector + character
-        selects.append(
+        rows = (
             select(
                 Response.id.label("response_id"),
                 Response.submitted_dt.label("submitted_dt"),
@@ -402,7 +403,8 @@ def vector_rows(
             .where(Response.questionnaire_version_id == version_id, *where)
             .group_by(Response.id)
         )
-    return selects
+        statements.append(insert(AnswerVector).from_select(VECTOR_COLUMNS, rows))
+    return statements
 
 
 # --------------------------------------------------------------------------------------
@@ -420,11 +422,11 @@ def _grouped(rows: Select, group_columns: tuple[str, ...]) -> Select:
 #: The finest grouping of each kind of row: every dimension of the kind's count tables. A
 #: fold or rebuild groups the raw rows once into a temporary table of it (the join and
 #: pivot are the cost), then each count table of the kind sums that.
-FINE_RESPONSE_KEY = (*DIMENSIONS, "procedure_id")
+_FINE_RESPONSE_KEY = (*DIMENSIONS, "procedure_id")
 _FINE_KEYS = {
-    "responses": FINE_RESPONSE_KEY,
-    "answers": (*FINE_RESPONSE_KEY, *ANSWER_KEY),
-    "points": (*FINE_RESPONSE_KEY, "index_number", "points"),
+    "responses": _FINE_RESPONSE_KEY,
+    "answers": (*_FINE_RESPONSE_KEY, *ANSWER_KEY),
+    "points": (*_FINE_RESPONSE_KEY, "index_number", "points"),
 }
 _TABLES_OF_KIND = {
     "responses": (
@@ -450,10 +452,9 @@ _TABLES_OF_KIND = {
 
 def _staging_table(kind: str) -> Table:
     """The temporary table of ``kind``'s finest grouping (column types from the count tables)."""
-    models = {model for model, _dimensions in _TABLES_OF_KIND[kind]}
     types = {
         column.name: column.type
-        for model in sorted(models, key=lambda model: model.__tablename__)
+        for model, _dimensions in _TABLES_OF_KIND[kind]
         for column in model.__table__.columns
     }
     return Table(
@@ -495,7 +496,7 @@ def _count_steps(
         staging = _STAGING[kind]
         sums = []
         for model, dimensions in _TABLES_OF_KIND[kind]:
-            key = (*dimensions, *_FINE_KEYS[kind][len(FINE_RESPONSE_KEY) :])
+            key = (*dimensions, *_FINE_KEYS[kind][len(_FINE_RESPONSE_KEY) :])
             columns = [staging.c[name] for name in key]
             total = select(*columns, func.sum(staging.c["count"]).label("count"))
             sums.append((model, key, total.group_by(*columns)))
@@ -513,8 +514,8 @@ def _count_statements(steps: Iterable[_CountStep], write: Callable, models=None)
         if not sums:
             continue
         statements.append(CreateTable(step.staging))
-        key = [column.name for column in step.staging.columns]
-        statements.append(insert(step.staging).from_select(key, step.staged))
+        staged_columns = [column.name for column in step.staging.columns]
+        statements.append(insert(step.staging).from_select(staged_columns, step.staged))
         statements += [write(model, key, total) for model, key, total in sums]
         statements.append(DropTable(step.staging))
     return statements
@@ -546,11 +547,7 @@ def _upsert_statements(session: Session, versions: tuple[tuple[int, object], ...
         )
 
     statements = _count_statements(_count_steps(session, where, version_ids), upsert)
-    layouts = vector_layouts(session, version_ids)
-    statements += [
-        insert(AnswerVector).from_select(VECTOR_COLUMNS, rows)
-        for rows in vector_rows(layouts, where=where)
-    ]
+    statements += vector_inserts(vector_layouts(session, version_ids), where=where)
     if len(_upserts) >= 64:  # a few published versions in practice; never grow without bound
         _upserts.clear()
     _upserts[(dialect, versions)] = statements
@@ -690,10 +687,7 @@ def _plain_inserts(session: Session, where: list[ColumnElement], models: Collect
         models,
     )
     if AnswerVector in models:
-        statements += [
-            insert(AnswerVector).from_select(VECTOR_COLUMNS, rows)
-            for rows in vector_rows(vector_layouts(session), where=where)
-        ]
+        statements += vector_inserts(vector_layouts(session), where=where)
     return statements
 
 
