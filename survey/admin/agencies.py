@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,7 +35,7 @@ from survey.admin.imports import (
     LineError,
     Plan,
     Row,
-    csv_bytes,
+    csv_download,
     date_text,
     duplicate_errors,
     import_page,
@@ -691,12 +691,7 @@ def export_agencies():
     rows = [
         agency_values(agency) for agency in db.session.scalars(select(Agency).order_by(Agency.code))
     ]
-    audit.record_now("agency.exported", details={"rows": len(rows)})
-    return Response(
-        csv_bytes(AGENCY_FIELDS, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=agencies.csv"},
-    )
+    return csv_download("agencies.csv", AGENCY_FIELDS, rows, "agency.exported")
 
 
 @blueprint.route("/agencies/import", methods=["GET", "POST"])

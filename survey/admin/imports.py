@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -327,14 +327,20 @@ def neutralise(value: object) -> str:
     return "'" + text if looks_like_formula(text) else text
 
 
-def csv_bytes(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
-    """A CSV file in UTF-8 with a byte-order mark, every cell neutralised."""
+def csv_download(filename: str, columns: Sequence[str], rows: Sequence[dict], action: str):
+    """``rows`` as a CSV download (UTF-8 with a byte-order mark, every cell neutralised),
+    written to the audit log as ``action``."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([neutralise(row.get(column)) for column in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    audit.record_now(action, details={"rows": len(rows)})
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
 
 
 class ImportForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -35,7 +35,7 @@ from survey.admin.imports import (
     LineError,
     Plan,
     Row,
-    csv_bytes,
+    csv_download,
     date_text,
     duplicate_errors,
     import_page,
@@ -356,9 +356,4 @@ def export_officials():
         official_values(person)
         for person in db.session.scalars(select(Official).order_by(Official.id))
     ]
-    audit.record_now("official.exported", details={"rows": len(rows)})
-    return Response(
-        csv_bytes(OFFICIAL_COLUMNS, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=officials.csv"},
-    )
+    return csv_download("officials.csv", OFFICIAL_COLUMNS, rows, "official.exported")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -29,7 +29,7 @@ from survey.admin.imports import (
     LineError,
     Plan,
     Row,
-    csv_bytes,
+    csv_download,
     duplicate_errors,
     import_page,
 )
@@ -208,9 +208,4 @@ def export_procedures():
         procedure_values(procedure)
         for procedure in db.session.scalars(select(Procedure).order_by(Procedure.code))
     ]
-    audit.record_now("procedure.exported", details={"rows": len(rows)})
-    return Response(
-        csv_bytes(PROCEDURE_COLUMNS, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=procedures.csv"},
-    )
+    return csv_download("procedures.csv", PROCEDURE_COLUMNS, rows, "procedure.exported")
