@@ -12,6 +12,18 @@ from survey.accounts.models import MINIMUM_PASSWORD_LENGTH
 #: Longer passwords are refused before hashing: nobody types more, and hashing costs memory.
 MAXIMUM_PASSWORD_LENGTH = 256
 
+#: The length rules of a new password, wherever one is set (by its owner or an administrator).
+NEW_PASSWORD_LENGTH = (
+    Length(
+        min=MINIMUM_PASSWORD_LENGTH,
+        message=_l(
+            "The new password must have at least %(count)s characters.",
+            count=MINIMUM_PASSWORD_LENGTH,
+        ),
+    ),
+    Length(max=MAXIMUM_PASSWORD_LENGTH, message=_l("This password is too long.")),
+)
+
 
 class SignInForm(FlaskForm):
     # No format check: a malformed address simply matches no account, like an unknown one.
@@ -50,14 +62,7 @@ class ChangePasswordForm(FlaskForm):
         ),
         validators=[
             DataRequired(message=_l("Enter a new password.")),
-            Length(
-                min=MINIMUM_PASSWORD_LENGTH,
-                message=_l(
-                    "The new password must have at least %(count)s characters.",
-                    count=MINIMUM_PASSWORD_LENGTH,
-                ),
-            ),
-            Length(max=MAXIMUM_PASSWORD_LENGTH, message=_l("This password is too long.")),
+            *NEW_PASSWORD_LENGTH,
         ],
     )
     new_password_again = PasswordField(

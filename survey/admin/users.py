@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from survey.accounts import audit
 from survey.accounts.access import ROLE_LABELS, roles_required
-from survey.accounts.forms import MAXIMUM_PASSWORD_LENGTH
+from survey.accounts.forms import NEW_PASSWORD_LENGTH
 from survey.accounts.models import Role, User
 from survey.accounts.rules import (
     MINIMUM_PASSWORD_LENGTH,
@@ -85,14 +85,7 @@ def _password_field(label):
         ),
         validators=[
             DataRequired(message=_l("Enter a temporary password.")),
-            Length(
-                min=MINIMUM_PASSWORD_LENGTH,
-                message=_l(
-                    "The new password must have at least %(count)s characters.",
-                    count=MINIMUM_PASSWORD_LENGTH,
-                ),
-            ),
-            Length(max=MAXIMUM_PASSWORD_LENGTH, message=_l("This password is too long.")),
+            *NEW_PASSWORD_LENGTH,
         ],
     )
 
