@@ -8,8 +8,10 @@ For SQLite and PostgreSQL in turn: starts gunicorn with the project's gunicorn.c
    bare route storing one row in one transaction (the floor any write sits on);
 2. has ``--clients`` concurrent phones submit the quick rating for ``--seconds``;
 3. submits again at half of that peak rate, on a fixed schedule (the latency budget's load);
-and prints submits per second as a ratio to hello-world (target ≥ 0.5), p50 and p95
-latency at peak and at half of it, errors by kind (including "database is locked", target
+and prints submits per second as a ratio to hello-world (target ≥ 0.5), the CPU each
+request of steps 1 and 2 cost (gunicorn's master and workers, every PostgreSQL process on the
+machine, this load generator: read from /proc, so Linux only), p50 and p95 latency at peak
+and at half of it, errors by kind (including "database is locked", target
 0), and the bytes and requests of the first load of ``/q/<code>`` (raw and gzip-compressed,
 as a proxy sends it).
 Figures, not pass/fail: machines are noisy. Traffic stays on 127.0.0.1.
@@ -107,6 +109,67 @@ def start_gunicorn(url: str, instance: Path, port: int, log: Path) -> subprocess
     raise RuntimeError(f"gunicorn did not start; see {log}")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, list[str]]]:
+    """Every process: its name and the fields of /proc/PID/stat after the name."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            found[int(entry.name)] = (name, text[text.rindex(")") + 2 :].split())
+    return found
+
+
+def tree_cpu_seconds(root: int, processes: dict[int, tuple[str, list[str]]]) -> float:
+    """CPU seconds of ``root`` and its descendants, those that ended included (a parent is
+    credited with the time of the children it waited for: gunicorn recycles its workers)."""
+    children: dict[int, list[int]] = {}
+    for pid, (_name, fields) in processes.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    ticks, pending = 0, [root] if root in processes else []
+    while pending:
+        pid = pending.pop()
+        fields = processes[pid][1]
+        ticks += sum(int(value) for value in fields[11:13])  # utime, stime
+        ticks += sum(int(value) for value in fields[13:15])  # cutime, cstime (ended children)
+        pending += children.get(pid, [])
+    return ticks / CLOCK_TICKS
+
+
+def cpu_snapshot(server: int, database: bool) -> dict[str, float]:
+    """CPU seconds so far of gunicorn (master and workers), the database server (every
+    PostgreSQL process on this machine) and this load generator."""
+    processes = _processes()
+    times = os.times()
+    snapshot = {
+        "gunicorn": tree_cpu_seconds(server, processes),
+        "clients": times.user + times.system,
+    }
+    if database:
+        postmasters = [
+            pid
+            for pid, (name, fields) in processes.items()
+            if name == "postgres" and processes.get(int(fields[1]), ("",))[0] != "postgres"
+        ]
+        snapshot["PostgreSQL"] = sum(tree_cpu_seconds(pid, processes) for pid in postmasters)
+    return snapshot
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> str:
+    parts = {name: (after[name] - before[name]) * 1000 / max(requests, 1) for name in before}
+    return (
+        f"{sum(parts.values()):.2f} ms ("
+        + ", ".join(f"{name} {milliseconds:.2f}" for name, milliseconds in parts.items())
+        + ")"
+    )
+
+
 def hammer(
     port: int, seconds: float, clients: int, make_request, rate: float | None = None
 ) -> tuple[list[float], Counter]:
@@ -177,18 +240,22 @@ def run(name: str, url: str, arguments) -> None:
         port = free_port()
         log = instance / "gunicorn.log"
         server = start_gunicorn(url, instance, port, log)
-        try:
-            hello, hello_outcomes = hammer(
-                port,
-                arguments.seconds,
-                arguments.clients,
-                lambda n: ("GET", "/bench/hello", None, {}),
-            )
+        cpu: dict[str, str] = {}
 
-            inserts, insert_outcomes = hammer(
-                port,
-                arguments.seconds,
-                arguments.clients,
+        def measured(label: str, make_request):
+            """``hammer`` flat out, noting the CPU each request cost (``cpu[label]``)."""
+            before = cpu_snapshot(server.pid, url.startswith("postgresql"))
+            latencies, outcomes = hammer(port, arguments.seconds, arguments.clients, make_request)
+            after = cpu_snapshot(server.pid, url.startswith("postgresql"))
+            cpu[label] = cpu_per_request(before, after, len(latencies))
+            return latencies, outcomes
+
+        try:
+            hello, hello_outcomes = measured(
+                "hello world", lambda n: ("GET", "/bench/hello", None, {})
+            )
+            inserts, insert_outcomes = measured(
+                "one-row insert",
                 lambda n: (
                     "POST",
                     "/bench/insert",
@@ -205,9 +272,7 @@ def run(name: str, url: str, arguments) -> None:
                 }
                 return "POST", f"/q/{codes[number % len(codes)]}", body, headers
 
-            submits, submit_outcomes = hammer(
-                port, arguments.seconds, arguments.clients, submission
-            )
+            submits, submit_outcomes = measured("submit", submission)
             half_rate = len(submits) / arguments.seconds / 2
             paced, paced_outcomes = hammer(
                 port, arguments.seconds, arguments.clients, submission, rate=half_rate
@@ -233,6 +298,8 @@ def run(name: str, url: str, arguments) -> None:
             f"  ratio one-row insert / hello world: {insert_rate / hello_rate:.2f};"
             f" submit / one-row insert: {submit_rate / insert_rate:.2f}"
         )
+        for label, spent in cpu.items():
+            print(f"  CPU per request, {label}: {spent}")
         print(
             f"  submit latency p50 {statistics.median(submits) * 1000:.0f} ms,"
             f" p95 {quantiles[18] * 1000:.0f} ms at {arguments.clients} concurrent clients"
