@@ -241,12 +241,13 @@ def run(name: str, url: str, arguments) -> None:
         log = instance / "gunicorn.log"
         server = start_gunicorn(url, instance, port, log)
         cpu: dict[str, str] = {}
+        database_server = url.startswith("postgresql")
 
         def measured(label: str, make_request):
             """``hammer`` flat out, noting the CPU each request cost (``cpu[label]``)."""
-            before = cpu_snapshot(server.pid, url.startswith("postgresql"))
+            before = cpu_snapshot(server.pid, database_server)
             latencies, outcomes = hammer(port, arguments.seconds, arguments.clients, make_request)
-            after = cpu_snapshot(server.pid, url.startswith("postgresql"))
+            after = cpu_snapshot(server.pid, database_server)
             cpu[label] = cpu_per_request(before, after, len(latencies))
             return latencies, outcomes
 

@@ -327,7 +327,9 @@ def neutralise(value: object) -> str:
     return "'" + text if looks_like_formula(text) else text
 
 
-def csv_download(filename: str, columns: Sequence[str], rows: Sequence[dict], action: str):
+def csv_download(
+    filename: str, columns: Sequence[str], rows: Sequence[dict], action: str
+) -> Response:
     """``rows`` as a CSV download (UTF-8 with a byte-order mark, every cell neutralised),
     written to the audit log as ``action``."""
     buffer = io.StringIO(newline="")
