@@ -15,7 +15,6 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
-from survey.accounts.access import local_today
 from survey.accounts.models import AuditEvent, Role, User
 from survey.accounts.rules import (
     MINIMUM_PASSWORD_LENGTH,
@@ -31,6 +30,7 @@ from survey.config import LANGUAGES
 from survey.db import db, utcnow, write_session
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.org.tree import AgencyTree
+from survey.vietnam_calendar import local_today
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = PROJECT_ROOT / "translations"

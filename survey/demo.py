@@ -40,13 +40,13 @@ from survey.questionnaires.definition import (
 )
 from survey.questionnaires.install import install_builtin_questionnaires
 from survey.results.counts import fold_all
+from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
 DEMO_ADMIN_EMAIL = "admin@hailong.example"
 DEMO_ADMIN_PASSWORD = "hailong-demo-2026"
 REFORM_DATE = date(2025, 7, 1)
 DEMO_MONTHS = 18
 BATCH_SIZE = 1000
-VIETNAM = timedelta(hours=7)
 
 # (code, Vietnamese name, English name, kind, desks, volume weight)
 PROVINCE = ("AG", "Ủy ban nhân dân tỉnh An Giang", "An Giang Provincial People's Committee", "Tỉnh")
@@ -563,7 +563,7 @@ def _random_moment(rng: random.Random, start: date, end: date) -> datetime:
         if day.weekday() < 5 or (day.weekday() == 5 and rng.random() < 0.3):
             break
     local = datetime.combine(day, time(7, 30)) + timedelta(minutes=rng.randint(0, 9 * 60))
-    return local - VIETNAM  # stored in UTC
+    return local - VIETNAM_UTC_OFFSET  # stored in UTC
 
 
 def seed_demo(

@@ -24,9 +24,8 @@ as every role and proves the scope holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
@@ -35,6 +34,7 @@ from flask_login import current_user, login_required
 from survey.accounts.models import SCOPED_ROLES, Role, User
 from survey.db import db
 from survey.org.tree import AgencyTree
+from survey.vietnam_calendar import local_today
 
 #: How each role is named on screen.
 ROLE_LABELS = {
@@ -69,11 +69,6 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
         return wrapped
 
     return decorator
-
-
-def local_today() -> date:
-    """Today in the platform's time zone (a reorganisation takes effect at local midnight)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def visible_agency_ids(user: User, as_of: date | None = None) -> set[int] | None:

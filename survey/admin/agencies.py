@@ -14,7 +14,6 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from survey.accounts import audit
-from survey.accounts.access import local_today
 from survey.admin import blueprint
 from survey.admin.common import (
     AgencyCodeField,
@@ -56,6 +55,7 @@ from survey.org.reorganise import (
     update_agency,
     would_make_cycle,
 )
+from survey.vietnam_calendar import local_today
 
 SEARCH_RESULTS_FOR_PICKER = 15
 

@@ -15,7 +15,6 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from survey.accounts import audit
-from survey.accounts.access import local_today
 from survey.admin import blueprint
 from survey.admin.common import (
     AgencyCodeField,
@@ -51,6 +50,7 @@ from survey.admin.photos import (
 from survey.admin.service_points import ActiveForm
 from survey.db import db, write_session
 from survey.org.models import Agency, Official, PublicCode
+from survey.vietnam_calendar import local_today
 
 OFFICIAL_COLUMNS = ("id", "agency_code", "name", "title", "active_from", "active_to")
 

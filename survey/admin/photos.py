@@ -18,10 +18,10 @@ from flask import Blueprint, abort, send_from_directory, url_for
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from survey.accounts.access import local_today
 from survey.db import db
 from survey.org.models import Official
 from survey.org.photos import photo_folder
+from survey.vietnam_calendar import local_today
 
 #: Largest upload accepted (bytes).
 MAXIMUM_PHOTO_BYTES = 2 * 1024 * 1024

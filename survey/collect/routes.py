@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from survey import csrf
-from survey.accounts.access import local_today
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm, submitted_answers
 from survey.collect.messages import error_message
 from survey.collect.models import Channel
@@ -39,6 +38,7 @@ from survey.i18n import current_language
 from survey.org.reorganise import successor_desks_for_code
 from survey.security import limiter
 from survey.settings import get_setting
+from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("collect", __name__)
 

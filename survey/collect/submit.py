@@ -20,7 +20,6 @@ from limits import parse as parse_limit
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
-from survey.accounts.access import local_today
 from survey.collect.keys import dossier_key
 from survey.collect.lookups import cached
 from survey.collect.models import CallbackRequest, Channel, RespondentType, Response
@@ -43,6 +42,7 @@ from survey.questionnaires.definition import (
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.security import limiter
 from survey.settings import get_setting
+from survey.vietnam_calendar import local_today
 
 DEFAULT_QUESTIONNAIRE = "onestop-quick"
 FULL_SURVEY = "sipas"

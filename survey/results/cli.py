@@ -12,13 +12,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey.accounts import audit
-from survey.accounts.access import local_today
 from survey.db import db, write_session
 from survey.org.models import Agency
 from survey.results.counts import fold_all, rebuild_counts, vacuum_counts
 from survey.results.downloads import report_csv, report_pdf, report_xlsx
 from survey.results.filters import Period
 from survey.results.report import QUESTIONNAIRE_LABELS, ReportRequest, build_report
+from survey.vietnam_calendar import local_today
 
 
 @click.command("rebuild-counts")

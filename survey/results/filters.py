@@ -18,9 +18,7 @@ from sqlalchemy.orm import Session
 
 from survey.collect.models import Channel, RespondentType
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
-
-#: Vietnam's offset from UTC, the same all year.
-VIETNAM_UTC_OFFSET = timedelta(hours=7)
+from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField, ValidationError
 
 from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
-from survey.accounts.access import local_today
 from survey.choices import options
 from survey.db import reports_session
 from survey.i18n import current_language
@@ -41,6 +40,7 @@ from survey.results.report import (
     publishes_official_results,
     report_settings,
 )
+from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("public_results", __name__)
 

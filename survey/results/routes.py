@@ -16,7 +16,6 @@ from survey.accounts import audit
 from survey.accounts.access import (
     RESPONSE_READER_ROLES,
     can_read_responses,
-    local_today,
     officer_required,
     roles_required,
     visible_agency_ids,
@@ -26,6 +25,7 @@ from survey.i18n import current_language, format_percent
 from survey.results import charts, downloads
 from survey.results.forms import ReportFilterForm
 from survey.results.report import build_report
+from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("results", __name__, url_prefix="/officer/results")
 

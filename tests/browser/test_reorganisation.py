@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from survey.accounts.access import local_today
 from survey.accounts.models import Role
 from survey.collect.models import Channel
 from survey.collect.submit import Submission, current_version, resolve_code, submit
@@ -22,6 +21,7 @@ from survey.org.models import Agency
 from survey.org.tree import AgencyTree
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.queries import response_count, response_counts_by
+from survey.vietnam_calendar import local_today
 from tests.factories import (
     OFFICER_PASSWORD,
     make_agency,

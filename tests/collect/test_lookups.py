@@ -14,7 +14,6 @@ from sqlalchemy import event, select, update
 
 import survey.collect.lookups as lookups
 import survey.collect.submit as submit_module
-from survey.accounts.access import local_today
 from survey.accounts.models import Role
 from survey.collect.models import Response
 from survey.collect.submit import TargetUnavailable, current_version, resolve_code
@@ -23,6 +22,7 @@ from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.definition import builtin_definitions
 from survey.questionnaires.install import publish_definition
+from survey.vietnam_calendar import local_today
 from tests.collect.test_phone import GOOD_ANSWERS
 from tests.conftest import make_app
 from tests.factories import make_desk, make_official, make_published_version, signed_in_client

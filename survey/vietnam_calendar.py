@@ -1,0 +1,57 @@
+"""Vietnam's calendar: today's local date, the UTC offset, and working days.
+
+Vietnam is UTC+7 all year (no daylight saving since 1975). Working days are the days
+public bodies are open: Monday to Friday, less the public holidays (Tết, Hùng Kings,
+30/4, 1/5, 2/9, …) and the days off moved by the government's yearly decision, plus the
+Saturdays worked in exchange. Those come from the maintained ``holidays`` package, which
+follows each year's decision; the administrator's own days off are passed by the caller
+as ``extra_holidays``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from flask import current_app
+
+#: Vietnam's offset from UTC, the same all year.
+VIETNAM_UTC_OFFSET = timedelta(hours=7)
+
+
+def local_today() -> date:
+    """Today in the platform's time zone (a reorganisation takes effect at local midnight)."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+@cache
+def _public_holidays(year: int) -> holidays.HolidayBase:
+    # Built once per year and process: the package computes the lunar dates on creation.
+    return holidays.country_holidays("VN", years=year)
+
+
+def is_working_day(day: date, extra_holidays: Collection[date] = ()) -> bool:
+    """Whether public bodies work on ``day``: not a weekend (unless a Saturday worked in
+    exchange for a bridging day off), not a public holiday, not one of ``extra_holidays``."""
+    if day in extra_holidays:
+        return False
+    return _public_holidays(day.year).is_working_day(day)
+
+
+def add_working_days(start: date, n: int, extra_holidays: Collection[date] = ()) -> date:
+    """The ``n``-th working day after ``start`` (``start`` itself does not count).
+
+    A deadline of "5 working days" from a request received on ``start`` falls on
+    ``add_working_days(start, 5)``; ``n = 0`` gives ``start`` itself.
+    """
+    if n < 0:
+        raise ValueError("n must not be negative")
+    day = start
+    while n:
+        day += timedelta(days=1)
+        if is_working_day(day, extra_holidays):
+            n -= 1
+    return day
