@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import Migrate
-from flask_wtf import CSRFProtect
 
 from survey.config import load_settings
 from survey.db import close_reports_session, configure_engine, db
@@ -16,7 +15,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
 
 migrate = Migrate(directory=MIGRATIONS_DIRECTORY)
-csrf = CSRFProtect()
 
 
 def create_app(config_overrides: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -45,7 +43,6 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
             configure_engine(engine)
     app.teardown_appcontext(close_reports_session)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
-    csrf.init_app(app)
 
     from survey import cli, health, home, i18n, observability, outage, security
     from survey.results import fold

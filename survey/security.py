@@ -1,8 +1,10 @@
-"""Headers on every response, rate limits and the reverse proxy (QUALITY.md: Security)."""
+"""Headers on every response, CSRF protection, rate limits and the reverse proxy
+(QUALITY.md: Security)."""
 
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Rate limits; storage from RATELIMIT_STORAGE_URI ("memory://" for one process,
@@ -10,6 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 #: limits with keys that fit them (per kiosk device, per QR code and client), not only per IP:
 #: every kiosk of a service centre shares one address.
 limiter = Limiter(key_func=get_remote_address)
+
+#: Every form that changes something carries a token; ``csrf.exempt`` marks the few routes
+#: that check their own (the phone form) or take JSON from registered devices (the kiosk API).
+csrf = CSRFProtect()
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -26,6 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    csrf.init_app(app)
     limiter.init_app(app)
     if app.config["PROXY_COUNT"]:
         # Behind N reverse proxies, trust their X-Forwarded-* headers (client address, HTTPS).

@@ -36,7 +36,6 @@ from sqlalchemy import func, select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from survey import csrf
 from survey.accounts import audit
 from survey.accounts.access import roles_required
 from survey.accounts.models import Role
@@ -58,6 +57,7 @@ from survey.questionnaires.definition import (
     load_definition,
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.security import csrf
 from survey.settings import get_setting
 
 #: Largest JSON file accepted for import (the SIPAS questionnaire is about 40 KB).

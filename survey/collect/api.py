@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from survey import csrf
 from survey.collect.devices import LAST_SEEN_RESOLUTION, desk_target, mark_seen
 from survey.collect.kiosk import authenticated_device
 from survey.collect.messages import error_message
@@ -38,7 +37,7 @@ from survey.collect.submit import (
 from survey.db import db, utcnow, write_session
 from survey.org.models import Official, PublicCode
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
-from survey.security import limiter
+from survey.security import csrf, limiter
 from survey.settings import get_setting
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")

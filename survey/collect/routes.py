@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from survey import csrf
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm, submitted_answers
 from survey.collect.messages import error_message
 from survey.collect.models import Channel
@@ -36,7 +35,7 @@ from survey.collect.submit import (
 from survey.db import db
 from survey.i18n import current_language
 from survey.org.reorganise import successor_desks_for_code
-from survey.security import limiter
+from survey.security import csrf, limiter
 from survey.settings import get_setting
 from survey.vietnam_calendar import local_today
 
