@@ -1,4 +1,10 @@
-"""Settings: defaults here, overridden by ``instance/config.py``, overridden by ``SURVEY_*``.
+"""Deployment settings, the operator's: defaults here, overridden by ``instance/config.py``,
+overridden by ``SURVEY_*`` environment variables; read once, when the application starts.
+
+Three modules are called "settings"; this one holds what the operator sets when installing
+(database, secret keys, addresses, time zone). The rules an administrator changes while the
+platform runs are stored in the database (:mod:`survey.settings`, falling back to the values
+here), and :mod:`survey.admin.settings` is the web page that edits them.
 
 An operator sets ``SURVEY_DATABASE_URL`` and ``SURVEY_SECRET_KEY`` in production;
 everything else has a safe default. Environment values are parsed as JSON when

@@ -1,4 +1,7 @@
-"""Settings an administrator changes in the web interface, stored in the database.
+"""The administrator's settings: changed in the web interface, stored in the database.
+
+(The operator's deployment settings are :mod:`survey.config`; the page that edits these
+is :mod:`survey.admin.settings`.)
 
 A few rules change while the platform runs (the minimum group size for suppression, rate
 limits, how long call-back numbers are kept...). They live in the ``settings`` table,

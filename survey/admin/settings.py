@@ -1,7 +1,9 @@
-"""Settings page: the rules an administrator may change while the platform runs.
+"""The administrator's settings page: the rules an administrator may change while the
+platform runs.
 
 The values live in the ``settings`` table (:mod:`survey.settings`); each save records one
-audit event with the values before and after.
+audit event with the values before and after. Deployment settings (:mod:`survey.config`)
+are not edited here.
 """
 
 from __future__ import annotations
