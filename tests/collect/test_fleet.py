@@ -4,7 +4,7 @@ the long version, with a PostgreSQL restart too)."""
 
 import pytest
 
-from bench.fleet import run_fleet
+from tests.fleet import run_fleet
 
 
 @pytest.fixture
