@@ -213,6 +213,28 @@ def record_reorganisation(
     descendants) close on ``day``; the successors must exist on ``day``. Refused when a
     unit would succeed itself, directly or through earlier reorganisations.
     """
+    _check_shape(kind, predecessors, successors)
+    _check_successors(session, predecessors, successors, day)
+    _check_predecessors(predecessors, day)
+    closed: list[str] = []
+    for predecessor in predecessors:
+        closed += [member.code for member in close_agency(session, predecessor, day)]
+        for successor in successors:
+            _add_succession(session, kind, predecessor, successor, day)
+    session.flush()
+    return Reorganisation(
+        kind=kind,
+        effective_date=day,
+        predecessors=[unit.code for unit in predecessors],
+        successors=[unit.code for unit in successors],
+        closed=closed,
+    )
+
+
+def _check_shape(
+    kind: SuccessionKind, predecessors: list[Agency], successors: list[Agency]
+) -> None:
+    """A merger has one successor, a split one predecessor, and no unit is on both sides."""
     if kind is SuccessionKind.MERGER and len(successors) != 1:
         raise ReorganisationRefused(_l("A merger has exactly one successor."))
     if kind is SuccessionKind.SPLIT and len(predecessors) != 1:
@@ -227,6 +249,12 @@ def record_reorganisation(
                 codes=", ".join(sorted(overlap)),
             )
         )
+
+
+def _check_successors(
+    session: Session, predecessors: list[Agency], successors: list[Agency], day: date
+) -> None:
+    """Every successor exists on ``day`` and none already became one of the predecessors."""
     tree = AgencyTree.load(session)
     for successor in successors:
         if not successor.is_valid_on(day):
@@ -244,6 +272,10 @@ def record_reorganisation(
                         other=predecessor.code,
                     )
                 )
+
+
+def _check_predecessors(predecessors: list[Agency], day: date) -> None:
+    """Every predecessor existed the day before ``day``."""
     for predecessor in predecessors:
         if not predecessor.is_valid_on(day - timedelta(days=1)):
             raise ReorganisationRefused(
@@ -253,36 +285,30 @@ def record_reorganisation(
                     day=day.isoformat(),
                 )
             )
-    closed: list[str] = []
-    for predecessor in predecessors:
-        closed += [member.code for member in close_agency(session, predecessor, day)]
-        for successor in successors:
-            exists = session.scalar(
-                select(AgencySuccession.id).where(
-                    AgencySuccession.predecessor_id == predecessor.id,
-                    AgencySuccession.successor_id == successor.id,
-                )
+
+
+def _add_succession(
+    session: Session, kind: SuccessionKind, predecessor: Agency, successor: Agency, day: date
+) -> None:
+    """Record that ``predecessor`` continues as ``successor``, unless that is already known."""
+    exists = session.scalar(
+        select(AgencySuccession.id).where(
+            AgencySuccession.predecessor_id == predecessor.id,
+            AgencySuccession.successor_id == successor.id,
+        )
+    )
+    if exists is not None:
+        raise ReorganisationRefused(
+            _l(
+                "%(code)s is already recorded as continuing as %(other)s.",
+                code=predecessor.code,
+                other=successor.code,
             )
-            if exists is not None:
-                raise ReorganisationRefused(
-                    _l(
-                        "%(code)s is already recorded as continuing as %(other)s.",
-                        code=predecessor.code,
-                        other=successor.code,
-                    )
-                )
-            session.add(
-                AgencySuccession(
-                    predecessor=predecessor, successor=successor, kind=kind, effective_date=day
-                )
-            )
-    session.flush()
-    return Reorganisation(
-        kind=kind,
-        effective_date=day,
-        predecessors=[unit.code for unit in predecessors],
-        successors=[unit.code for unit in successors],
-        closed=closed,
+        )
+    session.add(
+        AgencySuccession(
+            predecessor=predecessor, successor=successor, kind=kind, effective_date=day
+        )
     )
 
 

@@ -367,117 +367,148 @@ def _walk_texts(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, Ma
 
 
 def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
-    problems: list[str] = []
-    report = problems.append
-    languages = set(data["languages"])
-    scales: Mapping[str, Any] = data["scales"]
+    check = _SemanticCheck(data)
+    check.texts()
+    check.scales()
+    check.sections()
+    check.satisfied_values()
+    scoring = data["scoring"]
+    if "headline_item" in scoring:
+        check.satisfaction_item("scoring.headline_item", scoring["headline_item"])
+    check.factors()
+    if "onestop" in scoring:
+        check.problems.extend(
+            _onestop_problems(scoring["onestop"], check.items, check.scale_of, check.scale_values)
+        )
+    return check.problems
 
-    for path, texts in _walk_texts(data):
-        for lang, text in texts.items():
-            if lang not in languages:
-                report(f"{path}.{lang}: language '{lang}' is not listed in languages")
-            if unicodedata.normalize("NFC", text) != text:
-                report(f"{path}.{lang}: text is not in Unicode NFC form")
 
-    scale_values: dict[str, list[int]] = {}
-    for scale_key, scale in scales.items():
-        values: list[int] = []
-        for position, option in enumerate(scale["values"]):
-            if option["value"] in values:
-                report(
-                    f"scales.{scale_key}.values[{position}].value: "
-                    f"duplicate value {option['value']}"
-                )
-            values.append(option["value"])
-        scale_values[scale_key] = values
+class _SemanticCheck:
+    """The rules the JSON schema cannot say, checked step by step; each step adds to
+    :attr:`problems` and may record what later steps look up (values, items)."""
 
-    items: dict[str, Mapping[str, Any]] = {}
-    section_keys: set[str] = set()
-    for section_position, section in enumerate(data["sections"]):
-        section_path = f"sections[{section_position}]"
-        if section["key"] in section_keys:
-            report(f"{section_path}.key: duplicate section key '{section['key']}'")
-        section_keys.add(section["key"])
-        for item_position, item in enumerate(section["items"]):
-            item_path = f"{section_path}.items[{item_position}]"
-            if item["key"] in items:
-                report(f"{item_path}.key: duplicate item key '{item['key']}'")
-            else:
-                items[item["key"]] = item
-            if item["type"] != "scale":
-                continue
-            scale = scales.get(item["scale"])
-            if scale is None:
-                report(f"{item_path}.scale: unknown scale '{item['scale']}'")
-            elif item.get("allow_not_applicable") and "not_applicable_label" not in scale:
-                report(
-                    f"{item_path}.allow_not_applicable: scale '{item['scale']}' "
-                    "has no not_applicable_label"
-                )
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.scales_by_key: Mapping[str, Any] = data["scales"]
+        self.problems: list[str] = []
+        self.report = self.problems.append
+        #: The values of each scale, in order (filled by :meth:`scales`).
+        self.scale_values: dict[str, list[int]] = {}
+        #: The first item of each key (filled by :meth:`sections`).
+        self.items: dict[str, Mapping[str, Any]] = {}
 
-    def scale_of(item_key: str) -> str | None:
-        item = items.get(item_key)
-        if item is None or item["type"] != "scale" or item["scale"] not in scales:
+    def texts(self) -> None:
+        """Every text is in a declared language and in Unicode NFC form."""
+        languages = set(self.data["languages"])
+        for path, texts in _walk_texts(self.data):
+            for lang, text in texts.items():
+                if lang not in languages:
+                    self.report(f"{path}.{lang}: language '{lang}' is not listed in languages")
+                if unicodedata.normalize("NFC", text) != text:
+                    self.report(f"{path}.{lang}: text is not in Unicode NFC form")
+
+    def scales(self) -> None:
+        """No scale repeats a value."""
+        for scale_key, scale in self.scales_by_key.items():
+            values: list[int] = []
+            for position, option in enumerate(scale["values"]):
+                if option["value"] in values:
+                    self.report(
+                        f"scales.{scale_key}.values[{position}].value: "
+                        f"duplicate value {option['value']}"
+                    )
+                values.append(option["value"])
+            self.scale_values[scale_key] = values
+
+    def sections(self) -> None:
+        """Section and item keys are unique; scale items name a scale that fits them."""
+        section_keys: set[str] = set()
+        for section_position, section in enumerate(self.data["sections"]):
+            section_path = f"sections[{section_position}]"
+            if section["key"] in section_keys:
+                self.report(f"{section_path}.key: duplicate section key '{section['key']}'")
+            section_keys.add(section["key"])
+            for item_position, item in enumerate(section["items"]):
+                self._item(f"{section_path}.items[{item_position}]", item)
+
+    def _item(self, item_path: str, item: Mapping[str, Any]) -> None:
+        if item["key"] in self.items:
+            self.report(f"{item_path}.key: duplicate item key '{item['key']}'")
+        else:
+            self.items[item["key"]] = item
+        if item["type"] != "scale":
+            return
+        scale = self.scales_by_key.get(item["scale"])
+        if scale is None:
+            self.report(f"{item_path}.scale: unknown scale '{item['scale']}'")
+        elif item.get("allow_not_applicable") and "not_applicable_label" not in scale:
+            self.report(
+                f"{item_path}.allow_not_applicable: scale '{item['scale']}' "
+                "has no not_applicable_label"
+            )
+
+    def scale_of(self, item_key: str) -> str | None:
+        """The scale of a scale item with a known scale, else None."""
+        item = self.items.get(item_key)
+        if item is None or item["type"] != "scale" or item["scale"] not in self.scales_by_key:
             return None
         return item["scale"]
 
-    scoring = data["scoring"]
-    satisfied = scoring["satisfied_values"]
-    for scale_key, values in satisfied.items():
-        path = f"scoring.satisfied_values.{scale_key}"
-        if scale_key not in scales:
-            report(f"{path}: unknown scale '{scale_key}'")
-            continue
-        if scales[scale_key]["kind"] != "satisfaction":
-            report(f"{path}: scale '{scale_key}' is not a satisfaction scale")
-        extra = sorted(set(values) - set(scale_values[scale_key]))
-        if extra:
-            report(f"{path}: values {extra} are not values of scale '{scale_key}'")
+    def satisfied_values(self) -> None:
+        """Satisfied values name satisfaction scales, and values those scales have."""
+        for scale_key, values in self.data["scoring"]["satisfied_values"].items():
+            path = f"scoring.satisfied_values.{scale_key}"
+            if scale_key not in self.scales_by_key:
+                self.report(f"{path}: unknown scale '{scale_key}'")
+                continue
+            if self.scales_by_key[scale_key]["kind"] != "satisfaction":
+                self.report(f"{path}: scale '{scale_key}' is not a satisfaction scale")
+            extra = sorted(set(values) - set(self.scale_values[scale_key]))
+            if extra:
+                self.report(f"{path}: values {extra} are not values of scale '{scale_key}'")
 
-    def check_satisfaction_item(path: str, item_key: str) -> None:
-        if item_key not in items:
-            report(f"{path}: unknown item '{item_key}'")
+    def satisfaction_item(self, path: str, item_key: str) -> None:
+        """``item_key`` is an item on a satisfaction scale that has satisfied values."""
+        if item_key not in self.items:
+            self.report(f"{path}: unknown item '{item_key}'")
             return
-        scale_key = scale_of(item_key)
+        scale_key = self.scale_of(item_key)
         if scale_key is None:
-            report(f"{path}: item '{item_key}' is not a scale item")
-        elif scales[scale_key]["kind"] != "satisfaction":
-            report(f"{path}: item '{item_key}' is not on a satisfaction scale")
-        elif scale_key not in satisfied:
-            report(f"{path}: scale '{scale_key}' of item '{item_key}' has no satisfied_values")
+            self.report(f"{path}: item '{item_key}' is not a scale item")
+        elif self.scales_by_key[scale_key]["kind"] != "satisfaction":
+            self.report(f"{path}: item '{item_key}' is not on a satisfaction scale")
+        elif scale_key not in self.data["scoring"]["satisfied_values"]:
+            self.report(f"{path}: scale '{scale_key}' of item '{item_key}' has no satisfied_values")
 
-    if "headline_item" in scoring:
-        check_satisfaction_item("scoring.headline_item", scoring["headline_item"])
-
-    factor_of_item: dict[str, str] = {}
-    factor_keys: set[str] = set()
-    for position, factor in enumerate(scoring.get("factors", [])):
-        path = f"scoring.factors[{position}]"
-        if factor["key"] in factor_keys:
-            report(f"{path}.key: duplicate factor key '{factor['key']}'")
-        factor_keys.add(factor["key"])
-        for item_position, item_key in enumerate(factor["items"]):
-            item_path = f"{path}.items[{item_position}]"
-            check_satisfaction_item(item_path, item_key)
-            if item_key in factor_of_item:
-                report(
-                    f"{item_path}: item '{item_key}' already belongs to factor "
-                    f"'{factor_of_item[item_key]}'"
-                )
-            factor_of_item.setdefault(item_key, factor["key"])
-        factor_scales = {scale_of(key) for key in factor["items"]} - {None}
-        if len(factor_scales) > 1:
-            report(f"{path}.items: criteria of one factor must share a scale")
-        if "overall_item" in factor:
-            check_satisfaction_item(f"{path}.overall_item", factor["overall_item"])
-            if factor["overall_item"] in factor["items"]:
-                report(
-                    f"{path}.overall_item: '{factor['overall_item']}' is also one of the criteria"
-                )
-
-    if "onestop" in scoring:
-        problems.extend(_onestop_problems(scoring["onestop"], items, scale_of, scale_values))
-    return problems
+    def factors(self) -> None:
+        """Factor keys are unique; each criterion belongs to one factor, and a factor's
+        criteria share a satisfaction scale; its overall item is not one of them."""
+        factor_of_item: dict[str, str] = {}
+        factor_keys: set[str] = set()
+        for position, factor in enumerate(self.data["scoring"].get("factors", [])):
+            path = f"scoring.factors[{position}]"
+            if factor["key"] in factor_keys:
+                self.report(f"{path}.key: duplicate factor key '{factor['key']}'")
+            factor_keys.add(factor["key"])
+            for item_position, item_key in enumerate(factor["items"]):
+                item_path = f"{path}.items[{item_position}]"
+                self.satisfaction_item(item_path, item_key)
+                if item_key in factor_of_item:
+                    self.report(
+                        f"{item_path}: item '{item_key}' already belongs to factor "
+                        f"'{factor_of_item[item_key]}'"
+                    )
+                factor_of_item.setdefault(item_key, factor["key"])
+            factor_scales = {self.scale_of(key) for key in factor["items"]} - {None}
+            if len(factor_scales) > 1:
+                self.report(f"{path}.items: criteria of one factor must share a scale")
+            if "overall_item" in factor:
+                self.satisfaction_item(f"{path}.overall_item", factor["overall_item"])
+                if factor["overall_item"] in factor["items"]:
+                    self.report(
+                        f"{path}.overall_item: '{factor['overall_item']}' is also one of the "
+                        "criteria"
+                    )
 
 
 def _onestop_problems(onestop, items, scale_of, scale_values) -> list[str]:
