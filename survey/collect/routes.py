@@ -22,13 +22,14 @@ from survey.collect.models import Channel
 from survey.collect.store import UuidConflict
 from survey.collect.submit import (
     DEFAULT_QUESTIONNAIRE,
-    FULL_SURVEY,
     Submission,
     SubmissionRejected,
     TargetUnavailable,
     client_fingerprint,
     current_version,
     definition_of,
+    full_survey_key,
+    published_questionnaire_keys,
     resolve_code,
     submit,
 )
@@ -41,8 +42,6 @@ from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("collect", __name__)
 
-QUESTIONNAIRES = (DEFAULT_QUESTIONNAIRE, FULL_SURVEY)
-
 
 def _phone_submit_key() -> str:
     """Rate-limit key: the QR code and the phone (not the address alone)."""
@@ -51,8 +50,15 @@ def _phone_submit_key() -> str:
 
 
 def _questionnaire_key() -> str:
+    """The questionnaire ``?survey=`` asks for, if one of that key is published."""
     key = request.args.get("survey", DEFAULT_QUESTIONNAIRE)
-    return key if key in QUESTIONNAIRES else DEFAULT_QUESTIONNAIRE
+    return key if key in published_questionnaire_keys(db.session) else DEFAULT_QUESTIONNAIRE
+
+
+def _full_survey_offer(target, key: str) -> str | None:
+    """The longer questionnaire to offer after ``key``'s page, unless ``key`` is that one."""
+    full = full_survey_key(db.session, target.agency.id)
+    return full if full != key else None
 
 
 def _unavailable(reason: str):
@@ -73,6 +79,7 @@ def _render_form(target, version, form, answers=None, errors=None, status=200, a
             target=target,
             definition=definition,
             questionnaire_key=definition.key,
+            full_survey_key=_full_survey_offer(target, definition.key),
             language=current_language(),
             form=form,
             answers=answers or {},
@@ -209,11 +216,11 @@ def version_key(version) -> str:
 
 @blueprint.get("/q/<code>/thanks")
 def thanks(code: str):
-    target, _version = _load(code)
+    target, version = _load(code)
     return render_template(
         "collect/thanks.html",
         target=target,
-        offer_full_survey=_questionnaire_key() != FULL_SURVEY,
+        full_survey_key=_full_survey_offer(target, version_key(version)),
     )
 
 

@@ -44,8 +44,8 @@ from survey.security import limiter
 from survey.settings import get_setting
 from survey.vietnam_calendar import local_today
 
+#: The questionnaire a desk's QR code and kiosk open, unless the page asks for another one.
 DEFAULT_QUESTIONNAIRE = "onestop-quick"
-FULL_SURVEY = "sipas"
 DOSSIER_CODE_MAX_LENGTH = 60
 #: Answer item whose value tells the respondent type, in the built-in questionnaires.
 RESPONDENT_TYPE_ITEM = "respondent_type"
@@ -272,6 +272,30 @@ def current_version(
 
     return cached(session, "version", (questionnaire_key, agency_id, today), load)
 
+
+def published_questionnaire_keys(session: Session) -> frozenset[str]:
+    """The keys of the questionnaires with a published version: any of them can be asked for
+    (``/q/<code>?survey=<key>``), with the version the desk's agency uses."""
+    return cached(
+        session, "questionnaire keys", None, lambda: frozenset(session.scalars(_PUBLISHED_KEYS))
+    )
+
+
+def full_survey_key(session: Session, agency_id: int | None) -> str | None:
+    """The questionnaire offered to a citizen willing to answer more at ``agency_id``'s desks:
+    of the versions those desks use today, the one with the most questions (ties: the first
+    key in alphabetical order); None when no questionnaire is published."""
+
+    def questions(key: str) -> int:
+        version = current_version(session, key, agency_id)
+        return len(definition_of(version).items) if version is not None else 0
+
+    return max(sorted(published_questionnaire_keys(session)), key=questions, default=None)
+
+
+_PUBLISHED_KEYS = select(Questionnaire.key).where(
+    Questionnaire.versions.any(QuestionnaireVersion.published_dt.is_not(None))
+)
 
 #: Built once: this runs whenever the answer is not in the process's cache.
 _NEWEST_PUBLISHED = (
