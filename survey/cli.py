@@ -26,8 +26,8 @@ from survey.accounts.rules import (
 from survey.backup import BackupError, backup, restore
 from survey.collect.models import CallbackRequest
 from survey.collect.submit import TargetUnavailable, target_of
-from survey.config import LANGUAGES
 from survey.db import db, utcnow, write_session
+from survey.languages import TRANSLATED_LANGUAGES
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 from survey.org.tree import AgencyTree
 from survey.vietnam_calendar import local_today
@@ -225,7 +225,7 @@ def restore_command(source: Path, yes: bool) -> None:
 
 @click.group("translate")
 def translate_group() -> None:
-    """The Babel workflow: extract the strings, update the catalogs, compile them."""
+    """The Babel workflow: extract the strings, start or update the catalogs, compile them."""
 
 
 def _babel(*arguments: str) -> None:
@@ -257,15 +257,34 @@ def translate_extract() -> None:
     _extract(TRANSLATIONS / "messages.pot")
 
 
+@translate_group.command("init")
+@click.argument("language")
+def translate_init(language: str) -> None:
+    """Start the catalog of a new LANGUAGE, declared first in survey/languages.py."""
+    if language not in TRANSLATED_LANGUAGES:
+        raise click.ClickException(
+            f"{language!r} is not declared: add it to LANGUAGE_NAMES in survey/languages.py first"
+        )
+    if (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").exists():
+        raise click.ClickException(
+            f"translations/{language} already exists: `translate update` adds the new strings"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        template = Path(folder) / "messages.pot"
+        _extract(template)
+        _babel("init", "-i", str(template), "-d", str(TRANSLATIONS), "-l", language, "--no-wrap")
+    click.echo(
+        f"Created translations/{language}/LC_MESSAGES/messages.po: translate it, then compile."
+    )
+
+
 @translate_group.command("update")
 def translate_update() -> None:
     """Extract, then merge the new strings into every language's catalog."""
     with tempfile.TemporaryDirectory() as folder:
         template = Path(folder) / "messages.pot"
         _extract(template)
-        for language in LANGUAGES:
-            if language == "en":  # English is the source language
-                continue
+        for language in TRANSLATED_LANGUAGES:
             _babel(
                 "update",
                 "-i",

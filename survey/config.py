@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flask import Flask
 
-LANGUAGES = ("vi", "en", "km")
+from survey.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 
 class Defaults:
@@ -30,7 +30,7 @@ class Defaults:
     # Absolute address of the platform, printed under QR codes and in `flask qr-codes`.
     BASE_URL = "http://127.0.0.1:8000"
     LANGUAGES = LANGUAGES
-    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_LOCALE = DEFAULT_LANGUAGE
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     # Citizen forms may stay open for hours on a kiosk: their CSRF token never expires by
     # itself, and an invalid one re-shows the form with the answers kept.

@@ -1,4 +1,5 @@
-"""Languages: Vietnamese first, English and Khmer; numbers and dates in the visitor's style.
+"""Languages (declared in :mod:`survey.languages`): the visitor's choice; numbers and dates
+in the visitor's style.
 
 The language comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``,
 then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an error.
@@ -14,11 +15,10 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import format_date as babel_format_date
 
+from survey.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES
+
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-#: The name of each language in itself, for the language switcher.
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "km": "ខ្មែរ"}
 
 babel = Babel()
 
@@ -43,9 +43,9 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    """The language code of this request ("vi", "en" or "km")."""
+    """The language code of this request (one of :data:`survey.languages.LANGUAGES`)."""
     if "language" not in g:
-        g.language = str(get_locale() or "vi")
+        g.language = str(get_locale() or DEFAULT_LANGUAGE)
     return g.language
 
 

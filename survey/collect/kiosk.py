@@ -46,9 +46,8 @@ from survey.collect.submit import (
     current_version,
     definition_of,
 )
-from survey.config import LANGUAGES
 from survey.db import db, write_session
-from survey.i18n import LANGUAGE_NAMES
+from survey.languages import LANGUAGE_NAMES, LANGUAGES
 from survey.org.models import Official, ServicePoint
 from survey.org.photos import photo_folder
 

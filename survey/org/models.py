@@ -50,6 +50,7 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     #: Official Vietnamese name, e.g. "UBND phường Rạch Giá".
     name: Mapped[str] = mapped_column(String(200))
+    #: The name in each other language of :mod:`survey.languages` (None: the official name).
     name_en: Mapped[str | None] = mapped_column(String(200))
     name_km: Mapped[str | None] = mapped_column(String(200))
     #: Free text kind, as people say it: "Sở", "UBND phường", "Trung tâm Phục vụ hành chính công".
@@ -77,7 +78,8 @@ class Agency(db.Model):
         )
 
     def localized_name(self, language: str) -> str:
-        return {"en": self.name_en, "km": self.name_km}.get(language) or self.name
+        """The name in ``language`` (its ``name_<language>`` column), else the official one."""
+        return getattr(self, f"name_{language}", None) or self.name
 
     @staticmethod
     def valid_on_clause(day: date):

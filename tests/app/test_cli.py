@@ -5,6 +5,7 @@ import hashlib
 from datetime import date, datetime, timedelta
 
 import pytest
+from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
 from survey import cli
@@ -222,3 +223,22 @@ def test_qr_codes_for_an_unknown_agency_is_a_clear_error(runner, app_context):
 def test_translate_compile_builds_the_catalogs(runner):
     result = runner.invoke(args=["translate", "compile"])
     assert result.exit_code == 0, result.output
+
+
+def test_translate_init_starts_the_catalog_of_a_declared_language(runner, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "TRANSLATIONS", tmp_path / "translations")
+    monkeypatch.setattr(cli, "TRANSLATED_LANGUAGES", (*cli.TRANSLATED_LANGUAGES, "lo"))
+    result = runner.invoke(args=["translate", "init", "lo"])
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "translations" / "lo" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle, locale="lo")
+    assert "Send my rating" in catalog and not catalog["Send my rating"].string
+    again = runner.invoke(args=["translate", "init", "lo"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_translate_init_refuses_a_language_not_declared(runner, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "TRANSLATIONS", tmp_path / "translations")
+    result = runner.invoke(args=["translate", "init", "lo"])
+    assert result.exit_code != 0 and "survey/languages.py" in result.output
+    assert not (tmp_path / "translations").exists()
