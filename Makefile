@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app survey
 
-.PHONY: run test install lint format translations
+.PHONY: run test install lint typecheck format translations
 
 run: install translations
 	$(FLASK) db upgrade
@@ -16,7 +16,7 @@ run: install translations
 	@echo
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install translations lint
+test: install translations lint typecheck
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -34,6 +34,9 @@ translations: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

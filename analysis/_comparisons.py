@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
-from ._validation import as_counts, as_integer_counts, check_method
+from ._validation import as_counts, as_integer_counts, check_method, frozen_array
 
 __all__ = [
     "Chi2IndependenceResult",
@@ -31,13 +32,6 @@ __all__ = [
 ]
 
 ADJUST_METHODS = ("holm", "bh")
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    """Return ``array`` made read-only, so a frozen result stays frozen."""
-    array = np.array(array, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 # --------------------------------------------------------------------------- chi-square
@@ -69,7 +63,7 @@ class Chi2IndependenceResult:
     method: str
 
 
-def chi2_independence(table, method: str = "pearson") -> Chi2IndependenceResult:
+def chi2_independence(table: ArrayLike, method: str = "pearson") -> Chi2IndependenceResult:
     """Chi-square test of independence of the rows and columns of a count table.
 
     Typical use: is the distribution of answers (columns) the same across
@@ -149,7 +143,7 @@ def chi2_independence(table, method: str = "pearson") -> Chi2IndependenceResult:
     dof = (n_rows - 1) * (n_columns - 1)
     pvalue = float(stats.chi2.sf(statistic, dof))
     return Chi2IndependenceResult(
-        statistic=statistic, pvalue=pvalue, dof=dof, expected=_frozen(expected), method=method
+        statistic=statistic, pvalue=pvalue, dof=dof, expected=frozen_array(expected), method=method
     )
 
 
@@ -159,7 +153,8 @@ def chi2_independence(table, method: str = "pearson") -> Chi2IndependenceResult:
 def _level_midranks(level_totals: np.ndarray) -> np.ndarray:
     """Mid-rank of each level when all answers are sorted by level."""
     before = np.cumsum(level_totals) - level_totals
-    return before + (level_totals + 1.0) / 2.0
+    midranks: np.ndarray = before + (level_totals + 1.0) / 2.0
+    return midranks
 
 
 def _tie_sum(level_totals: np.ndarray) -> float:
@@ -167,7 +162,7 @@ def _tie_sum(level_totals: np.ndarray) -> float:
     return float(np.sum(level_totals**3 - level_totals))
 
 
-def _grouped_table(table) -> tuple[np.ndarray, np.ndarray]:
+def _grouped_table(table: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Validate a groups × levels table; return it without empty groups, and their indices."""
     counts = as_integer_counts(table, "table", ndim=2)
     group_totals = counts.sum(axis=1)
@@ -203,7 +198,7 @@ class KruskalResult:
     groups: tuple[int, ...]
 
 
-def kruskal_from_counts(table) -> KruskalResult:
+def kruskal_from_counts(table: ArrayLike) -> KruskalResult:
     """Kruskal–Wallis test from a groups × ordered-levels count table.
 
     Tests whether answers tend to be higher in some groups (officials, desks,
@@ -293,7 +288,7 @@ class DunnResult:
     adjust: str | None
 
 
-def dunn_from_counts(table, adjust: str | None = "holm") -> DunnResult:
+def dunn_from_counts(table: ArrayLike, adjust: str | None = "holm") -> DunnResult:
     """Dunn's pairwise comparisons after a Kruskal–Wallis test, from counts.
 
     Parameters
@@ -362,9 +357,9 @@ def dunn_from_counts(table, adjust: str | None = "holm") -> DunnResult:
     pairs = tuple(zip(kept[first].tolist(), kept[second].tolist(), strict=True))
     return DunnResult(
         pairs=pairs,
-        statistic=_frozen(z),
-        pvalue=_frozen(adjusted),
-        pvalue_unadjusted=_frozen(raw),
+        statistic=frozen_array(z),
+        pvalue=frozen_array(adjusted),
+        pvalue_unadjusted=frozen_array(raw),
         adjust=adjust,
     )
 
@@ -390,7 +385,9 @@ class MannWhitneyResult:
     probability_of_superiority: float
 
 
-def mann_whitney_from_counts(counts_a, counts_b, use_continuity: bool = True) -> MannWhitneyResult:
+def mann_whitney_from_counts(
+    counts_a: ArrayLike, counts_b: ArrayLike, use_continuity: bool = True
+) -> MannWhitneyResult:
     """Mann–Whitney U test (Wilcoxon rank-sum) of two groups from level counts.
 
     Parameters
@@ -491,7 +488,9 @@ class TrendTestResult:
     direction: str
 
 
-def trend_test(successes, totals, scores=None) -> TrendTestResult:
+def trend_test(
+    successes: ArrayLike, totals: ArrayLike, scores: ArrayLike | None = None
+) -> TrendTestResult:
     """Chi-square test for a linear trend in proportions (Cochran–Armitage).
 
     Answers "is satisfaction rising (or falling) over these quarters?" with one
@@ -590,7 +589,7 @@ def trend_test(successes, totals, scores=None) -> TrendTestResult:
 # --------------------------------------------------------------------------- multiplicity
 
 
-def adjust_pvalues(pvalues, method: str = "holm") -> np.ndarray:
+def adjust_pvalues(pvalues: ArrayLike, method: str = "holm") -> np.ndarray:
     """Adjust p-values for multiple comparisons, like R's ``p.adjust``.
 
     Parameters

@@ -10,6 +10,7 @@ the hidden ones cannot be worked out from the row and column totals.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import as_integer_counts
 
@@ -42,7 +43,7 @@ def _hide_cheapest_rectangle(counts: np.ndarray, hidden: np.ndarray, i: int, j: 
     hidden[i, j2] = hidden[i2, j] = hidden[i2, j2] = True
 
 
-def suppress_small_cells(table, min_count: int) -> np.ndarray:
+def suppress_small_cells(table: ArrayLike, min_count: int) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
 
     Parameters

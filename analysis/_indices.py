@@ -9,13 +9,18 @@ the mean of the factor indices.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._proportions import ConfidenceInterval, proportion_ci
 from ._validation import as_integer_counts, check_confidence_level
+
+#: A scale level: the codes of a questionnaire (int) or of a numeric matrix (float).
+Level = TypeVar("Level", int, float)
 
 __all__ = [
     "CriterionRate",
@@ -105,7 +110,9 @@ class SipasIndex:
         return {f.factor: f.index for f in self.factors if f.index is not None}
 
 
-def _level_counts(counts, levels: tuple[int, ...], where: str) -> np.ndarray:
+def _level_counts(
+    counts: Mapping[int, int] | Sequence[int] | np.ndarray, levels: tuple[int, ...], where: str
+) -> np.ndarray:
     """Counts per level as an array aligned with ``levels``, from a mapping or a sequence."""
     if isinstance(counts, Mapping):
         aligned = dict.fromkeys(levels, 0)
@@ -115,7 +122,7 @@ def _level_counts(counts, levels: tuple[int, ...], where: str) -> np.ndarray:
                     f"{where}: level {level!r} is not one of the levels {list(levels)}"
                 )
             aligned[level] = count
-        values = [aligned[level] for level in levels]
+        values: Sequence[int] | np.ndarray = [aligned[level] for level in levels]
     elif isinstance(counts, str) or not isinstance(counts, Sequence | np.ndarray):
         raise ValueError(
             f"{where}: counts must be a mapping level → count or a sequence aligned with "
@@ -131,7 +138,12 @@ def _level_counts(counts, levels: tuple[int, ...], where: str) -> np.ndarray:
 
 
 def _criterion_rate(
-    key, counts, levels, satisfied_mask, confidence_level, where: str
+    key: Hashable,
+    counts: Mapping[int, int] | Sequence[int] | np.ndarray,
+    levels: tuple[int, ...],
+    satisfied_mask: np.ndarray,
+    confidence_level: float,
+    where: str,
 ) -> CriterionRate:
     array = _level_counts(counts, levels, where)
     n = int(array.sum())
@@ -148,7 +160,9 @@ def _criterion_rate(
     )
 
 
-def _check_levels_and_satisfied(levels, satisfied) -> tuple[tuple, np.ndarray]:
+def _check_levels_and_satisfied(
+    levels: Iterable[Level], satisfied: Iterable[Level]
+) -> tuple[tuple[Level, ...], np.ndarray]:
     levels = tuple(levels)
     if not levels:
         raise ValueError("levels must not be empty")
@@ -349,7 +363,7 @@ def _percentile_interval(values: np.ndarray, level: float) -> ConfidenceInterval
 
 
 def index_bootstrap_ci(
-    matrix,
+    matrix: ArrayLike,
     factor_of_item: Sequence[Hashable],
     satisfied: Sequence[float] = (4, 5),
     n_resamples: int = 2000,

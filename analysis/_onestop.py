@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
+from typing import Any
 
 __all__ = [
     "CIRCULAR_01_2018",
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 
-def _as_fraction(value, name: str) -> Fraction:
+def _as_fraction(value: object, name: str) -> Fraction:
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, got {value!r}")
     if isinstance(value, int | Fraction):
@@ -282,7 +283,9 @@ def _rules(definition: OneStopScoringDefinition) -> _Rules:
     return _Rules(dict(definition.indices), numerators, denominator, bands)
 
 
-def _point_numerator(raw_points, number: int, rules: _Rules, definition) -> int:
+def _point_numerator(
+    raw_points: object, number: int, rules: _Rules, definition: OneStopScoringDefinition
+) -> int:
     if not isinstance(raw_points, bool):  # True == 1 as a key; never a point value
         try:
             return rules.numerators[raw_points]
@@ -303,7 +306,7 @@ def _rounded_half_up(numerator: int, denominator: int, decimals: int) -> int:
     1.25 → 1.3 (not banker's 1.2); points are never negative in Circular 01/2018, but a
     definition might allow it.
     """
-    scale = 10**decimals
+    scale: int = 10**decimals
     magnitude = (2 * abs(numerator) * scale + denominator) // (2 * denominator)
     return magnitude if numerator >= 0 else -magnitude
 
@@ -421,7 +424,7 @@ def onestop_scores(
     )
 
 
-def _index_number(raw_number, names: Mapping[int, str]) -> int:
+def _index_number(raw_number: Any, names: Mapping[int, str]) -> int:
     if type(raw_number) is int and raw_number in names:  # the common case, checked below
         return raw_number
     if isinstance(raw_number, bool):
@@ -438,7 +441,7 @@ def _index_number(raw_number, names: Mapping[int, str]) -> int:
     return number
 
 
-def _dossier_count(raw_count, number: int) -> int:
+def _dossier_count(raw_count: Any, number: int) -> int:
     if type(raw_count) is int and raw_count >= 0:  # the common case, checked below
         return raw_count
     count = _as_fraction(raw_count, f"number of dossiers of index {number}")

@@ -7,10 +7,11 @@ individual answers, and returns a small frozen result object.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from ._validation import as_integer_counts, check_confidence_level, check_method
@@ -126,7 +127,7 @@ def _z(confidence_level: float) -> float:
     return float(special.ndtri(0.5 + confidence_level / 2.0))
 
 
-def _check_successes_and_n(successes, n) -> tuple[np.ndarray, np.ndarray]:
+def _check_successes_and_n(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Validate successes and n (scalars or arrays) and return them as float arrays."""
     x = as_integer_counts(successes, "successes")
     total = as_integer_counts(n, "n")
@@ -275,7 +276,9 @@ def proportion_ci(
     return ConfidenceInterval(low=low, high=high)
 
 
-def wilson_lower_bound(successes, n, confidence_level: float = 0.95):
+def wilson_lower_bound(
+    successes: ArrayLike, n: ArrayLike, confidence_level: float = 0.95
+) -> float | np.ndarray:
     """Lower end of the two-sided Wilson score interval, vectorised.
 
     Used to rank units by a rate without rewarding small samples: a unit with
@@ -325,7 +328,7 @@ def wilson_lower_bound(successes, n, confidence_level: float = 0.95):
     return low
 
 
-def _check_levels(levels, counts: np.ndarray) -> tuple[float, ...]:
+def _check_levels(levels: Iterable[float], counts: np.ndarray) -> tuple[float, ...]:
     try:
         level_values = tuple(float(level) for level in levels)
     except (TypeError, ValueError):
@@ -405,7 +408,9 @@ def satisfaction_rate(
     return SatisfactionRate(rate=successes / total, successes=successes, n=total, ci=ci)
 
 
-def _check_satisfied(satisfied, level_values: tuple[float, ...]) -> frozenset[float]:
+def _check_satisfied(
+    satisfied: Iterable[float], level_values: tuple[float, ...]
+) -> frozenset[float]:
     try:
         satisfied_values = frozenset(float(value) for value in satisfied)
     except (TypeError, ValueError):

@@ -13,12 +13,14 @@ in :mod:`analysis._proportions`):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special, stats
 
-from ._validation import as_integer_counts, check_confidence_level, check_method
+from ._validation import as_integer_counts, check_confidence_level, check_method, frozen_array
 
 __all__ = [
     "BetaPrior",
@@ -39,13 +41,7 @@ MAX_PRIOR_STRENGTH = 1.0e6
 MIN_PRIOR_STRENGTH = 2.0
 
 
-def _frozen(array) -> np.ndarray:
-    array = np.array(array, dtype=float, copy=True)
-    array.setflags(write=False)
-    return array
-
-
-def _check_rates_input(successes, totals) -> tuple[np.ndarray, np.ndarray]:
+def _check_rates_input(successes: ArrayLike, totals: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     x = as_integer_counts(successes, "successes", ndim=1)
     n = as_integer_counts(totals, "totals", ndim=1)
     if x.shape != n.shape:
@@ -148,7 +144,9 @@ def _moments_fit(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
     return float(mu), float(np.clip(rho, 0.0, 1.0))
 
 
-def _negative_log_likelihood(params, x, n):
+def _negative_log_likelihood(
+    params: np.ndarray, x: np.ndarray, n: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Beta-binomial −log L (without the binomial coefficients) and its gradient.
 
     Parameterised by (logit mu, log strength) so that the search is unconstrained
@@ -185,8 +183,8 @@ def _ml_fit(x: np.ndarray, n: np.ndarray, mu0: float, rho0: float) -> tuple[floa
 
 
 def shrink_rates(
-    successes,
-    totals,
+    successes: ArrayLike,
+    totals: ArrayLike,
     method: str = "moments",
     confidence_level: float = 0.95,
 ) -> ShrunkRates:
@@ -282,8 +280,8 @@ def shrink_rates(
     low = stats.beta.ppf(tail, posterior_a, posterior_b)
     high = stats.beta.isf(tail, posterior_a, posterior_b)
     return ShrunkRates(
-        rate=_frozen(rate),
-        ci=RateIntervals(low=_frozen(low), high=_frozen(high)),
+        rate=frozen_array(rate),
+        ci=RateIntervals(low=frozen_array(low), high=frozen_array(high)),
         prior=BetaPrior(alpha=float(alpha), beta=float(beta)),
         method=method,
         confidence_level=level,
@@ -334,10 +332,10 @@ class FunnelResult:
 
 
 def funnel_limits(
-    numerators,
-    denominators,
+    numerators: ArrayLike,
+    denominators: ArrayLike,
     target: float | None = None,
-    confidence_levels=(0.95, 0.998),
+    confidence_levels: Sequence[float] = (0.95, 0.998),
     overdispersion: bool = True,
     exact: bool = False,
 ) -> FunnelResult:
@@ -468,17 +466,11 @@ def funnel_limits(
     return FunnelResult(
         target=target_rate,
         confidence_levels=levels,
-        lower=_frozen(np.sin(lower_angle) ** 2),
-        upper=_frozen(np.sin(upper_angle) ** 2),
-        zscore=_frozen(zscore),
+        lower=frozen_array(np.sin(lower_angle) ** 2),
+        upper=frozen_array(np.sin(upper_angle) ** 2),
+        zscore=frozen_array(zscore),
         phi=phi,
         tau2=tau2,
-        is_below=_frozen_bool(is_below),
-        is_above=_frozen_bool(is_above),
+        is_below=frozen_array(is_below, dtype=bool),
+        is_above=frozen_array(is_above, dtype=bool),
     )
-
-
-def _frozen_bool(array) -> np.ndarray:
-    array = np.array(array, dtype=bool, copy=True)
-    array.setflags(write=False)
-    return array

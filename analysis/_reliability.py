@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ._proportions import ConfidenceInterval
@@ -54,7 +55,7 @@ def _alpha_from_covariance(covariance: np.ndarray) -> float:
     total_variance = covariance.sum()
     if not total_variance > 0:
         return math.nan
-    return k / (k - 1) * (1.0 - np.trace(covariance) / total_variance)
+    return float(k / (k - 1) * (1.0 - np.trace(covariance) / total_variance))
 
 
 def _pairwise_covariance(data: np.ndarray) -> np.ndarray:
@@ -92,7 +93,7 @@ def _feldt_interval(alpha: float, n: int, k: int, confidence_level: float) -> Co
 
 
 def cronbach_alpha(
-    matrix,
+    matrix: ArrayLike,
     nan_policy: str = "listwise",
     confidence_level: float = 0.95,
 ) -> CronbachAlphaResult:

@@ -8,6 +8,14 @@ was wrong instead of receiving a NaN.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+
+def frozen_array(values: ArrayLike, dtype: type | None = float) -> np.ndarray:
+    """Return a read-only copy of ``values``, so that a frozen result object stays frozen."""
+    array = np.array(values, dtype=dtype, copy=True)
+    array.setflags(write=False)
+    return array
 
 
 def check_confidence_level(confidence_level: float) -> float:
@@ -29,7 +37,7 @@ def check_method(method: str, allowed: tuple[str, ...], name: str = "method") ->
     return method
 
 
-def as_counts(values, name: str, ndim: int | None = None) -> np.ndarray:
+def as_counts(values: ArrayLike, name: str, ndim: int | None = None) -> np.ndarray:
     """Return ``values`` as a float array of finite, non-negative counts.
 
     Counts may be non-integral (weighted counts); they may not be negative,
@@ -50,7 +58,7 @@ def as_counts(values, name: str, ndim: int | None = None) -> np.ndarray:
     return array
 
 
-def as_integer_counts(values, name: str, ndim: int | None = None) -> np.ndarray:
+def as_integer_counts(values: ArrayLike, name: str, ndim: int | None = None) -> np.ndarray:
     """Return ``values`` as a float array of non-negative whole-number counts.
 
     Like :func:`as_counts`, and also rejects non-integral values: the exact and

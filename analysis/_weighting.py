@@ -10,11 +10,13 @@ effect).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ._validation import as_counts, as_integer_counts
+from ._validation import as_counts, as_integer_counts, frozen_array
 
 __all__ = [
     "DesignEffect",
@@ -26,12 +28,6 @@ __all__ = [
     "rake",
     "weighted_proportion",
 ]
-
-
-def _frozen(array) -> np.ndarray:
-    array = np.array(array, dtype=float, copy=True)
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class DesignEffect:
     effective_n: float
 
 
-def design_effect(weights) -> DesignEffect:
+def design_effect(weights: ArrayLike) -> DesignEffect:
     """Kish's design effect and effective sample size of a set of weights.
 
     Parameters
@@ -113,7 +109,7 @@ class WeightedProportion:
     n: int
 
 
-def weighted_proportion(y, w) -> WeightedProportion:
+def weighted_proportion(y: ArrayLike, w: ArrayLike) -> WeightedProportion:
     """Weighted proportion of satisfied respondents and its standard error.
 
     Parameters
@@ -205,7 +201,9 @@ class PoststratifiedRate:
     design_effect: float
 
 
-def poststratify(sample_n, sample_successes, population) -> PoststratifiedRate:
+def poststratify(
+    sample_n: ArrayLike, sample_successes: ArrayLike, population: ArrayLike
+) -> PoststratifiedRate:
     """Post-stratified satisfaction rate from per-stratum counts.
 
     Parameters
@@ -301,7 +299,7 @@ def poststratify(sample_n, sample_successes, population) -> PoststratifiedRate:
     return PoststratifiedRate(
         rate=rate,
         standard_error=float(np.sqrt(variance)),
-        weights=_frozen(weights),
+        weights=frozen_array(weights),
         design_effect=deff,
     )
 
@@ -326,7 +324,9 @@ class RakeResult:
     max_margin_error: float
 
 
-def rake(seed, margins, tol: float = 1e-10, max_iter: int = 1000) -> RakeResult:
+def rake(
+    seed: ArrayLike, margins: Sequence[ArrayLike], tol: float = 1e-10, max_iter: int = 1000
+) -> RakeResult:
     """Iterative proportional fitting (raking) of a table to known margins.
 
     Parameters
@@ -443,7 +443,9 @@ def rake(seed, margins, tol: float = 1e-10, max_iter: int = 1000) -> RakeResult:
             fitted *= factor.reshape(shape)
         error = margin_error(fitted)
         if error <= tolerance * scale_reference:
-            return RakeResult(fitted=_frozen(fitted), iterations=iteration, max_margin_error=error)
+            return RakeResult(
+                fitted=frozen_array(fitted), iterations=iteration, max_margin_error=error
+            )
     raise ValueError(
         f"raking did not converge in {max_iter} cycles (largest margin error {error:.3g}); "
         "the zeros of the seed may make these margins impossible to meet"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import g
 from flask_sqlalchemy import SQLAlchemy
@@ -35,6 +36,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy makes db.Model at run time, out of the type checker's sight.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def string_enum(enum_class: type) -> Enum:
@@ -101,7 +108,7 @@ def reports_session() -> Session:
     reports can run on a replica and never slow down citizens' submissions.
     """
     if REPORTS_BIND not in db.engines:
-        return db.session
+        return db.session()
     if "reports_session" not in g:
         g.reports_session = Session(db.engines[REPORTS_BIND])
     return g.reports_session

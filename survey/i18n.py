@@ -8,6 +8,7 @@ then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
@@ -51,10 +52,14 @@ def current_language() -> str:
 
 def language_url(language: str) -> str:
     """This page in another language (the other query parameters kept)."""
-    arguments = {**request.args.to_dict(), "lang": language}
     if request.endpoint is None:  # an error page: the address itself is unknown
         return "?" + urlencode({"lang": language})
-    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
+    values: dict[str, Any] = {
+        **(request.view_args or {}),
+        **request.args.to_dict(),
+        "lang": language,
+    }
+    return url_for(request.endpoint, **values)
 
 
 def format_percent(value: float | None, digits: int = 1) -> str:

@@ -37,7 +37,9 @@ def init_app(app: Flask) -> None:
     if app.config["PROXY_COUNT"]:
         # Behind N reverse proxies, trust their X-Forwarded-* headers (client address, HTTPS).
         count = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
 
     @app.after_request
     def _security_headers(response):

@@ -32,10 +32,10 @@ from limits import parse as parse_limit
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from survey.db import db, utcnow
+from survey.db import Model, db, utcnow
 
 
-class Setting(db.Model):
+class Setting(Model):
     """One setting changed by an administrator; it overrides ``app.config[name]``."""
 
     __tablename__ = "settings"
@@ -125,6 +125,8 @@ VALUE_CHECKS: dict[str, Callable[[SettingSpec, Any], bool]] = {
     "integer": lambda spec, value: (
         isinstance(value, int)
         and not isinstance(value, bool)
+        and spec.minimum is not None
+        and spec.maximum is not None
         and spec.minimum <= value <= spec.maximum
     ),
     "boolean": lambda spec, value: isinstance(value, bool),

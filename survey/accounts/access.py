@@ -86,7 +86,7 @@ def visible_agency_ids(user: User, as_of: date | None = None) -> set[int] | None
         return None
     if user.agency_id is None:
         return set()
-    return AgencyTree.load(db.session).rolled_up(user.agency_id, as_of or local_today())
+    return AgencyTree.load(db.session()).rolled_up(user.agency_id, as_of or local_today())
 
 
 def require_agency_visible(user: User, agency_id: int, as_of: date | None = None) -> None:

@@ -14,7 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.db import BigIdentifier, db, string_enum, utcnow
+from survey.db import BigIdentifier, Model, string_enum, utcnow
 from survey.org.models import Agency
 
 # Argon2id: memory-hard, the OWASP recommendation for password storage.
@@ -34,7 +34,7 @@ class Role(enum.StrEnum):
 SCOPED_ROLES = frozenset({Role.AGENCY_MANAGER, Role.VIEWER})
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """An officer who signs in to read results or run the platform."""
 
     __tablename__ = "users"
@@ -82,7 +82,7 @@ def _hash_of_nobody() -> str:
     return _password_hasher.hash("no account has this password")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, when (UTC): sign-ins, downloads and every administrative change."""
 
     __tablename__ = "audit_events"

@@ -14,8 +14,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.collect.models import KioskDevice
@@ -99,7 +100,7 @@ def pair_device(session: Session, token: str) -> str | None:
         )
         .values(pairing_token_hash=None, credential_hash=hash_secret(credential), paired_dt=now)
     )
-    return credential if result.rowcount == 1 else None
+    return credential if cast(CursorResult[Any], result).rowcount == 1 else None
 
 
 def device_for_credential(session: Session, credential: str | None) -> KioskDevice | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from itertools import chain
 from time import monotonic
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
@@ -66,7 +66,7 @@ class _Lookups:
 
     def __init__(self) -> None:
         self.generation = 0
-        self.kinds: dict[str, dict[Hashable, tuple[float, object]]] = {}
+        self.kinds: dict[str, dict[Hashable, tuple[float, Any]]] = {}
 
 
 def _lookups() -> _Lookups:

@@ -67,6 +67,7 @@ def poster_for(public_code: PublicCode) -> Poster:
         desk = public_code.service_point
         return Poster(desk.agency.name, desk.name, code_address(public_code.code))
     official = public_code.official
+    assert official is not None, "a public code names a desk or an official"
     subject = official.name + (f", {official.title}" if official.title else "")
     return Poster(official.agency.name, subject, code_address(public_code.code))
 

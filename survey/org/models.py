@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.db import db, string_enum, utcnow
+from survey.db import Model, db, string_enum, utcnow
 
 # Public codes are read off posters and typed by hand: lowercase, no 0/o/1/l/i.
 PUBLIC_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -35,7 +35,7 @@ class SuccessionKind(enum.StrEnum):
     SPLIT = "split"  # one unit became several (chia tách)
 
 
-class Agency(db.Model):
+class Agency(Model):
     """A unit of the administration: province, department, centre, ward or commune.
 
     Units form a tree of any depth and have validity dates, because the tree is
@@ -92,7 +92,7 @@ class Agency(db.Model):
         return f"<Agency {self.code}>"
 
 
-class AgencySuccession(db.Model):
+class AgencySuccession(Model):
     """A reorganisation link: ``predecessor`` continues as ``successor`` from ``effective_date``.
 
     A merger of two communes into one ward is two rows with the same successor; a
@@ -127,7 +127,7 @@ official_service_points = Table(
 )
 
 
-class ServicePoint(db.Model):
+class ServicePoint(Model):
     """A desk or counter where citizens are served (quầy, Bộ phận Một cửa)."""
 
     __tablename__ = "service_points"
@@ -150,7 +150,7 @@ class ServicePoint(db.Model):
         return next((code for code in self.public_codes if code.revoked_dt is None), None)
 
 
-class Official(db.Model):
+class Official(Model):
     """A civil servant (cán bộ, công chức) whom citizens can rate by name."""
 
     __tablename__ = "officials"
@@ -176,7 +176,7 @@ class Official(db.Model):
         return next((code for code in self.public_codes if code.revoked_dt is None), None)
 
 
-class Procedure(db.Model):
+class Procedure(Model):
     """An administrative procedure (thủ tục hành chính) from the national database."""
 
     __tablename__ = "procedures"
@@ -189,7 +189,7 @@ class Procedure(db.Model):
     field: Mapped[str] = mapped_column(String(200), index=True)
 
 
-class PublicCode(db.Model):
+class PublicCode(Model):
     """The short code printed in a QR poster, pointing at a desk or an official.
 
     Codes are stable across renames. Revoking one (a poster was defaced, a desk

@@ -54,8 +54,8 @@ class AgencyTree:
             )
         ]
         successions = [
-            tuple(row)
-            for row in session.execute(
+            (predecessor_id, successor_id)
+            for predecessor_id, successor_id in session.execute(
                 select(AgencySuccession.predecessor_id, AgencySuccession.successor_id)
             )
         ]

@@ -14,12 +14,12 @@ from functools import cache
 from sqlalchemy import Date, ForeignKey, Select, UniqueConstraint, bindparam, literal, select
 from sqlalchemy.orm import Mapped, Session, aliased, defer, mapped_column, relationship
 
-from survey.db import db, utcnow
+from survey.db import Model, utcnow
 from survey.org.models import Agency
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 
 
-class QuestionnaireAssignment(db.Model):
+class QuestionnaireAssignment(Model):
     """From ``valid_from`` on, the desks of ``agency`` (and its subtree) use ``version``."""
 
     __tablename__ = "questionnaire_assignments"

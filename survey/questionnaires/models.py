@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from survey.db import db, utcnow
+from survey.db import Model, utcnow
 
 
 class PublishedVersionFrozen(Exception):
     """Raised on an attempt to change or delete a published questionnaire version."""
 
 
-class Questionnaire(db.Model):
+class Questionnaire(Model):
     """A questionnaire as people know it ("Phiếu khảo sát SIPAS"), across its versions."""
 
     __tablename__ = "questionnaires"
@@ -29,7 +29,7 @@ class Questionnaire(db.Model):
     )
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """One version of a questionnaire: its whole definition (items, scales, scoring) as data.
 
     A methodology change is a new version. Once ``published_dt`` is set the row is
