@@ -2,11 +2,12 @@
 
 Logs are one JSON object per request with no personal data: no address, no browser,
 no query string, no form field. Metrics count submissions accepted, repeated and
-rejected by reason, time every request, and tell how many stored responses wait to be
-added to the report counts (``survey_uncounted_responses``: it should stay near zero; a
-growing number means the background folds fail, see the logs); under gunicorn with several
-workers set ``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py does) so that ``/metrics`` adds
-up every worker. ``/metrics`` is served only to the addresses in ``METRICS_ALLOWED``
+rejected by reason, time every request, and publish the gauges other parts register with
+:func:`add_database_gauge`, read from the database once per scrape (such as how many
+stored responses wait to be added to the report counts, ``survey_uncounted_responses``,
+registered by :mod:`survey.results.fold`). Under gunicorn with several workers set
+``PROMETHEUS_MULTIPROC_DIR`` (gunicorn.conf.py does) so that ``/metrics`` adds up every
+worker. ``/metrics`` is served only to the addresses in ``METRICS_ALLOWED``
 (loopback by default): put it behind the proxy's internal network, not the internet.
 """
 
@@ -16,6 +17,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import (
@@ -28,11 +30,9 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from survey.db import db
-from survey.results.models import UncountedResponse
 
 SUBMISSIONS = Counter(
     "survey_submissions_total",
@@ -70,26 +70,39 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = DEFAULT_REGISTRY
-    # The queue is in the database, the same for every worker: read once per scrape.
-    queue = CollectorRegistry()
-    queue.register(_UncountedResponses())
+    # Read from the database, the same for every worker: once per scrape, not per worker.
+    database = CollectorRegistry()
+    database.register(_DatabaseGauges(current_app.extensions.get(_GAUGES, {})))
     return Response(
-        generate_latest(registry) + generate_latest(queue), mimetype=CONTENT_TYPE_LATEST
+        generate_latest(registry) + generate_latest(database), mimetype=CONTENT_TYPE_LATEST
     )
 
 
-class _UncountedResponses:
+#: ``app.extensions`` key of the gauges read from the database: name -> (help, read).
+_GAUGES = "survey.database_gauges"
+
+
+def add_database_gauge(app: Flask, name: str, documentation: str, read: Callable[[], int]) -> None:
+    """Publish ``read()`` (a query in the application's session) as the gauge ``name`` at
+    every scrape of ``/metrics``.
+
+    The parts that own the data register their gauges, so this module imports none of them.
+    """
+    app.extensions.setdefault(_GAUGES, {})[name] = (documentation, read)
+
+
+class _DatabaseGauges:
+    def __init__(self, gauges: dict[str, tuple[str, Callable[[], int]]]):
+        self.gauges = gauges
+
     def collect(self):
-        try:
-            waiting = db.session.scalar(select(func.count()).select_from(UncountedResponse))
-        except OperationalError:  # the database is unreachable: the rest still goes out
-            db.session.rollback()
-            return
-        yield GaugeMetricFamily(
-            "survey_uncounted_responses",
-            "Stored responses not yet added to the report counts.",
-            value=waiting,
-        )
+        for name, (documentation, read) in self.gauges.items():
+            try:
+                value = read()
+            except OperationalError:  # the database is unreachable: the rest still goes out
+                db.session.rollback()
+                continue
+            yield GaugeMetricFamily(name, documentation, value=value)
 
 
 def init_app(app: Flask) -> None:

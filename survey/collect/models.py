@@ -1,4 +1,5 @@
-"""Responses, their answers, and the kiosk devices that send them."""
+"""Responses, their answers, the queue of responses not yet counted, and the kiosk devices
+that send them."""
 
 from __future__ import annotations
 
@@ -131,6 +132,22 @@ class Answer(Model):
             name="exactly_one_kind",
         ),
         Index("ix_answers_item_value", "item_key", "value"),
+    )
+
+
+class UncountedResponse(Model):
+    """A stored response that the count tables do not include yet (the queue of the fold).
+
+    Written in the transaction that stores the response (:mod:`survey.collect.store`),
+    deleted in the transaction that adds it to the counts
+    (:func:`survey.results.counts.fold_counts`): a response is counted exactly once,
+    whatever runs concurrently. Collection owns it because storing a response writes it.
+    """
+
+    __tablename__ = "uncounted_responses"
+
+    response_id: Mapped[int] = mapped_column(
+        BigIdentifier, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
 
 

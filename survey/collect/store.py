@@ -22,8 +22,7 @@ from sqlalchemy import Connection, Table, TextClause, bindparam, insert, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from survey.collect.models import Answer, Response
-from survey.results.models import UncountedResponse
+from survey.collect.models import Answer, Response, UncountedResponse
 
 
 class UuidConflict(Exception):

@@ -14,9 +14,13 @@ written as SQL over ``responses`` and ``answers``, serves three purposes:
 - the query layer counts the same rows directly when a filter needs what the count
   tables do not keep (a period that is not whole months, the procedure field).
 
-Both the fold and the rebuild group each kind of row once, by every dimension any of its
-tables keeps, into a temporary table, and fill the kind's tables (full detail, agency
-level, official level, by procedure) from it.
+The tables are those of :data:`survey.results.grains.GRAINS`, each a kind of row
+(:class:`~survey.results.grains.RowKind`) counted by some of the dimensions. Both the fold
+and the rebuild group each kind of row once, by every dimension any of its tables keeps,
+into a temporary table, and fill each of the kind's tables from it: a new grain in the
+registry is folded and rebuilt with no change here. A new kind of row needs its SQL
+definition below (``rows_of_kind`` in :func:`_count_steps`); a new dimension its expression
+over a response (:func:`_dimension_expressions`).
 
 So the three can only disagree if the data changes behind their back (a response deleted
 by hand): run ``rebuild-counts`` then. Why a queue rather than the upserts in the
@@ -71,31 +75,22 @@ from sqlalchemy.schema import CreateTable, DropTable
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
 
-from survey.collect.models import Answer, Response
+from survey.collect.models import Answer, Response, UncountedResponse
 from survey.db import db
 from survey.questionnaires.definition import OnestopIndex, parsed_definition
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.results.models import (
+from survey.results.grains import (
+    COLUMNS,
+    FULL_DETAIL,
+    KINDS,
     NO_ID,
     NO_VALUE,
-    NOT_ANSWERED,
     UNKNOWN,
-    VECTOR_ALPHABET,
-    AgencyAnswerCount,
-    AgencyOnestopPointCount,
-    AgencyResponseCount,
-    AnswerCount,
-    AnswerVector,
-    OfficialAnswerCount,
-    OfficialOnestopPointCount,
-    OfficialResponseCount,
-    OnestopPointCount,
-    ProcedureAnswerCount,
-    ProcedureOnestopPointCount,
-    ProcedureResponseCount,
-    ResponseCount,
-    UncountedResponse,
+    RowKind,
+    dimensions_of,
+    grains_of,
 )
+from survey.results.models import COUNT_MODELS, NOT_ANSWERED, VECTOR_ALPHABET, AnswerVector
 
 # --------------------------------------------------------------------------------------
 # Vietnam-local months in SQL
@@ -144,66 +139,33 @@ def _quarter_start_sqlite(element, compiler, **kw):
 # Rows: one per response, per answer, per (response, one-stop index)
 # --------------------------------------------------------------------------------------
 
-#: Columns of the full-detail tables, in the order of their primary keys.
-DIMENSIONS = (
-    "month",
-    "agency_id",
-    "service_point_id",
-    "official_id",
-    "questionnaire_version_id",
-    "channel",
-    "respondent_type",
-    "is_flagged",
-)
-ANSWER_KEY = ("item_key", "value", "is_not_applicable")
-AGENCY_DIMENSIONS = ("month", "agency_id", "questionnaire_version_id", "is_flagged")
-OFFICIAL_DIMENSIONS = (
-    "month",
-    "agency_id",
-    "official_id",
-    "questionnaire_version_id",
-    "is_flagged",
-)
-PROCEDURE_DIMENSIONS = (
-    "month",
-    "agency_id",
-    "procedure_id",
-    "questionnaire_version_id",
-    "is_flagged",
-)
-COUNT_MODELS = (
-    ResponseCount,
-    AgencyResponseCount,
-    OfficialResponseCount,
-    AnswerCount,
-    AgencyAnswerCount,
-    OfficialAnswerCount,
-    OnestopPointCount,
-    AgencyOnestopPointCount,
-    OfficialOnestopPointCount,
-    ProcedureResponseCount,
-    ProcedureAnswerCount,
-    ProcedureOnestopPointCount,
-)
 #: Every table kept from the responses: emptied and refilled by :func:`rebuild_counts`.
-DERIVED_MODELS = (*COUNT_MODELS, AnswerVector)
+DERIVED_MODELS = (*COUNT_MODELS.values(), AnswerVector)
 
 
-def response_dimensions() -> list[ColumnElement]:
-    """The dimensions of a response as the count tables store them (sentinels for None)."""
-    return [
-        vietnam_month(Response.submitted_dt).label("month"),
-        Response.agency_id.label("agency_id"),
-        func.coalesce(Response.service_point_id, NO_ID).label("service_point_id"),
-        func.coalesce(Response.official_id, NO_ID).label("official_id"),
-        Response.questionnaire_version_id.label("questionnaire_version_id"),
+def _dimension_expressions() -> dict[str, ColumnElement]:
+    """Each dimension of :data:`survey.results.grains.COLUMNS` as SQL over a response."""
+    return {
+        "month": vietnam_month(Response.submitted_dt),
+        "agency_id": Response.agency_id,
+        "service_point_id": func.coalesce(Response.service_point_id, NO_ID),
+        "official_id": func.coalesce(Response.official_id, NO_ID),
+        "questionnaire_version_id": Response.questionnaire_version_id,
         # As plain strings: the count tables store a sentinel the enums do not know.
-        type_coerce(Response.channel, String(32)).label("channel"),
-        func.coalesce(type_coerce(Response.respondent_type, String(32)), UNKNOWN).label(
-            "respondent_type"
+        "channel": type_coerce(Response.channel, String(32)),
+        "respondent_type": func.coalesce(
+            type_coerce(Response.respondent_type, String(32)), UNKNOWN
         ),
-        Response.is_flagged.label("is_flagged"),
-    ]
+        "is_flagged": Response.is_flagged,
+        "procedure_id": func.coalesce(Response.procedure_id, NO_ID),
+    }
+
+
+def response_dimensions(names: Iterable[str] = FULL_DETAIL) -> list[ColumnElement]:
+    """The dimensions ``names`` of a response as the count tables store them (sentinels for
+    None); by default those of the full-detail tables."""
+    expressions = _dimension_expressions()
+    return [expressions[name].label(name) for name in names]
 
 
 def response_rows(
@@ -392,8 +354,8 @@ def vector_inserts(
             select(
                 Response.id.label("response_id"),
                 Response.submitted_dt.label("submitted_dt"),
-                *response_dimensions()[1:],  # the month is not kept: the moment is
-                func.coalesce(Response.procedure_id, NO_ID).label("procedure_id"),
+                # The month is not kept: the moment is.
+                *response_dimensions((*FULL_DETAIL[1:], "procedure_id")),
                 vector.label("answers"),
             )
             .outerjoin(
@@ -419,54 +381,24 @@ def _grouped(rows: Select, group_columns: tuple[str, ...]) -> Select:
     return select(*columns, func.count().label("count")).group_by(*columns)
 
 
-#: The finest grouping of each kind of row: every dimension of the kind's count tables. A
-#: fold or rebuild groups the raw rows once into a temporary table of it (the join and
-#: pivot are the cost), then each count table of the kind sums that.
-_FINE_RESPONSE_KEY = (*DIMENSIONS, "procedure_id")
-_FINE_KEYS = {
-    "responses": _FINE_RESPONSE_KEY,
-    "answers": (*_FINE_RESPONSE_KEY, *ANSWER_KEY),
-    "points": (*_FINE_RESPONSE_KEY, "index_number", "points"),
-}
-_TABLES_OF_KIND = {
-    "responses": (
-        (ResponseCount, DIMENSIONS),
-        (AgencyResponseCount, AGENCY_DIMENSIONS),
-        (OfficialResponseCount, OFFICIAL_DIMENSIONS),
-        (ProcedureResponseCount, PROCEDURE_DIMENSIONS),
-    ),
-    "answers": (
-        (AnswerCount, DIMENSIONS),
-        (AgencyAnswerCount, AGENCY_DIMENSIONS),
-        (OfficialAnswerCount, OFFICIAL_DIMENSIONS),
-        (ProcedureAnswerCount, PROCEDURE_DIMENSIONS),
-    ),
-    "points": (
-        (OnestopPointCount, DIMENSIONS),
-        (AgencyOnestopPointCount, AGENCY_DIMENSIONS),
-        (OfficialOnestopPointCount, OFFICIAL_DIMENSIONS),
-        (ProcedureOnestopPointCount, PROCEDURE_DIMENSIONS),
-    ),
-}
-
-
-def _staging_table(kind: str) -> Table:
-    """The temporary table of ``kind``'s finest grouping (column types from the count tables)."""
-    types = {
-        column.name: column.type
-        for model, _dimensions in _TABLES_OF_KIND[kind]
-        for column in model.__table__.columns
-    }
+def _staging_table(kind: RowKind) -> Table:
+    """The temporary table of ``kind``'s finest grouping: every dimension of the kind's
+    count tables (:func:`~survey.results.grains.dimensions_of`), then its key. A fold or
+    rebuild groups the raw rows once into it (the join and pivot are the cost), then each
+    count table of the kind sums that."""
     return Table(
-        f"staged_{kind}",
+        f"staged_{kind.name}",
         MetaData(),
-        *(Column(name, types[name], nullable=False) for name in _FINE_KEYS[kind]),
+        *(
+            Column(name, COLUMNS[name].type(), nullable=False)
+            for name in (*dimensions_of(kind), *kind.key)
+        ),
         Column("count", BigInteger, nullable=False),
         prefixes=["TEMPORARY"],
     )
 
 
-_STAGING = {kind: _staging_table(kind) for kind in _FINE_KEYS}
+_STAGING = {kind: _staging_table(kind) for kind in KINDS}
 
 
 @dataclass(frozen=True)
@@ -483,24 +415,27 @@ def _count_steps(
     session: Session, where: list[ColumnElement], version_ids: Collection[int] | None
 ) -> list[_CountStep]:
     """Every count table's rows over the responses ``where``, kind by kind."""
-    procedure = [func.coalesce(Response.procedure_id, NO_ID).label("procedure_id")]
-    rows = {
-        "responses": response_rows(extra=procedure, where=where),
-        "answers": answer_rows(extra=procedure, where=where),
-        "points": onestop_rows(onestop_rules(session, version_ids), extra=procedure, where=where),
+    rules = onestop_rules(session, version_ids)
+    rows_of_kind = {
+        "responses": response_rows,
+        "answers": answer_rows,
+        "points": lambda **parts: onestop_rows(rules, **parts),
     }
     steps = []
-    for kind, kind_rows in rows.items():
+    for kind in KINDS:
+        # The dimensions the full-detail rows lack (the procedure).
+        extra = response_dimensions(n for n in dimensions_of(kind) if n not in FULL_DETAIL)
+        kind_rows = rows_of_kind[kind.name](extra=extra, where=where)
         if kind_rows is None:  # no one-stop scoring rules
             continue
         staging = _STAGING[kind]
         sums = []
-        for model, dimensions in _TABLES_OF_KIND[kind]:
-            key = (*dimensions, *_FINE_KEYS[kind][len(_FINE_RESPONSE_KEY) :])
-            columns = [staging.c[name] for name in key]
+        for grain in grains_of(kind):
+            columns = [staging.c[name] for name in grain.key]
             total = select(*columns, func.sum(staging.c["count"]).label("count"))
-            sums.append((model, key, total.group_by(*columns)))
-        steps.append(_CountStep(staging, _grouped(kind_rows, _FINE_KEYS[kind]), tuple(sums)))
+            sums.append((COUNT_MODELS[grain.table], grain.key, total.group_by(*columns)))
+        fine_key = [column.name for column in staging.columns if column.name != "count"]
+        steps.append(_CountStep(staging, _grouped(kind_rows, tuple(fine_key)), tuple(sums)))
     return steps
 
 

@@ -6,6 +6,9 @@
 - Every ``COUNTS_FOLD_SECONDS`` in each gunicorn worker (``gunicorn.conf.py`` starts
   :class:`BackgroundFold`), so the queue stays short and a report seldom has much to fold.
 - ``flask --app survey fold-counts``, for a scheduler or after a bulk import.
+
+The length of the queue is published at ``/metrics`` (``survey_uncounted_responses``): it
+should stay near zero; a growing number means the background folds fail (see the logs).
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ import time
 import click
 from flask import Flask, request
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
-from survey.db import write_session
+from survey.collect.models import UncountedResponse
+from survey.db import db, write_session
+from survey.observability import add_database_gauge
 from survey.results.counts import fold_all
 
 logger = logging.getLogger(__name__)
@@ -30,6 +36,16 @@ REPORT_BLUEPRINTS = frozenset({"results", "public_results"})
 def init_app(app: Flask) -> None:
     app.before_request(_fold_before_reports)
     app.cli.add_command(fold_counts_command)
+    add_database_gauge(
+        app,
+        "survey_uncounted_responses",
+        "Stored responses not yet added to the report counts.",
+        _queue_length,
+    )
+
+
+def _queue_length() -> int:
+    return db.session.scalar(select(func.count()).select_from(UncountedResponse))
 
 
 def _fold_before_reports() -> None:

@@ -2,14 +2,14 @@
 
 Every function takes a session and a :class:`~survey.results.filters.ReportFilter` and
 returns plain counts; only :func:`respondent_matrix` brings answers of individual
-respondents into Python, capped (see there). Counts come from the pre-aggregated tables
-(:mod:`survey.results.models`) when the filter and grouping only use what they keep —
-whole Vietnam-local months, agency, desk, official, questionnaire version, channel,
-respondent type, flagged; the procedure field from the agency-level tables by procedure
-(with the agency, month and version only: by procedure field and desk, say, the raw rows
-answer). A period that is not whole months takes its whole months from them and only the
-days at either end from ``GROUP BY`` over the raw ``responses`` and ``answers``. All give the
-same numbers; ``use_counts=False`` forces the raw tables (tests and benchmarks compare them).
+respondents into Python, capped (see there). Counts come from the smallest pre-aggregated
+table (:mod:`survey.results.grains`) whose dimensions cover the columns the filter and
+grouping read (:func:`_narrowest`); a procedure field is read through the procedures' ids
+the tables by procedure keep. When no table keeps them all (by procedure field and desk,
+say) the raw rows answer. A period that is not whole months takes its whole months from the
+table and only the days at either end from ``GROUP BY`` over the raw ``responses`` and
+``answers``. All give the same numbers; ``use_counts=False`` forces the raw tables (tests
+and benchmarks compare them).
 
 Group keys by :class:`~survey.results.filters.Dimension`: agency → agency id; service
 point, official → id or None (responses naming none); month, quarter →
@@ -51,34 +51,44 @@ from survey.results.counts import (
     vector_layouts,
 )
 from survey.results.filters import Dimension, Period, ReportFilter
-from survey.results.models import (
+from survey.results.grains import (
+    ANSWERS,
     NO_ID,
     NO_VALUE,
+    POINTS,
+    RESPONSES,
     UNKNOWN,
-    AgencyAnswerCount,
-    AgencyOnestopPointCount,
-    AgencyResponseCount,
-    AnswerCount,
-    AnswerVector,
-    OfficialAnswerCount,
-    OfficialOnestopPointCount,
-    OfficialResponseCount,
-    OnestopPointCount,
-    ProcedureAnswerCount,
-    ProcedureOnestopPointCount,
-    ProcedureResponseCount,
-    ResponseCount,
+    Grain,
+    RowKind,
+    narrowest,
 )
+from survey.results.models import COUNT_MODELS, AnswerVector
 
 #: Most respondents :func:`respondent_matrix` returns by default.
 RESPONDENT_MATRIX_LIMIT = 10_000
 
-# What the agency-level answer table can filter and group by.
-_AGENCY_TABLE_DIMENSIONS = {None, Dimension.AGENCY, Dimension.MONTH, Dimension.QUARTER}
-# What the official-level tables can filter and group by.
-_OFFICIAL_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.OFFICIAL}
-# What the tables by procedure can group by.
-_PROCEDURE_TABLE_DIMENSIONS = _AGENCY_TABLE_DIMENSIONS | {Dimension.PROCEDURE_FIELD}
+#: The count-table column each optional filter of a :class:`ReportFilter` reads, when set.
+_FILTER_COLUMNS = {
+    "agency_ids": "agency_id",
+    "service_point_id": "service_point_id",
+    "official_id": "official_id",
+    "procedure_field": "procedure_id",
+    "channel": "channel",
+    "respondent_type": "respondent_type",
+    "questionnaire_version_ids": "questionnaire_version_id",
+}
+#: The count-table column each grouping reads (a quarter its months, a procedure field its
+#: procedures).
+_GROUP_COLUMNS = {
+    Dimension.AGENCY: "agency_id",
+    Dimension.SERVICE_POINT: "service_point_id",
+    Dimension.OFFICIAL: "official_id",
+    Dimension.MONTH: "month",
+    Dimension.QUARTER: "month",
+    Dimension.CHANNEL: "channel",
+    Dimension.RESPONDENT_TYPE: "respondent_type",
+    Dimension.PROCEDURE_FIELD: "procedure_id",
+}
 
 
 @dataclass(frozen=True)
@@ -115,25 +125,25 @@ def _by_procedure(report_filter: ReportFilter, dimension: Dimension | None) -> b
 
 
 def _source(
-    table,
-    procedure_table,
+    kind: RowKind,
     rows_builder: Callable,
     report_filter: ReportFilter,
-    dimension,
+    dimension: Dimension | None,
     use_counts: bool,
 ):
-    """``(source, period_in_source)``: the count table that can answer, else raw rows.
+    """``(source, period_in_source)``: the count table of ``kind`` that can answer, else
+    raw rows.
 
-    ``table`` answers without the procedure field, ``procedure_table`` (a table by procedure)
-    with it, at agency level. A period that is not whole months takes its whole months from
-    the table and only the days at either end from the raw rows (:func:`_edge_days_source`).
+    A table by procedure gives each procedure's current field. A period that is not whole
+    months takes its whole months from the table and only the days at either end from the
+    raw rows (:func:`_edge_days_source`).
     """
-    if not use_counts:
+    grain = _narrowest(kind, report_filter, dimension) if use_counts else None
+    if grain is None:
         return _raw_source(rows_builder, report_filter, dimension)
+    table = COUNT_MODELS[grain.table].__table__
     if _by_procedure(report_filter, dimension):
-        if not _uses_only(_PROCEDURE_TABLE_DIMENSIONS, report_filter, dimension):
-            return _raw_source(rows_builder, report_filter, dimension)
-        table = _with_procedure_field(procedure_table)
+        table = _with_procedure_field(table)
     if report_filter.period.is_whole_months:
         return table, False
     return _edge_days_source(table, rows_builder, report_filter, dimension)
@@ -240,30 +250,29 @@ def _conditions(
     return conditions
 
 
-def _narrowest(models, report_filter: ReportFilter, dimension: Dimension | None):
-    """The smallest of a kind's ``(agency-level, official-level, full)`` count tables that
-    keeps what the filter and grouping use."""
-    agency, official, full = models
-    if _uses_only(_AGENCY_TABLE_DIMENSIONS, report_filter, dimension):
-        return agency.__table__
-    if _uses_only(_OFFICIAL_TABLE_DIMENSIONS, report_filter, dimension, official=True):
-        return official.__table__
-    return full.__table__
+def _narrowest(
+    kind: RowKind, report_filter: ReportFilter, dimension: Dimension | None
+) -> Grain | None:
+    """The smallest count table of ``kind`` whose dimensions cover the columns the filter
+    and grouping read (None: only the raw rows can answer)."""
+    columns = {"month"} | {
+        column
+        for attribute, column in _FILTER_COLUMNS.items()
+        if getattr(report_filter, attribute) is not None
+    }
+    if not report_filter.include_flagged:
+        columns.add("is_flagged")
+    if dimension is not None:
+        columns.add(_GROUP_COLUMNS[dimension])
+    return narrowest(kind, columns)
 
 
 def _group_column(columns, dimension: Dimension) -> ColumnElement:
     if dimension is Dimension.QUARTER:
         return quarter_start(columns.month)
-    name = {
-        Dimension.AGENCY: "agency_id",
-        Dimension.SERVICE_POINT: "service_point_id",
-        Dimension.OFFICIAL: "official_id",
-        Dimension.MONTH: "month",
-        Dimension.CHANNEL: "channel",
-        Dimension.RESPONDENT_TYPE: "respondent_type",
-        Dimension.PROCEDURE_FIELD: "procedure_field",
-    }[dimension]
-    return columns[name]
+    if dimension is Dimension.PROCEDURE_FIELD:
+        return columns.procedure_field
+    return columns[_GROUP_COLUMNS[dimension]]
 
 
 def _group_key(dimension: Dimension, value) -> Hashable:
@@ -278,19 +287,6 @@ def _group_key(dimension: Dimension, value) -> Hashable:
     if dimension is Dimension.RESPONDENT_TYPE:
         return None if value == UNKNOWN else RespondentType(value)
     return value
-
-
-def _uses_only(
-    dimensions, report_filter: ReportFilter, dimension: Dimension | None, official: bool = False
-) -> bool:
-    """Only agency-level filters (and an official's, if ``official``), and a ``dimension``
-    among ``dimensions``."""
-    return dimension in dimensions and (
-        report_filter.service_point_id is None
-        and (official or report_filter.official_id is None)
-        and report_filter.channel is None
-        and report_filter.respondent_type is None
-    )
 
 
 def _grouped_sum(
@@ -319,12 +315,7 @@ def _grouped_sum(
 
 
 def _answer_source(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool):
-    table = _narrowest(
-        (AgencyAnswerCount, OfficialAnswerCount, AnswerCount), report_filter, dimension
-    )
-    return _source(
-        table, ProcedureAnswerCount.__table__, answer_rows, report_filter, dimension, use_counts
-    )
+    return _source(ANSWERS, answer_rows, report_filter, dimension, use_counts)
 
 
 def level_counts_by(
@@ -393,16 +384,7 @@ def _level_counts(session, report_filter, dimension, item_keys, use_counts):
 
 
 def _response_source(report_filter, dimension, use_counts):
-    return _source(
-        _narrowest(
-            (AgencyResponseCount, OfficialResponseCount, ResponseCount), report_filter, dimension
-        ),
-        ProcedureResponseCount.__table__,
-        response_rows,
-        report_filter,
-        dimension,
-        use_counts,
-    )
+    return _source(RESPONSES, response_rows, report_filter, dimension, use_counts)
 
 
 def response_counts_by(
@@ -439,18 +421,7 @@ def _onestop_source(session, report_filter, dimension, use_counts):
         rules = onestop_rules(session, report_filter.questionnaire_version_ids)
         return onestop_rows(rules, **parts)
 
-    return _source(
-        _narrowest(
-            (AgencyOnestopPointCount, OfficialOnestopPointCount, OnestopPointCount),
-            report_filter,
-            dimension,
-        ),
-        ProcedureOnestopPointCount.__table__,
-        rows,
-        report_filter,
-        dimension,
-        use_counts,
-    )
+    return _source(POINTS, rows, report_filter, dimension, use_counts)
 
 
 def onestop_points_counts_by(

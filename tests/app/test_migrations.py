@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import delete, func, inspect, select
 
+from survey.collect.models import UncountedResponse
 from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.results.counts import fill_new_tables, fold_all
@@ -19,7 +20,6 @@ from survey.results.models import (
     OnestopPointCount,
     ProcedureResponseCount,
     ResponseCount,
-    UncountedResponse,
 )
 from tests.conftest import BACKENDS, alembic_config, make_app
 from tests.results.dataset import build_organisation, random_submission

@@ -6,10 +6,9 @@ import uuid
 import pytest
 from sqlalchemy import event, func, select
 
-from survey.collect.models import Answer, Channel, Response
+from survey.collect.models import Answer, Channel, Response, UncountedResponse
 from survey.collect.store import UuidConflict, canonical_body_hash, dossier_hash, store_responses
 from survey.db import db, utcnow, write_session
-from survey.results.models import UncountedResponse
 from tests.factories import make_desk, make_published_version
 
 

@@ -10,13 +10,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from survey.collect.models import Answer, Response
+from survey.collect.models import Answer, Response, UncountedResponse
 from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.results.counts import fold_all, rebuild_counts
 from survey.results.filters import Period, ReportFilter
 from survey.results.fold import BackgroundFold
-from survey.results.models import AnswerCount, UncountedResponse
+from survey.results.models import AnswerCount
 from survey.results.queries import onestop_points_counts, response_count
 from tests.results.dataset import build_organisation, random_submission
 from tests.results.test_counts import assert_counts_equal_a_recount
