@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,28 +29,25 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import func, select
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from sqlalchemy.orm import Session
 
 from survey import csrf
-from survey.accounts import audit
-from survey.accounts.access import roles_required
 from survey.accounts.models import Role
-from survey.admin import ADMIN_VIEWERS, blueprint
-from survey.admin.common import agency_by_code
-from survey.admin.lookup import agency_matches
-from survey.choices import options, values_of
+from survey.admin import blueprint
+from survey.admin.changes import audited_write
+from survey.admin.common import administrator_required, viewer_required
+from survey.admin.forms import AssignmentForm, NewDraftForm, QuestionnaireImportForm, TokenForm
+from survey.admin.lookup import agency_by_code, agency_matches
+from survey.choices import options
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
 from survey.collect.submit import AgencyInfo, DeskInfo, Target
 from survey.config import LANGUAGES
 from survey.db import db, utcnow
 from survey.i18n import current_language
+from survey.org.models import Agency
 from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.definition import (
     DefinitionError,
@@ -64,75 +62,6 @@ from survey.settings import get_setting
 IMPORT_BYTES = 512 * 1024
 #: At most this many changed values are listed in the audit log for one save.
 AUDITED_CHANGES = 200
-
-
-# --------------------------------------------------------------------------------------
-# Forms
-# --------------------------------------------------------------------------------------
-
-
-class NewDraftForm(FlaskForm):
-    source = SelectField(
-        _l("Start from"),
-        validate_choice=False,
-        validators=[DataRequired(message=_l("Choose a template or an earlier version."))],
-    )
-
-    def validate_source(self, field) -> None:
-        if field.data not in values_of(self.source.choices):
-            raise ValidationError(_l("Choose a template or an earlier version."))
-
-
-class EditorForm(FlaskForm):
-    """The security token of the editor; its fields are read by :func:`apply_edits`."""
-
-
-class ActionForm(FlaskForm):
-    """Publish, delete a draft or remove an assignment: only the security token."""
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Questionnaire file (JSON)"))
-
-
-class AssignmentForm(FlaskForm):
-    agency = StringField(
-        _l("Agency code"),
-        description=_l("Its units use the version too, unless they have their own."),
-        validators=[
-            DataRequired(message=_l("Enter the agency's code.")),
-            Length(max=40, message=_l("At most %(count)s characters.", count=40)),
-        ],
-    )
-    version = SelectField(
-        _l("Published version"),
-        coerce=int,
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose a published version."))],
-    )
-    valid_from = StringField(
-        _l("From (day)"),
-        validators=[InputRequired(message=_l("Enter the first day, e.g. 2026-01-01."))],
-        render_kw={"type": "date"},
-    )
-
-    def validate_agency(self, field) -> None:
-        if agency_by_code(db.session, field.data) is None:
-            raise ValidationError(_l("No agency has this code."))
-
-    def validate_version(self, field) -> None:
-        if field.data not in values_of(self.version.choices):
-            raise ValidationError(_l("Choose a published version."))
-
-    def validate_valid_from(self, field) -> None:
-        if self.first_day() is None:
-            raise ValidationError(_l("Enter the first day, e.g. 2026-01-01."))
-
-    def first_day(self) -> date | None:
-        try:
-            return date.fromisoformat(self.valid_from.data.strip())
-        except (AttributeError, ValueError):
-            return None
 
 
 # --------------------------------------------------------------------------------------
@@ -383,10 +312,10 @@ def _index_page(
         questionnaires=questionnaires,
         assignments=assignments,
         draft_form=draft_form,
-        import_form=import_form or ImportForm(),
+        import_form=import_form or QuestionnaireImportForm(),
         import_problems=import_problems or [],
         assignment_form=assignment_form,
-        action_form=ActionForm(),
+        action_form=TokenForm(),
         agency_search=words,
         agency_matches=matches,
         can_change=current_app_user_is_administrator(),
@@ -399,7 +328,7 @@ def current_app_user_is_administrator() -> bool:
 
 
 @blueprint.get("/questionnaires/")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def questionnaires():
     return _index_page()
 
@@ -437,7 +366,7 @@ def _has_draft(key: str) -> bool:
 
 
 @blueprint.post("/questionnaires/drafts")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def new_draft():
     form = NewDraftForm()
     form.source.choices = options(_sources())
@@ -453,13 +382,12 @@ def new_draft():
             _("This questionnaire already has a draft: edit it, publish it or delete it first.")
         )
         return _index_page(draft_form=form, status=409)
-    version = _new_draft(db.session, data)
-    audit.record(
+    version = audited_write(
         "questionnaire.draft_created",
-        target=f"questionnaire:{data['key']}",
-        details={"after": {"version": version.version_number}, "from": form.source.data},
+        f"questionnaire:{data['key']}",
+        lambda session: _new_draft(session, data),
+        lambda draft: {"after": {"version": draft.version_number}, "from": form.source.data},
     )
-    db.session.commit()
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
@@ -477,15 +405,15 @@ def _editor_page(version, data, problems=(), status=200):
         texts_at=lambda parts: _resolve(data, list(parts)) or {},
         scoring_json=json.dumps(data.get("scoring", {}), ensure_ascii=False, indent=2),
         working_json=json.dumps(data, ensure_ascii=False),
-        form=EditorForm(),
-        action_form=ActionForm(),
+        form=TokenForm(),
+        action_form=TokenForm(),
         readonly=readonly,
     )
     return page, status
 
 
 @blueprint.route("/questionnaires/versions/<int:version_id>", methods=["GET", "POST"])
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def questionnaire_version(version_id: int):
     version = _version_or_404(version_id)
     if request.method == "GET":
@@ -495,7 +423,7 @@ def questionnaire_version(version_id: int):
     if version.is_published:
         flash(_("A published version is frozen: start a new draft to change it."), "warning")
         return _editor_page(version, version.definition, status=409)
-    if not EditorForm().validate():
+    if not TokenForm().validate():
         abort(400)
     try:
         base = json.loads(request.form.get("definition", ""))
@@ -520,22 +448,36 @@ def questionnaire_version(version_id: int):
         return _editor_page(version, edit.data, problems, status=400)
     changes = changed_values(version.definition, edit.data)
     if changes:
-        version.definition = edit.data
-        audit.record(
+        _change_version(
+            version,
             "questionnaire.draft_saved",
-            target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-            details={"changes": changes[:AUDITED_CHANGES], "changed": len(changes)},
+            lambda session, draft: setattr(draft, "definition", edit.data),
+            {"changes": changes[:AUDITED_CHANGES], "changed": len(changes)},
         )
-        db.session.commit()
         flash(_("The draft has been saved."), "info")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
+def _change_version(
+    version: QuestionnaireVersion,
+    action: str,
+    change: Callable[[Session, QuestionnaireVersion], None],
+    details: dict,
+) -> None:
+    """Change (or delete) the version in a write transaction, audited as ``action``."""
+    audited_write(
+        action,
+        f"questionnaire:{version.questionnaire.key}:{version.version_number}",
+        lambda session: change(session, session.get(QuestionnaireVersion, version.id)),
+        lambda _done: details,
+    )
+
+
 @blueprint.post("/questionnaires/versions/<int:version_id>/publish")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def publish_version(version_id: int):
     version = _version_or_404(version_id)
-    if not ActionForm().validate():
+    if not TokenForm().validate():
         abort(400)
     if version.is_published:
         flash(_("This version is already published."), "info")
@@ -544,33 +486,31 @@ def publish_version(version_id: int):
         load_definition(version.definition)
     except DefinitionError as error:
         return _editor_page(version, version.definition, error.problems, status=400)
-    version.published_dt = utcnow()
-    audit.record(
+    _change_version(
+        version,
         "questionnaire.published",
-        target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-        details={"before": {"published": False}, "after": {"published": True}},
+        lambda session, draft: setattr(draft, "published_dt", utcnow()),
+        {"before": {"published": False}, "after": {"published": True}},
     )
-    db.session.commit()
     flash(_("The version is published. It can no longer be changed."), "info")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
 @blueprint.post("/questionnaires/versions/<int:version_id>/delete")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def delete_draft(version_id: int):
     version = _version_or_404(version_id)
-    if not ActionForm().validate():
+    if not TokenForm().validate():
         abort(400)
     if version.is_published:
         flash(_("A published version is frozen: start a new draft to change it."), "warning")
         return redirect(url_for("admin.questionnaire_version", version_id=version.id)), 409
-    audit.record(
+    _change_version(
+        version,
         "questionnaire.draft_deleted",
-        target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-        details={"before": {"version": version.version_number}},
+        lambda session, draft: session.delete(draft),
+        {"before": {"version": version.version_number}},
     )
-    db.session.delete(version)
-    db.session.commit()
     flash(_("The draft has been deleted."), "info")
     return redirect(url_for("admin.questionnaires"))
 
@@ -591,7 +531,7 @@ def _preview_target() -> Target:
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/preview/phone")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def preview_phone(version_id: int):
     definition = load_definition(_version_or_404(version_id).definition)
     return render_template(
@@ -609,7 +549,7 @@ def preview_phone(version_id: int):
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/preview/kiosk")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def preview_kiosk(version_id: int):
     definition = load_definition(_version_or_404(version_id).definition)
     target = _preview_target()
@@ -621,7 +561,7 @@ def preview_kiosk(version_id: int):
 
 @blueprint.post("/questionnaires/preview-sink")
 @csrf.exempt  # stores nothing; the kiosk page sends JSON without a form token
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def preview_sink():
     return jsonify({"status": "preview", "stored": False}), 200
 
@@ -632,13 +572,13 @@ def preview_sink():
 
 
 @blueprint.get("/questionnaires/schema.json")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def questionnaire_schema():
     return jsonify(dict(definition_schema()))
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/export.json")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def export_version(version_id: int):
     version = _version_or_404(version_id)
     body = json.dumps(version.definition, ensure_ascii=False, indent=2) + "\n"
@@ -682,24 +622,20 @@ def _import_problems(upload) -> tuple[dict | None, list[str]]:
 
 
 @blueprint.post("/questionnaires/import")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def import_questionnaire():
-    form = ImportForm()
+    form = QuestionnaireImportForm()
     if not form.validate():
         abort(400)
     data, problems = _import_problems(request.files.get("file"))
     if problems:
         return _index_page(import_form=form, import_problems=problems, status=400)
-    version = _new_draft(db.session, data)
-    audit.record(
+    version = audited_write(
         "questionnaire.imported",
-        target=f"questionnaire:{data['key']}",
-        details={
-            "after": {"version": version.version_number},
-            "file_version": data["version"],
-        },
+        f"questionnaire:{data['key']}",
+        lambda session: _new_draft(session, data),
+        lambda draft: {"after": {"version": draft.version_number}, "file_version": data["version"]},
     )
-    db.session.commit()
     flash(_("The file is imported as a draft. Check it, then publish it."), "info")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
@@ -718,8 +654,23 @@ def _assignment_details(assignment: QuestionnaireAssignment) -> dict:
     }
 
 
+def _assign(
+    session: Session, agency: Agency, version: QuestionnaireVersion, first_day: date
+) -> QuestionnaireAssignment:
+    assignment = QuestionnaireAssignment(
+        agency_id=agency.id,
+        questionnaire_id=version.questionnaire_id,
+        version_id=version.id,
+        valid_from=first_day,
+    )
+    session.add(assignment)
+    session.flush()
+    session.refresh(assignment)
+    return assignment
+
+
 @blueprint.post("/questionnaires/assignments")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def assign_version():
     form = AssignmentForm()
     form.version.choices = options(_published_choices())
@@ -739,37 +690,27 @@ def assign_version():
             _("This agency already has a version of this questionnaire from this day.")
         )
         return _index_page(assignment_form=form, status=409)
-    assignment = QuestionnaireAssignment(
-        agency=agency,
-        questionnaire_id=version.questionnaire_id,
-        version=version,
-        valid_from=form.first_day(),
-    )
-    db.session.add(assignment)
-    db.session.flush()
-    db.session.refresh(assignment)
-    audit.record(
+    audited_write(
         "questionnaire.assigned",
-        target=f"agency:{agency.code}",
-        details={"before": None, "after": _assignment_details(assignment)},
+        f"agency:{agency.code}",
+        lambda session: _assign(session, agency, version, form.first_day()),
+        lambda assignment: {"before": None, "after": _assignment_details(assignment)},
     )
-    db.session.commit()
     flash(_("The version is assigned."), "info")
     return redirect(url_for("admin.questionnaires"))
 
 
 @blueprint.post("/questionnaires/assignments/<int:assignment_id>/delete")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def remove_assignment(assignment_id: int):
     assignment = db.get_or_404(QuestionnaireAssignment, assignment_id)
-    if not ActionForm().validate():
+    if not TokenForm().validate():
         abort(400)
-    audit.record(
+    audited_write(
         "questionnaire.assignment_removed",
-        target=f"agency:{assignment.agency.code}",
-        details={"before": _assignment_details(assignment), "after": None},
+        f"agency:{assignment.agency.code}",
+        lambda session: session.delete(session.get(QuestionnaireAssignment, assignment.id)),
+        lambda _done: {"before": _assignment_details(assignment), "after": None},
     )
-    db.session.delete(assignment)
-    db.session.commit()
     flash(_("The assignment is removed."), "info")
     return redirect(url_for("admin.questionnaires"))
