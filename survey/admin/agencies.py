@@ -15,22 +15,22 @@ from survey.accounts import audit
 from survey.accounts.access import local_today
 from survey.admin import blueprint
 from survey.admin.changes import Audited
-from survey.admin.common import administrator_required, allows_upload, viewer_required
-from survey.admin.exports import csv_download
+from survey.admin.common import administrator_required, viewer_required
 from survey.admin.forms import AgencyForm, CloseForm, ReorganisationForm
 from survey.admin.imports import (
-    IMPORT_BODY_BYTES,
     Change,
     Importer,
     LineError,
     Row,
     date_text,
     parse_date,
+    records_by,
 )
 from survey.admin.lookup import agency_by_code
 from survey.admin.pages import (
+    RecordForm,
+    csv_pages,
     edit_page,
-    import_page,
     matching,
     paginate,
     requested_page,
@@ -82,7 +82,7 @@ class AgencyImporter(Importer):
 
     def context(self, session: Session, rows: list[Row]) -> _TreeContext:
         codes = {row.values["code"] for row in rows}
-        current = session.scalars(select(Agency).where(Agency.code.in_(codes))) if codes else []
+        current = records_by(session, Agency.code, codes)
         return _TreeContext(
             parents={
                 code: (agency_id, parent_id)
@@ -91,7 +91,7 @@ class AgencyImporter(Importer):
                 )
             },
             in_file=codes,
-            current={agency.code: agency_values(agency) for agency in current},
+            current={code: agency_values(agency) for code, agency in current.items()},
         )
 
     def row_problems(self, values: dict[str, str], context: _TreeContext) -> list:
@@ -141,12 +141,7 @@ class AgencyImporter(Importer):
         return context.current.get(values["code"])
 
     def write(self, session: Session, changes: list[Change]) -> None:
-        agencies = {
-            agency.code: agency
-            for agency in session.scalars(
-                select(Agency).where(Agency.code.in_([change.key for change in changes]))
-            )
-        }
+        agencies = records_by(session, Agency.code, [change.key for change in changes])
         for change in changes:
             if change.action == "create":
                 agencies[change.key] = Agency(code=change.key, name="", kind="")
@@ -283,48 +278,41 @@ def _to_unit(unit: Agency):
     return url_for("admin.agency", agency_id=unit.id)
 
 
-@blueprint.route("/agencies/new", methods=["GET", "POST"])
-@administrator_required
-def create_agency_page():
-    return _agency_form(None)
+def _agency_form(unit: Agency | None) -> AgencyForm:
+    form = AgencyForm(record=unit)
+    if request.method == "GET" and unit is None:
+        form.parent_code.data = request.args.get("parent", "")[:40]
+    elif request.method == "GET":
+        form.parent_code.data = unit.parent.code if unit.parent else ""
+    return form
 
 
+def _agency_change(form: AgencyForm, session: Session, unit: Agency | None) -> Agency:
+    field = form.parent_code
+    parent = session.get(Agency, field.agency.id) if field.agency else None
+    if unit is None:
+        return create_agency(session, parent=parent, **form.values())
+    update_agency(session, unit, parent, **form.values())
+    return unit
+
+
+AGENCY_FORM = RecordForm(
+    AGENCIES,
+    "admin/agencies/form.html",
+    "agency",
+    _agency_form,
+    _agency_change,
+    created=_l("The unit %(name)s was created."),
+    saved=_l("The unit %(name)s was saved."),
+    address=_to_unit,
+)
+
+
+@blueprint.route("/agencies/new", methods=["GET", "POST"], endpoint="create_agency_page")
 @blueprint.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
 @administrator_required
-def edit_agency(agency_id: int):
-    return _agency_form(_agency_or_404(agency_id))
-
-
-def _agency_form(unit: Agency | None):
-    form = AgencyForm(record=unit)
-    if request.method == "GET":
-        form.parent_code.data = (
-            (unit.parent.code if unit.parent else "")
-            if unit is not None
-            else request.args.get("parent", "")[:40]
-        )
-
-    def change(session: Session, target: Agency | None) -> Agency:
-        field = form.parent_code
-        parent = session.get(Agency, field.agency.id) if field.agency else None
-        if target is None:
-            return create_agency(session, parent=parent, **form.values())
-        update_agency(session, target, parent, **form.values())
-        return target
-
-    return edit_page(
-        "admin/agencies/form.html",
-        form,
-        lambda: AGENCIES.save(unit, change),
-        lambda saved: (_saved_message(saved, created=unit is None), _to_unit(saved)),
-        agency=unit,
-    )
-
-
-def _saved_message(unit: Agency, created: bool) -> str:
-    if created:
-        return _("The unit %(name)s was created.", name=unit.name)
-    return _("The unit %(name)s was saved.", name=unit.name)
+def edit_agency(agency_id: int | None = None):
+    return AGENCY_FORM.page(_agency_or_404(agency_id) if agency_id else None)
 
 
 @blueprint.route("/agencies/<int:agency_id>/close", methods=["GET", "POST"])
@@ -440,22 +428,4 @@ def _reorganised_message(done: tuple[Reorganisation, Agency], day: date) -> str:
     )
 
 
-# ----------------------------------------------------------------------------------------
-# CSV
-# ----------------------------------------------------------------------------------------
-
-
-@blueprint.get("/agencies/export.csv")
-@viewer_required
-def export_agencies():
-    rows = [
-        agency_values(agency) for agency in db.session.scalars(select(Agency).order_by(Agency.code))
-    ]
-    return csv_download("agencies.csv", AGENCY_FIELDS, rows, "agency.exported")
-
-
-@blueprint.route("/agencies/import", methods=["GET", "POST"])
-@allows_upload(IMPORT_BODY_BYTES)
-@administrator_required
-def import_agencies():
-    return import_page(AgencyImporter(), "admin/agencies/import.html", "admin.agencies")
+csv_pages(AgencyImporter(), "agencies", select(Agency).order_by(Agency.code), agency_values)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from survey.admin import blueprint
 from survey.admin.common import administrator_required
 from survey.admin.forms import RegisterKioskForm, TokenForm
 from survey.admin.lookup import agency_matches
-from survey.admin.pages import requested_agency
+from survey.admin.pages import requested_agency, requested_token
 from survey.choices import options
 from survey.collect.devices import (
     PAIRING_LIFETIME,
@@ -152,8 +152,7 @@ def _register(desk: ServicePoint, name: str | None) -> Registration:
 @administrator_required
 def revoke_kiosk_page(device_id: int):
     device = db.get_or_404(KioskDevice, device_id)
-    if not TokenForm().validate():
-        abort(400)
+    requested_token()
     if device.revoked_dt is None:
         _revoke(device)
     flash(_("The kiosk %(name)s can no longer send ratings.", name=device.name), "info")

@@ -96,16 +96,28 @@ def record_text(label, length: int, *, required=None, description="") -> StringF
     )
 
 
-def short_text(label, length: int, *, required=None, description="") -> StringField:
-    """A short text typed to find or name something; ``required`` as for :func:`record_text`."""
-    presence = DataRequired(message=required) if required else Optional()
-    return StringField(
-        label,
-        description=description,
-        validators=[
-            presence,
-            Length(max=length, message=_l("At most %(count)s characters.", count=length)),
-        ],
+def short_text(label, length: int, *, required=None, description="", check=None) -> StringField:
+    """A short text typed to find or name something; ``required`` as for :func:`record_text`,
+    ``check`` a further validator."""
+    validators = [
+        DataRequired(message=required) if required else Optional(),
+        Length(max=length, message=_l("At most %(count)s characters.", count=length)),
+    ]
+    if check is not None:
+        validators.append(check)
+    return StringField(label, description=description, validators=validators)
+
+
+def _agency_exists(form, field) -> None:
+    if agency_by_code(db.session, field.data) is None:
+        raise ValidationError(_l("No agency has this code."))
+
+
+def agency_code(description, *, required=None) -> StringField:
+    """The code of an existing agency, typed or found with the search box below the form;
+    ``required`` as for :func:`record_text`."""
+    return short_text(
+        _l("Agency code"), 40, required=required, description=description, check=_agency_exists
     )
 
 
@@ -145,6 +157,22 @@ class DayField(StringField):
             self.data = parse_date(text)
         except ValueError:
             raise ValueError(_("Enter a date as dd/mm/yyyy, for example 01/07/2025.")) from None
+
+
+def period(labels: tuple, message, *, description="") -> tuple[DayField, DayField]:
+    """A period's two optional days, ``<x>_from`` and ``<x>_to`` (the first day it no
+    longer holds, ``description``), labelled ``labels``; ``message`` when the second is not
+    after the first."""
+
+    def after_first(form, field) -> None:
+        first = form[field.name.removesuffix("_to") + "_from"].data
+        if field.data and first and field.data <= first:
+            raise ValidationError(message)
+
+    return (
+        DayField(labels[0], validators=[Optional()]),
+        DayField(labels[1], description=description, validators=[Optional(), after_first]),
+    )
 
 
 class AgencyCodeField(StringField):
@@ -227,16 +255,11 @@ class AgencyForm(_CodedForm):
         validators=[Optional()],
         must_exist_message=_l("No unit has this code: search for the parent and use its code."),
     )
-    valid_from = DayField(_l("Exists from"), validators=[Optional()])
-    valid_to = DayField(
-        _l("Closed from"),
+    valid_from, valid_to = period(
+        (_l("Exists from"), _l("Closed from")),
+        _l("The closing date must be after the opening date."),
         description=_l("The first day the unit no longer exists. Empty: still open."),
-        validators=[Optional()],
     )
-
-    def validate_valid_to(self, field):
-        if field.data and self.valid_from.data and field.data <= self.valid_from.data:
-            raise ValidationError(_("The closing date must be after the opening date."))
 
     def values(self) -> dict:
         return {
@@ -374,16 +397,11 @@ class OfficialForm(FlaskForm):
     title = record_text(
         _l("Job title"), 200, description=_l('As on the desk sign, for example "Chuyên viên".')
     )
-    active_from = DayField(_l("Serves from"), validators=[Optional()])
-    active_to = DayField(
-        _l("Serves until (first day no longer)"),
+    active_from, active_to = period(
+        (_l("Serves from"), _l("Serves until (first day no longer)")),
+        _l("The last day must be after the first day."),
         description=_l("Empty: still serving."),
-        validators=[Optional()],
     )
-
-    def validate_active_to(self, field):
-        if field.data and self.active_from.data and field.data <= self.active_from.data:
-            raise ValidationError(_("The last day must be after the first day."))
 
 
 class PhotoForm(FlaskForm):
@@ -434,22 +452,16 @@ class _ScopeFields(FlaskForm):
         validate_choice=False,
         validators=[DataRequired(message=_l("Choose a role."))],
     )
-    agency = short_text(
-        _l("Agency code"),
-        40,
-        description=_l(
+    agency = agency_code(
+        _l(
             "The agency whose units the officer sees. Required for agency managers and viewers;"
             " search for it below."
-        ),
+        )
     )
 
     def validate_role(self, field) -> None:
         if field.data not in {role.value for role in Role}:
             raise ValidationError(_l("Choose one of the roles."))
-
-    def validate_agency(self, field) -> None:
-        if agency_by_code(db.session, field.data) is None:
-            raise ValidationError(_l("No agency has this code."))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -509,12 +521,33 @@ class NewUserForm(_ScopeFields):
 
 
 class ScopeForm(_ScopeFields):
-    """Changing an account's role and agency."""
+    """Changing an account's role and agency; ``own`` when it is the administrator's own."""
+
+    def __init__(self, *args, own: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.own = own
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.own and self.role.data != Role.ADMINISTRATOR.value:
+            self.role.errors.append(_("You cannot take the administrator role from yourself."))
+            valid = False
+        return valid
 
 
 class ResetPasswordForm(FlaskForm):
+    """A new temporary password for the account of ``email``."""
+
     password = _password_field(_l("New temporary password"))
     password_again = _password_again_field()
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def validate_password(self, field) -> None:
+        if field.data.strip().lower() == self.email:
+            raise ValidationError(_("The new password must not be the e-mail address."))
 
 
 class RegisterKioskForm(FlaskForm):
@@ -558,7 +591,22 @@ class AuditFilterForm(FlaskForm):
 # --------------------------------------------------------------------------------------
 
 
-class NewDraftForm(FlaskForm):
+class _ChoosingForm(FlaskForm):
+    """A form whose field ``chosen`` offers the (value, label) choices it is made with: they
+    come from the database, read by the page."""
+
+    chosen = ""
+
+    def __init__(self, choices, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self[self.chosen].choices = options(choices)
+
+
+class NewDraftForm(_ChoosingForm):
+    """A new draft from a template or an earlier version."""
+
+    chosen = "source"
+
     source = SelectField(
         _l("Start from"),
         validate_choice=False,
@@ -574,12 +622,14 @@ class QuestionnaireImportForm(FlaskForm):
     file = FileField(_l("Questionnaire file (JSON)"))
 
 
-class AssignmentForm(FlaskForm):
-    agency = short_text(
-        _l("Agency code"),
-        40,
+class AssignmentForm(_ChoosingForm):
+    """A published version for an agency's desks from a day."""
+
+    chosen = "version"
+
+    agency = agency_code(
+        _l("Its units use the version too, unless they have their own."),
         required=_l("Enter the agency's code."),
-        description=_l("Its units use the version too, unless they have their own."),
     )
     version = id_choice(
         _l("Published version"), InputRequired(message=_l("Choose a published version."))
@@ -589,10 +639,6 @@ class AssignmentForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter the first day, e.g. 2026-01-01."))],
         render_kw={"type": "date"},
     )
-
-    def validate_agency(self, field) -> None:
-        if agency_by_code(db.session, field.data) is None:
-            raise ValidationError(_l("No agency has this code."))
 
     def validate_version(self, field) -> None:
         if field.data not in values_of(self.version.choices):

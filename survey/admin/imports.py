@@ -25,6 +25,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.accounts import audit
@@ -370,6 +371,13 @@ class Importer:
                     session=session,
                 )
         return plan
+
+
+def records_by(session: Session, column: Any, keys: Iterable) -> dict:
+    """The records whose ``column`` (e.g. ``Agency.code``) is one of ``keys``, by it."""
+    model, keys = column.class_, list(keys)
+    records = session.scalars(select(model).where(column.in_(keys))) if keys else []
+    return {getattr(record, column.key): record for record in records}
 
 
 def duplicate_errors(rows: list[Row], column: str) -> tuple[dict[str, Row], list[LineError]]:

@@ -15,10 +15,16 @@ from survey.accounts.access import local_today
 from survey.admin import blueprint
 from survey.admin.changes import Audited
 from survey.admin.common import administrator_required, allows_upload, viewer_required
-from survey.admin.exports import csv_download
 from survey.admin.forms import ActiveForm, OfficialForm, PhotoForm
-from survey.admin.imports import IMPORT_BODY_BYTES, Change, Importer, date_text, parse_date
-from survey.admin.pages import agency_listing, edit_page, form_page, import_page, prefill_agency
+from survey.admin.imports import Change, Importer, date_text, parse_date, records_by
+from survey.admin.pages import (
+    RecordForm,
+    agency_listing,
+    csv_pages,
+    form_page,
+    prefill_agency,
+    set_active,
+)
 from survey.admin.photos import (
     MAXIMUM_PHOTO_BYTES,
     PhotoRefused,
@@ -77,47 +83,40 @@ def official(official_id: int):
     )
 
 
-@blueprint.route("/officials/new", methods=["GET", "POST"])
-@administrator_required
-def create_official():
-    return _official_form(None)
-
-
-@blueprint.route("/officials/<int:official_id>/edit", methods=["GET", "POST"])
-@administrator_required
-def edit_official(official_id: int):
-    return _official_form(_official_or_404(official_id))
-
-
-def _official_form(person: Official | None):
+def _official_form(person: Official | None) -> OfficialForm:
     form = OfficialForm(obj=person)
     prefill_agency(form.agency_code, person)
-
-    def change(session: Session, person: Official | None) -> Official:
-        # A new official gets a personal QR code at once.
-        person = person or Official(public_codes=[PublicCode()])
-        person.agency = session.get(Agency, form.agency_code.agency.id)
-        person.name = form.name.data
-        person.title = form.title.data or None
-        person.active_from = form.active_from.data
-        person.active_to = form.active_to.data
-        return person
-
-    return edit_page(
-        "admin/officials/form.html",
-        form,
-        lambda: OFFICIALS.save(person, change),
-        lambda saved: _saved(saved, created=person is None),
-        official=person,
-    )
+    return form
 
 
-def _saved(person: Official, created: bool) -> tuple[str, str]:
-    if created:
-        message = _("%(name)s was added with a personal QR code.", name=person.name)
-    else:
-        message = _("%(name)s was saved.", name=person.name)
-    return message, url_for("admin.official", official_id=person.id)
+def _official_change(form: OfficialForm, session: Session, person: Official | None):
+    # A new official gets a personal QR code at once.
+    person = person or Official(public_codes=[PublicCode()])
+    person.agency = session.get(Agency, form.agency_code.agency.id)
+    person.name = form.name.data
+    person.title = form.title.data or None
+    person.active_from = form.active_from.data
+    person.active_to = form.active_to.data
+    return person
+
+
+OFFICIAL_FORM = RecordForm(
+    OFFICIALS,
+    "admin/officials/form.html",
+    "official",
+    _official_form,
+    _official_change,
+    created=_l("%(name)s was added with a personal QR code."),
+    saved=_l("%(name)s was saved."),
+    address=lambda person: url_for("admin.official", official_id=person.id),
+)
+
+
+@blueprint.route("/officials/new", methods=["GET", "POST"], endpoint="create_official")
+@blueprint.route("/officials/<int:official_id>/edit", methods=["GET", "POST"])
+@administrator_required
+def edit_official(official_id: int | None = None):
+    return OFFICIAL_FORM.page(_official_or_404(official_id) if official_id else None)
 
 
 @blueprint.post("/officials/<int:official_id>/active")
@@ -125,16 +124,7 @@ def _saved(person: Official, created: bool) -> tuple[str, str]:
 def set_official_active(official_id: int):
     """Deactivate (serves until today) or reactivate (no end date) an official."""
     person = _official_or_404(official_id)
-    form = ActiveForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was changed: the form was not valid. Please try again."), "warning")
-        return _back_to(person)
-    active = form.active.data == "1"
-    OFFICIALS.save(
-        person,
-        lambda session, target: _serve(target, active, local_today()),
-        "activated" if active else "deactivated",
-    )
+    set_active(OFFICIALS, person, lambda target, active: _serve(target, active, local_today()))
     return _back_to(person)
 
 
@@ -201,10 +191,7 @@ class OfficialImporter(Importer):
 
     def context(self, session, rows):
         ids = [int(row.values["id"]) for row in rows if row.values["id"].isdigit()]
-        current = {
-            person.id: person
-            for person in session.scalars(select(Official).where(Official.id.in_(ids)))
-        }
+        current = records_by(session, Official.id, ids)
         return set(session.scalars(select(Agency.code))), current
 
     def row_problems(self, values, context):
@@ -239,18 +226,4 @@ class OfficialImporter(Importer):
             after["id"] = str(person.id)
 
 
-@blueprint.route("/officials/import", methods=["GET", "POST"])
-@allows_upload(IMPORT_BODY_BYTES)
-@administrator_required
-def import_officials():
-    return import_page(OfficialImporter(), "admin/officials/import.html", "admin.officials")
-
-
-@blueprint.get("/officials/export.csv")
-@viewer_required
-def export_officials():
-    rows = [
-        official_values(person)
-        for person in db.session.scalars(select(Official).order_by(Official.id))
-    ]
-    return csv_download("officials.csv", OFFICIAL_COLUMNS, rows, "official.exported")
+csv_pages(OfficialImporter(), "officials", select(Official).order_by(Official.id), official_values)

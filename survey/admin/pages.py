@@ -1,9 +1,15 @@
-"""What the administration's pages share: a listing searched and paged, a form that
-creates or changes a record, an import with its dry run.
+"""What the administration's pages share, so that each page is a few lines of its own.
 
 A route loads its record (or 404), checks access with its decorator, and hands the rest
-to one of these: :func:`list_page`, :func:`agency_listing`, :func:`form_page`,
-:func:`edit_page`, :func:`import_page`.
+to one of these:
+
+- a listing, searched and paged: :func:`list_page`, :func:`agency_listing`
+  (``?q=``, ``?agency=``, ``?page=``);
+- a form that creates or changes a record: :class:`RecordForm` (its write and audit event
+  are :class:`survey.admin.changes.Audited`), or :func:`edit_page` for any other change;
+- a button: :func:`set_active`, :func:`requested_token`;
+- a kind's CSV file, import and export: :func:`csv_pages` (the import itself is an
+  :class:`survey.admin.imports.Importer`).
 """
 
 from __future__ import annotations
@@ -11,16 +17,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from survey.admin.forms import CsvImportForm
-from survey.admin.imports import Importer
+from survey.admin import blueprint
+from survey.admin.changes import Audited
+from survey.admin.common import administrator_required, allows_upload, viewer_required
+from survey.admin.exports import csv_download
+from survey.admin.forms import ActiveForm, CsvImportForm, TokenForm
+from survey.admin.imports import IMPORT_BODY_BYTES, Importer
 from survey.db import db
 from survey.org.models import Agency
 from survey.org.reorganise import ReorganisationRefused
@@ -137,6 +149,66 @@ def edit_page(
     return redirect(address, code=303)
 
 
+@dataclass(frozen=True)
+class RecordForm:
+    """The page that creates or changes one kind of record, from one form.
+
+    ``make_form(record)`` builds the form (filled in for a record, None: a new one);
+    ``change(form, session, record)`` creates or changes the record in the write
+    transaction of :meth:`Audited.save` and returns it. Then the ``created`` or ``saved``
+    message, formatted with the record's audited values (``%(name)s``), is flashed and the
+    browser goes to ``address(record)``. The template knows the record as ``name``.
+    """
+
+    kind: Audited
+    template: str
+    name: str
+    make_form: Callable[[Any], FlaskForm]
+    change: Callable[[Any, Session, Any], Any]
+    created: LazyString
+    saved: LazyString
+    address: Callable[[Any], str]
+
+    def page(self, record: Any):
+        form = self.make_form(record)
+        return edit_page(
+            self.template,
+            form,
+            lambda: self.kind.save(record, partial(self.change, form)),
+            lambda saved: self._done(saved, record is None),
+            **{self.name: record},
+        )
+
+    def _done(self, record: Any, created: bool) -> tuple[str, str]:
+        message = (self.created if created else self.saved) % self.kind.values(record)
+        return message, self.address(record)
+
+
+def requested_active() -> bool | None:
+    """Whether the posted :class:`ActiveForm` asks to activate; None when it is not valid."""
+    form = ActiveForm()
+    return form.active.data == "1" if form.validate_on_submit() else None
+
+
+def requested_token() -> None:
+    """Refuse (400) a button's post without a valid security token (:class:`TokenForm`)."""
+    if not TokenForm().validate():
+        abort(400)
+
+
+def set_active(kind: Audited, record: Any, apply: Callable[[Any, bool], Any]) -> bool | None:
+    """Deactivate or reactivate ``record`` as the posted :class:`ActiveForm` asks
+    (``apply(record, active)`` in the write transaction), audited as "activated" or
+    "deactivated"; which, or None (and a warning) when the form is not valid."""
+    active = requested_active()
+    if active is None:
+        flash(_("Nothing was changed: the form was not valid. Please try again."), "warning")
+        return None
+    verb = "activated" if active else "deactivated"
+    kind.save(record, lambda session, target: apply(target, active), verb)
+    return active
+
+
 def prefill_agency(field, record: Any) -> None:
     """On first showing a form, its agency: the record's, or for a new one that of
     ``?agency=<id>`` (the page it was opened from)."""
@@ -151,6 +223,33 @@ def prefill_agency(field, record: Any) -> None:
 # --------------------------------------------------------------------------------------
 # CSV imports
 # --------------------------------------------------------------------------------------
+
+
+def csv_pages(
+    importer: Importer, name: str, records: Select, values: Callable[[Any], dict]
+) -> None:
+    """The CSV file of one kind of record, named ``name`` (its list page is ``admin.<name>``):
+
+    - ``/admin/<name>/import`` (``admin.import_<name>``, administrators), the import page;
+    - ``/admin/<name>/export.csv`` (``admin.export_<name>``, viewers), ``values`` of each
+      of ``records`` as ``<name>.csv``, in the columns the import reads.
+    """
+
+    def import_view():
+        return import_page(importer, f"admin/{name}/import.html", f"admin.{name}")
+
+    def export_view():
+        action = f"{importer.audit_prefix}.exported"
+        rows = [values(record) for record in db.session.scalars(records)]
+        return csv_download(f"{name}.csv", importer.columns, rows, action)
+
+    blueprint.add_url_rule(
+        f"/{name}/import",
+        f"import_{name}",
+        allows_upload(IMPORT_BODY_BYTES)(administrator_required(import_view)),
+        methods=["GET", "POST"],
+    )
+    blueprint.add_url_rule(f"/{name}/export.csv", f"export_{name}", viewer_required(export_view))
 
 
 def import_page(importer: Importer, template: str, done_endpoint: str):

@@ -15,7 +15,7 @@ from survey.admin import blueprint
 from survey.admin.common import administrator_required
 from survey.admin.forms import TokenForm
 from survey.admin.lookup import agency_matches
-from survey.admin.pages import requested_agency
+from survey.admin.pages import requested_agency, requested_token
 from survey.collect.posters import (
     PAGE_SIZES,
     code_address,
@@ -128,8 +128,7 @@ def agency_posters(agency_id: int):
 @administrator_required
 def replace_qr_code(code_id: int):
     old = _active_code_or_404(code_id)
-    if not TokenForm().validate():
-        abort(400)
+    requested_token()
     new = _replace(old)
     agency_id = (old.service_point or old.official).agency_id
     flash(

@@ -3,7 +3,8 @@ every language side by side, previews exactly as a phone and a kiosk show them, 
 (then frozen), import and export as JSON, and which version each agency's desks use.
 
 The reform office may look at everything; only administrators change anything. The editor is
-stateless: the page carries the working definition, the posted fields are applied to it, and
+stateless: the page carries the working definition, the posted fields are applied to it
+(:mod:`survey.admin.questionnaire_editor`), and
 :func:`survey.questionnaires.definition.load_definition` decides; its problems are shown next
 to the fields they name, and nothing is written until the whole definition is valid.
 """
@@ -12,11 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from flask import (
     Response,
@@ -40,7 +38,14 @@ from survey.admin.changes import audited_write
 from survey.admin.common import administrator_required, viewer_required
 from survey.admin.forms import AssignmentForm, NewDraftForm, QuestionnaireImportForm, TokenForm
 from survey.admin.lookup import agency_by_code, agency_matches
-from survey.choices import options
+from survey.admin.pages import requested_token
+from survey.admin.questionnaire_editor import (
+    apply_edits,
+    changed_values,
+    json_path,
+    problems_by_field,
+    value_at,
+)
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
 from survey.collect.submit import AgencyInfo, DeskInfo, Target
@@ -62,182 +67,6 @@ from survey.settings import get_setting
 IMPORT_BYTES = 512 * 1024
 #: At most this many changed values are listed in the audit log for one save.
 AUDITED_CHANGES = 200
-
-
-# --------------------------------------------------------------------------------------
-# The editor: posted fields applied to the working definition
-# --------------------------------------------------------------------------------------
-
-
-def json_path(parts: list) -> str:
-    """``["sections", 0, "items", 2, "text", "vi"]`` → ``sections[0].items[2].text.vi``, the
-    way :class:`DefinitionError` names a place."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _split(path: str) -> list:
-    return [int(part) if part.isdigit() else part for part in path.split("/")]
-
-
-def _resolve(data: Any, parts: list) -> Any:
-    for part in parts:
-        in_mapping = isinstance(data, dict) and isinstance(part, str) and part in data
-        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
-        if not (in_mapping or in_list):
-            return None
-        data = data[part]
-    return data
-
-
-def _clean(text: str) -> str:
-    # Browsers on some systems send decomposed Vietnamese letters; the definition wants NFC.
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").strip())
-
-
-@dataclass
-class Edit:
-    data: dict
-    #: Problems found before validation (a field that is not a number, JSON that does not parse).
-    problems: list[str]
-
-
-#: Optional texts that may be added or emptied in the editor, by the path of their parent.
-OPTIONAL_TEXTS = {"introduction", "closing", "description", "not_applicable_label"}
-
-
-def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -> Edit:
-    """The working definition with the posted fields and the requested action applied."""
-    data = copy.deepcopy(base)
-    data["key"], data["version"] = key, number
-    problems: list[str] = []
-    for name, values in form.items():
-        kind, _bar, rest = name.partition("|")
-        value = values[-1]
-        if kind == "text":
-            path, _bar, language = rest.rpartition("|")
-            _set_text(data, _split(path), language, _clean(value))
-        elif kind == "item":
-            path, _bar, attribute = rest.rpartition("|")
-            item = _resolve(data, _split(path))
-            if isinstance(item, dict) and attribute in ("key", "scale"):
-                item[attribute] = value.strip()
-            elif (
-                isinstance(item, dict) and attribute == "max_length" and item.get("type") == "text"
-            ):
-                if value.strip().isdigit():
-                    item["max_length"] = int(value)
-                else:
-                    problems.append(f"{json_path(_split(path))}.max_length: must be a number")
-        elif kind == "flag":
-            path, _bar, attribute = rest.rpartition("|")
-            item = _resolve(data, _split(path))
-            if isinstance(item, dict) and attribute in ("required", "allow_not_applicable"):
-                item[attribute] = f"check|{path}|{attribute}" in form
-        elif kind == "value":
-            option = _resolve(data, _split(rest))
-            if isinstance(option, dict):
-                text = value.strip()
-                if text.lstrip("-").isdigit():
-                    option["value"] = int(text)
-                else:
-                    problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
-    if "scoring" in form:
-        try:
-            data["scoring"] = json.loads(form["scoring"][-1])
-        except ValueError as error:
-            problems.append(f"scoring: not valid JSON ({error})")
-    _apply_action(data, form.get("action", ["save"])[-1])
-    return Edit(data, problems)
-
-
-def _set_text(data: dict, parts: list, language: str, value: str) -> None:
-    if language not in LANGUAGES or not parts:
-        return
-    parent = _resolve(data, parts[:-1])
-    if not isinstance(parent, dict):
-        return
-    texts = parent.get(parts[-1])
-    if texts is None:
-        if not value or parts[-1] not in OPTIONAL_TEXTS:
-            return
-        texts = parent[parts[-1]] = {}
-    if not isinstance(texts, dict):
-        return
-    if value or language in ("vi", "en"):
-        texts[language] = value
-    else:
-        texts.pop(language, None)
-    if parts[-1] in OPTIONAL_TEXTS and not any(texts.values()):
-        del parent[parts[-1]]
-
-
-def _apply_action(data: dict, action: str) -> None:
-    """Structural changes: add or remove an item of a section, a value of a scale."""
-    verb, _colon, argument = action.partition(":")
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
-    scales = data.get("scales") if isinstance(data.get("scales"), dict) else {}
-    if verb == "add_item" and argument.isdigit() and int(argument) < len(sections):
-        items = sections[int(argument)].setdefault("items", [])
-        item = {"key": f"item_{len(items) + 1}", "type": "scale", "required": False}
-        item["scale"] = next(iter(scales), "")
-        item["text"] = {"vi": "", "en": ""}
-        items.append(item)
-    elif verb == "add_text_item" and argument.isdigit() and int(argument) < len(sections):
-        items = sections[int(argument)].setdefault("items", [])
-        items.append(
-            {
-                "key": f"comment_{len(items) + 1}",
-                "type": "text",
-                "max_length": 1000,
-                "required": False,
-                "text": {"vi": "", "en": ""},
-            }
-        )
-    elif verb == "remove_item":
-        section, _colon, position = argument.partition(":")
-        if section.isdigit() and position.isdigit() and int(section) < len(sections):
-            items = sections[int(section)].get("items", [])
-            if int(position) < len(items):
-                del items[int(position)]
-    elif verb == "add_value" and argument in scales:
-        values = scales[argument].setdefault("values", [])
-        codes = [option.get("value") for option in values if isinstance(option.get("value"), int)]
-        values.append({"value": max(codes, default=0) + 1, "label": {"vi": "", "en": ""}})
-    elif verb == "remove_value":
-        scale, _colon, position = action.removeprefix("remove_value:").rpartition(":")
-        if scale in scales and position.isdigit():
-            values = scales[scale].get("values", [])
-            if int(position) < len(values):
-                del values[int(position)]
-
-
-def changed_values(before: Any, after: Any, path: str = "") -> list[dict]:
-    """Every value that differs, with its path: what the audit log keeps for a save."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        changes = []
-        for key in sorted(set(before) | set(after), key=str):
-            changes += changed_values(
-                before.get(key), after.get(key), f"{path}.{key}" if path else str(key)
-            )
-        return changes
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        changes = []
-        for position, (old, new) in enumerate(zip(before, after, strict=True)):
-            changes += changed_values(old, new, f"{path}[{position}]")
-        return changes
-    return [] if before == after else [{"path": path, "before": before, "after": after}]
-
-
-def problems_by_field(problems: list[str]) -> dict[str, list[str]]:
-    """Problems keyed by the path they start with ("(root)" for the whole definition)."""
-    grouped: dict[str, list[str]] = {}
-    for problem in problems:
-        path, _colon, message = problem.partition(": ")
-        grouped.setdefault(path, []).append(message or problem)
-    return grouped
 
 
 # --------------------------------------------------------------------------------------
@@ -296,10 +125,10 @@ def _published_choices() -> list[tuple[int, str]]:
 def _index_page(
     draft_form=None, import_form=None, assignment_form=None, import_problems=None, status=200
 ):
-    draft_form = draft_form or NewDraftForm()
-    draft_form.source.choices = options(_sources())
-    assignment_form = assignment_form or AssignmentForm(agency=request.args.get("agency", ""))
-    assignment_form.version.choices = options(_published_choices())
+    draft_form = draft_form or NewDraftForm(_sources())
+    assignment_form = assignment_form or AssignmentForm(
+        _published_choices(), agency=request.args.get("agency", "")
+    )
     words, matches = agency_matches()
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.key)).all()
     assignments = db.session.scalars(
@@ -368,8 +197,8 @@ def _has_draft(key: str) -> bool:
 @blueprint.post("/questionnaires/drafts")
 @administrator_required
 def new_draft():
-    form = NewDraftForm()
-    form.source.choices = options(_sources())
+    """A draft from a built-in template or an earlier version (of any questionnaire)."""
+    form = NewDraftForm(_sources())
     if not form.validate():
         return _index_page(draft_form=form, status=400)
     kind, _colon, name = form.source.data.partition(":")
@@ -402,7 +231,7 @@ def _editor_page(version, data, problems=(), status=200):
         problems=grouped,
         problem_list=list(problems),
         json_path=json_path,
-        texts_at=lambda parts: _resolve(data, list(parts)) or {},
+        texts_at=lambda parts: value_at(data, list(parts)) or {},
         scoring_json=json.dumps(data.get("scoring", {}), ensure_ascii=False, indent=2),
         working_json=json.dumps(data, ensure_ascii=False),
         form=TokenForm(),
@@ -423,8 +252,7 @@ def questionnaire_version(version_id: int):
     if version.is_published:
         flash(_("A published version is frozen: start a new draft to change it."), "warning")
         return _editor_page(version, version.definition, status=409)
-    if not TokenForm().validate():
-        abort(400)
+    requested_token()
     try:
         base = json.loads(request.form.get("definition", ""))
     except ValueError:
@@ -477,8 +305,7 @@ def _change_version(
 @administrator_required
 def publish_version(version_id: int):
     version = _version_or_404(version_id)
-    if not TokenForm().validate():
-        abort(400)
+    requested_token()
     if version.is_published:
         flash(_("This version is already published."), "info")
         return redirect(url_for("admin.questionnaire_version", version_id=version.id))
@@ -500,8 +327,7 @@ def publish_version(version_id: int):
 @administrator_required
 def delete_draft(version_id: int):
     version = _version_or_404(version_id)
-    if not TokenForm().validate():
-        abort(400)
+    requested_token()
     if version.is_published:
         flash(_("A published version is frozen: start a new draft to change it."), "warning")
         return redirect(url_for("admin.questionnaire_version", version_id=version.id)), 409
@@ -672,8 +498,7 @@ def _assign(
 @blueprint.post("/questionnaires/assignments")
 @administrator_required
 def assign_version():
-    form = AssignmentForm()
-    form.version.choices = options(_published_choices())
+    form = AssignmentForm(_published_choices())
     if not form.validate():
         return _index_page(assignment_form=form, status=400)
     agency = agency_by_code(db.session, form.agency.data)
@@ -704,8 +529,7 @@ def assign_version():
 @administrator_required
 def remove_assignment(assignment_id: int):
     assignment = db.get_or_404(QuestionnaireAssignment, assignment_id)
-    if not TokenForm().validate():
-        abort(400)
+    requested_token()
     audited_write(
         "questionnaire.assignment_removed",
         f"agency:{assignment.agency.code}",

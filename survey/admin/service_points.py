@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,7 @@ from survey.admin import blueprint
 from survey.admin.changes import Audited
 from survey.admin.common import administrator_required, viewer_required
 from survey.admin.forms import ActiveForm, AssignForm, ServicePointForm
-from survey.admin.pages import agency_listing, edit_page, prefill_agency
+from survey.admin.pages import RecordForm, agency_listing, prefill_agency, set_active
 from survey.db import db
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
 
@@ -66,63 +67,48 @@ def service_point(service_point_id: int):
     )
 
 
-def _desk_change(form: ServicePointForm):
-    def change(session: Session, desk: ServicePoint | None) -> ServicePoint:
-        # A new desk gets its QR code at once.
-        desk = desk or ServicePoint(public_codes=[PublicCode()])
-        desk.agency = session.get(Agency, form.agency_code.agency.id)
-        desk.name = form.name.data
-        desk.name_en = form.name_en.data or None
-        return desk
-
-    return change
-
-
-@blueprint.route("/service-points/new", methods=["GET", "POST"])
-@administrator_required
-def create_service_point():
-    return _desk_form(None)
-
-
-@blueprint.route("/service-points/<int:service_point_id>/edit", methods=["GET", "POST"])
-@administrator_required
-def edit_service_point(service_point_id: int):
-    return _desk_form(_desk_or_404(service_point_id))
-
-
-def _desk_form(desk: ServicePoint | None):
+def _desk_form(desk: ServicePoint | None) -> ServicePointForm:
     form = ServicePointForm(obj=desk)
     prefill_agency(form.agency_code, desk)
-    return edit_page(
-        "admin/service_points/form.html",
-        form,
-        lambda: DESKS.save(desk, _desk_change(form)),
-        lambda saved: _saved(saved, created=desk is None),
-        desk=desk,
-    )
+    return form
 
 
-def _saved(desk: ServicePoint, created: bool) -> tuple[str, str]:
-    if created:
-        message = _("The desk %(name)s was created with its QR code.", name=desk.name)
-    else:
-        message = _("The desk %(name)s was saved.", name=desk.name)
-    return message, url_for("admin.service_point", service_point_id=desk.id)
+def _desk_change(form: ServicePointForm, session: Session, desk: ServicePoint | None):
+    # A new desk gets its QR code at once.
+    desk = desk or ServicePoint(public_codes=[PublicCode()])
+    desk.agency = session.get(Agency, form.agency_code.agency.id)
+    desk.name = form.name.data
+    desk.name_en = form.name_en.data or None
+    return desk
+
+
+DESK_FORM = RecordForm(
+    DESKS,
+    "admin/service_points/form.html",
+    "desk",
+    _desk_form,
+    _desk_change,
+    created=_l("The desk %(name)s was created with its QR code."),
+    saved=_l("The desk %(name)s was saved."),
+    address=lambda desk: url_for("admin.service_point", service_point_id=desk.id),
+)
+
+
+@blueprint.route("/service-points/new", methods=["GET", "POST"], endpoint="create_service_point")
+@blueprint.route("/service-points/<int:service_point_id>/edit", methods=["GET", "POST"])
+@administrator_required
+def edit_service_point(service_point_id: int | None = None):
+    return DESK_FORM.page(_desk_or_404(service_point_id) if service_point_id else None)
 
 
 @blueprint.post("/service-points/<int:service_point_id>/active")
 @administrator_required
 def set_service_point_active(service_point_id: int):
     desk = _desk_or_404(service_point_id)
-    form = ActiveForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was changed: the form was not valid. Please try again."), "warning")
-        return _back_to(desk)
-    active = form.active.data == "1"
-    DESKS.save(desk, lambda session, target: _activate(target, active), _verb(active))
+    active = set_active(DESKS, desk, _activate)
     if active:
         flash(_("The desk takes ratings again."), "info")
-    else:
+    elif active is not None:
         flash(_("The desk is deactivated: its QR code now shows a polite notice."), "info")
     return _back_to(desk)
 
@@ -130,10 +116,6 @@ def set_service_point_active(service_point_id: int):
 def _activate(desk: ServicePoint, active: bool) -> ServicePoint:
     desk.is_active = active
     return desk
-
-
-def _verb(active: bool) -> str:
-    return "activated" if active else "deactivated"
 
 
 @blueprint.post("/service-points/<int:service_point_id>/officials")

@@ -21,6 +21,7 @@ from survey.admin import blueprint
 from survey.admin.common import administrator_required
 from survey.admin.forms import ActiveForm, NewUserForm, ResetPasswordForm, ScopeForm
 from survey.admin.lookup import agency_matches
+from survey.admin.pages import requested_active
 from survey.db import db, write_session
 
 PAGE_SIZE = 50
@@ -145,11 +146,8 @@ def user(user_id: int):
     account = db.get_or_404(User, user_id)
     if request.method == "GET":
         return _user_page(account)
-    form = ScopeForm()
+    form = ScopeForm(own=account.id == current_user.id)
     if not form.validate():
-        return _user_page(account, scope_form=form, status=400)
-    if account.id == current_user.id and form.role.data != Role.ADMINISTRATOR.value:
-        form.role.errors.append(_("You cannot take the administrator role from yourself."))
         return _user_page(account, scope_form=form, status=400)
     agency = form.chosen_agency()
 
@@ -166,11 +164,8 @@ def user(user_id: int):
 @administrator_required
 def reset_password(user_id: int):
     account = db.get_or_404(User, user_id)
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(email=account.email)
     if not form.validate():
-        return _user_page(account, reset_form=form, status=400)
-    if form.password.data.strip().lower() == account.email:
-        form.password.errors.append(_("The new password must not be the e-mail address."))
         return _user_page(account, reset_form=form, status=400)
     _reset_password(account, form.password.data)
     flash(_("The password has been reset. The officer's open sessions have ended."), "info")
@@ -194,10 +189,9 @@ def _reset_password(account: User, password: str) -> None:
 @administrator_required
 def set_user_active(user_id: int):
     account = db.get_or_404(User, user_id)
-    form = ActiveForm()
-    if not form.validate():
+    active = requested_active()
+    if active is None:
         abort(400)
-    active = form.active.data == "1"
     if account.id == current_user.id and not active:
         flash(_("You cannot deactivate your own account."), "warning")
         return _back_to(account)
