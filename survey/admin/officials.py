@@ -20,9 +20,10 @@ from survey.admin.imports import Change, Importer, date_text, parse_date, record
 from survey.admin.pages import (
     RecordForm,
     agency_listing,
+    agency_record_form,
     csv_pages,
     form_page,
-    prefill_agency,
+    in_agency,
     set_active,
 )
 from survey.admin.photos import (
@@ -83,16 +84,8 @@ def official(official_id: int):
     )
 
 
-def _official_form(person: Official | None) -> OfficialForm:
-    form = OfficialForm(obj=person)
-    prefill_agency(form.agency_code, person)
-    return form
-
-
 def _official_change(form: OfficialForm, session: Session, person: Official | None):
-    # A new official gets a personal QR code at once.
-    person = person or Official(public_codes=[PublicCode()])
-    person.agency = session.get(Agency, form.agency_code.agency.id)
+    person = in_agency(Official, person, session, form)
     person.name = form.name.data
     person.title = form.title.data or None
     person.active_from = form.active_from.data
@@ -104,7 +97,7 @@ OFFICIAL_FORM = RecordForm(
     OFFICIALS,
     "admin/officials/form.html",
     "official",
-    _official_form,
+    agency_record_form(OfficialForm),
     _official_change,
     created=_l("%(name)s was added with a personal QR code."),
     saved=_l("%(name)s was saved."),

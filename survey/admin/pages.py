@@ -34,7 +34,7 @@ from survey.admin.exports import csv_download
 from survey.admin.forms import ActiveForm, CsvImportForm, TokenForm
 from survey.admin.imports import IMPORT_BODY_BYTES, Importer
 from survey.db import db
-from survey.org.models import Agency
+from survey.org.models import Agency, PublicCode
 from survey.org.reorganise import ReorganisationRefused
 
 PAGE_SIZE = 50
@@ -209,15 +209,29 @@ def set_active(kind: Audited, record: Any, apply: Callable[[Any, bool], Any]) ->
     return active
 
 
-def prefill_agency(field, record: Any) -> None:
-    """On first showing a form, its agency: the record's, or for a new one that of
-    ``?agency=<id>`` (the page it was opened from)."""
-    if request.method != "GET":
-        return
-    agency = record.agency if record is not None else None
-    if record is None:
-        agency = db.session.get(Agency, request.args.get("agency", 0, type=int))
-    field.data = agency.code if agency else ""
+def agency_record_form(form_class: type[FlaskForm]) -> Callable[[Any], FlaskForm]:
+    """The ``make_form`` of a record that belongs to an agency (a desk, an official): on
+    first showing, its agency is the record's, or for a new one that of ``?agency=<id>``
+    (the page it was opened from)."""
+
+    def make_form(record: Any) -> FlaskForm:
+        form = form_class(obj=record)
+        if request.method == "GET" and record is not None:
+            form.agency_code.data = record.agency.code
+        elif request.method == "GET":
+            agency = db.session.get(Agency, request.args.get("agency", 0, type=int))
+            form.agency_code.data = agency.code if agency else ""
+        return form
+
+    return make_form
+
+
+def in_agency(model: Any, record: Any, session: Session, form: FlaskForm) -> Any:
+    """``record``, or a new ``model`` with its QR code (a desk, an official), placed in the
+    agency of the form's ``agency_code``."""
+    record = record or model(public_codes=[PublicCode()])
+    record.agency = session.get(Agency, form.agency_code.agency.id)
+    return record
 
 
 # --------------------------------------------------------------------------------------

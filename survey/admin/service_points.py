@@ -12,9 +12,15 @@ from survey.admin import blueprint
 from survey.admin.changes import Audited
 from survey.admin.common import administrator_required, viewer_required
 from survey.admin.forms import ActiveForm, AssignForm, ServicePointForm
-from survey.admin.pages import RecordForm, agency_listing, prefill_agency, set_active
+from survey.admin.pages import (
+    RecordForm,
+    agency_listing,
+    agency_record_form,
+    in_agency,
+    set_active,
+)
 from survey.db import db
-from survey.org.models import Agency, Official, PublicCode, ServicePoint
+from survey.org.models import Agency, Official, ServicePoint
 
 
 def desk_values(desk: ServicePoint) -> dict:
@@ -67,16 +73,8 @@ def service_point(service_point_id: int):
     )
 
 
-def _desk_form(desk: ServicePoint | None) -> ServicePointForm:
-    form = ServicePointForm(obj=desk)
-    prefill_agency(form.agency_code, desk)
-    return form
-
-
 def _desk_change(form: ServicePointForm, session: Session, desk: ServicePoint | None):
-    # A new desk gets its QR code at once.
-    desk = desk or ServicePoint(public_codes=[PublicCode()])
-    desk.agency = session.get(Agency, form.agency_code.agency.id)
+    desk = in_agency(ServicePoint, desk, session, form)
     desk.name = form.name.data
     desk.name_en = form.name_en.data or None
     return desk
@@ -86,7 +84,7 @@ DESK_FORM = RecordForm(
     DESKS,
     "admin/service_points/form.html",
     "desk",
-    _desk_form,
+    agency_record_form(ServicePointForm),
     _desk_change,
     created=_l("The desk %(name)s was created with its QR code."),
     saved=_l("The desk %(name)s was saved."),
