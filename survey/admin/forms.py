@@ -1,8 +1,9 @@
 """The forms of the administration pages, and the fields they share.
 
-Field factories (:func:`record_text`, :func:`short_text`, :func:`code_field`,
-:func:`id_choice`) carry the rules each kind of field follows everywhere: a text that is
-exported to CSV is stripped and never a spreadsheet formula; a code follows its pattern.
+Field factories (:func:`record_text`, :func:`short_text`, :func:`agency_code`,
+:func:`code_field`, :func:`period`, :func:`id_choice`) carry the rules each kind of field
+follows everywhere: a text that CSV exports carry is stripped and never a spreadsheet
+formula; a code follows its pattern; a period ends after it begins.
 """
 
 from __future__ import annotations
