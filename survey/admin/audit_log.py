@@ -10,63 +10,15 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, StringField
-from wtforms.validators import Length, Optional, ValidationError
 
-from survey.accounts.access import roles_required
-from survey.accounts.models import AuditEvent, Role, User
+from survey.accounts.models import AuditEvent, User
 from survey.admin import blueprint
+from survey.admin.common import administrator_required
+from survey.admin.forms import AuditFilterForm
 from survey.db import db
 
 PAGE_SIZE = 50
-
-
-class AuditFilterForm(FlaskForm):
-    """The filter of the audit log (a GET form: it changes nothing, so no security token)."""
-
-    class Meta:
-        csrf = False
-
-    user = StringField(
-        _l("User's e-mail address contains"),
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("At most %(count)s characters.", count=254)),
-        ],
-    )
-    action = StringField(
-        _l("Action begins with"),
-        description=_l('For example "user." or "settings.changed".'),
-        validators=[
-            Optional(),
-            Length(max=64, message=_l("At most %(count)s characters.", count=64)),
-        ],
-    )
-    target = StringField(
-        _l("Target contains"),
-        description=_l('For example "user:12" or "questionnaire:sipas".'),
-        validators=[
-            Optional(),
-            Length(max=200, message=_l("At most %(count)s characters.", count=200)),
-        ],
-    )
-    since = DateField(
-        _l("From (day)"),
-        validators=[Optional()],
-        render_kw={"type": "date"},
-    )
-    until = DateField(
-        _l("Until (day, included)"),
-        validators=[Optional()],
-        render_kw={"type": "date"},
-    )
-
-    def validate_until(self, field) -> None:
-        if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError(_l("The last day comes before the first day."))
 
 
 @blueprint.app_template_filter("audit_details")
@@ -110,7 +62,7 @@ def filtered_events(form: AuditFilterForm):
 
 
 @blueprint.get("/audit")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def audit_log():
     form = AuditFilterForm(request.args)
     if not form.validate():

@@ -7,48 +7,31 @@ from __future__ import annotations
 
 import base64
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
 
 from survey.accounts import audit
-from survey.accounts.access import roles_required
-from survey.accounts.models import Role
 from survey.admin import blueprint
+from survey.admin.common import administrator_required
+from survey.admin.forms import RegisterKioskForm, TokenForm
 from survey.admin.lookup import agency_matches
+from survey.admin.pages import requested_agency, requested_token
 from survey.choices import options
-from survey.collect.devices import PAIRING_LIFETIME, RegistrationError, register_kiosk, revoke_kiosk
+from survey.collect.devices import (
+    PAIRING_LIFETIME,
+    Registration,
+    RegistrationError,
+    register_kiosk,
+    revoke_kiosk,
+)
 from survey.collect.models import KioskDevice
 from survey.collect.posters import qr_png
-from survey.db import db, utcnow
+from survey.db import db, utcnow, write_session
 from survey.org.models import Agency, ServicePoint
 
 PAGE_SIZE = 100
-
-
-class RegisterKioskForm(FlaskForm):
-    service_point = SelectField(
-        _l("Desk"),
-        coerce=int,
-        validate_choice=False,
-        validators=[DataRequired(message=_l("Choose the desk the kiosk stands at."))],
-    )
-    name = StringField(
-        _l("Name of the tablet"),
-        description=_l('To recognise it later, e.g. "Tablet beside desk 2".'),
-        validators=[
-            Optional(),
-            Length(max=100, message=_l("At most %(count)s characters.", count=100)),
-        ],
-    )
-
-
-class RevokeKioskForm(FlaskForm):
-    """Revoking needs nothing but the security token."""
 
 
 def _desks_of(agency: Agency) -> list[ServicePoint]:
@@ -81,7 +64,7 @@ STATE_LABELS = {
 
 
 @blueprint.get("/kiosks/")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def kiosks():
     statement = (
         select(KioskDevice, ServicePoint, Agency)
@@ -90,9 +73,8 @@ def kiosks():
         .order_by(Agency.name, ServicePoint.name, KioskDevice.id)
         .limit(PAGE_SIZE)
     )
-    agency = None
-    if "agency" in request.args:
-        agency = db.get_or_404(Agency, request.args.get("agency", type=int))
+    agency = requested_agency()
+    if agency is not None:
         statement = statement.where(Agency.id == agency.id)
     return render_template(
         "admin/devices/list.html",
@@ -100,17 +82,15 @@ def kiosks():
         agency=agency,
         state=kiosk_state,
         state_labels=STATE_LABELS,
-        form=RevokeKioskForm(),
+        form=TokenForm(),
     )
 
 
 @blueprint.route("/kiosks/new", methods=["GET", "POST"])
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def register_kiosk_page():
     words, matches = agency_matches()
-    agency = None
-    if "agency" in request.args:
-        agency = db.get_or_404(Agency, request.args.get("agency", type=int))
+    agency = requested_agency()
     form = RegisterKioskForm()
     desks = _desks_of(agency) if agency is not None else []
     form.service_point.choices = options((desk.id, desk.name) for desk in desks)
@@ -132,17 +112,11 @@ def register_kiosk_page():
         form.service_point.errors.append(_("Choose one of this agency's desks."))
         return page(400)
     try:
-        registration = register_kiosk(db.session, desk.active_code.code, form.name.data or None)
+        registration = _register(desk, form.name.data or None)
     except RegistrationError:
         form.service_point.errors.append(_("This desk no longer takes ratings."))
         return page(400)
     device = registration.device
-    audit.record(
-        "kiosk.registered",
-        target=f"kiosk:{device.id}",
-        details={"after": {"service_point": desk.id, "name": device.name}, "via": "web"},
-    )
-    db.session.commit()
     link = current_app.config["BASE_URL"].rstrip("/") + url_for(
         "kiosk.pair", token=registration.pairing_token
     )
@@ -161,20 +135,37 @@ def register_kiosk_page():
     return response
 
 
+def _register(desk: ServicePoint, name: str | None) -> Registration:
+    with write_session() as session:
+        registration = register_kiosk(session, desk.active_code.code, name)
+        device = registration.device
+        audit.record(
+            "kiosk.registered",
+            target=f"kiosk:{device.id}",
+            details={"after": {"service_point": desk.id, "name": device.name}, "via": "web"},
+            session=session,
+        )
+    return registration
+
+
 @blueprint.post("/kiosks/<int:device_id>/revoke")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def revoke_kiosk_page(device_id: int):
     device = db.get_or_404(KioskDevice, device_id)
-    if not RevokeKioskForm().validate():
-        abort(400)
+    requested_token()
     if device.revoked_dt is None:
-        before = kiosk_state(device)
-        revoke_kiosk(db.session, device.id)
+        _revoke(device)
+    flash(_("The kiosk %(name)s can no longer send ratings.", name=device.name), "info")
+    return redirect(url_for("admin.kiosks"))
+
+
+def _revoke(device: KioskDevice) -> None:
+    before = kiosk_state(device)
+    with write_session() as session:
+        revoke_kiosk(session, device.id)
         audit.record(
             "kiosk.revoked",
             target=f"kiosk:{device.id}",
             details={"before": {"state": before}, "after": {"state": "revoked"}},
+            session=session,
         )
-        db.session.commit()
-    flash(_("The kiosk %(name)s can no longer send ratings.", name=device.name), "info")
-    return redirect(url_for("admin.kiosks"))

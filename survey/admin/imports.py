@@ -1,4 +1,4 @@
-"""Safe CSV import and export, shared by the agency tree, officials and procedures.
+"""Safe CSV import, shared by the agency tree, officials and procedures.
 
 An import is read whole, checked whole, and written whole or not at all:
 
@@ -9,8 +9,10 @@ An import is read whole, checked whole, and written whole or not at all:
 3. Only a plan without errors is applied, in one write transaction, each change written
    to the audit log with its before and after.
 
-Exports write UTF-8 with a byte-order mark (spreadsheets then read Vietnamese correctly)
-and neutralise cells that a spreadsheet would run as a formula.
+A kind of import is an :class:`Importer` subclass: its columns, its key, its text lengths
+and period, and the few checks and writes only it has. The page around it (upload, dry
+run, confirm) is :func:`survey.admin.pages.import_page`; exports are
+:mod:`survey.admin.exports`.
 """
 
 from __future__ import annotations
@@ -20,17 +22,14 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wtforms import HiddenField
 
 from survey.accounts import audit
-from survey.db import db, write_session
+from survey.db import write_session
 from survey.org.reorganise import looks_like_formula
 
 #: Largest file accepted (bytes): a province's whole tree is far smaller.
@@ -247,7 +246,13 @@ class Plan:
 
 
 class Importer:
-    """One kind of import. Subclasses name their columns and check and apply rows."""
+    """One kind of import, configured by its class attributes and hooks.
+
+    The base reads the file, refuses a repeated key, checks the lengths and dates every
+    kind shares, and sorts each checked row into create, update or unchanged; a kind adds
+    what only it checks (:meth:`row_problems`, :meth:`file_problems`), says what a row
+    changes (:meth:`before`) and writes the changes (:meth:`write`).
+    """
 
     #: The columns of the file, in export order.
     columns: tuple[str, ...] = ()
@@ -255,6 +260,12 @@ class Importer:
     required: tuple[str, ...] = ()
     #: The audit action prefix, e.g. "agency" gives "agency.imported".
     audit_prefix = ""
+    #: The column naming the record: a value may stand on one line only (empty: a new record).
+    key = "code"
+    #: The most characters of each text column.
+    lengths: tuple[tuple[str, int], ...] = ()
+    #: The columns of a period's first and last day, and the message when they are reversed.
+    period: tuple[str, str, Any] | None = None
 
     def plan(self, session: Session, raw: bytes) -> Plan:
         """Read and check the whole file; never writes."""
@@ -263,11 +274,78 @@ class Importer:
         except CsvRefused as refused:
             return Plan(errors=refused.errors)
         plan = Plan()
-        self.check(session, rows, plan)
+        by_key, plan.errors = duplicate_errors(rows, self.key)
+        context = self.context(session, rows)
+        checked = []
+        for row in rows:
+            key = row.values[self.key]
+            if key and by_key[key] is not row:
+                continue
+            problems = self._shared_problems(row.values) + self.row_problems(row.values, context)
+            plan.errors += [LineError(row.line, problem) for problem in problems]
+            if not problems:
+                checked.append((row, self._normalised(row.values)))
+        plan.errors += self.file_problems(checked, context)
         plan.errors.sort(key=lambda error: error.line)
+        if plan.is_valid:
+            plan.changes = [self._change(row, values, context) for row, values in checked]
         return plan
 
-    def check(self, session: Session, rows: list[Row], plan: Plan) -> None:
+    def _shared_problems(self, values: dict[str, str]) -> list:
+        problems = [
+            _l("%(column)s has more than %(max)s characters.", column=column, max=limit)
+            for column, limit in self.lengths
+            if len(values[column]) > limit
+        ]
+        if self.period is None:
+            return problems
+        first, last, reversed_message = self.period
+        days = {}
+        for column in (first, last):
+            try:
+                days[column] = parse_date(values[column])
+            except ValueError:
+                problems.append(
+                    _l(
+                        "%(column)s %(value)s is not a date (write 2025-07-01 or 01/07/2025).",
+                        column=column,
+                        value=values[column],
+                    )
+                )
+        if days.get(first) and days.get(last) and days[last] <= days[first]:
+            problems.append(reversed_message)
+        return problems
+
+    def _normalised(self, values: dict[str, str]) -> dict[str, str]:
+        """The row's values with its dates written as 2025-07-01 (as exports write them)."""
+        if self.period is None:
+            return dict(values)
+        first, last, _message = self.period
+        return {
+            **values,
+            first: date_text(parse_date(values[first])),
+            last: date_text(parse_date(values[last])),
+        }
+
+    def _change(self, row: Row, values: dict[str, str], context: Any) -> Change:
+        before = self.before(values, context)
+        action = "create" if before is None else "unchanged" if before == values else "update"
+        return Change(row.line, values[self.key] or f"line {row.line}", action, before, values)
+
+    def context(self, session: Session, rows: list[Row]) -> Any:
+        """What the rows are checked against (the database's records, read once)."""
+        return None
+
+    def row_problems(self, values: dict[str, str], context: Any) -> list:
+        """What is wrong with one row beyond the shared checks (messages)."""
+        return []
+
+    def file_problems(self, checked: list[tuple[Row, dict]], context: Any) -> list[LineError]:
+        """What is wrong with the checked rows taken together."""
+        return []
+
+    def before(self, values: dict[str, str], context: Any) -> dict | None:
+        """The current values of the record the row names, None for a new one."""
         raise NotImplementedError
 
     def write(self, session: Session, changes: list[Change]) -> None:
@@ -295,6 +373,13 @@ class Importer:
         return plan
 
 
+def records_by(session: Session, column: Any, keys: Iterable) -> dict:
+    """The records whose ``column`` (e.g. ``Agency.code``) is one of ``keys``, by it."""
+    model, keys = column.class_, list(keys)
+    records = session.scalars(select(model).where(column.in_(keys))) if keys else []
+    return {getattr(record, column.key): record for record in records}
+
+
 def duplicate_errors(rows: list[Row], column: str) -> tuple[dict[str, Row], list[LineError]]:
     """The rows by the value of ``column``, and an error for every repeat naming the first."""
     by_key: dict[str, Row] = {}
@@ -318,74 +403,3 @@ def duplicate_errors(rows: list[Row], column: str) -> tuple[dict[str, Row], list
         else:
             by_key[key] = row
     return by_key, errors
-
-
-def neutralise(value: object) -> str:
-    """A cell that a spreadsheet shows as text, never runs: formula-looking text gets a
-    leading apostrophe (the OWASP advice for CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if looks_like_formula(text) else text
-
-
-def csv_download(
-    filename: str, columns: Sequence[str], rows: Sequence[dict], action: str
-) -> Response:
-    """``rows`` as a CSV download (UTF-8 with a byte-order mark, every cell neutralised),
-    written to the audit log as ``action``."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([neutralise(row.get(column)) for column in columns])
-    audit.record_now(action, details={"rows": len(rows)})
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file (UTF-8)"))
-    #: The checked file, sent back with the confirmation (re-checked before writing).
-    content = HiddenField()
-
-    def raw(self) -> bytes | None:
-        upload = self.file.data
-        if upload and getattr(upload, "filename", ""):
-            return upload.read(MAXIMUM_FILE_BYTES + 1)
-        if self.content.data:
-            return self.content.data.encode("utf-8")
-        return None
-
-
-def import_page(importer: Importer, template: str, done_endpoint: str):
-    """The import of one kind of file: upload → dry run (what would change) → confirm."""
-    form = ImportForm()
-    if not form.is_submitted():
-        return render_template(template, form=form, plan=None, content=None)
-    if not form.validate():  # the security token
-        return render_template(template, form=form, plan=None, content=None), 400
-    raw = form.raw()
-    if raw is None:
-        form.file.errors = [_("Choose a CSV file.")]
-        return render_template(template, form=form, plan=None, content=None), 400
-    if request.form.get("confirm") == "1":
-        plan = importer.apply(raw)
-        if plan.is_valid:
-            flash(
-                _(
-                    "Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
-                    created=plan.count("create"),
-                    updated=plan.count("update"),
-                    unchanged=plan.count("unchanged"),
-                ),
-                "info",
-            )
-            return redirect(url_for(done_endpoint), code=303)
-    else:
-        plan = importer.plan(db.session, raw)
-    content = raw.decode("utf-8-sig") if plan.is_valid else None
-    return render_template(template, form=form, plan=plan, content=content), (
-        200 if plan.is_valid else 422
-    )

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from flask import request
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from survey.db import db
 from survey.org.models import Agency
 
 #: At most this many agencies are listed for a search: refine the words to find others.
 AGENCY_MATCHES = 20
+
+
+def agency_by_code(session: Session, code: str | None) -> Agency | None:
+    if not code:
+        return None
+    return session.scalar(select(Agency).where(Agency.code == code.strip()))
 
 
 def search_agencies(words: str) -> list[Agency]:

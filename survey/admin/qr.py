@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from survey.accounts import audit
-from survey.accounts.access import roles_required
-from survey.accounts.models import Role
 from survey.admin import blueprint
+from survey.admin.common import administrator_required
+from survey.admin.forms import TokenForm
 from survey.admin.lookup import agency_matches
+from survey.admin.pages import requested_agency, requested_token
 from survey.collect.posters import (
     PAGE_SIZES,
     code_address,
@@ -24,12 +24,8 @@ from survey.collect.posters import (
     qr_png,
     qr_svg,
 )
-from survey.db import db, utcnow
+from survey.db import db, utcnow, write_session
 from survey.org.models import Agency, Official, PublicCode, ServicePoint
-
-
-class ReplaceCodeForm(FlaskForm):
-    """Revoke a code and issue a new one: only the security token."""
 
 
 def _active_code_or_404(code_id: int) -> PublicCode:
@@ -51,12 +47,10 @@ def _download(content: bytes, mimetype: str, filename: str) -> Response:
 
 
 @blueprint.get("/qr/")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def qr_codes():
     words, matches = agency_matches()
-    agency = None
-    if "agency" in request.args:
-        agency = db.get_or_404(Agency, request.args.get("agency", type=int))
+    agency = requested_agency()
     desks = officials = []
     if agency is not None:
         desks = list(
@@ -79,13 +73,13 @@ def qr_codes():
         agency_search=words,
         agency_matches=matches,
         agency_pick="id",
-        form=ReplaceCodeForm(),
+        form=TokenForm(),
         address=code_address,
     )
 
 
 @blueprint.get("/qr/<int:code_id>.svg")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def qr_code_svg(code_id: int):
     public_code = _active_code_or_404(code_id)
     svg = qr_svg(code_address(public_code.code))
@@ -93,7 +87,7 @@ def qr_code_svg(code_id: int):
 
 
 @blueprint.get("/qr/<int:code_id>.png")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def qr_code_png(code_id: int):
     public_code = _active_code_or_404(code_id)
     return _download(
@@ -102,7 +96,7 @@ def qr_code_png(code_id: int):
 
 
 @blueprint.get("/qr/<int:code_id>/poster.pdf")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def qr_poster(code_id: int):
     public_code = _active_code_or_404(code_id)
     size = _page_size()
@@ -111,7 +105,7 @@ def qr_poster(code_id: int):
 
 
 @blueprint.get("/qr/agency/<int:agency_id>/posters.pdf")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def agency_posters(agency_id: int):
     """The posters of every active desk of the agency, one per page, to print at once."""
     agency = db.get_or_404(Agency, agency_id)
@@ -131,25 +125,12 @@ def agency_posters(agency_id: int):
 
 
 @blueprint.post("/qr/<int:code_id>/replace")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def replace_qr_code(code_id: int):
     old = _active_code_or_404(code_id)
-    if not ReplaceCodeForm().validate():
-        abort(400)
-    old.revoked_dt = utcnow()
-    new = PublicCode(service_point_id=old.service_point_id, official_id=old.official_id)
-    db.session.add(new)
-    db.session.flush()
-    if old.service_point_id is not None:
-        target, agency_id = f"service_point:{old.service_point_id}", old.service_point.agency_id
-    else:
-        target, agency_id = f"official:{old.official_id}", old.official.agency_id
-    audit.record(
-        "public_code.replaced",
-        target=target,
-        details={"before": {"code": old.code}, "after": {"code": new.code}},
-    )
-    db.session.commit()
+    requested_token()
+    new = _replace(old)
+    agency_id = (old.service_point or old.official).agency_id
     flash(
         _(
             "The code %(old)s no longer works; the new code is %(new)s. Print the new poster.",
@@ -159,3 +140,24 @@ def replace_qr_code(code_id: int):
         "info",
     )
     return redirect(url_for("admin.qr_codes", agency=agency_id))
+
+
+def _replace(old: PublicCode) -> PublicCode:
+    """Revoke ``old`` and give its desk or official a new code (returned)."""
+    with write_session() as session:
+        revoked = session.get(PublicCode, old.id)
+        revoked.revoked_dt = utcnow()
+        new = PublicCode(service_point_id=old.service_point_id, official_id=old.official_id)
+        session.add(new)
+        session.flush()
+        if old.service_point_id is not None:
+            target = f"service_point:{old.service_point_id}"
+        else:
+            target = f"official:{old.official_id}"
+        audit.record(
+            "public_code.replaced",
+            target=target,
+            details={"before": {"code": old.code}, "after": {"code": new.code}},
+            session=session,
+        )
+    return new

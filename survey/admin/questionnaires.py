@@ -3,7 +3,8 @@ every language side by side, previews exactly as a phone and a kiosk show them, 
 (then frozen), import and export as JSON, and which version each agency's desks use.
 
 The reform office may look at everything; only administrators change anything. The editor is
-stateless: the page carries the working definition, the posted fields are applied to it, and
+stateless: the page carries the working definition, the posted fields are applied to it
+(:mod:`survey.admin.questionnaire_editor`), and
 :func:`survey.questionnaires.definition.load_definition` decides; its problems are shown next
 to the fields they name, and nothing is written until the whole definition is valid.
 """
@@ -12,10 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from flask import (
     Response,
@@ -28,27 +27,31 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import func, select
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from sqlalchemy.orm import Session
 
-from survey.accounts import audit
-from survey.accounts.access import roles_required
 from survey.accounts.models import Role
-from survey.admin import ADMIN_VIEWERS, blueprint
-from survey.admin.common import agency_by_code
-from survey.admin.lookup import agency_matches
-from survey.choices import options, values_of
+from survey.admin import blueprint
+from survey.admin.changes import audited_write
+from survey.admin.common import administrator_required, viewer_required
+from survey.admin.forms import AssignmentForm, NewDraftForm, QuestionnaireImportForm, TokenForm
+from survey.admin.lookup import agency_by_code, agency_matches
+from survey.admin.pages import requested_token
+from survey.admin.questionnaire_editor import (
+    apply_edits,
+    changed_values,
+    json_path,
+    problems_by_field,
+    value_at,
+)
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
 from survey.collect.submit import AgencyInfo, DeskInfo, Target
-from survey.config import LANGUAGES
 from survey.db import db, utcnow
 from survey.i18n import current_language
+from survey.languages import LANGUAGES
+from survey.org.models import Agency
 from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.definition import (
     DefinitionError,
@@ -64,251 +67,6 @@ from survey.settings import get_setting
 IMPORT_BYTES = 512 * 1024
 #: At most this many changed values are listed in the audit log for one save.
 AUDITED_CHANGES = 200
-
-
-# --------------------------------------------------------------------------------------
-# Forms
-# --------------------------------------------------------------------------------------
-
-
-class NewDraftForm(FlaskForm):
-    source = SelectField(
-        _l("Start from"),
-        validate_choice=False,
-        validators=[DataRequired(message=_l("Choose a template or an earlier version."))],
-    )
-
-    def validate_source(self, field) -> None:
-        if field.data not in values_of(self.source.choices):
-            raise ValidationError(_l("Choose a template or an earlier version."))
-
-
-class EditorForm(FlaskForm):
-    """The security token of the editor; its fields are read by :func:`apply_edits`."""
-
-
-class ActionForm(FlaskForm):
-    """Publish, delete a draft or remove an assignment: only the security token."""
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Questionnaire file (JSON)"))
-
-
-class AssignmentForm(FlaskForm):
-    agency = StringField(
-        _l("Agency code"),
-        description=_l("Its units use the version too, unless they have their own."),
-        validators=[
-            DataRequired(message=_l("Enter the agency's code.")),
-            Length(max=40, message=_l("At most %(count)s characters.", count=40)),
-        ],
-    )
-    version = SelectField(
-        _l("Published version"),
-        coerce=int,
-        validate_choice=False,
-        validators=[InputRequired(message=_l("Choose a published version."))],
-    )
-    valid_from = StringField(
-        _l("From (day)"),
-        validators=[InputRequired(message=_l("Enter the first day, e.g. 2026-01-01."))],
-        render_kw={"type": "date"},
-    )
-
-    def validate_agency(self, field) -> None:
-        if agency_by_code(db.session, field.data) is None:
-            raise ValidationError(_l("No agency has this code."))
-
-    def validate_version(self, field) -> None:
-        if field.data not in values_of(self.version.choices):
-            raise ValidationError(_l("Choose a published version."))
-
-    def validate_valid_from(self, field) -> None:
-        if self.first_day() is None:
-            raise ValidationError(_l("Enter the first day, e.g. 2026-01-01."))
-
-    def first_day(self) -> date | None:
-        try:
-            return date.fromisoformat(self.valid_from.data.strip())
-        except (AttributeError, ValueError):
-            return None
-
-
-# --------------------------------------------------------------------------------------
-# The editor: posted fields applied to the working definition
-# --------------------------------------------------------------------------------------
-
-
-def json_path(parts: list) -> str:
-    """``["sections", 0, "items", 2, "text", "vi"]`` → ``sections[0].items[2].text.vi``, the
-    way :class:`DefinitionError` names a place."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _split(path: str) -> list:
-    return [int(part) if part.isdigit() else part for part in path.split("/")]
-
-
-def _resolve(data: Any, parts: list) -> Any:
-    for part in parts:
-        in_mapping = isinstance(data, dict) and isinstance(part, str) and part in data
-        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
-        if not (in_mapping or in_list):
-            return None
-        data = data[part]
-    return data
-
-
-def _clean(text: str) -> str:
-    # Browsers on some systems send decomposed Vietnamese letters; the definition wants NFC.
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").strip())
-
-
-@dataclass
-class Edit:
-    data: dict
-    #: Problems found before validation (a field that is not a number, JSON that does not parse).
-    problems: list[str]
-
-
-#: Optional texts that may be added or emptied in the editor, by the path of their parent.
-OPTIONAL_TEXTS = {"introduction", "closing", "description", "not_applicable_label"}
-
-
-def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -> Edit:
-    """The working definition with the posted fields and the requested action applied."""
-    data = copy.deepcopy(base)
-    data["key"], data["version"] = key, number
-    problems: list[str] = []
-    for name, values in form.items():
-        kind, _bar, rest = name.partition("|")
-        value = values[-1]
-        if kind == "text":
-            path, _bar, language = rest.rpartition("|")
-            _set_text(data, _split(path), language, _clean(value))
-        elif kind == "item":
-            path, _bar, attribute = rest.rpartition("|")
-            item = _resolve(data, _split(path))
-            if isinstance(item, dict) and attribute in ("key", "scale"):
-                item[attribute] = value.strip()
-            elif (
-                isinstance(item, dict) and attribute == "max_length" and item.get("type") == "text"
-            ):
-                if value.strip().isdigit():
-                    item["max_length"] = int(value)
-                else:
-                    problems.append(f"{json_path(_split(path))}.max_length: must be a number")
-        elif kind == "flag":
-            path, _bar, attribute = rest.rpartition("|")
-            item = _resolve(data, _split(path))
-            if isinstance(item, dict) and attribute in ("required", "allow_not_applicable"):
-                item[attribute] = f"check|{path}|{attribute}" in form
-        elif kind == "value":
-            option = _resolve(data, _split(rest))
-            if isinstance(option, dict):
-                text = value.strip()
-                if text.lstrip("-").isdigit():
-                    option["value"] = int(text)
-                else:
-                    problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
-    if "scoring" in form:
-        try:
-            data["scoring"] = json.loads(form["scoring"][-1])
-        except ValueError as error:
-            problems.append(f"scoring: not valid JSON ({error})")
-    _apply_action(data, form.get("action", ["save"])[-1])
-    return Edit(data, problems)
-
-
-def _set_text(data: dict, parts: list, language: str, value: str) -> None:
-    if language not in LANGUAGES or not parts:
-        return
-    parent = _resolve(data, parts[:-1])
-    if not isinstance(parent, dict):
-        return
-    texts = parent.get(parts[-1])
-    if texts is None:
-        if not value or parts[-1] not in OPTIONAL_TEXTS:
-            return
-        texts = parent[parts[-1]] = {}
-    if not isinstance(texts, dict):
-        return
-    if value or language in ("vi", "en"):
-        texts[language] = value
-    else:
-        texts.pop(language, None)
-    if parts[-1] in OPTIONAL_TEXTS and not any(texts.values()):
-        del parent[parts[-1]]
-
-
-def _apply_action(data: dict, action: str) -> None:
-    """Structural changes: add or remove an item of a section, a value of a scale."""
-    verb, _colon, argument = action.partition(":")
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
-    scales = data.get("scales") if isinstance(data.get("scales"), dict) else {}
-    if verb == "add_item" and argument.isdigit() and int(argument) < len(sections):
-        items = sections[int(argument)].setdefault("items", [])
-        item = {"key": f"item_{len(items) + 1}", "type": "scale", "required": False}
-        item["scale"] = next(iter(scales), "")
-        item["text"] = {"vi": "", "en": ""}
-        items.append(item)
-    elif verb == "add_text_item" and argument.isdigit() and int(argument) < len(sections):
-        items = sections[int(argument)].setdefault("items", [])
-        items.append(
-            {
-                "key": f"comment_{len(items) + 1}",
-                "type": "text",
-                "max_length": 1000,
-                "required": False,
-                "text": {"vi": "", "en": ""},
-            }
-        )
-    elif verb == "remove_item":
-        section, _colon, position = argument.partition(":")
-        if section.isdigit() and position.isdigit() and int(section) < len(sections):
-            items = sections[int(section)].get("items", [])
-            if int(position) < len(items):
-                del items[int(position)]
-    elif verb == "add_value" and argument in scales:
-        values = scales[argument].setdefault("values", [])
-        codes = [option.get("value") for option in values if isinstance(option.get("value"), int)]
-        values.append({"value": max(codes, default=0) + 1, "label": {"vi": "", "en": ""}})
-    elif verb == "remove_value":
-        scale, _colon, position = action.removeprefix("remove_value:").rpartition(":")
-        if scale in scales and position.isdigit():
-            values = scales[scale].get("values", [])
-            if int(position) < len(values):
-                del values[int(position)]
-
-
-def changed_values(before: Any, after: Any, path: str = "") -> list[dict]:
-    """Every value that differs, with its path: what the audit log keeps for a save."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        changes = []
-        for key in sorted(set(before) | set(after), key=str):
-            changes += changed_values(
-                before.get(key), after.get(key), f"{path}.{key}" if path else str(key)
-            )
-        return changes
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        changes = []
-        for position, (old, new) in enumerate(zip(before, after, strict=True)):
-            changes += changed_values(old, new, f"{path}[{position}]")
-        return changes
-    return [] if before == after else [{"path": path, "before": before, "after": after}]
-
-
-def problems_by_field(problems: list[str]) -> dict[str, list[str]]:
-    """Problems keyed by the path they start with ("(root)" for the whole definition)."""
-    grouped: dict[str, list[str]] = {}
-    for problem in problems:
-        path, _colon, message = problem.partition(": ")
-        grouped.setdefault(path, []).append(message or problem)
-    return grouped
 
 
 # --------------------------------------------------------------------------------------
@@ -367,10 +125,10 @@ def _published_choices() -> list[tuple[int, str]]:
 def _index_page(
     draft_form=None, import_form=None, assignment_form=None, import_problems=None, status=200
 ):
-    draft_form = draft_form or NewDraftForm()
-    draft_form.source.choices = options(_sources())
-    assignment_form = assignment_form or AssignmentForm(agency=request.args.get("agency", ""))
-    assignment_form.version.choices = options(_published_choices())
+    draft_form = draft_form or NewDraftForm(_sources())
+    assignment_form = assignment_form or AssignmentForm(
+        _published_choices(), agency=request.args.get("agency", "")
+    )
     words, matches = agency_matches()
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.key)).all()
     assignments = db.session.scalars(
@@ -383,10 +141,10 @@ def _index_page(
         questionnaires=questionnaires,
         assignments=assignments,
         draft_form=draft_form,
-        import_form=import_form or ImportForm(),
+        import_form=import_form or QuestionnaireImportForm(),
         import_problems=import_problems or [],
         assignment_form=assignment_form,
-        action_form=ActionForm(),
+        action_form=TokenForm(),
         agency_search=words,
         agency_matches=matches,
         can_change=current_app_user_is_administrator(),
@@ -399,7 +157,7 @@ def current_app_user_is_administrator() -> bool:
 
 
 @blueprint.get("/questionnaires/")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def questionnaires():
     return _index_page()
 
@@ -437,10 +195,10 @@ def _has_draft(key: str) -> bool:
 
 
 @blueprint.post("/questionnaires/drafts")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def new_draft():
-    form = NewDraftForm()
-    form.source.choices = options(_sources())
+    """A draft from a built-in template or an earlier version (of any questionnaire)."""
+    form = NewDraftForm(_sources())
     if not form.validate():
         return _index_page(draft_form=form, status=400)
     kind, _colon, name = form.source.data.partition(":")
@@ -453,13 +211,12 @@ def new_draft():
             _("This questionnaire already has a draft: edit it, publish it or delete it first.")
         )
         return _index_page(draft_form=form, status=409)
-    version = _new_draft(db.session, data)
-    audit.record(
+    version = audited_write(
         "questionnaire.draft_created",
-        target=f"questionnaire:{data['key']}",
-        details={"after": {"version": version.version_number}, "from": form.source.data},
+        f"questionnaire:{data['key']}",
+        lambda session: _new_draft(session, data),
+        lambda draft: {"after": {"version": draft.version_number}, "from": form.source.data},
     )
-    db.session.commit()
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
@@ -474,18 +231,18 @@ def _editor_page(version, data, problems=(), status=200):
         problems=grouped,
         problem_list=list(problems),
         json_path=json_path,
-        texts_at=lambda parts: _resolve(data, list(parts)) or {},
+        texts_at=lambda parts: value_at(data, list(parts)) or {},
         scoring_json=json.dumps(data.get("scoring", {}), ensure_ascii=False, indent=2),
         working_json=json.dumps(data, ensure_ascii=False),
-        form=EditorForm(),
-        action_form=ActionForm(),
+        form=TokenForm(),
+        action_form=TokenForm(),
         readonly=readonly,
     )
     return page, status
 
 
 @blueprint.route("/questionnaires/versions/<int:version_id>", methods=["GET", "POST"])
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def questionnaire_version(version_id: int):
     version = _version_or_404(version_id)
     if request.method == "GET":
@@ -495,8 +252,7 @@ def questionnaire_version(version_id: int):
     if version.is_published:
         flash(_("A published version is frozen: start a new draft to change it."), "warning")
         return _editor_page(version, version.definition, status=409)
-    if not EditorForm().validate():
-        abort(400)
+    requested_token()
     try:
         base = json.loads(request.form.get("definition", ""))
     except ValueError:
@@ -520,23 +276,36 @@ def questionnaire_version(version_id: int):
         return _editor_page(version, edit.data, problems, status=400)
     changes = changed_values(version.definition, edit.data)
     if changes:
-        version.definition = edit.data
-        audit.record(
+        _change_version(
+            version,
             "questionnaire.draft_saved",
-            target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-            details={"changes": changes[:AUDITED_CHANGES], "changed": len(changes)},
+            lambda session, draft: setattr(draft, "definition", edit.data),
+            {"changes": changes[:AUDITED_CHANGES], "changed": len(changes)},
         )
-        db.session.commit()
         flash(_("The draft has been saved."), "info")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
+def _change_version(
+    version: QuestionnaireVersion,
+    action: str,
+    change: Callable[[Session, QuestionnaireVersion], None],
+    details: dict,
+) -> None:
+    """Change (or delete) the version in a write transaction, audited as ``action``."""
+    audited_write(
+        action,
+        f"questionnaire:{version.questionnaire.key}:{version.version_number}",
+        lambda session: change(session, session.get(QuestionnaireVersion, version.id)),
+        lambda _done: details,
+    )
+
+
 @blueprint.post("/questionnaires/versions/<int:version_id>/publish")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def publish_version(version_id: int):
     version = _version_or_404(version_id)
-    if not ActionForm().validate():
-        abort(400)
+    requested_token()
     if version.is_published:
         flash(_("This version is already published."), "info")
         return redirect(url_for("admin.questionnaire_version", version_id=version.id))
@@ -544,33 +313,30 @@ def publish_version(version_id: int):
         load_definition(version.definition)
     except DefinitionError as error:
         return _editor_page(version, version.definition, error.problems, status=400)
-    version.published_dt = utcnow()
-    audit.record(
+    _change_version(
+        version,
         "questionnaire.published",
-        target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-        details={"before": {"published": False}, "after": {"published": True}},
+        lambda session, draft: setattr(draft, "published_dt", utcnow()),
+        {"before": {"published": False}, "after": {"published": True}},
     )
-    db.session.commit()
     flash(_("The version is published. It can no longer be changed."), "info")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
 @blueprint.post("/questionnaires/versions/<int:version_id>/delete")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def delete_draft(version_id: int):
     version = _version_or_404(version_id)
-    if not ActionForm().validate():
-        abort(400)
+    requested_token()
     if version.is_published:
         flash(_("A published version is frozen: start a new draft to change it."), "warning")
         return redirect(url_for("admin.questionnaire_version", version_id=version.id)), 409
-    audit.record(
+    _change_version(
+        version,
         "questionnaire.draft_deleted",
-        target=f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-        details={"before": {"version": version.version_number}},
+        lambda session, draft: session.delete(draft),
+        {"before": {"version": version.version_number}},
     )
-    db.session.delete(version)
-    db.session.commit()
     flash(_("The draft has been deleted."), "info")
     return redirect(url_for("admin.questionnaires"))
 
@@ -591,7 +357,7 @@ def _preview_target() -> Target:
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/preview/phone")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def preview_phone(version_id: int):
     definition = load_definition(_version_or_404(version_id).definition)
     return render_template(
@@ -609,7 +375,7 @@ def preview_phone(version_id: int):
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/preview/kiosk")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def preview_kiosk(version_id: int):
     definition = load_definition(_version_or_404(version_id).definition)
     target = _preview_target()
@@ -621,7 +387,7 @@ def preview_kiosk(version_id: int):
 
 @blueprint.post("/questionnaires/preview-sink")
 @csrf.exempt  # stores nothing; the kiosk page sends JSON without a form token
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def preview_sink():
     return jsonify({"status": "preview", "stored": False}), 200
 
@@ -632,13 +398,13 @@ def preview_sink():
 
 
 @blueprint.get("/questionnaires/schema.json")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def questionnaire_schema():
     return jsonify(dict(definition_schema()))
 
 
 @blueprint.get("/questionnaires/versions/<int:version_id>/export.json")
-@roles_required(*ADMIN_VIEWERS)
+@viewer_required
 def export_version(version_id: int):
     version = _version_or_404(version_id)
     body = json.dumps(version.definition, ensure_ascii=False, indent=2) + "\n"
@@ -682,24 +448,20 @@ def _import_problems(upload) -> tuple[dict | None, list[str]]:
 
 
 @blueprint.post("/questionnaires/import")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def import_questionnaire():
-    form = ImportForm()
+    form = QuestionnaireImportForm()
     if not form.validate():
         abort(400)
     data, problems = _import_problems(request.files.get("file"))
     if problems:
         return _index_page(import_form=form, import_problems=problems, status=400)
-    version = _new_draft(db.session, data)
-    audit.record(
+    version = audited_write(
         "questionnaire.imported",
-        target=f"questionnaire:{data['key']}",
-        details={
-            "after": {"version": version.version_number},
-            "file_version": data["version"],
-        },
+        f"questionnaire:{data['key']}",
+        lambda session: _new_draft(session, data),
+        lambda draft: {"after": {"version": draft.version_number}, "file_version": data["version"]},
     )
-    db.session.commit()
     flash(_("The file is imported as a draft. Check it, then publish it."), "info")
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
@@ -718,11 +480,25 @@ def _assignment_details(assignment: QuestionnaireAssignment) -> dict:
     }
 
 
+def _assign(
+    session: Session, agency: Agency, version: QuestionnaireVersion, first_day: date
+) -> QuestionnaireAssignment:
+    assignment = QuestionnaireAssignment(
+        agency_id=agency.id,
+        questionnaire_id=version.questionnaire_id,
+        version_id=version.id,
+        valid_from=first_day,
+    )
+    session.add(assignment)
+    session.flush()
+    session.refresh(assignment)
+    return assignment
+
+
 @blueprint.post("/questionnaires/assignments")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def assign_version():
-    form = AssignmentForm()
-    form.version.choices = options(_published_choices())
+    form = AssignmentForm(_published_choices())
     if not form.validate():
         return _index_page(assignment_form=form, status=400)
     agency = agency_by_code(db.session, form.agency.data)
@@ -739,37 +515,26 @@ def assign_version():
             _("This agency already has a version of this questionnaire from this day.")
         )
         return _index_page(assignment_form=form, status=409)
-    assignment = QuestionnaireAssignment(
-        agency=agency,
-        questionnaire_id=version.questionnaire_id,
-        version=version,
-        valid_from=form.first_day(),
-    )
-    db.session.add(assignment)
-    db.session.flush()
-    db.session.refresh(assignment)
-    audit.record(
+    audited_write(
         "questionnaire.assigned",
-        target=f"agency:{agency.code}",
-        details={"before": None, "after": _assignment_details(assignment)},
+        f"agency:{agency.code}",
+        lambda session: _assign(session, agency, version, form.first_day()),
+        lambda assignment: {"before": None, "after": _assignment_details(assignment)},
     )
-    db.session.commit()
     flash(_("The version is assigned."), "info")
     return redirect(url_for("admin.questionnaires"))
 
 
 @blueprint.post("/questionnaires/assignments/<int:assignment_id>/delete")
-@roles_required(Role.ADMINISTRATOR)
+@administrator_required
 def remove_assignment(assignment_id: int):
     assignment = db.get_or_404(QuestionnaireAssignment, assignment_id)
-    if not ActionForm().validate():
-        abort(400)
-    audit.record(
+    requested_token()
+    audited_write(
         "questionnaire.assignment_removed",
-        target=f"agency:{assignment.agency.code}",
-        details={"before": _assignment_details(assignment), "after": None},
+        f"agency:{assignment.agency.code}",
+        lambda session: session.delete(session.get(QuestionnaireAssignment, assignment.id)),
+        lambda _done: {"before": _assignment_details(assignment), "after": None},
     )
-    db.session.delete(assignment)
-    db.session.commit()
     flash(_("The assignment is removed."), "info")
     return redirect(url_for("admin.questionnaires"))
