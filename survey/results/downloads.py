@@ -341,14 +341,8 @@ def report_pdf(report: Report) -> bytes:
 def headline_lines(report: Report) -> list[str]:
     """The headline in sentences (cover of the PDF)."""
     overview = report.overview
-    if overview.is_suppressed:
-        return [
-            _(
-                "Fewer than %(minimum)d responses match these filters: no result is shown, to "
-                "protect the respondents.",
-                minimum=report.min_group_size,
-            )
-        ]
+    if report.tables.notice is not None:
+        return [report.tables.notice]
     lines = [_("Responses: %(n)s", n=format_number(overview.responses))]
     if overview.sipas is not None:
         interval = overview.sipas_interval

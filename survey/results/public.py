@@ -73,6 +73,9 @@ class PublicResultsForm(FlaskForm):
         if field.data not in values_of(field.choices):
             raise ValidationError(_l("Choose one of the surveys in the list."))
 
+    def offer_choices(self, session, language: str) -> None:
+        self.questionnaire.choices = options(questionnaire_labels(session, language).items())
+
 
 @dataclass(frozen=True)
 class QuarterResult:
@@ -222,8 +225,7 @@ def _quarter_result(
 def results_page():
     today: date = local_today()
     form = PublicResultsForm(request.args)
-    labels = questionnaire_labels(reports_session(), current_language())
-    form.questionnaire.choices = options(labels.items())
+    form.offer_choices(reports_session(), current_language())
     if not form.year.data:
         form.year.data = str(today.year)
     if not form.validate():

@@ -5,9 +5,11 @@ date, optional desk, official, procedure field, channel, respondent type, questi
 version, flagged responses or not), already checked: the web form (:mod:`survey.results.forms`)
 and ``flask report`` both build one. :func:`build_report` narrows it to the officer's scope,
 runs :func:`survey.results.overview.satisfaction_overview` and adds what the pages show beside
-it: names, criteria weakest first, officials' Circular 01/2018 scores per quarter and year,
-and the open comments for those entitled to them. Every number that leaves the system through
-a :class:`Report` has already been through small-group suppression.
+it: names, factors, criteria weakest first, officials' Circular 01/2018 scores per quarter
+and year, and the open comments for those entitled to them. Every number that leaves the
+system through a :class:`Report` has already been through small-group suppression; its
+tables (:attr:`Report.tables`, built once by :mod:`survey.results.report_tables`) say which
+cells are hidden and why, and every page and file renders those.
 """
 
 from __future__ import annotations
@@ -273,7 +275,6 @@ class Report:
     min_ratings_for_ranking: int
     agency_names: dict[int, str]
     official_names: dict[int, str]
-    factor_titles: dict[Hashable, str]
     factors: tuple[FactorRow, ...]
     criteria: tuple[CriterionRow, ...]
     #: Columns of the officials' table: each quarter of the period, then the whole period.
@@ -363,10 +364,6 @@ def build_report(
         min_ratings_for_ranking=min_ratings,
         agency_names=agency_names,
         official_names=official_names,
-        factor_titles={
-            factor.key: definition.text(factor.title, language)
-            for factor in definition.scoring.factors
-        },
         factors=_factors(overview, definition, language, min_group_size),
         criteria=_criteria(overview, definition, language, min_group_size),
         score_periods=score_periods,

@@ -71,6 +71,15 @@ def change_words(change) -> tuple[str, str]:
     return against, _("The change may be chance: it is within the uncertainty.")
 
 
+def suppressed_words(min_group_size: int) -> str:
+    """Why a report shows nothing at all."""
+    return _(
+        "Fewer than %(minimum)d responses match these filters: no result is shown, to "
+        "protect the respondents.",
+        minimum=min_group_size,
+    )
+
+
 def funnel_status(unit) -> str:
     """The unit against the province on the funnel plot, in words."""
     if unit.is_below_998:
@@ -98,11 +107,16 @@ def unit_note(unit) -> str:
     return ""
 
 
-def _interval(low: float | None, high: float | None, scale: float = 1) -> Cell:
+def _interval_cell(low: float | None, high: float | None, scale: float = 1) -> Cell:
     """An interval in one page cell; a dash without one."""
     if low is None or high is None:
         return Cell("–")
     return Cell((low * scale, high * scale), "interval")
+
+
+def _percent_or_dash(proportion: float | None) -> Cell:
+    """A proportion (0-1) on a page, where a missing rate has always read as a dash."""
+    return Cell("–") if proportion is None else percent(proportion)
 
 
 # --------------------------------------------------------------------------------------
@@ -349,8 +363,8 @@ def trend_page_table(report: Report) -> Table:
         (
             Cell(period_words(point.period)),
             figure(point.responses, "number", Hidden.SMALL_GROUP if point.is_suppressed else None),
-            percent(point.rate.rate) if point.rate else Cell("–"),
-            _interval(point.rate.ci.low, point.rate.ci.high, 100) if point.rate else Cell("–"),
+            _percent_or_dash(point.rate.rate if point.rate else None),
+            _interval_cell(point.rate.ci.low, point.rate.ci.high, 100) if point.rate else Cell("–"),
         )
         for point in trend.points
     )
@@ -372,7 +386,7 @@ def factors_page_table(report: Report) -> Table:
         (
             Cell(row.title),
             Cell(row.index, "percent"),
-            _interval(row.low, row.high),
+            _interval_cell(row.low, row.high),
             # Hidden or absent, the page has always shown a dash here.
             or_text(row.overall, "percent", "–"),
         )
@@ -393,7 +407,7 @@ def criteria_page_table(report: Report) -> Table:
             Cell(row.text),
             Cell(row.group),
             figure(row.value, "points" if row.is_points else "percent", row.hidden),
-            _interval(row.low, row.high),
+            _interval_cell(row.low, row.high),
             figure(row.n, "number", row.hidden),
         )
         for row in report.criteria
@@ -443,9 +457,9 @@ def units_page_table(key: str, title: str, units, name) -> Table:
             Cell(name(unit.key)),
             figure(unit.responses, "number", _unit_hidden(unit)),
             figure(unit.ratings, "number", _unit_hidden(unit)),
-            or_text(None if unit.rate is None else unit.rate * 100, "percent", "–"),
-            or_text(None if unit.shrunk_rate is None else unit.shrunk_rate * 100, "percent", "–"),
-            _interval(unit.shrunk_low, unit.shrunk_high, 100),
+            _percent_or_dash(unit.rate),
+            _percent_or_dash(unit.shrunk_rate),
+            _interval_cell(unit.shrunk_low, unit.shrunk_high, 100),
             Cell(funnel_status(unit)),
             Cell(unit_note(unit)),
         )
@@ -503,6 +517,8 @@ class ReportTables:
     official_scores: Table | None
     #: The headline against the previous period, in two sentences (None without one).
     change: tuple[str, str] | None
+    #: Why nothing is shown, when the whole selection is too small (else None).
+    notice: str | None
 
 
 def report_tables(report: Report) -> ReportTables:
@@ -524,4 +540,5 @@ def report_tables(report: Report) -> ReportTables:
         ),
         official_scores=official_scores_page_table(report) if report.score_periods else None,
         change=change_words(overview.change) if overview.change is not None else None,
+        notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,
     )
