@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from survey.i18n import format_percent
 from survey.results.report import Report
+from survey.results.tables import percent
 
 #: Colours by role, as presentation attributes (SVG) and RGB (PDF).
 PALETTE = {
@@ -394,21 +395,12 @@ def trend_chart(report: Report) -> Chart | None:
 
 def factor_chart(report: Report) -> Chart | None:
     """The SIPAS factor indices with their bootstrap intervals."""
-    sipas, interval = report.overview.sipas, report.overview.sipas_interval
-    if sipas is None:
+    if report.overview.sipas is None:
         return None
-    bars = []
-    for factor in sipas.factors:
-        ci = interval.factor_cis.get(factor.factor) if interval else None
-        bars.append(
-            Bar(
-                report.factor_titles[factor.factor],
-                factor.index,
-                ci.low if ci else None,
-                ci.high if ci else None,
-                format_percent(factor.index),
-            )
-        )
+    bars = [
+        Bar(row.title, row.index, row.low, row.high, format_percent(row.index))
+        for row in report.factors
+    ]
     title = _("Factor indices with the confidence interval")
     return draw_bars(title, bars, 100, (0, 25, 50, 75, 100), _percent_tick)
 
@@ -424,7 +416,7 @@ def agency_chart(report: Report) -> Chart | None:
             unit.shrunk_rate * 100 if unit.shrunk_rate is not None else None,
             unit.shrunk_low * 100 if unit.shrunk_low is not None else None,
             unit.shrunk_high * 100 if unit.shrunk_high is not None else None,
-            format_percent(unit.shrunk_rate * 100) if unit.shrunk_rate is not None else _("hidden"),
+            percent(unit.shrunk_rate).text(),
         )
         for unit in units
     ]

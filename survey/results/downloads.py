@@ -1,8 +1,9 @@
 """Downloads of a report: CSV (UTF-8 with BOM), an XLSX workbook and a PDF a director can sign,
 plus the streamed response-level CSV.
 
-The three report formats are written from the same :func:`report_tables`, so they always
-agree with each other and with the dashboard (which renders the same :class:`Report`).
+The three report formats write the same tables (:attr:`Report.tables`, see
+:mod:`survey.results.report_tables`), so they always agree with each other and with the
+dashboard, which renders tables built from the same figures and cells.
 Numbers in CSV and PDF are written as the reader writes them ("85,3 %", "26/11/2026");
 the workbook keeps real numbers with a display format, so they can be computed with.
 Every text cell that a spreadsheet could read as a formula (starting with ``=``, ``+``,
@@ -14,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -34,17 +34,12 @@ from survey.i18n import format_day, format_number, format_percent
 from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.results import charts
-from survey.results.filters import VIETNAM_UTC_OFFSET, ReportFilter, vietnam_local_date
+from survey.results.filters import ReportFilter, vietnam_local_date
 from survey.results.queries import selected_response_ids
-from survey.results.report import (
-    CHANNEL_LABELS,
-    RESPONDENT_TYPE_LABELS,
-    Report,
-    period_words,
-)
+from survey.results.report import CHANNEL_LABELS, RESPONDENT_TYPE_LABELS, Report
+from survey.results.tables import Table, neutralise
+from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
-#: Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FONT_DIRECTORY = Path(__file__).resolve().parents[2] / "static" / "fonts"
 #: Rows fetched at a time by the response-level export (memory stays flat whatever the total).
 STREAM_BATCH = 2000
@@ -56,326 +51,6 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet will show as text: a leading apostrophe before a formula start."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-# --------------------------------------------------------------------------------------
-# The tables every format writes
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A value and how to show it: percent (0-100), number, points, day, or text."""
-
-    value: object
-    kind: str = "text"
-
-    def text(self) -> str:
-        if self.value is None:
-            return _("hidden") if self.kind != "text" else ""
-        if self.kind == "percent":
-            return format_percent(self.value)
-        if self.kind == "number":
-            return format_number(self.value)
-        if self.kind == "points":
-            return format_number(self.value, 1)
-        if self.kind == "decimal":
-            return format_number(self.value, 3)
-        if self.kind == "day":
-            return format_day(self.value)
-        return neutralise(str(self.value))
-
-
-@dataclass(frozen=True)
-class Table:
-    key: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-
-def _percent(proportion: float | None) -> Cell:
-    return Cell(None if proportion is None else proportion * 100, "percent")
-
-
-def _trend_rate_cells(point) -> tuple[Cell, Cell, Cell]:
-    """A trend period's rate and interval: hidden with the period, a dash without answers."""
-    if point.rate is not None:
-        return _percent(point.rate.rate), _percent(point.rate.ci.low), _percent(point.rate.ci.high)
-    empty = Cell("–") if point.responses is not None else _percent(None)
-    return empty, empty, empty
-
-
-def _missing_as(text: str, value: object, kind: str) -> Cell:
-    return Cell(text) if value is None else Cell(value, kind)
-
-
-def funnel_status(unit) -> str:
-    """The unit against the province on the funnel plot, in words."""
-    if unit.is_below_998:
-        return _("Clearly below the province")
-    if unit.is_below_95:
-        return _("Below the province")
-    if unit.is_above_998:
-        return _("Clearly above the province")
-    if unit.is_above_95:
-        return _("Above the province")
-    if unit.shrunk_rate is None:
-        return ""
-    return _("Within the limits")
-
-
-def unit_note(unit) -> str:
-    if unit.is_suppressed:
-        return _("Hidden: too few responses")
-    if unit.has_too_few_ratings:
-        return _("Too few ratings: not ranked")
-    return ""
-
-
-def report_tables(report: Report) -> list[Table]:
-    """Summary, factors, criteria, trend, agencies, officials: as every format writes them."""
-    overview = report.overview
-    summary = [
-        (
-            Cell(_("Responses")),
-            _missing_as(
-                _("hidden"), None if overview.is_suppressed else overview.responses, "number"
-            ),
-        ),
-    ]
-    if overview.headline is not None:
-        summary += [
-            (Cell(_("Satisfied (overall question)")), _percent(overview.headline.rate)),
-            (Cell(_("Confidence interval, lower bound")), _percent(overview.headline.ci.low)),
-            (Cell(_("Confidence interval, upper bound")), _percent(overview.headline.ci.high)),
-            (Cell(_("Answers to the overall question")), Cell(overview.headline.n, "number")),
-        ]
-    if overview.sipas is not None:
-        summary.append(
-            (Cell(_("Satisfaction index (SIPAS)")), Cell(overview.sipas.index, "percent"))
-        )
-        if overview.sipas_interval is not None:
-            summary += [
-                (
-                    Cell(_("Index confidence interval, lower bound")),
-                    Cell(overview.sipas_interval.ci.low, "percent"),
-                ),
-                (
-                    Cell(_("Index confidence interval, upper bound")),
-                    Cell(overview.sipas_interval.ci.high, "percent"),
-                ),
-            ]
-        if overview.sipas.overall_question_index is not None:
-            summary.append(
-                (
-                    Cell(_("Mean of the factors' overall questions")),
-                    Cell(overview.sipas.overall_question_index, "percent"),
-                )
-            )
-    if overview.change is not None:
-        summary += [
-            (Cell(_("Previous period")), Cell(period_words(overview.change.previous_period))),
-            (Cell(_("Satisfied in the previous period")), _percent(overview.change.previous.rate)),
-            (
-                Cell(_("Change (percentage points)")),
-                Cell(overview.change.difference * 100, "points"),
-            ),
-            (Cell(_("p-value of the change")), Cell(overview.change.test.pvalue, "decimal")),
-        ]
-    if overview.trend is not None and overview.trend.test is not None:
-        summary += [
-            (Cell(_("Trend")), Cell(trend_words(overview.trend.test))),
-            (Cell(_("p-value of the trend")), Cell(overview.trend.test.pvalue, "decimal")),
-        ]
-    if overview.onestop is not None:
-        summary += [
-            (Cell(_("Circular 01/2018 total")), Cell(overview.onestop.agency_total, "points")),
-            (
-                Cell(_("Circular 01/2018 classification")),
-                Cell(report.classification_label(overview.onestop)),
-            ),
-        ]
-    tables = [Table("summary", _("Summary"), (_("Measure"), _("Value")), tuple(summary))]
-
-    if overview.sipas is not None:
-        interval = overview.sipas_interval
-        rows = []
-        for factor in overview.sipas.factors:
-            ci = interval.factor_cis.get(factor.factor) if interval else None
-            alpha = overview.factor_alphas.get(factor.factor)
-            overall = factor.overall_question
-            rows.append(
-                (
-                    Cell(report.factor_titles[factor.factor]),
-                    Cell(factor.index, "percent"),
-                    Cell(ci.low if ci else None, "percent"),
-                    Cell(ci.high if ci else None, "percent"),
-                    Cell(
-                        overall.rate if overall and overall.n >= report.min_group_size else None,
-                        "percent",
-                    ),
-                    _missing_as(_("not computable"), alpha.alpha if alpha else None, "decimal"),
-                )
-            )
-        tables.append(
-            Table(
-                "factors",
-                _("Factors"),
-                (
-                    _("Factor"),
-                    _("Index"),
-                    _("Lower bound"),
-                    _("Upper bound"),
-                    _("Overall question"),
-                    _("Cronbach's alpha"),
-                ),
-                tuple(rows),
-            )
-        )
-
-    tables.append(
-        Table(
-            "criteria",
-            _("Criteria, weakest first"),
-            (
-                _("Group"),
-                _("Criterion"),
-                _("Rate or score"),
-                _("Lower bound"),
-                _("Upper bound"),
-                _("Answers"),
-            ),
-            tuple(
-                (
-                    Cell(row.group),
-                    Cell(row.text),
-                    Cell(row.value, "points" if row.is_points else "percent"),
-                    Cell(row.low, "percent") if row.low is not None else Cell(""),
-                    Cell(row.high, "percent") if row.high is not None else Cell(""),
-                    Cell(row.n, "number"),
-                )
-                for row in report.criteria
-            ),
-        )
-    )
-
-    if overview.trend is not None:
-        tables.append(
-            Table(
-                "trend",
-                _("Trend"),
-                (_("Period"), _("Responses"), _("Satisfied"), _("Lower bound"), _("Upper bound")),
-                tuple(
-                    (
-                        Cell(period_words(point.period)),
-                        Cell(point.responses, "number"),
-                        *_trend_rate_cells(point),
-                    )
-                    for point in overview.trend.points
-                ),
-            )
-        )
-
-    unit_columns = (
-        _("Rank"),
-        _("Responses"),
-        _("Answers"),
-        _("Satisfied"),
-        _("Adjusted for size"),
-        _("Lower bound"),
-        _("Upper bound"),
-    )
-
-    def unit_rows(units, name):
-        return tuple(
-            (
-                Cell(name(unit.key)),
-                Cell(unit.rank, "number") if unit.rank else Cell(""),
-                Cell(unit.responses, "number"),
-                Cell(unit.ratings, "number"),
-                _percent(unit.rate),
-                _percent(unit.shrunk_rate),
-                _percent(unit.shrunk_low),
-                _percent(unit.shrunk_high),
-                Cell(funnel_status(unit)),
-                Cell(unit_note(unit)),
-            )
-            for unit in units
-        )
-
-    tables.append(
-        Table(
-            "agencies",
-            _("Agencies"),
-            (_("Agency"), *unit_columns, _("Against the province"), _("Note")),
-            unit_rows(overview.agencies, report.agency_name),
-        )
-    )
-    tables.append(
-        Table(
-            "officials",
-            _("Officials"),
-            (_("Official"), *unit_columns, _("Against the province"), _("Note")),
-            unit_rows(overview.officials, report.official_name),
-        )
-    )
-    if report.score_periods:
-        rows = []
-        for official_id, by_period in sorted(
-            report.official_scores.items(), key=lambda item: report.official_name(item[0])
-        ):
-            for period in report.score_periods:
-                scores = by_period.get(period)
-                if scores is None:
-                    continue
-                note = ""
-                if scores.is_suppressed:
-                    note = _("Hidden: too few responses")
-                elif scores.has_too_few_ratings:
-                    note = _("Too few ratings")
-                result = scores.scores
-                rows.append(
-                    (
-                        Cell(report.official_name(official_id)),
-                        Cell(period_words(period)),
-                        Cell(scores.dossiers, "number"),
-                        Cell(result.officer_total if result else None, "points")
-                        if result
-                        else Cell(""),
-                        Cell(result.agency_total, "points") if result else Cell(""),
-                        Cell(report.classification_label(result) if result else ""),
-                        Cell(note),
-                    )
-                )
-        tables.append(
-            Table(
-                "official_scores",
-                _("Officials: Circular 01/2018 scores"),
-                (
-                    _("Official"),
-                    _("Period"),
-                    _("Dossiers"),
-                    _("Officer total"),
-                    _("Total of the indices"),
-                    _("Classification"),
-                    _("Note"),
-                ),
-                tuple(rows),
-            )
-        )
-    return tables
-
-
-def trend_words(test) -> str:
-    if test.pvalue >= 0.05:
-        return _("No clear trend")
-    return _("Rising") if test.direction == "rising" else _("Falling")
 
 
 def method_notes(report: Report) -> list[str]:
@@ -435,17 +110,24 @@ def report_csv(report: Report) -> bytes:
     for label, value in report.filters:
         writer.writerow([neutralise(label), neutralise(value)])
     writer.writerow([_("Generated"), format_day(vietnam_local_date(report.generated_dt))])
-    for table in report_tables(report):
-        writer.writerow([])
-        writer.writerow([neutralise(table.title)])
-        writer.writerow([neutralise(column) for column in table.columns])
-        for row in table.rows:
-            writer.writerow([cell.text() for cell in row])
+    for table in report.tables.files:
+        write_csv_table(writer, table)
     writer.writerow([])
     writer.writerow([_("Method")])
     for note in method_notes(report):
         writer.writerow([neutralise(note)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_csv_table(writer, table: Table) -> None:
+    """``table`` under its title, after an empty line, its footnotes below it."""
+    writer.writerow([])
+    writer.writerow([neutralise(table.title)])
+    writer.writerow([neutralise(column) for column in table.columns])
+    for row in table.rows:
+        writer.writerow([cell.file_text() for cell in row])
+    for note in table.footnotes:
+        writer.writerow([neutralise(note)])
 
 
 # --------------------------------------------------------------------------------------
@@ -457,6 +139,7 @@ _NUMBER_FORMATS = {
     "number": "#,##0",
     "points": "0.0",
     "decimal": "0.000",
+    "coefficient": "0.00",
     "day": "dd/mm/yyyy",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F5FA8")
@@ -475,7 +158,7 @@ def report_xlsx(report: Report) -> bytes:
     """A workbook: one sheet per table, the filters on the summary sheet, method notes last."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for table in report_tables(report):
+    for table in report.tables.files:
         sheet = workbook.create_sheet(_SHEET_NAMES[table.key])
         start = 1
         if table.key == "summary":
@@ -489,7 +172,7 @@ def report_xlsx(report: Report) -> bytes:
             day = sheet.cell(start, 2, vietnam_local_date(report.generated_dt))
             day.number_format = _NUMBER_FORMATS["day"]
             start += 2
-        _write_table(sheet, table, start)
+        write_xlsx_table(sheet, table, start)
     notes = workbook.create_sheet("method notes")
     notes.cell(1, 1, _("Method")).font = Font(bold=True, size=14)
     for row, note in enumerate(method_notes(report), start=2):
@@ -501,7 +184,8 @@ def report_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def _write_table(sheet, table: Table, first_row: int) -> None:
+def write_xlsx_table(sheet, table: Table, first_row: int) -> None:
+    """``table`` from ``first_row`` down: a coloured header, figures as numbers, footnotes."""
     for column, title in enumerate(table.columns, start=1):
         cell = sheet.cell(first_row, column, neutralise(title))
         cell.font = Font(bold=True, color="FFFFFF")
@@ -509,15 +193,17 @@ def _write_table(sheet, table: Table, first_row: int) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row_number, row in enumerate(table.rows, start=first_row + 1):
         for column, value in enumerate(row, start=1):
-            if value.kind == "text" or value.value is None:
-                sheet.cell(row_number, column, value.text())
-            else:
+            if value.is_figure:
                 cell = sheet.cell(row_number, column, value.value)
                 cell.number_format = _NUMBER_FORMATS[value.kind]
+            else:
+                sheet.cell(row_number, column, value.file_text())
+    for row_number, note in enumerate(table.footnotes, start=first_row + len(table.rows) + 2):
+        sheet.cell(row_number, 1, neutralise(note))
     sheet.freeze_panes = sheet.cell(first_row + 1, 1)
     for column, title in enumerate(table.columns, start=1):
         longest = max(
-            [len(title)] + [len(row[column - 1].text()) for row in table.rows], default=10
+            [len(title)] + [len(row[column - 1].file_text()) for row in table.rows], default=10
         )
         sheet.column_dimensions[get_column_letter(column)].width = min(max(longest + 2, 10), 60)
 
@@ -574,7 +260,7 @@ class _ReportPdf(FPDF):
         self.set_font(self.font_name, "", 7.5 if len(table.columns) > 6 else 8.5)
         self.set_text_color(20, 20, 20)
         # Columns as wide as their longest text needs, within bounds (long criteria wrap).
-        texts = [[cell.text() for cell in row] for row in table.rows]
+        texts = [[cell.file_text() for cell in row] for row in table.rows]
         widths = [
             min(max([len(word) for word in title.split()] + [len(row[i]) for row in texts]), 40)
             for i, title in enumerate(table.columns)
@@ -592,11 +278,14 @@ class _ReportPdf(FPDF):
             heading = pdf_table.row()
             for column in table.columns:
                 heading.cell(column)
-            for row in table.rows:
+            for row in texts:
                 cells = pdf_table.row()
-                for cell in row:
-                    cells.cell(cell.text())
-        self.ln(4)
+                for text in row:
+                    cells.cell(text)
+        self.ln(2)
+        for note in table.footnotes:
+            self.paragraph(note, 8.5)
+        self.ln(2)
 
 
 def _pdf_heading_style(font_name: str):
@@ -632,7 +321,7 @@ def report_pdf(report: Report) -> bytes:
     pdf.add_page()
     for chart in charts.report_charts(report):
         pdf.chart(chart)
-    for table in report_tables(report):
+    for table in report.tables.files:
         if table.key != "summary" or overview.is_suppressed:
             pdf.table(table)
 
@@ -653,14 +342,8 @@ def report_pdf(report: Report) -> bytes:
 def headline_lines(report: Report) -> list[str]:
     """The headline in sentences (cover of the PDF)."""
     overview = report.overview
-    if overview.is_suppressed:
-        return [
-            _(
-                "Fewer than %(minimum)d responses match these filters: no result is shown, to "
-                "protect the respondents.",
-                minimum=report.min_group_size,
-            )
-        ]
+    if report.tables.notice is not None:
+        return [report.tables.notice]
     lines = [_("Responses: %(n)s", n=format_number(overview.responses))]
     if overview.sipas is not None:
         interval = overview.sipas_interval

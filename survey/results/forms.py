@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField, ValidationError
 
-from survey.choices import options
+from survey.choices import options, values_of
 from survey.collect.models import Channel, RespondentType
 from survey.db import reports_session
 from survey.org.models import Agency, Official, Procedure, ServicePoint
@@ -27,9 +27,9 @@ from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results.filters import Dimension, Period
 from survey.results.report import (
     CHANNEL_LABELS,
-    QUESTIONNAIRE_LABELS,
     RESPONDENT_TYPE_LABELS,
     ReportRequest,
+    questionnaire_labels,
 )
 
 #: Reports cover these years; anything else is a typing mistake.
@@ -70,12 +70,8 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
-    questionnaire = SelectField(
-        _l("Questionnaire"),
-        choices=options(QUESTIONNAIRE_LABELS.items()),
-        validate_choice=False,
-        default="sipas",
-    )
+    #: Its choices are the questionnaires in the database (see :meth:`offer_choices`).
+    questionnaire = SelectField(_l("Questionnaire"), validate_choice=False, default="sipas")
     period = StringField(
         _l("Period"),
         description=_l("A quarter (2026-Q3), a month (2026-07) or a year (2026)."),
@@ -132,7 +128,7 @@ class ReportFilterForm(FlaskForm):
         return valid
 
     def validate_questionnaire(self, field):
-        if field.data not in QUESTIONNAIRE_LABELS:
+        if field.data not in values_of(field.choices):
             raise ValidationError(_l("Choose one of the questionnaires in the list."))
 
     def validate_period(self, field):
@@ -272,7 +268,9 @@ class ReportFilterForm(FlaskForm):
         )
 
     def offer_choices(self, session: Session, visible: set[int] | None, language: str) -> None:
-        """Fill the lists of agencies, desks, officials, fields and versions the officer sees."""
+        """Fill the lists of questionnaires, and of the agencies, desks, officials, fields and
+        versions the officer sees."""
+        self.questionnaire.choices = options(questionnaire_labels(session, language).items())
         everything = [("", _l("All"))]
         self.agency.choices = options(
             [("", _l("All agencies you see"))]

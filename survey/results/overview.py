@@ -63,6 +63,8 @@ class TrendPoint:
     period: Period
     responses: int | None
     rate: SatisfactionRate | None
+    #: Hidden by small-group suppression (with the cells that would give it away).
+    is_suppressed: bool
 
 
 @dataclass(frozen=True)
@@ -167,13 +169,61 @@ def satisfaction_overview(
         versions &= report_filter.questionnaire_version_ids
     report_filter = replace(report_filter, questionnaire_version_ids=versions)
     scoring = scoring_for_analysis(definition)
-    headline_key = scoring["headline_item"]
     responses = response_count(session, report_filter)
-    empty = SatisfactionOverview(
+    empty = _empty_overview(report_filter, definition.key, scoring["headline_item"], responses)
+    if responses < min_group_size:
+        return replace(empty, responses=None, is_suppressed=True)
+    respondent_results = None
+    if scoring["factors"]:
+        respondent_results = _RESPONDENT_WORK.submit(
+            _respondent_results_apart,
+            session.get_bind(),
+            report_filter,
+            scoring["factors"],
+            matrix_limit,
+        )
+    item_keys = [scoring["headline_item"]] if scoring["headline_item"] else []
+    for factor in scoring["factors"]:
+        item_keys += [*factor["criterion_items"], factor["overall_item"]]
+    counts = level_counts(session, report_filter, [key for key in item_keys if key])
+    overview = empty
+    if scoring["headline_item"]:
+        overview = _with_headline(
+            session,
+            overview,
+            definition,
+            scoring,
+            counts,
+            trend_by,
+            min_group_size,
+            min_ratings_for_ranking,
+        )
+    if scoring["factors"]:
+        sipas, interval, sample_size, alphas = sipas_with_interval(
+            session, report_filter, scoring["factors"], counts, matrix_limit, respondent_results
+        )
+        overview = replace(
+            overview,
+            sipas=sipas,
+            sipas_interval=interval,
+            sipas_sample_size=sample_size,
+            factor_alphas=alphas,
+        )
+    if scoring["onestop"] is not None:
+        points = onestop_points_counts(session, report_filter)
+        if any(sum(by_points.values()) for by_points in points.values()):
+            rules = OneStopScoringDefinition(**scoring["onestop"])
+            overview = replace(overview, onestop=onestop_scores(points, rules))
+    return overview
+
+
+def _empty_overview(report_filter, questionnaire_key, headline_key, responses):
+    """The overview before any figure is computed (what a suppressed report shows)."""
+    return SatisfactionOverview(
         report_filter=report_filter,
-        questionnaire_key=definition.key,
-        responses=None if responses < min_group_size else responses,
-        is_suppressed=responses < min_group_size,
+        questionnaire_key=questionnaire_key,
+        responses=responses,
+        is_suppressed=False,
         headline_item_key=headline_key,
         headline=None,
         headline_levels=None,
@@ -188,73 +238,30 @@ def satisfaction_overview(
         onestop=None,
         target_rate=None,
     )
-    if responses < min_group_size:
-        return empty
-    respondent_results = None
-    if scoring["factors"]:
-        respondent_results = _RESPONDENT_WORK.submit(
-            _respondent_results_apart,
-            session.get_bind(),
-            report_filter,
-            scoring["factors"],
-            matrix_limit,
-        )
 
-    item_keys = [headline_key] if headline_key else []
-    for factor in scoring["factors"]:
-        item_keys += [*factor["criterion_items"], factor["overall_item"]]
-    counts = level_counts(session, report_filter, [key for key in item_keys if key])
 
-    headline = headline_levels = trend = change = target = None
-    agencies = officials = ()
-    if headline_key:
-        levels = sorted(definition.item(headline_key).scale.values)
-        satisfied = scoring["satisfied_values"][headline_key]
-        rating = _Rating(headline_key, levels, satisfied)
-        headline = rating.rate(counts[headline_key])
-        headline_levels = suppress_table(
-            {headline_key: counts[headline_key].levels}, levels, min_group_size
-        )
-        target = headline.rate if headline else None
-        trend = _trend(session, report_filter, rating, trend_by, min_group_size)
-        change = _change(session, report_filter, rating, headline, min_group_size)
-        agencies = _units(session, report_filter, rating, Dimension.AGENCY, min_group_size, 0)
-        officials = _units(
-            session,
-            report_filter,
-            rating,
-            Dimension.OFFICIAL,
-            min_group_size,
-            min_ratings_for_ranking,
-        )
-
-    sipas = interval = sample_size = None
-    alphas: dict[Hashable, CronbachAlphaResult | None] = {}
-    if scoring["factors"]:
-        sipas, interval, sample_size, alphas = sipas_with_interval(
-            session, report_filter, scoring["factors"], counts, matrix_limit, respondent_results
-        )
-
-    onestop = None
-    if scoring["onestop"] is not None:
-        points = onestop_points_counts(session, report_filter)
-        if any(sum(by_points.values()) for by_points in points.values()):
-            onestop = onestop_scores(points, OneStopScoringDefinition(**scoring["onestop"]))
-
+def _with_headline(
+    session, overview, definition, scoring, counts, trend_by, min_group_size, min_ratings
+):
+    """``overview`` with the headline item's rate, its trend, change and unit comparisons."""
+    report_filter = overview.report_filter
+    headline_key = scoring["headline_item"]
+    levels = sorted(definition.item(headline_key).scale.values)
+    rating = _Rating(headline_key, levels, scoring["satisfied_values"][headline_key])
+    headline = rating.rate(counts[headline_key])
     return replace(
-        empty,
+        overview,
         headline=headline,
-        headline_levels=headline_levels,
-        sipas=sipas,
-        sipas_interval=interval,
-        sipas_sample_size=sample_size,
-        factor_alphas=alphas,
-        trend=trend,
-        change=change,
-        agencies=agencies,
-        officials=officials,
-        onestop=onestop,
-        target_rate=target,
+        headline_levels=suppress_table(
+            {headline_key: counts[headline_key].levels}, levels, min_group_size
+        ),
+        target_rate=headline.rate if headline else None,
+        trend=_trend(session, report_filter, rating, trend_by, min_group_size),
+        change=_change(session, report_filter, rating, headline, min_group_size),
+        agencies=_units(session, report_filter, rating, Dimension.AGENCY, min_group_size, 0),
+        officials=_units(
+            session, report_filter, rating, Dimension.OFFICIAL, min_group_size, min_ratings
+        ),
     )
 
 
@@ -300,7 +307,12 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         successes.append(satisfied)
         totals.append(answered)
         points.append(
-            TrendPoint(period, None if is_hidden else n, None if is_hidden else rating.rate(counts))
+            TrendPoint(
+                period,
+                None if is_hidden else n,
+                None if is_hidden else rating.rate(counts),
+                bool(is_hidden),
+            )
         )
     with_answers = sum(total > 0 for total in totals)
     test = trend_test(successes, totals) if with_answers >= 2 else None

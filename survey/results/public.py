@@ -25,7 +25,7 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField, ValidationError
 
 from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
-from survey.choices import options
+from survey.choices import options, values_of
 from survey.db import reports_session
 from survey.i18n import current_language
 from survey.org.models import Agency, Official
@@ -35,9 +35,9 @@ from survey.results.forms import FIRST_YEAR, LAST_YEAR
 from survey.results.overview import UnitRating, satisfaction_overview, sipas_with_interval
 from survey.results.queries import LevelCounts, level_counts_by, response_counts_by, suppress_table
 from survey.results.report import (
-    QUESTIONNAIRE_LABELS,
     latest_definition,
     publishes_official_results,
+    questionnaire_labels,
     report_settings,
 )
 from survey.vietnam_calendar import local_today
@@ -55,12 +55,8 @@ class PublicResultsForm(FlaskForm):
         csrf = False  # GET only
 
     year = StringField(_l("Year"))
-    questionnaire = SelectField(
-        _l("Survey"),
-        choices=options(QUESTIONNAIRE_LABELS.items()),
-        validate_choice=False,
-        default="sipas",
-    )
+    #: Its choices are the questionnaires in the database (see :func:`results_page`).
+    questionnaire = SelectField(_l("Survey"), validate_choice=False, default="sipas")
 
     def validate_year(self, field):
         text = (field.data or "").strip()
@@ -74,8 +70,11 @@ class PublicResultsForm(FlaskForm):
             )
 
     def validate_questionnaire(self, field):
-        if field.data not in QUESTIONNAIRE_LABELS:
+        if field.data not in values_of(field.choices):
             raise ValidationError(_l("Choose one of the surveys in the list."))
+
+    def offer_choices(self, session, language: str) -> None:
+        self.questionnaire.choices = options(questionnaire_labels(session, language).items())
 
 
 @dataclass(frozen=True)
@@ -113,61 +112,34 @@ class PublicResults:
 def public_results(session, year: int, questionnaire_key: str, language: str) -> PublicResults:
     min_group_size, min_ratings = report_settings()
     definition = latest_definition(session, questionnaire_key)
-    scoring = scoring_for_analysis(definition)
-    headline_key = scoring["headline_item"]
     versions = questionnaire_version_ids(session, questionnaire_key)
     quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
-    item_keys = [headline_key] if headline_key else []
-    for factor in scoring["factors"]:
-        item_keys += [*factor["criterion_items"], factor["overall_item"]]
-    item_keys = [key for key in item_keys if key]
-
-    responses: dict[int, dict[Period, int]] = {}
-    counts: dict[tuple[int, Period], dict[str, LevelCounts]] = {}
-    for quarter in quarters:
-        quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
-        for agency_id, n in response_counts_by(session, quarter_filter, Dimension.AGENCY).items():
-            responses.setdefault(agency_id, {})[quarter] = n
-        for agency_id, by_item in level_counts_by(
-            session, quarter_filter, Dimension.AGENCY, item_keys
-        ).items():
-            counts[agency_id, quarter] = by_item
+    responses, counts = _quarter_counts(session, definition, versions, quarters)
     table = suppress_table(responses, quarters, min_group_size)
     names = {
         agency.id: agency.localized_name(language)
         for agency in session.scalars(select(Agency).where(Agency.id.in_(sorted(responses))))
     }
-    agencies = []
-    for agency_id in sorted(responses, key=lambda key: names.get(key, "")):
-        results = []
-        for quarter in quarters:
-            n = responses[agency_id].get(quarter, 0)
-            hidden = table.is_hidden(agency_id, quarter)
-            if hidden or n == 0:
-                results.append(
-                    QuarterResult(quarter, None if hidden else 0, hidden, None, None, None)
+    agencies = tuple(
+        AgencyResults(
+            agency_id,
+            names.get(agency_id, ""),
+            tuple(
+                _quarter_result(
+                    session,
+                    definition,
+                    versions,
+                    quarter,
+                    agency_id,
+                    responses[agency_id].get(quarter, 0),
+                    table.is_hidden(agency_id, quarter),
+                    counts.get((agency_id, quarter), {}),
                 )
-                continue
-            by_item = counts.get((agency_id, quarter), {})
-            headline = None
-            if headline_key and by_item.get(headline_key, LevelCounts()).answered:
-                levels = sorted(definition.item(headline_key).scale.values)
-                headline = satisfaction_rate(
-                    by_item[headline_key].aligned(levels),
-                    levels,
-                    scoring["satisfied_values"][headline_key],
-                )
-            sipas = interval = None
-            if scoring["factors"]:
-                agency_filter = ReportFilter(
-                    quarter, agency_ids=frozenset({agency_id}), questionnaire_version_ids=versions
-                )
-                sipas, interval, _size, _alphas = sipas_with_interval(
-                    session, agency_filter, scoring["factors"], by_item, PUBLIC_MATRIX_LIMIT
-                )
-            results.append(QuarterResult(quarter, n, False, headline, sipas, interval))
-        agencies.append(AgencyResults(agency_id, names.get(agency_id, ""), tuple(results)))
-
+                for quarter in quarters
+            ),
+        )
+        for agency_id in sorted(responses, key=lambda key: names.get(key, ""))
+    )
     officials = None
     official_names: dict[int, str] = {}
     if publishes_official_results():
@@ -194,7 +166,7 @@ def public_results(session, year: int, questionnaire_key: str, language: str) ->
             factor.key: definition.text(factor.title, language)
             for factor in definition.scoring.factors
         },
-        agencies=tuple(agencies),
+        agencies=agencies,
         min_group_size=min_group_size,
         min_ratings_for_ranking=min_ratings,
         officials=officials,
@@ -202,10 +174,58 @@ def public_results(session, year: int, questionnaire_key: str, language: str) ->
     )
 
 
+def _quarter_counts(session, definition, versions, quarters):
+    """Responses per agency and quarter, and the level counts of the scored items."""
+    scoring = scoring_for_analysis(definition)
+    item_keys = [scoring["headline_item"]] if scoring["headline_item"] else []
+    for factor in scoring["factors"]:
+        item_keys += [*factor["criterion_items"], factor["overall_item"]]
+    item_keys = [key for key in item_keys if key]
+    responses: dict[int, dict[Period, int]] = {}
+    counts: dict[tuple[int, Period], dict[str, LevelCounts]] = {}
+    for quarter in quarters:
+        quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
+        for agency_id, n in response_counts_by(session, quarter_filter, Dimension.AGENCY).items():
+            responses.setdefault(agency_id, {})[quarter] = n
+        for agency_id, by_item in level_counts_by(
+            session, quarter_filter, Dimension.AGENCY, item_keys
+        ).items():
+            counts[agency_id, quarter] = by_item
+    return responses, counts
+
+
+def _quarter_result(
+    session, definition, versions, quarter, agency_id, n, hidden, by_item
+) -> QuarterResult:
+    """One agency's figures in one quarter (none when hidden or without responses)."""
+    if hidden or n == 0:
+        return QuarterResult(quarter, None if hidden else 0, hidden, None, None, None)
+    scoring = scoring_for_analysis(definition)
+    headline_key = scoring["headline_item"]
+    headline = None
+    if headline_key and by_item.get(headline_key, LevelCounts()).answered:
+        levels = sorted(definition.item(headline_key).scale.values)
+        headline = satisfaction_rate(
+            by_item[headline_key].aligned(levels),
+            levels,
+            scoring["satisfied_values"][headline_key],
+        )
+    sipas = interval = None
+    if scoring["factors"]:
+        agency_filter = ReportFilter(
+            quarter, agency_ids=frozenset({agency_id}), questionnaire_version_ids=versions
+        )
+        sipas, interval, _size, _alphas = sipas_with_interval(
+            session, agency_filter, scoring["factors"], by_item, PUBLIC_MATRIX_LIMIT
+        )
+    return QuarterResult(quarter, n, False, headline, sipas, interval)
+
+
 @blueprint.get("/results")
 def results_page():
     today: date = local_today()
     form = PublicResultsForm(request.args)
+    form.offer_choices(reports_session(), current_language())
     if not form.year.data:
         form.year.data = str(today.year)
     if not form.validate():

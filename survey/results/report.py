@@ -5,9 +5,11 @@ date, optional desk, official, procedure field, channel, respondent type, questi
 version, flagged responses or not), already checked: the web form (:mod:`survey.results.forms`)
 and ``flask report`` both build one. :func:`build_report` narrows it to the officer's scope,
 runs :func:`survey.results.overview.satisfaction_overview` and adds what the pages show beside
-it: names, criteria weakest first, officials' Circular 01/2018 scores per quarter and year,
-and the open comments for those entitled to them. Every number that leaves the system through
-a :class:`Report` has already been through small-group suppression.
+it: names, factors, criteria weakest first, officials' Circular 01/2018 scores per quarter
+and year, and the open comments for those entitled to them. Every number that leaves the
+system through a :class:`Report` has already been through small-group suppression; its
+tables (:attr:`Report.tables`, built once by :mod:`survey.results.report_tables`) say which
+cells are hidden and why, and every page and file renders those.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 import numpy as np
 from flask_babel import gettext as _
@@ -24,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import (
+    CronbachAlphaResult,
     OneStopScores,
     OneStopScoringDefinition,
     onestop_scores,
@@ -49,13 +53,10 @@ from survey.results.queries import (
     response_counts_by,
     selected_response_ids,
 )
+from survey.results.report_tables import ReportTables, period_words, report_tables
+from survey.results.tables import Hidden
 from survey.settings import get_setting
 
-#: The questionnaires a report can be about, in the order the form offers them.
-QUESTIONNAIRE_LABELS = {
-    "sipas": _l("SIPAS satisfaction survey"),
-    "onestop-quick": _l("One-stop rating (Circular 01/2018)"),
-}
 CHANNEL_LABELS = {
     Channel.KIOSK: _l("Kiosk at the desk"),
     Channel.QR: _l("Phone (QR code)"),
@@ -79,6 +80,19 @@ def report_settings() -> tuple[int, int]:
 def publishes_official_results() -> bool:
     """May the public page show official-level results (``PUBLISH_OFFICIAL_RESULTS``)?"""
     return bool(get_setting("PUBLISH_OFFICIAL_RESULTS"))
+
+
+def questionnaire_labels(session: Session, language: str) -> dict[str, str]:
+    """The questionnaires a report can be about, each named by its definition's own title
+    in ``language``: the published ones in the order they were added, then the built-in
+    ones not published yet."""
+    published = session.scalars(
+        select(Questionnaire.key)
+        .where(Questionnaire.versions.any(QuestionnaireVersion.published_dt.isnot(None)))
+        .order_by(Questionnaire.id)
+    )
+    keys = dict.fromkeys([*published, *builtin_definitions()])
+    return {key: latest_definition(session, key).title(language) for key in keys}
 
 
 def latest_definition(
@@ -150,13 +164,15 @@ class ReportRequest:
             include_flagged=self.include_flagged,
         )
 
-    def description(self, language: str, today: date) -> list[tuple[str, str]]:
+    def description(
+        self, questionnaire_title: str, language: str, today: date
+    ) -> list[tuple[str, str]]:
         """The filters in words, for the page, the PDF ("filters used") and the workbook.
 
         ``today``: the day the report counts for, as :meth:`agency_ids` was given it.
         """
         rows = [
-            (_("Questionnaire"), str(QUESTIONNAIRE_LABELS[self.questionnaire_key])),
+            (_("Questionnaire"), questionnaire_title),
             (_("Period"), period_words(self.period)),
             (
                 _("Agency"),
@@ -194,20 +210,6 @@ class ReportRequest:
         return rows
 
 
-def period_words(period: Period) -> str:
-    """ "Quý 3/2026", "Tháng 7/2026", "Năm 2026" or "01/07/2026 – 15/07/2026"."""
-    months = period.months
-    start = period.start
-    if months == 1:
-        return _("Month %(month)d/%(year)d", month=start.month, year=start.year)
-    if months == 3 and start.month % 3 == 1:
-        return _("Quarter %(quarter)d/%(year)d", quarter=(start.month + 2) // 3, year=start.year)
-    if months == 12 and start.month == 1:
-        return _("Year %(year)d", year=start.year)
-    last_day = date.fromordinal(period.end.toordinal() - 1)
-    return f"{format_day(start)} – {format_day(last_day)}"
-
-
 @dataclass(frozen=True)
 class CriterionRow:
     """One criterion (SIPAS) or one Circular 01/2018 index (one-stop rating)."""
@@ -222,6 +224,25 @@ class CriterionRow:
     #: Answers (criterion) or dossiers (index); None when hidden.
     n: int | None
     is_points: bool
+    #: Why the figures are withheld; None when shown.
+    hidden: Hidden | None
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    """One SIPAS factor: its index, interval, overall question and Cronbach's alpha."""
+
+    key: Hashable
+    title: str
+    #: Percent.
+    index: float
+    #: The bootstrap interval (percent); None when it could not be computed.
+    low: float | None
+    high: float | None
+    #: The factor's overall question, satisfied share (0-1); None when hidden or absent.
+    overall: float | None
+    overall_hidden: Hidden | None
+    alpha: CronbachAlphaResult | None
 
 
 @dataclass(frozen=True)
@@ -254,7 +275,7 @@ class Report:
     min_ratings_for_ranking: int
     agency_names: dict[int, str]
     official_names: dict[int, str]
-    factor_titles: dict[Hashable, str]
+    factors: tuple[FactorRow, ...]
     criteria: tuple[CriterionRow, ...]
     #: Columns of the officials' table: each quarter of the period, then the whole period.
     score_periods: tuple[Period, ...]
@@ -268,7 +289,14 @@ class Report:
 
     @property
     def filters(self) -> list[tuple[str, str]]:
-        return self.request.description(self.language, self.today)
+        return self.request.description(
+            self.definition.title(self.language), self.language, self.today
+        )
+
+    @cached_property
+    def tables(self) -> ReportTables:
+        """Every table of the report, built once: the pages and the files render these."""
+        return report_tables(self)
 
     def classification_label(self, scores) -> str:
         """The Circular 01/2018 band of ``scores`` in the report's language."""
@@ -336,10 +364,7 @@ def build_report(
         min_ratings_for_ranking=min_ratings,
         agency_names=agency_names,
         official_names=official_names,
-        factor_titles={
-            factor.key: definition.text(factor.title, language)
-            for factor in definition.scoring.factors
-        },
+        factors=_factors(overview, definition, language, min_group_size),
         criteria=_criteria(overview, definition, language, min_group_size),
         score_periods=score_periods,
         official_scores=official_scores,
@@ -363,6 +388,32 @@ def _names(session, model, ids) -> list[tuple[int, str]]:
     return list(session.execute(select(model.id, model.name).where(model.id.in_(ids))))
 
 
+def _factors(overview, definition, language, min_group_size) -> tuple[FactorRow, ...]:
+    """Each SIPAS factor; its overall question hidden below the minimum group size."""
+    if overview.sipas is None:
+        return ()
+    titles = {f.key: definition.text(f.title, language) for f in definition.scoring.factors}
+    interval = overview.sipas_interval
+    rows = []
+    for factor in overview.sipas.factors:
+        ci = interval.factor_cis.get(factor.factor) if interval else None
+        overall = factor.overall_question
+        reason = None if overall is None or overall.n >= min_group_size else Hidden.SMALL_GROUP
+        rows.append(
+            FactorRow(
+                key=factor.factor,
+                title=titles[factor.factor],
+                index=factor.index,
+                low=ci.low if ci else None,
+                high=ci.high if ci else None,
+                overall=overall.rate if overall is not None and reason is None else None,
+                overall_hidden=reason,
+                alpha=overview.factor_alphas.get(factor.factor),
+            )
+        )
+    return tuple(rows)
+
+
 def _criteria(overview, definition, language, min_group_size) -> tuple[CriterionRow, ...]:
     """Each criterion's rate (or each one-stop index's score), weakest first."""
     rows = []
@@ -381,6 +432,7 @@ def _criteria(overview, definition, language, min_group_size) -> tuple[Criterion
                         high=criterion.ci.high if shown else None,
                         n=criterion.n if shown else None,
                         is_points=False,
+                        hidden=None if shown else Hidden.SMALL_GROUP,
                     )
                 )
     if overview.onestop is not None:
@@ -397,6 +449,7 @@ def _criteria(overview, definition, language, min_group_size) -> tuple[Criterion
                     high=None,
                     n=index.dossiers if shown else None,
                     is_points=True,
+                    hidden=None if shown else Hidden.SMALL_GROUP,
                 )
             )
     # Weakest first; a hidden criterion has no rate to order by and goes last.

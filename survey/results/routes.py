@@ -71,7 +71,6 @@ def _page(template: str, *, with_comments: bool = False):
         form=form,
         report=report,
         charts=charts,
-        downloads=downloads,
         reads_responses=can_read_responses(current_user),
     )
 

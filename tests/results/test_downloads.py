@@ -19,7 +19,7 @@ from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
 from survey.org.models import Agency
-from survey.results import charts, downloads
+from survey.results import charts, downloads, tables
 from survey.results import cli as results_cli
 from survey.results.filters import Period, ReportFilter
 from tests.accounts.conftest import audit_events
@@ -307,8 +307,8 @@ def test_a_pdf_table_after_a_chart_is_not_painted_in_the_charts_last_colour(tmp_
     pdf = downloads._ReportPdf("footer")
     pdf.add_page()
     pdf.chart(charts.Chart("Funnel", 200, 100, [charts.Dot(100, 50, 4.5, charts.PALETTE["below"])]))
-    rows = tuple((downloads.Cell("Sở Tư pháp"), downloads.Cell("97,8 %")) for _ in range(6))
-    pdf.table(downloads.Table("agencies", "Agencies", ("Agency", "Satisfied"), rows))
+    rows = tuple((tables.Cell("Sở Tư pháp"), tables.Cell("97,8 %")) for _ in range(6))
+    pdf.table(tables.Table("agencies", "Agencies", ("Agency", "Satisfied"), rows))
     (tmp_path / "report.pdf").write_bytes(bytes(pdf.output()))
     subprocess.run(
         ["pdftoppm", "-r", "50", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")],

@@ -1,0 +1,133 @@
+"""The tables a report publishes: built once, already suppressed and labelled.
+
+A :class:`Table` is what a page, the CSV, the workbook and the PDF show: a title, column
+labels, rows of :class:`Cell` and footnotes. Whether a figure may be shown is decided when
+the table is built (:mod:`survey.results.report_tables`), and a hidden cell says why
+(:class:`Hidden`); the formats only render cells, so they cannot disagree about what is
+hidden or how it reads.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from survey.i18n import format_day, format_number, format_percent
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet will show as text: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class Hidden(enum.StrEnum):
+    """Why a cell's figure is not shown."""
+
+    #: Fewer responses than ``MIN_GROUP_SIZE`` (or a cell the others would give away).
+    SMALL_GROUP = "small_group"
+
+    @property
+    def label(self) -> str:
+        return str(_HIDDEN_LABELS[self])
+
+
+_HIDDEN_LABELS = {Hidden.SMALL_GROUP: _l("Hidden: too few responses")}
+
+
+def _interval(bounds: tuple[float, float]) -> str:
+    return f"{format_percent(bounds[0])} – {format_percent(bounds[1])}"
+
+
+#: How each kind of figure is written: percent (0-100), a whole number, points (one
+#: decimal), a p-value (three), a coefficient (two), a day, or a percent interval (pages).
+_FORMATS = {
+    "percent": format_percent,
+    "number": format_number,
+    "points": lambda value: format_number(value, 1),
+    "decimal": lambda value: format_number(value, 3),
+    "coefficient": lambda value: format_number(value, 2),
+    "day": format_day,
+    "interval": _interval,
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value and how to show it (``kind``: "text" or a key of ``_FORMATS``).
+
+    ``hidden``: the reason the figure is withheld (its value is then None). A figure
+    without a value reads "hidden" too, as the downloads always wrote it; a text cell
+    without one is empty. ``detail``: a second line under the value on a page.
+    """
+
+    value: object = None
+    kind: str = "text"
+    hidden: Hidden | None = None
+    detail: str = ""
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden is not None
+
+    @property
+    def is_figure(self) -> bool:
+        """A number the workbook stores as a number (with its display format)."""
+        return self.kind not in ("text", "interval") and self.value is not None
+
+    def text(self) -> str:
+        """The cell as the reader writes it ("85,3 %", "26/11/2026", "hidden")."""
+        if self.hidden is not None or (self.value is None and self.kind != "text"):
+            return _("hidden")
+        if self.value is None:
+            return ""
+        if self.kind == "text":
+            return str(self.value)
+        return _FORMATS[self.kind](self.value)
+
+    def file_text(self) -> str:
+        """:meth:`text`, with text a spreadsheet could run as a formula defused."""
+        return neutralise(self.text()) if self.kind == "text" else self.text()
+
+
+def hidden(kind: str, reason: Hidden | None) -> Cell:
+    """A figure withheld for ``reason``."""
+    return Cell(None, kind, reason)
+
+
+def figure(value: object, kind: str, reason: Hidden | None = None) -> Cell:
+    """``value`` as a ``kind`` figure, or hidden when there is a ``reason``."""
+    return hidden(kind, reason) if reason is not None else Cell(value, kind)
+
+
+def or_text(value: object, kind: str, missing: str) -> Cell:
+    """``value`` as a ``kind`` figure; ``missing`` (a dash, "not computable") when None."""
+    return Cell(missing) if value is None else Cell(value, kind)
+
+
+def percent(proportion: float | None, reason: Hidden | None = None) -> Cell:
+    """A proportion (0-1) as a percent figure."""
+    return figure(None if proportion is None else proportion * 100, "percent", reason)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a report. ``key`` names it (the workbook's sheet); pages read
+    ``number_columns`` (right-aligned) and ``header_column`` (the cell naming the row)."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    footnotes: tuple[str, ...] = ()
+    number_columns: frozenset[int] = frozenset()
+    header_column: int = 0
+
+    def is_hidden_row(self, row: tuple[Cell, ...]) -> bool:
+        """A row with a withheld figure (greyed on pages)."""
+        return any(cell.is_hidden for cell in row)

@@ -1,0 +1,106 @@
+"""The report's tables: a hidden cell says why, and reads the same on a page and in each file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import render_template_string
+from flask_babel import gettext
+from openpyxl import Workbook
+from pypdf import PdfReader
+
+from survey.db import db, write_session
+from survey.questionnaires.definition import builtin_definitions
+from survey.questionnaires.install import publish_definition
+from survey.results import downloads
+from survey.results.filters import Period
+from survey.results.report import ReportRequest, build_report
+from survey.results.tables import Cell, Hidden, Table, hidden
+from tests.results.test_routes import PERIOD
+
+
+def a_table() -> Table:
+    return Table(
+        "agencies",
+        "Cơ quan",
+        ("Cơ quan", "Số phiếu", "Hài lòng"),
+        (
+            (Cell("Sở Tư pháp"), Cell(120, "number"), Cell(85.3, "percent")),
+            (Cell("Xã nhỏ"), hidden("number", Hidden.SMALL_GROUP), hidden("percent", None)),
+        ),
+        footnotes=("Một ghi chú",),
+        number_columns=frozenset({1, 2}),
+    )
+
+
+def test_a_hidden_cell_carries_its_reason(app):
+    with app.test_request_context("/?lang=vi"):
+        cell = hidden("number", Hidden.SMALL_GROUP)
+        assert cell.is_hidden and cell.value is None and not cell.is_figure
+        assert cell.hidden.label == gettext("Hidden: too few responses")
+        assert cell.text() == "ẩn"
+        assert Cell(None, "text").text() == "" and Cell("=1+1").file_text() == "'=1+1"
+
+
+def test_a_hidden_cell_reads_the_same_on_the_page_and_in_every_file(app):
+    with app.test_request_context("/?lang=vi"):
+        table = a_table()
+        page = render_template_string(
+            '{% from "results/_macros.html" import table %}{{ table(t) }}', t=table
+        )
+        buffer = io.StringIO()
+        downloads.write_csv_table(csv.writer(buffer), table)
+        sheet = Workbook().active
+        downloads.write_xlsx_table(sheet, table, 1)
+        pdf = downloads._ReportPdf("footer")
+        pdf.add_page()
+        pdf.table(table)
+        pdf_text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
+        shown = Cell(85.3, "percent").text()  # "85,3 %", with a no-break space
+    assert '<tr class="hidden-row">' in page and page.count('<td class="number">ẩn</td>') == 2
+    assert '<th scope="row">Sở Tư pháp</th>' in page and shown in page
+    assert "<p>Một ghi chú</p>" in page
+    rows = list(csv.reader(io.StringIO(buffer.getvalue())))
+    assert ["Xã nhỏ", "ẩn", "ẩn"] in rows and ["Sở Tư pháp", "120", shown] in rows
+    assert ["Một ghi chú"] in rows
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[1] == ["Sở Tư pháp", 120, 85.3] and values[2] == ["Xã nhỏ", "ẩn", "ẩn"]
+    assert values[4][0] == "Một ghi chú"
+    assert "Xã nhỏ ẩn ẩn" in pdf_text and "Một ghi chú" in pdf_text
+
+
+def test_the_report_hides_small_officials_once_with_the_reason(app, results_world):
+    app.config["MIN_GROUP_SIZE"] = 25
+    with app.test_request_context("/?lang=vi"):
+        request = ReportRequest(period=Period.parse(PERIOD), questionnaire_key="onestop-quick")
+        report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
+        (officials,) = [table for table in report.tables.files if table.key == "officials"]
+        page = report.tables.officials
+    units = report.overview.officials
+    assert any(unit.is_suppressed for unit in units)
+    assert any(not unit.is_suppressed for unit in units)
+    for unit, row, page_row in zip(units, officials.rows, page.rows, strict=True):
+        reason = Hidden.SMALL_GROUP if unit.is_suppressed else None
+        # Responses, answers and every rate of the download; the counts on the page.
+        assert [cell.hidden for cell in row[2:8]] == [reason] * 6
+        assert [cell.hidden for cell in page_row[2:4]] == [reason] * 2
+        assert officials.is_hidden_row(row) == page.is_hidden_row(page_row) == unit.is_suppressed
+
+
+def test_a_new_questionnaire_is_reported_under_its_own_title(app, results_world, officer):
+    data = builtin_definitions()["onestop-quick"]
+    data.update(key="desk-rating", title={"vi": "Đánh giá quầy thử nghiệm", "en": "Trial desk"})
+    with app.app_context(), write_session() as session:
+        publish_definition(session, data)
+    client = officer()
+    page = client.get(f"/officer/results/?period={PERIOD}&questionnaire=desk-rating")
+    assert page.status_code == 200
+    assert '<option selected value="desk-rating">Đánh giá quầy thử nghiệm</option>' in page.text
+    english = client.get(
+        f"/officer/results/report.csv?period={PERIOD}&questionnaire=desk-rating&lang=en"
+    )
+    assert "Questionnaire,Trial desk" in english.data.decode("utf-8-sig")
+    public = client.get("/results?year=2026&questionnaire=desk-rating&lang=vi")
+    assert public.status_code == 200 and "Đánh giá quầy thử nghiệm" in public.text
