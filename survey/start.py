@@ -78,7 +78,7 @@ START_SECTIONS = (
         (
             StartEntry(
                 "admin.index",
-                _l("Administration"),
+                _l("Administration pages"),
                 _l("Agencies, desks, officials, questionnaires, devices, accounts and settings."),
             ),
         ),
