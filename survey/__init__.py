@@ -81,4 +81,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     from survey.admin import photos
 
     app.register_blueprint(photos.blueprint)
+    from survey import start
+
+    app.register_blueprint(start.blueprint)
     return app

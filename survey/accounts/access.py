@@ -16,6 +16,8 @@ A route protects itself in this order: load or 404, check access, act::
 - :func:`require_agency_visible`: 404 outside that scope (a 403 would confirm the agency exists).
 - :func:`can_read_responses`: may the officer read response-level data (single responses,
   open comments, the response-level export)? Viewers see aggregated results only.
+- :func:`may_open`: may the officer open the page of an endpoint? Read from the roles its
+  view was decorated with, so a link is offered exactly to those who may follow it.
 
 Every route must also be declared in ``tests/accounts/test_access_crawl.py``, which signs in
 as every role and proves the scope holds.
@@ -50,7 +52,9 @@ RESPONSE_READER_ROLES = frozenset({Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.
 
 def officer_required(view: Callable) -> Callable:
     """Only for signed-in officers; anyone else is sent to the sign-in page and back."""
-    return login_required(view)
+    wrapped = login_required(view)
+    wrapped.allowed_roles = frozenset(Role)
+    return wrapped
 
 
 def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
@@ -66,9 +70,24 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
                 abort(403)
             return view(*args, **kwargs)
 
+        # Read by may_open: the decorator stays the one statement of who may open the page.
+        wrapped.allowed_roles = allowed
         return wrapped
 
     return decorator
+
+
+def may_open(user: User, endpoint: str) -> bool:
+    """May ``user`` open the page of ``endpoint``? The roles come from the view's
+    :func:`officer_required` or :func:`roles_required`; a view with neither is no officer
+    page, and asking about it is a mistake (LookupError), never a silent yes or no."""
+    view = current_app.view_functions[endpoint]
+    roles = getattr(view, "allowed_roles", None)
+    if roles is None:
+        raise LookupError(
+            f"{endpoint} declares no officer access (officer_required, roles_required)"
+        )
+    return user.is_authenticated and user.role in roles
 
 
 def visible_agency_ids(user: User, as_of: date | None = None) -> set[int] | None:

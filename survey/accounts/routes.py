@@ -1,4 +1,4 @@
-"""Signing in and out, changing the password, and the officer's landing page."""
+"""Signing in and out, and changing the password (the start page is :mod:`survey.start`)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from survey.accounts import audit, sessions, throttle
-from survey.accounts.access import ROLE_LABELS, can_read_responses, officer_required
+from survey.accounts.access import may_open, officer_required
 from survey.accounts.forms import ChangePasswordForm, SignInForm
-from survey.accounts.models import SCOPED_ROLES, User, check_password_of_nobody
+from survey.accounts.models import User, check_password_of_nobody
 from survey.db import db, utcnow, write_session
 
 blueprint = Blueprint("accounts", __name__)
 # Flask-Login and the session timeouts come with the blueprint: one line in create_app.
 blueprint.record_once(lambda state: sessions.init_app(state.app))
+# Templates offer a link only to those who may follow it (the navigation bar, the start page).
+blueprint.add_app_template_global(may_open)
 
 
 def is_local_path(target: str | None) -> bool:
@@ -63,13 +65,13 @@ def refused_form(error):
         form = ChangePasswordForm(current_user.email)
         return render_template("accounts/change_password.html", form=form, form_error=message), 400
     flash(message, "warning")
-    return redirect(url_for("accounts.landing"))
+    return redirect(url_for("start.page"))
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(_next_path() or url_for("accounts.landing"))
+        return redirect(_next_path() or url_for("start.page"))
     form = SignInForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -111,7 +113,7 @@ def sign_in():
         audit.record("login.succeeded", target=f"user:{user.id}", user=account, session=write)
     # The account as just written (its hash may be new), not db.session's older snapshot.
     sessions.start(account)
-    return redirect(_next_path() or url_for("accounts.landing"))
+    return redirect(_next_path() or url_for("start.page"))
 
 
 @blueprint.post("/sign-out")
@@ -156,17 +158,4 @@ def change_password():
     # survives the change.
     sessions.restart(account)
     flash(_("Your password has been changed."), "info")
-    return redirect(url_for("accounts.landing"))
-
-
-@blueprint.get("/officer/")
-@officer_required
-def landing():
-    scoped = current_user.role in SCOPED_ROLES
-    return render_template(
-        "accounts/landing.html",
-        role_label=ROLE_LABELS[current_user.role],
-        sees_every_agency=not scoped,
-        agency=current_user.agency if scoped else None,
-        reads_responses=can_read_responses(current_user),
-    )
+    return redirect(url_for("start.page"))

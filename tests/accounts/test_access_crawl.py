@@ -96,7 +96,7 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {
-    "accounts.landing": Route(),
+    "start.page": Route(),
     "accounts.change_password": Route(),
     "accounts.sign_out": Route(),
     # Results: every page and download with every agency filter; response-level data only
@@ -235,8 +235,9 @@ ROUTES: dict[str, Route] = {
     "admin.preview_sink": Route(roles=ADMIN_VIEWERS),
 }
 
-#: The routes of the accounts package, so the crawl can never pass by visiting nothing.
-ACCOUNTS_ENDPOINTS = {"accounts.landing", "accounts.change_password", "accounts.sign_out"}
+#: The officer's start page and the routes of the accounts package, so the crawl can never
+#: pass by visiting nothing.
+ACCOUNTS_ENDPOINTS = {"start.page", "accounts.change_password", "accounts.sign_out"}
 
 CSRF_TOKEN_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*')
 
@@ -372,7 +373,7 @@ def test_the_public_allow_list_covers_future_citizen_routes():
     assert is_public("collect.kiosk_form")
     assert is_public("api.submit_response")
     assert not is_public("results.overview")
-    assert not is_public("accounts.landing")
+    assert not is_public("start.page")
 
 
 def test_anonymous_visitors_never_see_a_protected_route(app, world):
@@ -385,7 +386,7 @@ def test_every_role_sees_exactly_its_routes_and_agencies(app, world):
     problems, visited = role_problems(app, world, ROUTES)
     assert problems == []
     for role in Role:
-        assert ("accounts.landing", role, None) in visited
+        assert ("start.page", role, None) in visited
         assert ("accounts.change_password", role, None) in visited
 
 
