@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from survey.accounts.models import MINIMUM_PASSWORD_LENGTH
+from survey.forms import Form
 
 #: Longer passwords are refused before hashing: nobody types more, and hashing costs memory.
 MAXIMUM_PASSWORD_LENGTH = 256
@@ -25,7 +25,7 @@ NEW_PASSWORD_LENGTH = (
 )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     # No format check: a malformed address simply matches no account, like an unknown one.
     email = EmailField(
         _l("E-mail address"),
@@ -46,7 +46,7 @@ class SignInForm(FlaskForm):
         return self.email.data.strip().lower()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[

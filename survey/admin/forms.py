@@ -13,7 +13,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import (
@@ -53,6 +52,7 @@ from survey.admin.imports import MAXIMUM_FILE_BYTES, parse_date
 from survey.admin.lookup import agency_by_code
 from survey.choices import options, values_of
 from survey.db import db
+from survey.forms import Form
 from survey.org.models import Agency, Procedure, SuccessionKind
 from survey.org.reorganise import AGENCY_CODE_PATTERN, looks_like_formula
 from survey.settings import EDITABLE_SETTINGS, is_rate_limit
@@ -198,12 +198,12 @@ class AgencyCodeField(StringField):
             raise ValidationError(self.must_exist_message)
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     """A button that changes something (publish, revoke, replace, remove): only the
     security token."""
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     """Deactivate (``active`` = "0") or reactivate ("1") a desk, an official or an account."""
 
     active = HiddenField(validators=[DataRequired()])
@@ -218,7 +218,7 @@ class ActiveForm(FlaskForm):
 # --------------------------------------------------------------------------------------
 
 
-class _CodedForm(FlaskForm):
+class _CodedForm(Form):
     """The form of a record known by a unique code; ``record`` is the one edited (None: new)."""
 
     model: Any = None
@@ -274,7 +274,7 @@ class AgencyForm(_CodedForm):
         }
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     day = DayField(
         _l("Closed from"),
         description=_l("The first day the unit no longer exists and takes no ratings."),
@@ -286,7 +286,7 @@ def _code_list(text: str | None) -> list[str]:
     return [code for code in (text or "").replace(",", " ").split() if code]
 
 
-class ReorganisationForm(FlaskForm):
+class ReorganisationForm(Form):
     kind = RadioField(
         _l("What happened"),
         choices=options(
@@ -367,7 +367,7 @@ def _check_codes_exist(codes: list[str]) -> None:
         raise ValidationError(_("No unit has these codes: %(codes)s.", codes=", ".join(unknown)))
 
 
-class ServicePointForm(FlaskForm):
+class ServicePointForm(Form):
     agency_code = AgencyCodeField(
         _l("Code of the unit"),
         validators=[DataRequired(message=_l("Enter the code of the unit the desk belongs to."))],
@@ -381,7 +381,7 @@ class ServicePointForm(FlaskForm):
     name_en = record_text(_l("Name in English"), 200)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     official_id = IntegerField(
         _l("Official"),
         validators=[DataRequired(message=_l("Choose an official."))],
@@ -389,7 +389,7 @@ class AssignForm(FlaskForm):
     remove = HiddenField()
 
 
-class OfficialForm(FlaskForm):
+class OfficialForm(Form):
     agency_code = AgencyCodeField(
         _l("Code of the unit"),
         validators=[DataRequired(message=_l("Enter the code of the official's unit."))],
@@ -405,7 +405,7 @@ class OfficialForm(FlaskForm):
     )
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 2 MB)"))
 
 
@@ -427,7 +427,7 @@ class ProcedureForm(_CodedForm):
     )
 
 
-class CsvImportForm(FlaskForm):
+class CsvImportForm(Form):
     file = FileField(_l("CSV file (UTF-8)"))
     #: The checked file, sent back with the confirmation (re-checked before writing).
     content = HiddenField()
@@ -446,7 +446,7 @@ class CsvImportForm(FlaskForm):
 # --------------------------------------------------------------------------------------
 
 
-class _ScopeFields(FlaskForm):
+class _ScopeFields(Form):
     role = SelectField(
         _l("Role"),
         choices=options((role.value, label) for role, label in ROLE_LABELS.items()),
@@ -536,7 +536,7 @@ class ScopeForm(_ScopeFields):
         return valid
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """A new temporary password for the account of ``email``."""
 
     password = _password_field(_l("New temporary password"))
@@ -551,7 +551,7 @@ class ResetPasswordForm(FlaskForm):
             raise ValidationError(_("The new password must not be the e-mail address."))
 
 
-class RegisterKioskForm(FlaskForm):
+class RegisterKioskForm(Form):
     service_point = id_choice(
         _l("Desk"), DataRequired(message=_l("Choose the desk the kiosk stands at."))
     )
@@ -562,7 +562,7 @@ class RegisterKioskForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The filter of the audit log (a GET form: it changes nothing, so no security token)."""
 
     class Meta:
@@ -592,7 +592,7 @@ class AuditFilterForm(FlaskForm):
 # --------------------------------------------------------------------------------------
 
 
-class _ChoosingForm(FlaskForm):
+class _ChoosingForm(Form):
     """A form whose field ``chosen`` offers the (value, label) choices it is made with: they
     come from the database, read by the page."""
 
@@ -619,7 +619,7 @@ class NewDraftForm(_ChoosingForm):
             raise ValidationError(_l("Choose a template or an earlier version."))
 
 
-class QuestionnaireImportForm(FlaskForm):
+class QuestionnaireImportForm(Form):
     file = FileField(_l("Questionnaire file (JSON)"))
 
 
@@ -704,7 +704,7 @@ def _setting_field(spec):
     )
 
 
-class _SettingsFields(FlaskForm):
+class _SettingsFields(Form):
     def values(self) -> dict:
         """The typed value of every setting."""
         convert = {"integer": int, "boolean": bool, "rate_limit": str.strip}

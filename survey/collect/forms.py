@@ -1,16 +1,17 @@
 """The fixed fields of the citizen form; the answers themselves are checked by the definition."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import UUID, InputRequired, Length, Optional, Regexp, ValidationError
+
+from survey.forms import Form
 
 #: Prefix of answer fields in the HTML form ("a-overall_satisfaction").
 ANSWER_PREFIX = "a-"
 PHONE_PATTERN = r"^\+?[0-9][0-9 .-]{7,18}[0-9]$"
 
 
-class CitizenForm(FlaskForm):
+class CitizenForm(Form):
     class Meta:
         # A kiosk or a slow citizen may keep the form open for hours: the token never expires
         # by itself, and a refused token re-shows the form with every answer kept.

@@ -26,7 +26,6 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from survey.accounts.models import AuditEvent
 from survey.collect.devices import (
@@ -47,6 +46,7 @@ from survey.collect.submit import (
     definition_of,
 )
 from survey.db import db, write_session
+from survey.forms import Form
 from survey.languages import LANGUAGE_NAMES, LANGUAGES
 from survey.org.models import Official, ServicePoint
 from survey.org.photos import photo_folder
@@ -70,7 +70,7 @@ TIMING_DEFAULTS = {
 }
 
 
-class PairingForm(FlaskForm):
+class PairingForm(Form):
     """Confirming the pairing: only the security token; the pairing token is in the address."""
 
 

@@ -14,7 +14,6 @@ from datetime import date
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField, ValidationError
@@ -22,6 +21,7 @@ from wtforms import BooleanField, SelectField, StringField, ValidationError
 from survey.choices import options, values_of
 from survey.collect.models import Channel, RespondentType
 from survey.db import reports_session
+from survey.forms import Form
 from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results.filters import Dimension, Period
@@ -66,7 +66,7 @@ def _text_choice(label, choices=()):
     return SelectField(label, choices=options(choices), validate_choice=False, default="")
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(Form):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 

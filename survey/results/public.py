@@ -20,13 +20,13 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField, ValidationError
 
 from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
 from survey.choices import options, values_of
 from survey.db import reports_session
+from survey.forms import Form
 from survey.i18n import current_language
 from survey.org.models import Agency, Official
 from survey.questionnaires.definition import scoring_for_analysis
@@ -50,7 +50,7 @@ PUBLIC_MATRIX_LIMIT = 2000
 CACHE_SECONDS = 900
 
 
-class PublicResultsForm(FlaskForm):
+class PublicResultsForm(Form):
     class Meta:
         csrf = False  # GET only
 
