@@ -50,10 +50,15 @@ ROLE_LABELS = {
 RESPONSE_READER_ROLES = frozenset({Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER})
 
 
+#: The attribute of a view that holds the roles its access decorator lets in (read by
+#: :func:`may_open`, so that the decorator stays the one statement of who may open the page).
+ALLOWED_ROLES = "allowed_roles"
+
+
 def officer_required(view: Callable) -> Callable:
     """Only for signed-in officers; anyone else is sent to the sign-in page and back."""
     wrapped = login_required(view)
-    wrapped.allowed_roles = frozenset(Role)
+    setattr(wrapped, ALLOWED_ROLES, frozenset(Role))
     return wrapped
 
 
@@ -70,8 +75,7 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
                 abort(403)
             return view(*args, **kwargs)
 
-        # Read by may_open: the decorator stays the one statement of who may open the page.
-        wrapped.allowed_roles = allowed
+        setattr(wrapped, ALLOWED_ROLES, allowed)
         return wrapped
 
     return decorator
@@ -82,7 +86,7 @@ def may_open(user: User, endpoint: str) -> bool:
     :func:`officer_required` or :func:`roles_required`; a view with neither is no officer
     page, and asking about it is a mistake (LookupError), never a silent yes or no."""
     view = current_app.view_functions[endpoint]
-    roles = getattr(view, "allowed_roles", None)
+    roles = getattr(view, ALLOWED_ROLES, None)
     if roles is None:
         raise LookupError(
             f"{endpoint} declares no officer access (officer_required, roles_required)"
