@@ -182,16 +182,20 @@ def limited_app(request, app, database_url, tmp_path):
     if request.param == "memory":
         yield app
         return
-    server = redis.Redis.from_url(REDIS_URL)
-    server.flushdb()
+    # Counters under a prefix of this test's own: tests in other workers (and other suites on
+    # the same server) share Redis, so nothing here may empty the whole database.
+    prefix = f"test-limits-{uuid.uuid4().hex}"
     application = make_app(
         database_url,
         tmp_path / "redis-instance",
         RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=f"test-limits-{uuid.uuid4().hex}",
+        RATELIMIT_KEY_PREFIX=prefix,
     )
     yield application
     with application.app_context():
         db.engine.dispose()
-    server.flushdb()
+    server = redis.Redis.from_url(REDIS_URL)
+    own_keys = list(server.scan_iter(match=f"*{prefix}*"))
+    if own_keys:
+        server.delete(*own_keys)
     server.close()
