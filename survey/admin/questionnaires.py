@@ -296,7 +296,7 @@ def _change_version(
     audited_write(
         action,
         f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-        lambda session: change(session, session.get(QuestionnaireVersion, version.id)),
+        lambda session: change(session, session.get_one(QuestionnaireVersion, version.id)),
         lambda _done: details,
     )
 
@@ -428,7 +428,7 @@ def _import_problems(upload) -> tuple[dict | None, list[str]]:
         return None, [_("The file is not in UTF-8. Save it as UTF-8 JSON and try again.")]
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         return None, [
             _(
                 "The file is not valid JSON (line %(line)s, column %(column)s).",
