@@ -203,7 +203,7 @@ def agencies():
             ),
             open_only,
         )
-    page = paginate(db.session, statement, requested_page())
+    page = paginate(db.session(), statement, requested_page())
     return render_template(
         "admin/agencies/index.html",
         page=page,

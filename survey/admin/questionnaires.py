@@ -501,7 +501,7 @@ def assign_version():
     form = AssignmentForm(_published_choices())
     if not form.validate():
         return _index_page(assignment_form=form, status=400)
-    agency = agency_by_code(db.session, form.agency.data)
+    agency = agency_by_code(db.session(), form.agency.data)
     version = db.session.get(QuestionnaireVersion, form.version.data)
     exists = db.session.scalar(
         select(QuestionnaireAssignment.id).where(
