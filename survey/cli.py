@@ -8,12 +8,13 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 import click
 from babel.messages.frontend import CommandLineInterface as BabelCommandLine
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from survey.accounts.models import AuditEvent, Role, User
 from survey.accounts.rules import (
@@ -120,7 +121,7 @@ def create_user_command(email: str, role: str, agency_code: str | None) -> None:
             )
     elif needs_agency(role_value):
         raise click.BadParameter(f"the role {role} needs an agency", param_hint="--agency")
-    if email_is_taken(db.session, email):
+    if email_is_taken(db.session(), email):
         raise click.ClickException(f"an account for {email} already exists")
     password = _read_password()
     if len(password) < MINIMUM_PASSWORD_LENGTH:
@@ -165,7 +166,7 @@ def qr_codes_command(agency_code: str | None) -> None:
             raise click.BadParameter(
                 f"no agency has the code {agency_code!r}", param_hint="--agency"
             )
-        members = AgencyTree.load(db.session).subtree(agency.id, local_today())
+        members = AgencyTree.load(db.session()).subtree(agency.id, local_today())
         statement = statement.where(
             ServicePoint.agency_id.in_(members) | Official.agency_id.in_(members)
         )
@@ -176,6 +177,7 @@ def qr_codes_command(agency_code: str | None) -> None:
         except TargetUnavailable:  # its desk, official or agency no longer takes ratings
             continue
         if target.official is None:
+            assert target.service_point is not None, "a code points at a desk or an official"
             description = f"service point: {target.agency.name} / {target.service_point.name}"
         else:
             description = f"official: {target.official.name} ({target.agency.name})"
@@ -187,8 +189,12 @@ def qr_codes_command(agency_code: str | None) -> None:
 def purge_contacts_command() -> None:
     """Delete call-back phone numbers whose retention period has ended (run it daily)."""
     with write_session() as session:
-        deleted = session.execute(
-            delete(CallbackRequest).where(CallbackRequest.delete_after_dt <= utcnow())
+        # A DELETE's result is a CursorResult, which has the row count; typed as a Result.
+        deleted = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(CallbackRequest).where(CallbackRequest.delete_after_dt <= utcnow())
+            ),
         ).rowcount
         if deleted:
             session.add(AuditEvent(action="contacts.purged", details={"deleted": deleted}))

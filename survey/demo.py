@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -49,6 +49,7 @@ DEMO_MONTHS = 18
 BATCH_SIZE = 1000
 
 # (code, Vietnamese name, English name, kind, desks, volume weight)
+_Unit = tuple[str, str, str, str, list[str], float]
 PROVINCE = ("AG", "Ủy ban nhân dân tỉnh An Giang", "An Giang Provincial People's Committee", "Tỉnh")
 CURRENT_UNITS = [
     (
@@ -307,7 +308,11 @@ FACT_WEIGHTS = {
 INTEGRITY_ITEMS = {"harassment", "integrity_harassment", "integrity_extra_payment"}
 # "Which areas should improve?": each ticked by about a quarter of respondents.
 IMPROVEMENT_PREFIX = "improve_"
-RESPONDENT_TYPES = {1: RespondentType.CITIZEN, 2: RespondentType.ORGANISATION}
+# Looked up with a raw answer, whatever its type.
+RESPONDENT_TYPES: dict[object, RespondentType] = {
+    1: RespondentType.CITIZEN,
+    2: RespondentType.ORGANISATION,
+}
 
 
 @dataclass
@@ -375,7 +380,9 @@ def _build_organisation(session: Session, rng: random.Random) -> None:
     old_city, _ = _get_or_create_agency(
         session, *OLD_CITY, parent=old_province, valid_to=REFORM_DATE
     )
-    specs = [(unit, province, None, None) for unit in CURRENT_UNITS]
+    specs: list[tuple[_Unit, Agency, date | None, date | None]] = [
+        (unit, province, None, None) for unit in CURRENT_UNITS
+    ]
     specs += [(unit, old_city, None, REFORM_DATE) for unit in OLD_WARDS]
     merged_into_id = None
     for (code, name, name_en, kind, desk_names, _weight), parent, valid_from, valid_to in specs:
@@ -400,8 +407,8 @@ def _build_organisation(session: Session, rng: random.Random) -> None:
     session.flush()
     successions = [(code, MERGED_INTO) for code, *_ in OLD_WARDS] + [(OLD_PROVINCE[0], PROVINCE[0])]
     for predecessor_code, successor_code in successions:
-        predecessor = session.scalar(select(Agency).where(Agency.code == predecessor_code))
-        successor = session.scalar(select(Agency).where(Agency.code == successor_code))
+        predecessor = session.scalars(select(Agency).where(Agency.code == predecessor_code)).one()
+        successor = session.scalars(select(Agency).where(Agency.code == successor_code)).one()
         exists = session.scalar(
             select(AgencySuccession).where(
                 AgencySuccession.predecessor_id == predecessor.id,
@@ -424,6 +431,7 @@ def _build_organisation(session: Session, rng: random.Random) -> None:
             .where(ServicePoint.agency_id == merged_into_id)
             .order_by(ServicePoint.id)
         )
+        assert first_desk is not None, "the new ward has desks (CURRENT_UNITS)"
         for code, *_ in OLD_WARDS:
             for official in session.scalars(
                 select(Official).join(Agency).where(Agency.code == code)
@@ -434,7 +442,7 @@ def _build_organisation(session: Session, rng: random.Random) -> None:
     for field, procedure_names in PROCEDURES.items():
         for procedure_name in procedure_names:
             if session.scalar(select(Procedure.id).where(Procedure.name == procedure_name)) is None:
-                count = session.scalar(select(func.count(Procedure.id)))
+                count = session.execute(select(func.count(Procedure.id))).scalar_one()
                 session.add(
                     Procedure(code=f"DEMO-{count + 1:03d}", name=procedure_name, field=field)
                 )
@@ -501,7 +509,7 @@ class _AnswerModel:
             keys = [*factor.item_keys, factor.overall_item_key]
             for key in filter(None, keys):
                 self.item_effects[key] = effect + random.Random(key).gauss(0.0, 0.15)
-        self.points = {}
+        self.points: dict[str, Mapping[int, int]] = {}
         if definition.scoring.onestop is not None:
             for index in definition.scoring.onestop.indices:
                 if index.item_key and index.points:  # points per answer of a single item
@@ -675,17 +683,16 @@ class _ResponseDrawer:
         submitted = _random_moment(rng, self.start, self.until)
         desks = self.desks_before if submitted.date() < REFORM_DATE else self.desks_after
         desk = rng.choices(desks, weights=[d.weight for d in desks])[0]
-        official_id = None
+        official_id, official_effect = None, 0.0
         if desk.official_ids and rng.random() < 0.8:
             candidates = desk.official_ids
             weights = [0.01 if official in self.rare_officials else 1.0 for official in candidates]
             official_id = rng.choices(candidates, weights=weights)[0]
+            official_effect = self.official_effects.get(official_id, 0.0)
         is_full_survey = rng.random() < 0.15
         key = "sipas" if is_full_survey else "onestop-quick"
         months = (submitted.date() - self.start).days / 30.44
-        quality = (
-            1.0 + desk.unit_effect + self.official_effects.get(official_id, 0.0) + 0.02 * months
-        )
+        quality = 1.0 + desk.unit_effect + official_effect + 0.02 * months
         raw = self.models[key].answers(rng, quality)
         validated = _validated(self.definitions[key], raw)
         if is_full_survey:

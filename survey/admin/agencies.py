@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -201,7 +203,7 @@ def agencies():
             ),
             open_only,
         )
-    page = paginate(db.session, statement, requested_page())
+    page = paginate(db.session(), statement, requested_page())
     return render_template(
         "admin/agencies/index.html",
         page=page,
@@ -217,12 +219,16 @@ def agencies():
 def _child_counts(agency_ids: list[int]) -> dict[int, int]:
     if not agency_ids:
         return {}
+    # The IN condition leaves out the units without a parent: no key is None.
     return dict(
-        db.session.execute(
-            select(Agency.parent_id, func.count())
-            .where(Agency.parent_id.in_(agency_ids))
-            .group_by(Agency.parent_id)
-        ).all()
+        cast(
+            Sequence[tuple[int, int]],
+            db.session.execute(
+                select(Agency.parent_id, func.count())
+                .where(Agency.parent_id.in_(agency_ids))
+                .group_by(Agency.parent_id)
+            ).all(),
+        )
     )
 
 
@@ -282,7 +288,7 @@ def _agency_form(unit: Agency | None) -> AgencyForm:
     form = AgencyForm(record=unit)
     if request.method == "GET" and unit is None:
         form.parent_code.data = request.args.get("parent", "")[:40]
-    elif request.method == "GET":
+    elif request.method == "GET" and unit is not None:
         form.parent_code.data = unit.parent.code if unit.parent else ""
     return form
 
@@ -341,7 +347,7 @@ def close_agency_page(agency_id: int):
 def _close(unit: Agency, day: date) -> list[Agency]:
     """Close the unit and its open descendants from ``day``; the units closed."""
     with write_session() as session:
-        target = session.get(Agency, unit.id)
+        target = session.get_one(Agency, unit.id)
         before = {member.code: member.valid_to for member in _subtree_units(target)}
         closed = close_agency(session, target, day)
         audit.record(
@@ -386,8 +392,8 @@ def _reorganise(form: ReorganisationForm) -> tuple[Reorganisation, Agency]:
     what was recorded, and the (first) unit after the change."""
     day: date = form.effective_date.data
     with write_session() as session:
-        predecessors = [agency_by_code(session, code) for code in form.predecessors()]
-        successors = [agency_by_code(session, code) for code in form.successors()]
+        predecessors = [_checked_agency(session, code) for code in form.predecessors()]
+        successors = [_checked_agency(session, code) for code in form.successors()]
         if form.new_code.data:
             parent_field = form.new_parent_code
             created = create_agency(
@@ -415,6 +421,13 @@ def _reorganise(form: ReorganisationForm) -> tuple[Reorganisation, Agency]:
             session=session,
         )
     return done, successors[0]
+
+
+def _checked_agency(session: Session, code: str) -> Agency:
+    agency = agency_by_code(session, code)
+    # The form checked that the code names a unit; units are closed, never deleted.
+    assert agency is not None, f"no unit has the code {code}"
+    return agency
 
 
 def _reorganised_message(done: tuple[Reorganisation, Agency], day: date) -> str:

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
 from survey.accounts import audit
 from survey.db import write_session
 
-Record = TypeVar("Record")
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+Record = TypeVar("Record", bound=_Identified)
 
 
 @dataclass(frozen=True)

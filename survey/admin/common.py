@@ -27,7 +27,8 @@ def allows_upload(limit_bytes: int) -> Callable[[Callable], Callable]:
     """
 
     def decorator(view: Callable) -> Callable:
-        view.upload_limit = limit_bytes
+        # A plain attribute on the view function, read back with getattr by the hook.
+        view.upload_limit = limit_bytes  # type: ignore[attr-defined]
         return view
 
     return decorator

@@ -29,7 +29,7 @@ from survey.collect.devices import (
 from survey.collect.models import KioskDevice
 from survey.collect.posters import qr_png
 from survey.db import db, utcnow, write_session
-from survey.org.models import Agency, ServicePoint
+from survey.org.models import Agency, PublicCode, ServicePoint
 
 PAGE_SIZE = 100
 
@@ -108,11 +108,12 @@ def register_kiosk_page():
     if not form.validate_on_submit():
         return page(400 if form.is_submitted() else 200)
     desk = next((desk for desk in desks if desk.id == form.service_point.data), None)
-    if desk is None or desk.active_code is None:
+    code = desk.active_code if desk is not None else None
+    if desk is None or code is None:
         form.service_point.errors.append(_("Choose one of this agency's desks."))
         return page(400)
     try:
-        registration = _register(desk, form.name.data or None)
+        registration = _register(desk, code, form.name.data or None)
     except RegistrationError:
         form.service_point.errors.append(_("This desk no longer takes ratings."))
         return page(400)
@@ -135,9 +136,9 @@ def register_kiosk_page():
     return response
 
 
-def _register(desk: ServicePoint, name: str | None) -> Registration:
+def _register(desk: ServicePoint, code: PublicCode, name: str | None) -> Registration:
     with write_session() as session:
-        registration = register_kiosk(session, desk.active_code.code, name)
+        registration = register_kiosk(session, code.code, name)
         device = registration.device
         audit.record(
             "kiosk.registered",

@@ -8,6 +8,7 @@ formula; a code follows its pattern; a period ends after it begins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -110,7 +111,7 @@ def short_text(label, length: int, *, required=None, description="", check=None)
 
 
 def _agency_exists(form, field) -> None:
-    if agency_by_code(db.session, field.data) is None:
+    if agency_by_code(db.session(), field.data) is None:
         raise ValidationError(_l("No agency has this code."))
 
 
@@ -193,7 +194,7 @@ class AgencyCodeField(StringField):
         self.must_exist_message = must_exist_message or _l("No unit has this code.")
 
     def pre_validate(self, form):
-        self.agency = agency_by_code(db.session, self.data)
+        self.agency = agency_by_code(db.session(), self.data)
         if self.data and self.agency is None:
             raise ValidationError(self.must_exist_message)
 
@@ -344,7 +345,7 @@ class ReorganisationForm(Form):
             raise ValidationError(_("Either existing units or a new unit, not both."))
 
     def validate_new_code(self, field):
-        if field.data and agency_by_code(db.session, field.data) is not None:
+        if field.data and agency_by_code(db.session(), field.data) is not None:
             raise ValidationError(_("The code %(code)s is already used.", code=field.data))
 
     def validate_new_name(self, field):
@@ -473,7 +474,7 @@ class _ScopeFields(Form):
         return valid
 
     def chosen_agency(self) -> Agency | None:
-        return agency_by_code(db.session, self.agency.data)
+        return agency_by_code(db.session(), self.agency.data)
 
 
 def _password_field(label):
@@ -513,7 +514,7 @@ class NewUserForm(_ScopeFields):
         email = normalized_email(field.data)
         if not is_email_address(email):
             raise ValidationError(_l("This is not an e-mail address."))
-        if email_is_taken(db.session, email):
+        if email_is_taken(db.session(), email):
             raise ValidationError(_l("An account with this e-mail address already exists."))
 
     def validate_password(self, field) -> None:
@@ -707,7 +708,11 @@ def _setting_field(spec):
 class _SettingsFields(Form):
     def values(self) -> dict:
         """The typed value of every setting."""
-        convert = {"integer": int, "boolean": bool, "rate_limit": str.strip}
+        convert: dict[str, Callable[[Any], Any]] = {
+            "integer": int,
+            "boolean": bool,
+            "rate_limit": str.strip,
+        }
         return {spec.name: convert[spec.kind](self[spec.name].data) for spec in EDITABLE_SETTINGS}
 
 

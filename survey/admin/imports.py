@@ -312,7 +312,8 @@ class Importer:
                         value=values[column],
                     )
                 )
-        if days.get(first) and days.get(last) and days[last] <= days[first]:
+        start, end = days.get(first), days.get(last)
+        if start and end and end <= start:
             problems.append(reversed_message)
         return problems
 
@@ -376,7 +377,7 @@ class Importer:
 def records_by(session: Session, column: Any, keys: Iterable) -> dict:
     """The records whose ``column`` (e.g. ``Agency.code``) is one of ``keys``, by it."""
     model, keys = column.class_, list(keys)
-    records = session.scalars(select(model).where(column.in_(keys))) if keys else []
+    records: Iterable[Any] = session.scalars(select(model).where(column.in_(keys))) if keys else []
     return {getattr(record, column.key): record for record in records}
 
 

@@ -160,7 +160,7 @@ def official_photo_upload(official_id: int):
 def _change_photo(official_id: int, name: str) -> None:
     """Give the official the stored photo ``name``; the one it replaces is removed."""
     with write_session() as session:
-        target = session.get(Official, official_id)
+        target = session.get_one(Official, official_id)
         previous = target.photo_filename
         target.photo_filename = name
         audit.record(
@@ -208,7 +208,7 @@ class OfficialImporter(Importer):
                 person = Official(public_codes=[PublicCode()])
                 session.add(person)
             else:
-                person = session.get(Official, int(after["id"]))
+                person = session.get_one(Official, int(after["id"]))
             person.agency = agencies[after["agency_code"]]
             person.name = after["name"]
             person.title = after["title"] or None

@@ -100,7 +100,7 @@ def requested_agency() -> Agency | None:
 
 def list_page(template: str, statement: Select, **context: Any):
     """The requested page of ``statement``'s records, as ``page``."""
-    page = paginate(db.session, statement, requested_page())
+    page = paginate(db.session(), statement, requested_page())
     return render_template(template, page=page, **context)
 
 
@@ -291,7 +291,7 @@ def import_page(importer: Importer, template: str, done_endpoint: str):
             )
             return redirect(url_for(done_endpoint), code=303)
     else:
-        plan = importer.plan(db.session, raw)
+        plan = importer.plan(db.session(), raw)
     content = raw.decode("utf-8-sig") if plan.is_valid else None
     return render_template(template, form=form, plan=plan, content=content), (
         200 if plan.is_valid else 422

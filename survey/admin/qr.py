@@ -130,7 +130,9 @@ def replace_qr_code(code_id: int):
     old = _active_code_or_404(code_id)
     requested_token()
     new = _replace(old)
-    agency_id = (old.service_point or old.official).agency_id
+    owner = old.service_point or old.official
+    assert owner is not None, "a code points at a desk or an official (exactly_one_target)"
+    agency_id = owner.agency_id
     flash(
         _(
             "The code %(old)s no longer works; the new code is %(new)s. Print the new poster.",
@@ -145,7 +147,7 @@ def replace_qr_code(code_id: int):
 def _replace(old: PublicCode) -> PublicCode:
     """Revoke ``old`` and give its desk or official a new code (returned)."""
     with write_session() as session:
-        revoked = session.get(PublicCode, old.id)
+        revoked = session.get_one(PublicCode, old.id)
         revoked.revoked_dt = utcnow()
         new = PublicCode(service_point_id=old.service_point_id, official_id=old.official_id)
         session.add(new)

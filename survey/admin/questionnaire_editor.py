@@ -126,8 +126,9 @@ def _set_text(data: dict, parts: list, language: str, value: str) -> None:
 def _apply_action(data: dict, action: str) -> None:
     """Structural changes: add or remove an item of a section, a value of a scale."""
     verb, _colon, argument = action.partition(":")
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
-    scales = data.get("scales") if isinstance(data.get("scales"), dict) else {}
+    found_sections, found_scales = data.get("sections"), data.get("scales")
+    sections: list = found_sections if isinstance(found_sections, list) else []
+    scales: dict = found_scales if isinstance(found_scales, dict) else {}
     if verb == "add_item" and argument.isdigit() and int(argument) < len(sections):
         items = sections[int(argument)].setdefault("items", [])
         item = {"key": f"item_{len(items) + 1}", "type": "scale", "required": False}

@@ -296,7 +296,7 @@ def _change_version(
     audited_write(
         action,
         f"questionnaire:{version.questionnaire.key}:{version.version_number}",
-        lambda session: change(session, session.get(QuestionnaireVersion, version.id)),
+        lambda session: change(session, session.get_one(QuestionnaireVersion, version.id)),
         lambda _done: details,
     )
 
@@ -428,7 +428,7 @@ def _import_problems(upload) -> tuple[dict | None, list[str]]:
         return None, [_("The file is not in UTF-8. Save it as UTF-8 JSON and try again.")]
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         return None, [
             _(
                 "The file is not valid JSON (line %(line)s, column %(column)s).",
@@ -501,7 +501,7 @@ def assign_version():
     form = AssignmentForm(_published_choices())
     if not form.validate():
         return _index_page(assignment_form=form, status=400)
-    agency = agency_by_code(db.session, form.agency.data)
+    agency = agency_by_code(db.session(), form.agency.data)
     version = db.session.get(QuestionnaireVersion, form.version.data)
     exists = db.session.scalar(
         select(QuestionnaireAssignment.id).where(

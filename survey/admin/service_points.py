@@ -128,11 +128,12 @@ def assign_official(service_point_id: int):
     if official is None or official.agency_id != desk.agency_id:
         flash(_("Choose an official of this unit."), "warning")
         return _back_to(desk)
-    DESKS.save(
-        desk,
-        lambda session, target: _assign(target, session.get(Official, official.id), form),
-        "officials_changed",
-    )
+
+    def assign(session: Session, target: ServicePoint | None) -> ServicePoint:
+        assert target is not None, "save() loads the desk given to it"
+        return _assign(target, session.get_one(Official, official.id), form)
+
+    DESKS.save(desk, assign, "officials_changed")
     flash(_("The officials of the desk were saved."), "info")
     return _back_to(desk)
 

@@ -39,7 +39,7 @@ def _change_account(account: User, action: str, change: Callable[[User], None]) 
     """Apply ``change`` to the account in a write transaction, audited as ``action`` with
     its scope before and after when it changed anything; whether it did."""
     with write_session() as session:
-        target = session.get(User, account.id)
+        target = session.get_one(User, account.id)
         before = _scope(target)
         change(target)
         session.flush()
@@ -174,7 +174,7 @@ def reset_password(user_id: int):
 
 def _reset_password(account: User, password: str) -> None:
     with write_session() as session:
-        target = session.get(User, account.id)
+        target = session.get_one(User, account.id)
         # The session id carries a fingerprint of the password: the officer's sessions end now.
         target.set_password(password)
         audit.record(

@@ -67,7 +67,7 @@ class ApiError(Exception):
 
 @blueprint.errorhandler(ApiError)
 def _api_error(failure: ApiError):
-    body = {"error": failure.error, "message": failure.message}
+    body: dict[str, object] = {"error": failure.error, "message": failure.message}
     if failure.fields:
         body["fields"] = failure.fields
     response = jsonify(body)
@@ -80,7 +80,7 @@ def _api_error(failure: ApiError):
 
 @blueprint.errorhandler(HTTPException)
 def _http_error(failure: HTTPException):
-    messages = {
+    messages: dict[int | None, tuple[str, str]] = {
         413: (
             "too_large",
             _("The request is too large (at most %(size)s bytes).", size=MAX_BODY_BYTES),
@@ -266,7 +266,7 @@ def _submission(device: KioskDevice, body: dict) -> Submission:
             {"questionnaire": _("This questionnaire is not open for ratings.")},
         )
     try:
-        target = desk_target(db.session, device)
+        target = desk_target(db.session(), device)
     except TargetUnavailable:
         raise ApiError(
             422,

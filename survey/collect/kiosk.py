@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     make_response,
@@ -26,6 +25,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from survey.accounts.models import AuditEvent
 from survey.collect.devices import (
@@ -84,7 +84,7 @@ def request_credential() -> str | None:
 
 def authenticated_device() -> KioskDevice | None:
     """The kiosk device this request comes from (possibly revoked), or None."""
-    return device_for_credential(db.session, request_credential())
+    return device_for_credential(db.session(), request_credential())
 
 
 def set_device_cookie(response: Response, credential: str) -> None:
@@ -121,10 +121,10 @@ def kiosk():
     if device.revoked_dt is not None:
         return _not_in_service("revoked")
     try:
-        target = desk_target(db.session, device)
+        target = desk_target(db.session(), device)
     except TargetUnavailable:
         return _not_in_service("desk")
-    version = current_version(db.session, DEFAULT_QUESTIONNAIRE, target.agency.id)
+    version = current_version(db.session(), DEFAULT_QUESTIONNAIRE, target.agency.id)
     if version is None:
         return _not_in_service("desk")
     data = page_data(target, definition_of(version))
@@ -137,7 +137,7 @@ def kiosk():
 
 @blueprint.get("/pair/<token>")
 def pair(token: str):
-    device = pairable_device(db.session, token)
+    device = pairable_device(db.session(), token)
     if device is None:
         return render_template("kiosk/pair_invalid.html"), 404
     return _pairing_page(device, PairingForm())
@@ -151,7 +151,7 @@ def _pairing_page(device: KioskDevice, form: PairingForm, status: int = 200):
 @blueprint.post("/pair/<token>")
 def confirm_pairing(token: str):
     form = PairingForm()
-    device = pairable_device(db.session, token)
+    device = pairable_device(db.session(), token)
     if device is None:
         return render_template("kiosk/pair_invalid.html"), 404
     if not form.validate():
@@ -199,6 +199,7 @@ def page_data(target: Target, definition) -> dict:
     preview passes a draft)."""
     satisfied = definition.scoring.satisfied_values
     desk = target.service_point
+    assert desk is not None, "a kiosk stands at a desk (the preview's is made up)"
     return {
         "questionnaire": definition.key,
         "version": definition.version,

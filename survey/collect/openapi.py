@@ -7,6 +7,8 @@ what the server accepts. The tests check real requests and answers against it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from survey.languages import LANGUAGES
 
 #: Answers accepted in one submission (the quick rating has seven items, SIPAS about thirty).
@@ -24,7 +26,7 @@ TIMESTAMP_PATTERN = (
 )
 DOSSIER_PATTERN = "^[0-9A-Za-z][0-9A-Za-z ./_-]{0,59}$"
 
-SUBMISSION_SCHEMA = {
+SUBMISSION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "One citizen's rating, as queued and sent by a kiosk.",
     "additionalProperties": False,

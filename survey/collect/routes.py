@@ -52,12 +52,12 @@ def _phone_submit_key() -> str:
 def _questionnaire_key() -> str:
     """The questionnaire ``?survey=`` asks for, if one of that key is published."""
     key = request.args.get("survey", DEFAULT_QUESTIONNAIRE)
-    return key if key in published_questionnaire_keys(db.session) else DEFAULT_QUESTIONNAIRE
+    return key if key in published_questionnaire_keys(db.session()) else DEFAULT_QUESTIONNAIRE
 
 
 def _full_survey_offer(target, key: str) -> str | None:
     """The longer questionnaire to offer after ``key``'s page, unless ``key`` is that one."""
-    full = full_survey_key(db.session, target.agency.id)
+    full = full_survey_key(db.session(), target.agency.id)
     return full if full != key else None
 
 
@@ -66,7 +66,7 @@ def _unavailable(reason: str):
     # A unit merged or split away: offer the desks of the units that carry on its work.
     code = (request.view_args or {}).get("code", "")
     successors = (
-        successor_desks_for_code(db.session, code, local_today()) if reason == "inactive" else []
+        successor_desks_for_code(db.session(), code, local_today()) if reason == "inactive" else []
     )
     return render_template("collect/unavailable.html", reason=reason, successors=successors), status
 
@@ -100,10 +100,10 @@ class _Unavailable(Exception):
 def _load(code: str):
     """The target of ``code`` and the questionnaire version asked for: load or refuse."""
     try:
-        target = resolve_code(db.session, code)
+        target = resolve_code(db.session(), code)
     except TargetUnavailable as unavailable:
         raise _Unavailable(unavailable.reason) from None
-    version = current_version(db.session, _questionnaire_key(), target.agency.id)
+    version = current_version(db.session(), _questionnaire_key(), target.agency.id)
     if version is None:
         abort(404)
     return target, version

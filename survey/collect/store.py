@@ -17,8 +17,19 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
+from uuid import UUID
 
-from sqlalchemy import Connection, Table, TextClause, bindparam, insert, select, text
+from sqlalchemy import (
+    ColumnDefault,
+    Connection,
+    Table,
+    TextualSelect,
+    bindparam,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,8 +73,8 @@ def _insert_ignoring_duplicates(session: Session, table):
 
 
 def store_responses(
-    session: Session, rows: Sequence[Mapping], answers_by_uuid: Mapping[object, Iterable[Mapping]]
-) -> dict[object, StoredResponse]:
+    session: Session, rows: Sequence[Mapping], answers_by_uuid: Mapping[UUID, Iterable[Mapping]]
+) -> dict[UUID, StoredResponse]:
     """Insert responses and their answers in the caller's transaction.
 
     ``rows`` are column values of :class:`Response` (``uuid`` and ``body_hash``
@@ -111,7 +122,7 @@ def store_responses(
 
 
 def _insert_answers_and_queue(
-    connection: Connection, inserted: Mapping, answers_by_uuid: Mapping[object, Iterable[Mapping]]
+    connection: Connection, inserted: Mapping, answers_by_uuid: Mapping[UUID, Iterable[Mapping]]
 ) -> None:
     answer_rows = [
         {"response_id": inserted[uuid], **answer}
@@ -127,14 +138,17 @@ def _insert_answers_and_queue(
 
 
 _ANSWER_COLUMNS = ("item_key", "value", "text", "is_not_applicable")
+# A declarative model's __table__ is its Table; it is typed only as a FromClause.
+_RESPONSES = cast(Table, Response.__table__)
+_ANSWERS = cast(Table, Answer.__table__)
 
 
 @functools.cache
-def _one_statement_postgresql(response_columns: tuple[str, ...], answers: int) -> TextClause:
+def _one_statement_postgresql(response_columns: tuple[str, ...], answers: int) -> TextualSelect:
     """The statement of :func:`_insert_one_postgresql`, written once for each shape, so
     that SQLAlchemy compiles it once (a statement built of constructs with a VALUES list
     inside ``WITH`` cannot be cached, and compiling it costs more than the round trips)."""
-    responses, answer_table = Response.__table__, Answer.__table__
+    responses, answer_table = _RESPONSES, _ANSWERS
     given = ", ".join(
         "(" + ", ".join(f":{name}_{number}" for name in _ANSWER_COLUMNS) + ")"
         for number in range(answers)
@@ -171,15 +185,14 @@ def _one_statement_postgresql(response_columns: tuple[str, ...], answers: int) -
 
 
 def _insert_one_postgresql(
-    connection: Connection, row: Mapping, answers_by_uuid: Mapping[object, Iterable[Mapping]]
+    connection: Connection, row: Mapping, answers_by_uuid: Mapping[UUID, Iterable[Mapping]]
 ) -> dict:
     """One response, its answers and its place in the queue in one statement (PostgreSQL's
     data-modifying ``WITH``): one round trip instead of three, for every citizen's rating.
     Nothing is written when the uuid is already stored. Returns ``{uuid: id}`` if inserted."""
-    row = _with_python_defaults(Response.__table__, row)
+    row = _with_python_defaults(_RESPONSES, row)
     answers = [
-        _with_python_defaults(Answer.__table__, answer)
-        for answer in answers_by_uuid.get(row["uuid"], ())
+        _with_python_defaults(_ANSWERS, answer) for answer in answers_by_uuid.get(row["uuid"], ())
     ]
     parameters = dict(row)
     for number, answer in enumerate(answers):
@@ -196,9 +209,10 @@ def _with_python_defaults(table: Table, row: Mapping) -> dict:
         default = column_.default
         if name in filled or default is None:
             continue
-        if default.is_callable:  # wrapped by SQLAlchemy to take the execution context
+        if isinstance(default, ColumnDefault) and default.is_callable:
+            # Wrapped by SQLAlchemy to take the execution context.
             filled[name] = default.arg(None)
-        elif default.is_scalar:
+        elif isinstance(default, ColumnDefault) and default.is_scalar:
             filled[name] = default.arg
         else:
             raise NotImplementedError(f"the default of {table.name}.{name} is not a value")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid as uuid_module
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from flask import current_app
 from limits import parse as parse_limit
@@ -62,9 +63,10 @@ class AgencyInfo:
     valid_from: date | None = None
     valid_to: date | None = None
 
-    # The model's own rules, on the copied columns.
-    localized_name = Agency.localized_name
-    is_valid_on = Agency.is_valid_on
+    # The model's own rules, on the copied columns (they read no other attribute; mypy
+    # cannot see that a method of Agency fits this class).
+    localized_name: ClassVar[Callable[[AgencyInfo, str], str]] = Agency.localized_name  # type: ignore[assignment]
+    is_valid_on: ClassVar[Callable[[AgencyInfo, date], bool]] = Agency.is_valid_on  # type: ignore[assignment]
 
     @classmethod
     def of(cls, agency: Agency) -> AgencyInfo:
@@ -131,6 +133,7 @@ class Target:
         """Officials a citizen may say served them (the desk's current ones, or the one named)."""
         if self.official is not None:
             return [self.official]
+        assert self.service_point is not None, "a code points at a desk or an official"
         return [o for o in desk_officials(self.service_point.id) if o.is_current()]
 
 
@@ -169,7 +172,9 @@ class _StoredCode:
 
 def _stored_code(public_code: PublicCode) -> _StoredCode:
     desk, official = public_code.service_point, public_code.official
-    agency = desk.agency if desk is not None else official.agency
+    owner = desk or official
+    assert owner is not None, "a code points at a desk or an official (exactly_one_target)"
+    agency = owner.agency
     target = Target(
         public_code.code,
         AgencyInfo.of(agency),
@@ -209,6 +214,7 @@ def _usable(stored: _StoredCode) -> Target:
     if target.service_point is not None:
         active = target.service_point.is_active
     else:
+        assert target.official is not None, "a code points at a desk or an official"
         active = target.official.is_current()
     if not active or not target.agency.is_valid_on(local_today()):
         raise TargetUnavailable("inactive")
@@ -233,7 +239,7 @@ def desk_officials(desk_id: int | None) -> tuple[OfficialInfo, ...]:
             for official in desk.officials
         )
 
-    return cached(db.session, "desk officials", desk_id, load)
+    return cached(db.session(), "desk officials", desk_id, load)
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,7 @@ def current_version(
             version = session.scalar(_NEWEST_PUBLISHED, {"questionnaire_key": questionnaire_key})
         if version is None:
             return None
+        assert version.published_dt is not None, "both statements select published versions"
         return PublishedVersion(
             version.id, version.questionnaire_id, version.version_number, version.published_dt
         )
@@ -325,9 +332,9 @@ def definition_of(version: QuestionnaireVersion | PublishedVersion) -> Questionn
         if isinstance(version, QuestionnaireVersion):
             stored = version.definition
         else:
-            stored = db.session.scalar(
+            stored = db.session.scalars(
                 select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version.id)
-            )
+            ).one()
         _definitions[key] = load_definition(stored)
     return _definitions[key]
 
@@ -400,7 +407,9 @@ def submit(submission: Submission) -> StoredResponse:
 def _submit(submission: Submission) -> StoredResponse:
     definition = definition_of(submission.version)
     validated = validate_answers(definition, submission.answers)
-    errors = {key: (error.code, dict(error.params)) for key, error in validated.errors.items()}
+    errors: dict[str, tuple[str, Mapping]] = {
+        key: (error.code, dict(error.params)) for key, error in validated.errors.items()
+    }
     official = submission.official or submission.target.official
     if submission.official is not None and submission.official.id not in {
         other.id for other in submission.target.officials
@@ -414,8 +423,9 @@ def _submit(submission: Submission) -> StoredResponse:
     hashed_dossier = dossier_hash(dossier, dossier_key()) if dossier else None
     answer_rows = [answer._asdict() for answer in validated.answers]
     values = {answer.item_key: answer.value for answer in validated.answers}
+    answers = {a.item_key: [a.value, a.text, a.is_not_applicable] for a in validated.answers}
     body = {
-        "answers": {a.item_key: [a.value, a.text, a.is_not_applicable] for a in validated.answers},
+        "answers": answers,
         "version": submission.version.id,
         "code": submission.target.public_code,
         "official": official.id if official else None,
@@ -442,7 +452,7 @@ def _submit(submission: Submission) -> StoredResponse:
     with write_session() as session:
         if hashed_dossier and definition.one_rating_per_dossier:
             _refuse_second_rating(session, submission, hashed_dossier)
-        if _is_burst(submission, official, body["answers"]):
+        if _is_burst(submission, official, answers):
             row |= {"is_flagged": True, "flag_reason": "burst"}
         stored = store_responses(session, [row], {submission.uuid: answer_rows})[submission.uuid]
         if stored.created and submission.callback_phone:
@@ -458,6 +468,8 @@ def _submit(submission: Submission) -> StoredResponse:
 
 
 def _respondent_type(value: int | None) -> RespondentType | None:
+    if value is None:
+        return None
     return {1: RespondentType.CITIZEN, 2: RespondentType.ORGANISATION}.get(value)
 
 

@@ -52,7 +52,7 @@ class ReorganisationRefused(Exception):
 
 
 def looks_like_formula(text: str | None) -> bool:
-    return bool(text) and text.startswith(FORMULA_PREFIXES)
+    return text is not None and text.startswith(FORMULA_PREFIXES)
 
 
 def agency_values(agency: Agency) -> dict:
@@ -98,7 +98,7 @@ def check_move(agency: Agency, new_parent: Agency | None) -> None:
         return
     if new_parent.id == agency.id:
         raise ReorganisationRefused(_l("A unit cannot be its own parent."))
-    current = new_parent
+    current: Agency | None = new_parent
     seen = set()
     while current is not None and current.id not in seen:
         if current.id == agency.id:
@@ -357,4 +357,5 @@ def successor_desks_for_code(session: Session, code: str, day: date) -> list[Suc
     if public_code is None or public_code.revoked_dt is not None:
         return []
     owner = public_code.service_point or public_code.official
+    assert owner is not None, "a code points at a desk or an official (exactly_one_target)"
     return successor_desks(session, owner.agency_id, day)

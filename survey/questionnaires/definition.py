@@ -610,11 +610,15 @@ def _rule_problems(path, rules, items, scale_of, scale_values) -> list[str]:
     return problems
 
 
-def _texts(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
-    return None if value is None else MappingProxyType(dict(value))
+def _texts(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
 
 
-def _build(data: dict[str, Any]) -> QuestionnaireDefinition:
+def _optional_texts(value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    return None if value is None else _texts(value)
+
+
+def _build(data: Mapping[str, Any]) -> QuestionnaireDefinition:
     scales = {
         key: Scale(
             key=key,
@@ -623,7 +627,7 @@ def _build(data: dict[str, Any]) -> QuestionnaireDefinition:
             labels=MappingProxyType(
                 {option["value"]: _texts(option["label"]) for option in raw["values"]}
             ),
-            not_applicable_label=_texts(raw.get("not_applicable_label")),
+            not_applicable_label=_optional_texts(raw.get("not_applicable_label")),
         )
         for key, raw in data["scales"].items()
     }
@@ -631,7 +635,7 @@ def _build(data: dict[str, Any]) -> QuestionnaireDefinition:
         Section(
             key=raw_section["key"],
             title=_texts(raw_section["title"]),
-            description=_texts(raw_section.get("description")),
+            description=_optional_texts(raw_section.get("description")),
             items=tuple(
                 Item(
                     key=raw["key"],
@@ -723,7 +727,7 @@ def _build_index(raw: Mapping[str, Any]) -> OnestopIndex:
         points=points,
         rules=rules,
         item_keys=item_keys,
-        note=_texts(raw.get("note")),
+        note=_optional_texts(raw.get("note")),
     )
 
 
