@@ -182,20 +182,29 @@ def limited_app(request, app, database_url, tmp_path):
     if request.param == "memory":
         yield app
         return
-    # Counters under a prefix of this test's own: tests in other workers (and other suites on
-    # the same server) share Redis, so nothing here may empty the whole database.
-    prefix = f"test-limits-{uuid.uuid4().hex}"
+    server = redis.Redis.from_url(REDIS_URL)
+    _delete_own_counters(server)
     application = make_app(
         database_url,
         tmp_path / "redis-instance",
         RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=prefix,
+        RATELIMIT_KEY_PREFIX=LIMITS_PREFIX,
     )
     yield application
     with application.app_context():
         db.engine.dispose()
-    server = redis.Redis.from_url(REDIS_URL)
-    own_keys = list(server.scan_iter(match=f"*{prefix}*"))
+    _delete_own_counters(server)
+    server.close()
+
+
+#: This test process's rate-limit counters in Redis. One prefix per process, not per test:
+#: Flask-Limiter keeps the first prefix its (module-level) limiter is given. Each xdist worker
+#: has a Redis database of its own (REDIS_URL), but another suite run on the same server (a
+#: second checkout) shares it: only this process's counters are deleted, never the database.
+LIMITS_PREFIX = f"test-limits-{uuid.uuid4().hex}"
+
+
+def _delete_own_counters(server: redis.Redis) -> None:
+    own_keys = list(server.scan_iter(match=f"*{LIMITS_PREFIX}*"))
     if own_keys:
         server.delete(*own_keys)
-    server.close()
