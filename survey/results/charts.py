@@ -42,7 +42,8 @@ PALETTE = {
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return red, green, blue
 
 
 @dataclass(frozen=True)
@@ -439,7 +440,10 @@ def funnel_chart(report: Report) -> Chart | None:
             "below" if unit.is_below_95 else "above" if unit.is_above_95 else "inside",
         )
         for unit in overview.agencies
-        if unit.funnel_95 is not None and unit.rate is not None
+        if unit.funnel_95 is not None
+        and unit.funnel_998 is not None
+        and unit.rate is not None
+        and unit.ratings is not None
     ]
     if len(units) < 2 or overview.target_rate is None:
         return None

@@ -253,7 +253,7 @@ class _ReportPdf(FPDF):
         charts.draw_on_pdf(self, chart, self.l_margin, top, width, self.font_name)
         self.set_y(top + height + 4)
 
-    def table(self, table: Table) -> None:
+    def report_table(self, table: Table) -> None:
         if not table.rows:
             return
         self.heading(table.title, 12)
@@ -323,7 +323,7 @@ def report_pdf(report: Report) -> bytes:
         pdf.chart(chart)
     for table in report.tables.files:
         if table.key != "summary" or overview.is_suppressed:
-            pdf.table(table)
+            pdf.report_table(table)
 
     # Method, filters, signature
     pdf.add_page()
@@ -344,6 +344,7 @@ def headline_lines(report: Report) -> list[str]:
     overview = report.overview
     if report.tables.notice is not None:
         return [report.tables.notice]
+    assert overview.responses is not None, "the count is withheld only with the notice"
     lines = [_("Responses: %(n)s", n=format_number(overview.responses))]
     if overview.sipas is not None:
         interval = overview.sipas_interval

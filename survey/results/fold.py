@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
 
 
 def _queue_length() -> int:
-    return db.session.scalar(select(func.count()).select_from(UncountedResponse))
+    return db.session.execute(select(func.count()).select_from(UncountedResponse)).scalar_one()
 
 
 def _fold_before_reports() -> None:

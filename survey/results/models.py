@@ -36,7 +36,7 @@ def _count_table(grain: Grain) -> Table:
     indexes = []
     for index in grain.indexes:
         included = [name for name in (*grain.key, "count") if name not in index.columns]
-        options = {"postgresql_include": included} if index.covering else {}
+        options: dict[str, Any] = {"postgresql_include": included} if index.covering else {}
         indexes.append(Index(f"ix_{grain.table}_{index.name}", *index.columns, **options))
     return Table(
         grain.table,

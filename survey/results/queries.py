@@ -23,6 +23,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -174,7 +175,7 @@ def _raw_source(
     """
     if utc_ranges is None:
         utc_ranges = [report_filter.period.utc_bounds()]
-    extra = [literal(1, BigInteger).label("count")]
+    extra: list[ColumnElement[Any]] = [literal(1, BigInteger).label("count")]
     within = [
         and_(Response.submitted_dt >= low, Response.submitted_dt < high) for low, high in utc_ranges
     ]

@@ -300,9 +300,11 @@ class Report:
 
     def classification_label(self, scores) -> str:
         """The Circular 01/2018 band of ``scores`` in the report's language."""
+        onestop = self.definition.scoring.onestop
+        assert onestop is not None, "only a one-stop report has scores to classify"
         label = next(
             label
-            for _minimum, key, label in self.definition.scoring.onestop.classification
+            for _minimum, key, label in onestop.classification
             if key == scores.classification_key
         )
         return self.definition.text(label, self.language)
@@ -344,7 +346,8 @@ def build_report(
         agency_id: name
         for agency_id, name in _names(session, Agency, [u.key for u in overview.agencies])
     }
-    score_periods, official_scores = (), {}
+    score_periods: tuple[Period, ...] = ()
+    official_scores: dict[int, dict[Period, OfficialScores]] = {}
     if definition.scoring.onestop is not None:
         score_periods = _score_periods(report_filter.period)
         official_scores = _official_scores(

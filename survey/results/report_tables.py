@@ -21,6 +21,7 @@ from survey.results.filters import Period
 from survey.results.tables import Cell, Hidden, Table, figure, or_text, percent
 
 if TYPE_CHECKING:
+    from survey.results.overview import Trend
     from survey.results.report import Report
 
 #: A test's p-value below this: the difference is larger than chance alone would explain.
@@ -243,7 +244,7 @@ def _trend_rate_cells(point) -> tuple[Cell, Cell, Cell]:
     return empty, empty, empty
 
 
-def trend_table(report: Report) -> Table:
+def trend_table(trend: Trend) -> Table:
     columns = (_("Period"), _("Responses"), _("Satisfied"), _("Lower bound"), _("Upper bound"))
     rows = tuple(
         (
@@ -251,7 +252,7 @@ def trend_table(report: Report) -> Table:
             figure(point.responses, "number", Hidden.SMALL_GROUP if point.is_suppressed else None),
             *_trend_rate_cells(point),
         )
-        for point in report.overview.trend.points
+        for point in trend.points
     )
     return Table("trend", _("Trend"), columns, rows)
 
@@ -338,7 +339,7 @@ def file_tables(report: Report) -> tuple[Table, ...]:
         tables.append(factors_table(report))
     tables.append(criteria_table(report))
     if overview.trend is not None:
-        tables.append(trend_table(report))
+        tables.append(trend_table(overview.trend))
     tables.append(
         units_table("agencies", _("Agencies"), _("Agency"), overview.agencies, report.agency_name)
     )
@@ -357,8 +358,7 @@ def file_tables(report: Report) -> tuple[Table, ...]:
 # --------------------------------------------------------------------------------------
 
 
-def trend_page_table(report: Report) -> Table:
-    trend = report.overview.trend
+def trend_page_table(trend: Trend) -> Table:
     rows = tuple(
         (
             Cell(period_words(point.period)),
@@ -368,7 +368,7 @@ def trend_page_table(report: Report) -> Table:
         )
         for point in trend.points
     )
-    footnotes = ()
+    footnotes: tuple[str, ...] = ()
     if trend.test is not None:
         footnotes = (f"{trend_words(trend.test)} (p = {format_number(trend.test.pvalue, 3)})",)
     return Table(
@@ -525,7 +525,7 @@ def report_tables(report: Report) -> ReportTables:
     overview = report.overview
     return ReportTables(
         files=file_tables(report),
-        trend=trend_page_table(report) if overview.trend is not None else None,
+        trend=trend_page_table(overview.trend) if overview.trend is not None else None,
         factors=factors_page_table(report) if overview.sipas is not None else None,
         criteria=criteria_page_table(report),
         alphas=alphas_page_table(report) if overview.factor_alphas else None,

@@ -10,7 +10,9 @@ hidden or how it reads.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,7 +48,7 @@ def _interval(bounds: tuple[float, float]) -> str:
 
 #: How each kind of figure is written: percent (0-100), a whole number, points (one
 #: decimal), a p-value (three), a coefficient (two), a day, or a percent interval (pages).
-_FORMATS = {
+_FORMATS: dict[str, Callable[[Any], str]] = {
     "percent": format_percent,
     "number": format_number,
     "points": lambda value: format_number(value, 1),

@@ -308,7 +308,7 @@ def test_a_pdf_table_after_a_chart_is_not_painted_in_the_charts_last_colour(tmp_
     pdf.add_page()
     pdf.chart(charts.Chart("Funnel", 200, 100, [charts.Dot(100, 50, 4.5, charts.PALETTE["below"])]))
     rows = tuple((tables.Cell("Sở Tư pháp"), tables.Cell("97,8 %")) for _ in range(6))
-    pdf.table(tables.Table("agencies", "Agencies", ("Agency", "Satisfied"), rows))
+    pdf.report_table(tables.Table("agencies", "Agencies", ("Agency", "Satisfied"), rows))
     (tmp_path / "report.pdf").write_bytes(bytes(pdf.output()))
     subprocess.run(
         ["pdftoppm", "-r", "50", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")],

@@ -56,7 +56,7 @@ def test_a_hidden_cell_reads_the_same_on_the_page_and_in_every_file(app):
         downloads.write_xlsx_table(sheet, table, 1)
         pdf = downloads._ReportPdf("footer")
         pdf.add_page()
-        pdf.table(table)
+        pdf.report_table(table)
         pdf_text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
         shown = Cell(85.3, "percent").text()  # "85,3 %", with a no-break space
     assert '<tr class="hidden-row">' in page and page.count('<td class="number">ẩn</td>') == 2
