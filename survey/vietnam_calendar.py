@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
 from flask import current_app
+
+if TYPE_CHECKING:
+    import holidays
 
 #: Vietnam's offset from UTC, the same all year.
 VIETNAM_UTC_OFFSET = timedelta(hours=7)
@@ -29,6 +32,10 @@ def local_today() -> date:
 
 @cache
 def _public_holidays(year: int) -> holidays.HolidayBase:
+    # Imported here: the package takes about 0.1 s to import, and most processes (every
+    # command, every request but a deadline's) never need it.
+    import holidays
+
     # Built once per year and process: the package computes the lunar dates on creation.
     return holidays.country_holidays("VN", years=year)
 
