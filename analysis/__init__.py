@@ -17,7 +17,7 @@ from ._comparisons import (
     mann_whitney_from_counts,
     trend_test,
 )
-from ._disclosure import suppress_small_cells
+from ._disclosure import Relation, hidden_cell_intervals, protect_cells, suppress_small_cells
 from ._indices import (
     CriterionRate,
     FactorIndex,
@@ -86,6 +86,7 @@ __all__ = [
     "PoststratifiedRate",
     "RakeResult",
     "RateIntervals",
+    "Relation",
     "SatisfactionRate",
     "ShrunkRates",
     "SipasIndex",
@@ -97,6 +98,7 @@ __all__ = [
     "design_effect",
     "dunn_from_counts",
     "funnel_limits",
+    "hidden_cell_intervals",
     "index_bootstrap_ci",
     "kruskal_from_counts",
     "mann_whitney_from_counts",
@@ -105,6 +107,7 @@ __all__ = [
     "onestop_scores",
     "poststratify",
     "proportion_ci",
+    "protect_cells",
     "rake",
     "satisfaction_rate",
     "shrink_rates",
