@@ -82,6 +82,9 @@ class Defaults:
     # Publish official-level results on the public results page (Decree 61/2018 Art. 32 leaves
     # it to the province): off until an administrator turns it on.
     PUBLISH_OFFICIAL_RESULTS = False
+    # The place name written before the date on reports and letters ("An Giang, ngày …",
+    # Decree 30/2020/NĐ-CP); None leaves a dotted line to fill in by hand.
+    DOCUMENT_PLACE = None
 
 
 def load_settings(app: Flask, overrides: dict | None) -> None:

@@ -15,12 +15,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from datetime import date
 from functools import cache
-from pathlib import Path
 
 from flask_babel import gettext as _
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
@@ -30,6 +27,15 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from survey.collect.models import Answer, Response
+from survey.db import reports_session
+from survey.documents import (
+    DocumentPdf,
+    TableLayout,
+    draw_letterhead,
+    letterhead_for,
+    squeezed_layout,
+    table_layout,
+)
 from survey.i18n import format_day, format_number, format_percent
 from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.questionnaires.models import QuestionnaireVersion
@@ -40,7 +46,6 @@ from survey.results.report import CHANNEL_LABELS, RESPONDENT_TYPE_LABELS, Report
 from survey.results.tables import Table, neutralise
 from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
-FONT_DIRECTORY = Path(__file__).resolve().parents[2] / "static" / "fonts"
 #: Rows fetched at a time by the response-level export (memory stays flat whatever the total).
 STREAM_BATCH = 2000
 #: Size of the pieces the response-level export is sent in (fewer, larger writes to the socket).
@@ -213,35 +218,7 @@ def write_xlsx_table(sheet, table: Table, first_row: int) -> None:
 # --------------------------------------------------------------------------------------
 
 
-class _ReportPdf(FPDF):
-    font_name = "DejaVu"
-
-    def __init__(self, footer_text: str):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_text = footer_text
-        self.add_font(self.font_name, "", str(FONT_DIRECTORY / "DejaVuSans.ttf"))
-        self.add_font(self.font_name, "B", str(FONT_DIRECTORY / "DejaVuSans-Bold.ttf"))
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_margins(18, 16, 18)
-
-    def footer(self):
-        self.set_y(-12)
-        self.set_font(self.font_name, "", 8)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}", align="C")
-
-    def heading(self, text: str, size: float = 14) -> None:
-        self.set_font(self.font_name, "B", size)
-        self.set_text_color(20, 20, 20)
-        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(2)
-
-    def paragraph(self, text: str, size: float = 10) -> None:
-        self.set_font(self.font_name, "", size)
-        self.set_text_color(20, 20, 20)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(1.5)
-
+class _ReportPdf(DocumentPdf):
     def chart(self, chart: charts.Chart) -> None:
         width = self.epw
         height = chart.height * width / chart.width
@@ -253,27 +230,33 @@ class _ReportPdf(FPDF):
         charts.draw_on_pdf(self, chart, self.l_margin, top, width, self.font_name)
         self.set_y(top + height + 4)
 
-    def report_table(self, table: Table) -> None:
+    def report_table(self, table: Table) -> TableLayout | None:
+        """``table`` under its title, columns as wide as their words need (a page turned to
+        landscape for a table too wide for portrait); the layout used, None if no rows."""
         if not table.rows:
-            return
+            return None
+        texts = tuple(tuple(cell.file_text() for cell in row) for row in table.rows)
+        figures = table.number_columns
+        layout = table_layout(self, table.columns, texts, figures)
+        if layout is None:
+            self.add_page(orientation="landscape")
+            layout = table_layout(self, table.columns, texts, figures) or squeezed_layout(
+                self, table.columns, texts
+            )
         self.heading(table.title, 12)
-        self.set_font(self.font_name, "", 7.5 if len(table.columns) > 6 else 8.5)
+        self.set_font(self.font_name, "", layout.font_size)
         self.set_text_color(20, 20, 20)
-        # Columns as wide as their longest text needs, within bounds (long criteria wrap).
-        texts = [[cell.file_text() for cell in row] for row in table.rows]
-        widths = [
-            min(max([len(word) for word in title.split()] + [len(row[i]) for row in texts]), 40)
-            for i, title in enumerate(table.columns)
-        ]
-        widths = [max(width, 6) for width in widths]
         # fpdf2 takes the body cells' style from the current state, fill colour included:
         # after a chart that is the colour of its last bar or dot (rows came out red).
         self.set_fill_color(255, 255, 255)
         with super().table(
-            col_widths=widths,
+            col_widths=layout.widths,
             headings_style=_pdf_heading_style(self.font_name),
-            line_height=4.2,
-            text_align="LEFT",
+            line_height=layout.font_size * 0.5,
+            align="LEFT",
+            text_align=tuple(
+                "RIGHT" if index in figures else "LEFT" for index in range(len(table.columns))
+            ),
         ) as pdf_table:
             heading = pdf_table.row()
             for column in table.columns:
@@ -286,6 +269,7 @@ class _ReportPdf(FPDF):
         for note in table.footnotes:
             self.paragraph(note, 8.5)
         self.ln(2)
+        return layout
 
 
 def _pdf_heading_style(font_name: str):
@@ -295,48 +279,80 @@ def _pdf_heading_style(font_name: str):
 
 
 def report_pdf(report: Report) -> bytes:
-    """Cover, headline, charts, tables, method, filters and a signature block, on A4."""
+    """A report in the decree's layout on A4: the letterhead, the title, the headline and the
+    method on page 1; then charts and tables; the filters and the signature block last."""
     generated = vietnam_local_date(report.generated_dt)
-    title = _("Satisfaction survey report")
-    pdf = _ReportPdf(_("%(title)s · generated %(day)s", title=title, day=format_day(generated)))
-    pdf.set_title(title)
+    filters = dict(report.filters)
+    pdf = _ReportPdf(
+        _(
+            "%(title)s · generated %(day)s",
+            title=_("Satisfaction survey report"),
+            day=format_day(generated),
+        )
+    )
+    pdf.set_title(_("Satisfaction survey report"))
     pdf.set_creator("Hài Lòng")
     pdf.add_page()
-
-    # Cover
-    pdf.ln(30)
-    pdf.heading(title.upper(), 20)
-    filters = dict(report.filters)
-    pdf.heading(filters[_("Agency")], 15)
-    pdf.paragraph(f"{_('Period')}: {filters[_('Period')]}", 12)
-    pdf.paragraph(f"{_('Questionnaire')}: {filters[_('Questionnaire')]}", 12)
-    pdf.paragraph(_("Generated on %(day)s", day=format_day(generated)), 12)
-    pdf.ln(6)
-    overview = report.overview
-    pdf.heading(_("Headline"), 14)
+    issuer = issuing_agency(reports_session(), report)
+    draw_letterhead(pdf, letterhead_for(issuer, "BC", generated, report.language))
+    pdf.heading(_("REPORT"), 14, align="C")
+    pdf.heading(
+        _(
+            "Results of the satisfaction survey: %(agency)s, %(period)s",
+            agency=filters[_("Agency")],
+            period=filters[_("Period")],
+        ),
+        11,
+        align="C",
+    )
+    pdf.set_font(pdf.font_name, "", 9.5)
+    pdf.multi_cell(
+        0,
+        5,
+        f"{_('Questionnaire')}: {filters[_('Questionnaire')]}",
+        align="C",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(4)
+    pdf.heading(_("I. Headline"), 12)
     for line in headline_lines(report):
-        pdf.paragraph(line, 12)
+        pdf.paragraph("• " + line, 10.5)
+    pdf.ln(2)
+    pdf.heading(_("II. How these figures are computed"), 12)
+    for note in method_notes(report):
+        pdf.paragraph("• " + note, 9)
 
     # Charts and tables
     pdf.add_page()
     for chart in charts.report_charts(report):
         pdf.chart(chart)
     for table in report.tables.files:
-        if table.key != "summary" or overview.is_suppressed:
+        if table.key != "summary" or report.overview.is_suppressed:
             pdf.report_table(table)
 
-    # Method, filters, signature
-    pdf.add_page()
-    pdf.heading(_("How these figures are computed"), 14)
-    for note in method_notes(report):
-        pdf.paragraph("• " + note)
-    pdf.ln(3)
+    # Filters, signature
     pdf.heading(_("Filters used"), 12)
     for label, value in report.filters:
         pdf.paragraph(f"{label}: {value}")
-    pdf.ln(8)
-    _signature_block(pdf, generated)
+    pdf.ln(6)
+    _signature_block(pdf)
     return bytes(pdf.output())
+
+
+def issuing_agency(session, report: Report) -> Agency | None:
+    """Who issues the report: the chosen agency, else the one unit above all the others the
+    report counts (the province for a province-wide report); None if there is no single one."""
+    if report.request.agency is not None:
+        return report.request.agency
+    agency_ids = report.report_filter.agency_ids
+    query = select(Agency).order_by(Agency.id)
+    if agency_ids is not None:
+        query = query.where(Agency.id.in_(agency_ids))
+    agencies = session.scalars(query).all()
+    inside = {agency.id for agency in agencies}
+    tops = [agency for agency in agencies if agency.parent_id not in inside]
+    return tops[0] if len(tops) == 1 else None
 
 
 def headline_lines(report: Report) -> list[str]:
@@ -378,37 +394,24 @@ def headline_lines(report: Report) -> list[str]:
     return lines
 
 
-def _signature_block(pdf: _ReportPdf, day: date) -> None:
-    if pdf.get_y() + 50 > pdf.page_break_trigger:
+def _signature_block(pdf: _ReportPdf) -> None:
+    """The decree's foot: the recipients at the left, the head of the agency signs at the right."""
+    if pdf.get_y() + 45 > pdf.page_break_trigger:
         pdf.add_page()
     half = pdf.epw / 2
     top = pdf.get_y()
-    pdf.set_font(pdf.font_name, "", 10)
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.set_font(pdf.font_name, "B", 9)
+    pdf.cell(half, 5, _("Recipients:"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.font_name, "", 8.5)
+    for line in ("- …………;", "- …………;", _("- Archived: VT.")):
+        pdf.cell(half, 4.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_xy(pdf.l_margin + half, top)
-    pdf.multi_cell(
-        half,
-        5,
-        _(
-            "…………, day %(day)d month %(month)d year %(year)d",
-            day=day.day,
-            month=day.month,
-            year=day.year,
-        ),
-        align="C",
-    )
-    top = pdf.get_y() + 2
-    for column, (role, hint) in enumerate(
-        (
-            (_("PREPARED BY"), _("(Signature, full name)")),
-            (_("HEAD OF THE AGENCY"), _("(Signature, full name, seal)")),
-        )
-    ):
-        pdf.set_xy(pdf.l_margin + column * half, top)
-        pdf.set_font(pdf.font_name, "B", 10)
-        pdf.cell(half, 5, role, align="C")
-        pdf.set_xy(pdf.l_margin + column * half, top + 5)
-        pdf.set_font(pdf.font_name, "", 9)
-        pdf.cell(half, 5, hint, align="C")
+    pdf.set_font(pdf.font_name, "B", 10)
+    pdf.cell(half, 5, _("HEAD OF THE AGENCY"), align="C")
+    pdf.set_xy(pdf.l_margin + half, top + 5)
+    pdf.set_font(pdf.font_name, "", 9)
+    pdf.cell(half, 5, _("(Signature, full name, seal)"), align="C")
 
 
 # --------------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def test_the_pdf_reads_back_in_vietnamese_with_the_numbers(app, results_world, o
     for words in (
         "Chỉ số hài lòng",
         "Rất hài lòng",
-        "BÁO CÁO KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG",
+        "BÁO CÁO",
+        "Kết quả khảo sát sự hài lòng đối với",
         "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",
         "Cách tính các số liệu",
         "Bộ lọc đã dùng",
