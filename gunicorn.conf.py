@@ -1,7 +1,7 @@
 """gunicorn settings: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
 Each can be overridden from the environment: SURVEY_BIND, SURVEY_WORKERS, SURVEY_THREADS,
-SURVEY_GRACEFUL_TIMEOUT.
+SURVEY_GRACEFUL_TIMEOUT. The application is loaded before the workers start (``preload_app``).
 """
 
 import multiprocessing
@@ -17,8 +17,17 @@ shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("SURVEY_THREADS", 2))
+# Rate limits, sign-in throttling and burst detection must count every request. Kept in
+# memory (the embedded default), they are one process's: so the single-host default is one
+# process whose threads share them (docs/PRODUCTION.md: "One host"). With Redis
+# (SURVEY_RATELIMIT_STORAGE_URI) every process and host shares them: several processes.
+SHARED_LIMITS = (
+    not os.environ.get("SURVEY_RATELIMIT_STORAGE_URI", "memory://").strip('"').startswith("memory")
+)
+workers = int(
+    os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2 + 1 if SHARED_LIMITS else 1)
+)
+threads = int(os.environ.get("SURVEY_THREADS", 2 if SHARED_LIMITS else 8))
 # A kiosk on a weak connection may take a while to send; a stuck worker is replaced. With
 # threads (the gthread worker) the worker's main loop reports alive every second whatever its
 # threads are doing, so this never limits how long a request runs (a streamed export).
@@ -39,6 +48,18 @@ accesslog = None
 errorlog = "-"
 # Application code is loaded once, before the workers fork.
 preload_app = True
+
+
+def on_starting(server):
+    """Refuse several processes that would each count the limits alone."""
+    storage = server.app.wsgi().config["RATELIMIT_STORAGE_URI"]
+    if server.num_workers > 1 and storage.startswith("memory"):
+        raise SystemExit(
+            f"{server.num_workers} worker processes would each count rate limits and sign-in "
+            "failures alone (RATELIMIT_STORAGE_URI is in memory). Run one process with threads "
+            "(SURVEY_WORKERS=1, the default) or share the counts through Redis "
+            "(SURVEY_RATELIMIT_STORAGE_URI=redis://…): see docs/PRODUCTION.md."
+        )
 
 
 def post_worker_init(worker):

@@ -4,7 +4,8 @@
 
 (``--database`` is ``both``, ``sqlite`` or ``postgresql``.)
 
-Starts gunicorn (4 workers) on a fresh database with the demo organisation, registers
+Starts gunicorn (as `make run` does: one process with threads) on a fresh database with the
+demo organisation, registers
 kiosks, then runs ``--clients`` concurrent clients for ``--seconds``: three in four are
 kiosks posting to ``/api/v1/responses``, the rest phones posting the ``/q/<code>`` form.
 Each client does what the real kiosk does: a submission gets its uuid first, then is

@@ -3,7 +3,8 @@
     .venv/bin/python bench/submit.py [--seconds 15] [--clients 50] [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 For SQLite and PostgreSQL in turn: starts gunicorn with the project's gunicorn.conf.py
-(SURVEY_WORKERS=4) on a fresh database with the demo organisation, then
+(as `make run` does: one process with threads, rate limits in memory) on a fresh database
+with the demo organisation, then
 1. hammers a bare "hello world" route of the same application for ``--seconds``, then a
    bare route storing one row in one transaction (the floor any write sits on);
 2. has ``--clients`` concurrent phones submit the quick rating for ``--seconds``;
@@ -74,15 +75,21 @@ def prepare(url: str, instance: Path) -> list[str]:
     return [line.split("\t")[0] for line in listing.splitlines() if "service point" in line]
 
 
-def start_gunicorn(url: str, instance: Path, port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, instance: Path, port: int, log: Path, settings: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """gunicorn as `make run` starts it, but for ``settings`` (more environment variables)."""
     env = {
         **os.environ,
         "SURVEY_DATABASE_URL": url,
         "SURVEY_INSTANCE_PATH": str(instance),
         "SURVEY_BIND": f"127.0.0.1:{port}",
-        "SURVEY_WORKERS": "4",
         "SURVEY_WTF_CSRF_ENABLED": "false",  # the load generator is not a browser
+        # Every phone here is one cookie-less client on 127.0.0.1.
         "SURVEY_PHONE_SUBMIT_LIMIT": '"1000000 per hour"',
+        "SURVEY_PHONE_ADDRESS_SUBMIT_LIMIT": '"1000000 per hour"',
+        "SURVEY_ADDRESS_BURST_LIMIT": '"1000000 per hour"',
+        **(settings or {}),
     }
     process = subprocess.Popen(
         [

@@ -56,10 +56,15 @@ class Defaults:
     # The same rating of the same official or desk from one device or phone more often than
     # this is kept but flagged for review (a burst), never silently counted or dropped.
     BURST_LIMIT = "5 per 10 minutes"
-    # Submissions per kiosk device, and per QR code and phone (not per IP: a centre's kiosks
-    # and its visitors' phones may share one address).
+    # More ratings of one QR code than this from one address, whatever the browser, cookie or
+    # comment, are kept but flagged for review (survey/collect/phone_limits.py).
+    ADDRESS_BURST_LIMIT = "10 per 10 minutes"
+    # Submissions per kiosk device; per QR code and phone (its device cookie: a centre's kiosks
+    # and its visitors' phones may share one address); per QR code and address for browsers
+    # that refuse the cookie.
     KIOSK_SUBMIT_LIMIT = "120 per hour"
     PHONE_SUBMIT_LIMIT = "20 per hour"
+    PHONE_ADDRESS_SUBMIT_LIMIT = "60 per hour"
     # Addresses allowed to read /metrics (the monitoring system's, via the internal network).
     METRICS_ALLOWED = ("127.0.0.1", "::1")
     # Call-back phone numbers are deleted this many days after the citizen gave them.

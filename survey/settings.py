@@ -103,6 +103,15 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         "rate_limit",
     ),
     SettingSpec(
+        "PHONE_ADDRESS_SUBMIT_LIMIT",
+        _l("Ratings allowed per QR code and network address, from browsers that refuse cookies"),
+        _l(
+            'Higher than the limit per phone: many phones share an address. For example "60 per '
+            'hour".'
+        ),
+        "rate_limit",
+    ),
+    SettingSpec(
         "KIOSK_SUBMIT_LIMIT",
         _l("Ratings allowed per kiosk"),
         _l('For example "120 per hour".'),

@@ -44,6 +44,15 @@ ROOT = Path(__file__).resolve().parent.parent
 KIOSK_ANSWERS = {"overall_satisfaction": 3, "result_timeliness": 2, "harassment": 2}
 PHONE_ANSWERS = {"a-overall_satisfaction": "2", "a-extra_contacts": "1"}
 SUBMISSIONS_PER_CLIENT_LIMIT = 100_000
+#: The fleet's phones are not browsers (no CSRF token, no cookie) and send far more than a
+#: citizen may: this run is about losing nothing, not about limits
+#: (tests/app/test_make_run_limits.py tests those).
+FLEET_SETTINGS = {
+    "SURVEY_WTF_CSRF_ENABLED": "false",
+    "SURVEY_KIOSK_SUBMIT_LIMIT": '"1000000 per hour"',
+    "SURVEY_PHONE_SUBMIT_LIMIT": '"1000000 per hour"',
+    "SURVEY_PHONE_ADDRESS_SUBMIT_LIMIT": '"1000000 per hour"',
+}
 
 
 class Stop:
@@ -125,7 +134,9 @@ def logged_exceptions(log: str) -> Counter:
 class Gunicorn:
     """The server under test, started, killed and restarted by the harness."""
 
-    def __init__(self, database_url: str, instance: Path, port: int, workers: int = 4):
+    def __init__(self, database_url: str, instance: Path, port: int, settings: dict[str, str]):
+        """``settings``: more environment variables over the database, instance and port
+        (none: the server as `make run` starts it, with the embedded defaults)."""
         self.port = port
         self.log_path = instance / "gunicorn.log"
         self.log = self.log_path.open("a")
@@ -134,10 +145,7 @@ class Gunicorn:
             "SURVEY_DATABASE_URL": database_url,
             "SURVEY_INSTANCE_PATH": str(instance),
             "SURVEY_BIND": f"127.0.0.1:{port}",
-            "SURVEY_WORKERS": str(workers),
-            "SURVEY_WTF_CSRF_ENABLED": "false",  # the phones here are not browsers
-            "SURVEY_KIOSK_SUBMIT_LIMIT": '"1000000 per hour"',
-            "SURVEY_PHONE_SUBMIT_LIMIT": '"1000000 per hour"',
+            **settings,
         }
         self.process: subprocess.Popen | None = None
 
@@ -332,7 +340,7 @@ def run_fleet(
         instance = Path(folder)
         kiosks = clients * 3 // 4
         credentials, codes = prepare(database_url, instance, kiosks)
-        server = Gunicorn(database_url, instance, free_port())
+        server = Gunicorn(database_url, instance, free_port(), FLEET_SETTINGS)
         server.start()
         fleet = [
             Client(server.port, report, lock, stop, kiosk_credential=credential)

@@ -113,7 +113,7 @@ def sign_in():
         audit.record("login.succeeded", target=f"user:{user.id}", user=account, session=write)
     # The account as just written (its hash may be new), not db.session's older snapshot.
     sessions.start(account)
-    return redirect(_next_path() or url_for("start.page"))
+    return throttle.remember_device(redirect(_next_path() or url_for("start.page")), email)
 
 
 @blueprint.post("/sign-out")

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from survey.collect import phone_limits
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm, submitted_answers
 from survey.collect.messages import error_message
 from survey.collect.models import Channel
@@ -25,7 +26,6 @@ from survey.collect.submit import (
     Submission,
     SubmissionRejected,
     TargetUnavailable,
-    client_fingerprint,
     current_version,
     definition_of,
     full_survey_key,
@@ -41,12 +41,6 @@ from survey.settings import get_setting
 from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("collect", __name__)
-
-
-def _phone_submit_key() -> str:
-    """Rate-limit key: the QR code and the phone (not the address alone)."""
-    code = (request.view_args or {}).get("code", "")
-    return f"phone/{code}/{client_fingerprint(request.remote_addr, request.user_agent.string)}"
 
 
 def _questionnaire_key() -> str:
@@ -109,6 +103,18 @@ def _load(code: str):
     return target, version
 
 
+@blueprint.after_request
+def _device_cookie(response):
+    """Every page of the phone form names the browser (docs: survey/collect/phone_limits.py)."""
+    return phone_limits.give_device_cookie(response)
+
+
+@blueprint.errorhandler(429)
+def _too_many(error):
+    """Over a limit: refused politely, the answers are not stored (nothing is counted)."""
+    return render_template("collect/too_many.html"), 429
+
+
 @blueprint.errorhandler(_Unavailable)
 def _unavailable_page(error: _Unavailable):
     return _unavailable(error.reason)
@@ -152,7 +158,16 @@ def questionnaire(code: str):
 
 @blueprint.post("/q/<code>")
 @csrf.exempt  # the form checks its own token, and a refused token keeps the answers
-@limiter.limit(lambda: get_setting("PHONE_SUBMIT_LIMIT"), key_func=_phone_submit_key)
+@limiter.limit(
+    lambda: get_setting("PHONE_SUBMIT_LIMIT"),
+    key_func=phone_limits.device_key,
+    exempt_when=phone_limits.has_no_device,
+)
+@limiter.limit(
+    lambda: get_setting("PHONE_ADDRESS_SUBMIT_LIMIT"),
+    key_func=phone_limits.address_key,
+    exempt_when=phone_limits.has_device,
+)
 def submit_questionnaire(code: str):
     target, version = _load(code)
     form = CitizenForm()
@@ -185,7 +200,8 @@ def submit_questionnaire(code: str):
         language=current_language(),
         answers=answers,
         dossier_code=form.dossier_code.data or None,
-        source=client_fingerprint(request.remote_addr, request.user_agent.string),
+        source=phone_limits.sender(),
+        address=phone_limits.address_hash(),
         callback_phone=form.callback_phone.data or None,
     )
     try:

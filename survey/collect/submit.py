@@ -9,7 +9,6 @@ stores everything in one transaction through :func:`survey.collect.store.store_r
 from __future__ import annotations
 
 import hashlib
-import hmac
 import uuid as uuid_module
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -356,8 +355,11 @@ class Submission:
     kiosk_device_id: int | None = None
     #: When the citizen submitted, as the client says (a kiosk's queued submission); else now.
     submitted_dt: datetime | None = None
-    #: Who is sending, for spotting bursts (a device, or a keyed hash of a phone's address).
+    #: Who is sending, for spotting bursts (a kiosk, or a keyed hash of a phone's device cookie
+    #: or address).
     source: str = ""
+    #: A keyed hash of a phone's address: many ratings of one code from it are a burst.
+    address: str | None = None
     #: A number the citizen consented to be called back on (the form checked the consent).
     callback_phone: str | None = None
 
@@ -367,13 +369,6 @@ class SubmissionRejected(Exception):
     """The submission cannot be stored as it is. ``errors`` maps a field to an error code."""
 
     errors: dict[str, tuple[str, Mapping]] = field(default_factory=dict)
-
-
-def client_fingerprint(address: str | None, user_agent: str | None) -> str:
-    """A keyed hash of a phone's address and browser: bursts are spotted, no address is kept."""
-    key = current_app.config["SECRET_KEY"].encode()
-    material = f"{address or ''}|{user_agent or ''}".encode()
-    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 
 def normalise_dossier_code(code: str | None) -> str | None:
@@ -491,16 +486,28 @@ def _refuse_second_rating(session: Session, submission: Submission, hashed_dossi
 def _is_burst(
     submission: Submission, official: Official | OfficialInfo | None, answers: Mapping
 ) -> bool:
-    """True when the same source sent this same rating for the same person or desk too often.
+    """True when the same source sent the same choices for the same person or desk too often,
+    or one address sent too many ratings of this code whatever they say (``ADDRESS_BURST_LIMIT``:
+    a changed comment, browser or cookie makes no difference).
 
-    Counted in the rate-limit storage (memory, or Redis shared by every process), so a
-    burst is seen across workers; such responses are kept and flagged for review. Keys
-    carry the limiter's prefix: platforms sharing one Redis never count each other's
+    Counted in the rate-limit storage (shared by every thread of the single-host server, or
+    through Redis by every process and host); such responses are kept and flagged for review.
+    Keys carry the limiter's prefix: platforms sharing one Redis never count each other's
     officials (their ids overlap).
     """
     subject = f"official:{official.id}" if official else f"code:{submission.target.public_code}"
-    fingerprint = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
+    # The choices only: free text (a comment) changes nothing.
+    choices = sorted((key, value[0], value[2]) for key, value in answers.items())
+    fingerprint = hashlib.sha256(repr(choices).encode()).hexdigest()[:16]
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    key = f"{prefix}/burst/{subject}/{submission.source}/{fingerprint}"
-    limit = parse_limit(current_app.config["BURST_LIMIT"])
-    return not limiter.limiter.hit(limit, key)
+    counts = [(current_app.config["BURST_LIMIT"], f"{subject}/{submission.source}/{fingerprint}")]
+    if submission.address is not None:
+        code = submission.target.public_code
+        counts.append(
+            (current_app.config["ADDRESS_BURST_LIMIT"], f"address/{code}/{submission.address}")
+        )
+    # Every count is hit, so each sees every rating.
+    within = [
+        limiter.limiter.hit(parse_limit(limit), f"{prefix}/burst/{key}") for limit, key in counts
+    ]
+    return not all(within)

@@ -100,3 +100,37 @@ def test_an_unknown_email_takes_as_long_to_refuse_as_a_wrong_password(app, clien
             durations[kind].append(time.perf_counter() - started)
     ratio = statistics.median(durations["unknown"]) / statistics.median(durations["known"])
     assert 1 / 3 < ratio < 3
+
+
+def test_an_attacker_failing_an_email_does_not_lock_out_its_officer_on_their_own_browser(
+    limited_app, world
+):
+    email = world.emails[Role.AGENCY_MANAGER]
+    officer = limited_app.test_client()
+    assert sign_in_from(officer, email).status_code == 302  # the browser they always use
+    officer.post("/sign-out")
+    attacker = limited_app.test_client()
+    fail(attacker, email, 5, address="203.0.113.66")
+    # The attacker, and any browser the officer never signed in from, are paused...
+    assert sign_in_from(attacker, email, "203.0.113.66").status_code == 429
+    assert sign_in_from(limited_app.test_client(), email).status_code == 429
+    # ...but not the officer at their usual desk.
+    assert sign_in_from(officer, email).status_code == 302
+    officer.post("/sign-out")
+    # The officer's browser has its own count: guessing from it is paused after five too.
+    fail(officer, email, 5)
+    assert sign_in_from(officer, email).status_code == 429
+
+
+def test_the_trusted_browser_cookie_names_one_email_and_cannot_be_forged(limited_app, world):
+    email, other = world.emails[Role.AGENCY_MANAGER], world.emails[Role.VIEWER]
+    officer = limited_app.test_client()
+    assert sign_in_from(officer, email).status_code == 302
+    officer.post("/sign-out")
+    fail(limited_app.test_client(), other, 5, address="203.0.113.66")
+    # Trusted for its own officer's e-mail only.
+    assert sign_in_from(officer, other).status_code == 429
+    forged = limited_app.test_client()
+    forged.set_cookie("hailong_officer_device", "W10.forged.signature")
+    fail(limited_app.test_client(), email, 5, address="203.0.113.66")
+    assert sign_in_from(forged, email).status_code == 429

@@ -18,6 +18,7 @@ VALID = {
     "MIN_GROUP_SIZE": "5",
     "MIN_RATINGS_FOR_RANKING": "30",
     "PHONE_SUBMIT_LIMIT": "20 per hour",
+    "PHONE_ADDRESS_SUBMIT_LIMIT": "60 per hour",
     "KIOSK_SUBMIT_LIMIT": "120 per hour",
     "CONTACT_RETENTION_DAYS": "90",
 }
@@ -121,6 +122,7 @@ def test_a_lower_phone_limit_slows_phones_down_at_once(admin, app, desk_code):
         == 302
     )
     phone = app.test_client()
+    phone.get(f"/q/{desk_code}")  # the form gives the phone its device cookie
     assert [rate(phone, desk_code).status_code for _ in range(3)] == [303, 303, 429]
 
 

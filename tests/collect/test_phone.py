@@ -290,20 +290,78 @@ def test_absurd_language_requests_still_give_the_form(client, desk):
 
 def test_a_burst_of_identical_ratings_is_kept_but_flagged(limited_app, desk, read):
     client = limited_app.test_client()
-    for _ in range(7):
-        assert post(client, desk["official_code"], GOOD_ANSWERS).status_code == 303
+    client.get(f"/q/{desk['official_code']}")  # the phone opens the form: its device cookie
+    for number in range(7):
+        # A different comment each time changes nothing: the choices are the same.
+        answers = {**GOOD_ANSWERS, "a-comment": f"comment {number}"}
+        assert post(client, desk["official_code"], answers).status_code == 303
     flags = read.scalars(select(Response.is_flagged).order_by(Response.id))
     assert len(flags) == 7
     assert flags[:5] == [False] * 5 and flags[5:] == [True, True]
     assert set(read.scalars(select(Response.flag_reason).where(Response.is_flagged))) == {"burst"}
 
 
+def test_many_ratings_of_one_code_from_one_address_are_a_burst_whatever_the_browser(
+    limited_app, desk, read
+):
+    """New cookies, User-Agent and choices each time: one address still sends them all."""
+    for number in range(12):
+        phone = limited_app.test_client()
+        phone.get(f"/q/{desk['code']}")
+        answers = {**GOOD_ANSWERS, "a-overall_satisfaction": str(1 + number % 3)}
+        headers = {"User-Agent": f"phone {number}"}
+        assert post(phone, desk["code"], answers, headers=headers).status_code == 303
+    flags = read.scalars(select(Response.is_flagged).order_by(Response.id))
+    assert flags == [False] * 10 + [True] * 2  # ADDRESS_BURST_LIMIT: 10 per 10 minutes
+    # Another address is another count.
+    phone = limited_app.test_client()
+    response = post(phone, desk["code"], GOOD_ANSWERS, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert response.status_code == 303
+    assert read.scalars(select(Response.is_flagged).order_by(Response.id))[-1] is False
+
+
+def test_browsers_refusing_the_device_cookie_share_a_higher_limit_per_address(
+    limited_app, desk, read
+):
+    limited_app.config["PHONE_SUBMIT_LIMIT"] = "2 per hour"
+    limited_app.config["PHONE_ADDRESS_SUBMIT_LIMIT"] = "4 per hour"
+    statuses = []
+    for number in range(5):
+        cookieless = limited_app.test_client(use_cookies=False)
+        headers = {"User-Agent": f"phone {number}"}
+        statuses.append(post(cookieless, desk["code"], GOOD_ANSWERS, headers=headers).status_code)
+    assert statuses == [303] * 4 + [429]
+    # A phone that keeps its cookie is counted on its own.
+    phone = limited_app.test_client()
+    phone.get(f"/q/{desk['code']}")
+    assert [post(phone, desk["code"], GOOD_ANSWERS).status_code for _ in range(3)] == [
+        303,
+        303,
+        429,
+    ]
+    assert read.counts()[0] == 6
+
+
+def test_a_forged_device_cookie_counts_as_none(limited_app, desk):
+    limited_app.config["PHONE_ADDRESS_SUBMIT_LIMIT"] = "1 per hour"
+    statuses = []
+    for number in range(2):
+        forger = limited_app.test_client()
+        forger.set_cookie("hailong_device", f"forged-{number}.signature")
+        statuses.append(post(forger, desk["code"], GOOD_ANSWERS).status_code)
+    assert statuses == [303, 429]
+
+
 def test_too_many_submissions_from_one_phone_are_slowed_down(limited_app, desk, read):
     limited_app.config["PHONE_SUBMIT_LIMIT"] = "3 per hour"
     client = limited_app.test_client()
+    client.get(f"/q/{desk['code']}")
     statuses = [post(client, desk["code"], GOOD_ANSWERS).status_code for _ in range(4)]
     assert statuses == [303, 303, 303, 429]
+    refused = post(client, desk["code"], GOOD_ANSWERS)
+    assert "Xin cảm ơn" in refused.get_data(as_text=True)  # a polite page, in the form's language
     other_phone = limited_app.test_client()
+    other_phone.get(f"/q/{desk['code']}")
     response = post(
         other_phone, desk["code"], GOOD_ANSWERS, headers={"User-Agent": "another phone"}
     )
