@@ -21,6 +21,7 @@ from survey.collect.kiosk import authenticated_device
 from survey.collect.messages import error_message
 from survey.collect.models import Channel, KioskDevice
 from survey.collect.openapi import (
+    MAX_ANSWER_LENGTH,
     MAX_ANSWERS,
     MAX_UNSENT,
     OPENAPI_DOCUMENT,
@@ -305,6 +306,13 @@ def _submission(device: KioskDevice, body: dict) -> Submission:
     )
 
 
+def _answer_problem(value: object) -> str:
+    """The message for an answer the schema refuses: a text too long, or not a level."""
+    if isinstance(value, str) and len(value) > MAX_ANSWER_LENGTH:
+        return error_message("too_long", {"maximum": MAX_ANSWER_LENGTH})
+    return error_message("not_a_level")
+
+
 def _schema_problems(body: dict) -> dict[str, str]:
     """The body's problems against the OpenAPI schema, one translated message per field."""
     fields: dict[str, str] = {}
@@ -318,7 +326,9 @@ def _schema_problems(body: dict) -> dict[str, str]:
                 if name not in body:
                     fields.setdefault(name, _("This field is required."))
         elif path and path[0] == "answers" and len(path) > 1:
-            fields.setdefault(_field_name(str(path[1])), error_message("not_a_level"))
+            fields.setdefault(_field_name(str(path[1])), _answer_problem(problem.instance))
+        elif path == ["answers"] and problem.validator == "minProperties":
+            fields["answers"] = error_message("no_rating")
         elif path == ["answers"] and problem.validator == "maxProperties":
             fields["answers"] = _(
                 "Too many answers: at most %(maximum)s are accepted.", maximum=MAX_ANSWERS

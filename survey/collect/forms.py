@@ -1,5 +1,7 @@
 """The fixed fields of the citizen form; the answers themselves are checked by the definition."""
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import UUID, InputRequired, Length, Optional, Regexp, ValidationError
@@ -44,6 +46,16 @@ class CitizenForm(Form):
     def validate_callback_consent(self, field):
         if field.data and not self.callback_phone.data:
             raise ValidationError(_l("Enter the number to call you back on."))
+
+
+class ErrorLink(NamedTuple):
+    """One line of the error summary at the top of a refused form."""
+
+    #: The id of the field to go to (None: a problem of the whole form).
+    anchor: str | None
+    #: The question or field's label ("" for the whole form).
+    label: str
+    message: str
 
 
 def submitted_answers(form_data) -> dict[str, list[str]]:

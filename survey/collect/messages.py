@@ -13,6 +13,9 @@ _MESSAGES = {
         "Please shorten this to at most %(maximum)s characters.", maximum=params.get("maximum")
     ),
     "too_many_fields": lambda params: _("The form was sent with too many fields."),
+    "no_rating": lambda params: _(
+        "Please rate the service in at least one question before sending the form."
+    ),
     "unknown_official": lambda params: _("Please choose one of the officials shown."),
     "dossier_already_rated": lambda params: _(
         "This dossier has already been rated. Thank you: each dossier is rated once."

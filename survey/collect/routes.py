@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from survey.collect import phone_limits
-from survey.collect.forms import ANSWER_PREFIX, CitizenForm, submitted_answers
+from survey.collect.forms import ANSWER_PREFIX, CitizenForm, ErrorLink, submitted_answers
 from survey.collect.messages import error_message
 from survey.collect.models import Channel
 from survey.collect.store import UuidConflict
@@ -36,6 +36,11 @@ from survey.collect.submit import (
 from survey.db import db
 from survey.i18n import current_language
 from survey.org.reorganise import successor_desks_for_code
+from survey.questionnaires.definition import (
+    FORM_ERROR_KEY,
+    QuestionnaireDefinition,
+    validate_answers,
+)
 from survey.security import csrf, limiter
 from survey.settings import get_setting
 from survey.vietnam_calendar import local_today
@@ -65,8 +70,32 @@ def _unavailable(reason: str):
     return render_template("collect/unavailable.html", reason=reason, successors=successors), status
 
 
+def _error_summary(
+    definition: QuestionnaireDefinition, form: CitizenForm, errors: dict[str, str]
+) -> list[ErrorLink]:
+    """Every problem of a refused form, in page order, each linking to its field."""
+    language = current_language()
+    links = [ErrorLink(None, "", errors[FORM_ERROR_KEY])] if FORM_ERROR_KEY in errors else []
+    for item in definition.items:
+        if item.key in errors:
+            # A question on a scale links to its first choice (the GOV.UK pattern).
+            anchor = f"{ANSWER_PREFIX}{item.key}{'-1' if item.scale else ''}"
+            links.append(ErrorLink(anchor, definition.text(item.text, language), errors[item.key]))
+    links += [
+        ErrorLink(None, "", message)
+        for key, message in errors.items()
+        if key not in (FORM_ERROR_KEY, "dossier_code") and not definition.has_item(key)
+    ]
+    for field in (form.dossier_code, form.callback_consent, form.callback_phone):
+        message = errors.get(field.name) or next(iter(field.errors), None)
+        if message:
+            links.append(ErrorLink(field.id, str(field.label.text), str(message)))
+    return links
+
+
 def _render_form(target, version, form, answers=None, errors=None, status=200, already_sent=False):
     definition = definition_of(version)
+    errors = errors or {}
     return (
         render_template(
             "collect/form.html",
@@ -77,7 +106,8 @@ def _render_form(target, version, form, answers=None, errors=None, status=200, a
             language=current_language(),
             form=form,
             answers=answers or {},
-            errors=errors or {},
+            errors=errors,
+            error_summary=_error_summary(definition, form, errors) if status >= 400 else [],
             answer_prefix=ANSWER_PREFIX,
             retention_days=get_setting("CONTACT_RETENTION_DAYS"),
             already_sent=already_sent,
@@ -191,6 +221,10 @@ def submit_questionnaire(code: str):
             )
         if form.submission_id.errors:
             form.submission_id.data = str(uuid.uuid4())
+        # The answers' own problems are shown at the same time, so that one round trip
+        # shows everything to correct.
+        for key, error in validate_answers(definition_of(version), answers).errors.items():
+            errors.setdefault(key, error_message(error.code, error.params))
         return _render_form(target, version, form, kept, errors, status=400)
     submission = Submission(
         uuid=uuid.UUID(form.submission_id.data),

@@ -749,8 +749,8 @@ class AnswerError(NamedTuple):
     """Why an answer was refused: a code for the app to translate, and its parameters.
 
     Codes: ``required``, ``unknown_item``, ``not_a_level``, ``not_applicable_not_allowed``,
-    ``not_text``, ``too_long``, ``repeated_field``, ``too_many_fields`` (under
-    ``FORM_ERROR_KEY``).
+    ``not_text``, ``too_long``, ``repeated_field``, ``too_many_fields`` and ``no_rating``
+    (both under ``FORM_ERROR_KEY``).
     """
 
     code: str
@@ -853,7 +853,20 @@ def validate_answers(
         if item.required and item.key not in accepted and item.key not in errors:
             errors[item.key] = AnswerError("required", {})
     answers = tuple(accepted[item.key] for item in definition.items if item.key in accepted)
+    if not errors and not any(_is_rating(definition, answer) for answer in answers):
+        errors[FORM_ERROR_KEY] = AnswerError("no_rating", {})
     return ValidatedAnswers(answers=answers, errors=errors)
+
+
+def _is_rating(definition: QuestionnaireDefinition, answer: Answer) -> bool:
+    """Whether ``answer`` rates the service: a level chosen on a satisfaction scale (or on any
+    scale, for a questionnaire without a satisfaction scale). A response stores at least one."""
+    scale = definition.item(answer.item_key).scale
+    if scale is None or answer.value is None:
+        return False
+    return scale.kind == "satisfaction" or not any(
+        item.scale is not None and item.scale.kind == "satisfaction" for item in definition.items
+    )
 
 
 def _check_scale(item: Item, submitted: object) -> Answer | AnswerError | None:

@@ -128,3 +128,68 @@ def test_the_phone_form_and_thanks_page_have_no_serious_accessibility_problem(
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_url("**/thanks**")
     assert serious_violations(page, axe_script) == []
+
+
+TABLETS = [
+    {"viewport": {"width": 1024, "height": 768}, "has_touch": True},
+    {"viewport": {"width": 800, "height": 1280}, "has_touch": True},
+]
+
+
+@pytest.mark.parametrize("size", [PHONE, *TABLETS], ids=["360", "1024x768", "800x1280"])
+def test_the_quick_rating_can_be_sent_from_the_first_screen(live_server, new_context, size):
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale="vi-VN", **size).new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+    send = page.get_by_role("button", name="Gửi đánh giá")
+    height = size["viewport"]["height"]
+    assert send.bounding_box()["y"] + send.bounding_box()["height"] <= height
+    # The optional questions are folded, one tap away.
+    harassment = page.locator("input[name='a-harassment']").first
+    assert not harassment.is_visible()
+    page.get_by_text("Góp thêm ý kiến").click()
+    assert harassment.is_visible()
+
+
+def test_an_error_is_summarised_at_the_top_focused_and_linked_to_its_field(
+    live_server, new_context, axe_script
+):
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale="vi-VN", bypass_csp=True, **PHONE).new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+    page.get_by_label("Rất hài lòng").check()
+    page.get_by_text("Góp thêm ý kiến").click()
+    page.locator("#callback_consent").check()  # consent, but no number
+    page.get_by_role("button", name="Gửi đánh giá").click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary")
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    assert summary.bounding_box()["y"] < 640
+    assert "Ông/Bà vui lòng nhập số điện thoại để được gọi lại" in summary.inner_text()
+    assert page.locator("#callback_consent").get_attribute("aria-invalid") == "true"
+    assert serious_violations(page, axe_script) == []
+    summary.get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == "callback_consent"
+    assert 0 <= page.locator("#callback_consent").bounding_box()["y"] < 640
+    assert stored(live_server.app) == []
+
+
+def test_the_comment_counts_characters_left_and_a_long_one_is_refused_whole(
+    live_server, new_context
+):
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale="vi-VN", **PHONE).new_page()
+    page.goto(f"{live_server.url}/q/{desk.code}")
+    page.get_by_label("Rất hài lòng").check()
+    page.get_by_text("Góp thêm ý kiến").click()
+    comment = page.locator("#a-comment")
+    assert page.locator("#count-comment").inner_text() == "Còn 1000 ký tự"
+    comment.fill("Cán bộ tận tình")
+    assert page.locator("#count-comment").inner_text() == "Còn 985 ký tự"
+    comment.fill("x" * 1003)  # not cut by the browser
+    assert page.locator("#count-comment").inner_text() == "Vượt quá 3 ký tự"
+    page.get_by_role("button", name="Gửi đánh giá").click()
+    page.wait_for_load_state()
+    assert "tối đa 1000 ký tự" in page.locator(".error-summary").inner_text()
+    assert page.locator("#a-comment").input_value() == "x" * 1003
+    assert stored(live_server.app) == []

@@ -24,6 +24,7 @@ from tests.collect.kiosk_helpers import (
     submission,
 )
 from tests.conftest import make_app
+from tests.factories import make_published_version
 
 URL = "/api/v1/responses"
 ENGLISH = {"Accept-Language": "en"}
@@ -386,7 +387,6 @@ def test_a_missing_field_is_422(kiosk, missing):
         ("version", "1"),
         ("version", 0),
         ("language", "fr"),
-        ("answers", {}),
         ("answers", [3]),
         ("official_code", "ab cd"),
         ("dossier_code", "HS-001\u200b"),
@@ -683,3 +683,36 @@ def test_the_openapi_document_is_well_formed_and_describes_the_api(client):
         jsonschema.validate(submission(extra=1), submission_schema)
     references = {scheme for requirement in operation["security"] for scheme in requirement}
     assert references <= set(spec["components"]["securitySchemes"])
+
+
+def test_a_rating_without_any_rating_is_422(app, kiosk):
+    client, _, _ = kiosk
+    with app.app_context(), write_session() as session:
+        make_published_version(session, "sipas")
+    for answers in ({"comment": "Không có gì"}, {"respondent_type": 1}, {"access_signs": "na"}):
+        body = submission(questionnaire="sipas", version=2, answers=answers)
+        refused(
+            client,
+            body,
+            422,
+            "invalid_submission",
+            field="answers",
+            message="Please rate the service in at least one question before sending the form.",
+        )
+    body = submission(answers={})
+    refused(
+        client,
+        body,
+        422,
+        "invalid_submission",
+        field="answers",
+        message="Please rate the service in at least one question before sending the form.",
+    )
+
+
+def test_too_long_a_text_is_refused_as_too_long(kiosk):
+    client, _, _ = kiosk
+    for length in (1001, 4001):
+        body = submission(answers={"overall_satisfaction": 3, "comment": "x" * length})
+        payload = refused(client, body, 422, "invalid_submission", field="answers.comment")
+        assert payload["fields"]["answers.comment"].startswith("Please shorten this to at most")

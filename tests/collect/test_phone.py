@@ -403,3 +403,76 @@ def test_after_sending_the_form_comes_back_with_the_same_identifier(client, desk
     assert read.counts()[0] == 1
     other_desk = client.get(f"/q/{desk['official_code']}").get_data(as_text=True)
     assert f'value="{submission_id}"' not in other_desk  # another code is another rating
+
+
+def test_an_empty_full_survey_is_refused_with_a_message_and_nothing_is_stored(client, desk, read):
+    response = client.post(
+        f"/q/{desk['code']}?survey=sipas",
+        data={"submission_id": str(uuid.uuid4()), "a-comment": "", "a-gender": ""},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary"' in page
+    assert "Ông/Bà vui lòng đánh giá ít nhất một câu hỏi" in page
+    assert read.counts() == (0, 0)
+    # A comment or the respondent's details alone are not a rating either.
+    only_details = {"a-comment": "Tốt", "a-respondent_type": "1", "a-access_signs": "na"}
+    response = post(client, f"{desk['code']}?survey=sipas", only_details)
+    assert response.status_code == 422
+    assert read.counts() == (0, 0)
+    assert post(client, f"{desk['code']}?survey=sipas", {"a-access_signs": "4"}).status_code == 303
+    assert read.counts() == (1, 1)
+
+
+def error_summary(page: str) -> list[tuple[str, str]]:
+    """The error summary's links: (target id, text)."""
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary, "no error summary"
+    assert "autofocus" in summary.group(0) and 'tabindex="-1"' in summary.group(0)
+    return [
+        (anchor, re.sub(r"<[^>]+>|\s+", " ", text).strip())
+        for anchor, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary.group(0), re.S)
+    ]
+
+
+def test_every_problem_is_listed_at_the_top_and_linked_to_its_field(client, desk, read):
+    data = {"a-overall_satisfaction": "", "callback_consent": "y", "a-comment": "x" * 1001}
+    response = post(client, desk["code"], data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    links = error_summary(page)
+    assert [anchor for anchor, _text in links] == [
+        "a-overall_satisfaction-1",
+        "a-comment",
+        "callback_consent",
+    ]
+    assert "Ông/Bà vui lòng trả lời câu hỏi này" in links[0][1]
+    assert "tối đa 1000 ký tự" in links[1][1]
+    for anchor, _text in links:
+        assert re.search(rf'id="{anchor}"[^>]*aria-invalid="true"', page) or re.search(
+            rf'aria-invalid="true"[^>]*id="{anchor}"', page
+        ), anchor
+    assert 'aria-describedby="error-callback_consent"' in page
+    assert 'aria-describedby="error-comment count-comment"' in page
+    # The too long comment is kept whole, for the citizen to shorten: never cut.
+    assert "x" * 1001 + "</textarea>" in page
+    assert read.counts() == (0, 0)
+
+
+def test_the_comment_has_no_silent_cut_and_states_its_limit(client, desk):
+    page = client.get(f"/q/{desk['code']}").get_data(as_text=True)
+    textarea = re.search(r"<textarea[^>]*>", page).group(0)
+    assert "maxlength" not in textarea and 'data-max-length="1000"' in textarea
+    assert "Tối đa 1000 ký tự." in page
+    assert "error-summary" not in page
+
+
+def test_the_quick_rating_folds_its_optional_questions(client, desk):
+    page = client.get(f"/q/{desk['code']}").get_data(as_text=True)
+    shown, folded = page.split('<details class="more-questions"', 1)
+    assert 'name="a-overall_satisfaction"' in shown
+    assert "Góp thêm ý kiến" in folded.split("</summary>")[0]
+    for name in ("a-harassment", "a-comment", "dossier_code", "callback_phone"):
+        assert f'name="{name}"' in folded.split("</details>")[0], name
+    # The full survey has no required question: everything is shown.
+    assert "<details" not in client.get(f"/q/{desk['code']}?survey=sipas").get_data(as_text=True)

@@ -604,7 +604,7 @@ def test_string_and_integer_levels_are_accepted(sipas, quick):
     ],
 )
 def test_bad_levels_are_refused(sipas, value):
-    raw = {"officer_polite": value}
+    raw = {"officer_polite": value, "officer_rules": 4}
     codes = error_codes(sipas, raw)
     if value in ("", " "):
         assert codes == {}  # blank means "not answered"
@@ -618,11 +618,14 @@ def test_not_a_level_lists_the_allowed_levels(sipas):
 
 
 def test_not_applicable(sipas):
-    result = validate_answers(sipas, {"feedback_easy": "na", "access_signs": " NA "})
+    result = validate_answers(
+        sipas, {"feedback_easy": "na", "access_signs": " NA ", "overall_satisfaction": 4}
+    )
     assert result.is_valid
     assert set(result.answers) == {
         Answer("feedback_easy", None, None, True),
         Answer("access_signs", None, None, True),
+        Answer("overall_satisfaction", 4, None, False),
     }
     assert error_codes(sipas, {"overall_satisfaction": "na"}) == {
         "overall_satisfaction": "not_applicable_not_allowed"
@@ -751,6 +754,29 @@ def test_text_must_be_a_string(quick):
 def test_not_applicable_is_plain_text_for_text_items(quick):
     result = validate_answers(quick, {"overall_satisfaction": 1, "comment": "na"})
     assert result.answers[1] == Answer("comment", None, "na", False)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {},
+        {"comment": "Tốt", "gender": 1, "respondent_type": 2},
+        {"access_signs": "na", "feedback_easy": "NA"},
+        {"comment": "   ", "officer_polite": ""},
+    ],
+)
+def test_a_response_without_a_rating_is_refused(sipas, raw):
+    assert error_codes(sipas, raw) == {FORM_ERROR_KEY: "no_rating"}
+    assert error_codes(sipas, {**raw, "officer_polite": 1}) == {}
+
+
+def test_without_a_satisfaction_scale_any_chosen_level_is_a_rating(quick):
+    data = quick_data()
+    data["scales"]["satisfaction3"]["kind"] = "ordinal"
+    data["scoring"] = {"satisfied_values": {}, "factors": []}
+    definition = load_definition(data)
+    assert error_codes(definition, {"overall_satisfaction": 1}) == {}
+    assert error_codes(definition, {"overall_satisfaction": 1, "comment": "x"}) == {}
 
 
 def test_every_error_is_reported_at_once(quick):

@@ -50,7 +50,7 @@ def test_the_database_refuses_to_change_a_published_version(app_context, stateme
         install_builtin_questionnaires(session)
     with pytest.raises(DatabaseError, match="immutable"), write_session() as session:
         session.execute(text(statement))
-    assert db.session.scalar(select(func.max(QuestionnaireVersion.version_number))) == 1
+    assert db.session.scalar(select(func.max(QuestionnaireVersion.version_number))) == 2
     assert db.session.scalar(select(func.count(QuestionnaireVersion.id))) == 2
 
 
@@ -59,14 +59,14 @@ def test_a_draft_version_can_still_be_edited(app_context):
         published = install_builtin_questionnaires(session)["sipas"]
         draft = QuestionnaireVersion(
             questionnaire_id=published.questionnaire_id,
-            version_number=2,
+            version_number=3,
             definition=published.definition,
         )
         session.add(draft)
     with write_session() as session:
         draft = session.get(QuestionnaireVersion, draft.id)
-        draft.definition = {**draft.definition, "version": 2}
-    assert db.session.get(QuestionnaireVersion, draft.id).definition["version"] == 2
+        draft.definition = {**draft.definition, "version": 3}
+    assert db.session.get(QuestionnaireVersion, draft.id).definition["version"] == 3
 
 
 def test_republishing_other_content_under_a_published_number_is_refused(app_context):
