@@ -65,6 +65,10 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     app.register_blueprint(collect_kiosk.blueprint)
     app.register_blueprint(collect_api.blueprint)
 
+    from survey.dossiers import api as dossiers_api
+
+    app.register_blueprint(dossiers_api.blueprint)
+
     from survey.accounts import routes as accounts_routes
 
     app.register_blueprint(accounts_routes.blueprint)
@@ -76,6 +80,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     app.register_blueprint(results_public.blueprint)
 
     from survey import admin
+    from survey.dossiers import admin_page  # noqa: F401 (its page joins the admin blueprint)
 
     app.register_blueprint(admin.blueprint)
     from survey.admin import photos

@@ -314,6 +314,7 @@ def translate_compile() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from survey.dossiers import cli as dossiers_cli
     from survey.results.cli import rebuild_counts_command, report_command
 
     for command in (
@@ -328,3 +329,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(rebuild_counts_command)
     app.cli.add_command(report_command)
+    dossiers_cli.init_app(app)

@@ -9,6 +9,7 @@ from survey.collect.models import (
     RespondentType,
     Response,
 )
+from survey.dossiers.models import Dossier, Integration
 from survey.org.models import (
     Agency,
     AgencySuccession,
@@ -30,6 +31,8 @@ __all__ = [
     "AuditEvent",
     "CallbackRequest",
     "Channel",
+    "Dossier",
+    "Integration",
     "KioskDevice",
     "Official",
     "Procedure",

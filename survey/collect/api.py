@@ -59,7 +59,12 @@ _validator = jsonschema.Draft202012Validator(SUBMISSION_SCHEMA)
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, error: str, message: str, fields: dict | None = None, headers=None
+        self,
+        status: int,
+        error: str,
+        message: str,
+        fields: dict | list | None = None,
+        headers=None,
     ):
         super().__init__(error)
         self.status, self.error, self.message, self.fields = status, error, message, fields
@@ -117,7 +122,7 @@ def openapi_document():
 @limiter.limit(lambda: get_setting("KIOSK_SUBMIT_LIMIT"), key_func=_device_rate_key)
 def create_response():
     device = _require_device()
-    body = _read_json()
+    body = read_json()
     submission = _submission(device, body)
     try:
         stored = submit(submission)
@@ -188,7 +193,8 @@ def _require_device() -> KioskDevice:
     return device
 
 
-def _read_json() -> dict:
+def read_json(max_bytes: int = MAX_BODY_BYTES) -> dict:
+    """The request's JSON object, or an :class:`ApiError` (415, 400; 413 beyond ``max_bytes``)."""
     if request.mimetype != "application/json":
         raise ApiError(
             415,
@@ -198,7 +204,7 @@ def _read_json() -> dict:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise ApiError(415, "unsupported_media_type", _("Send the rating as UTF-8 JSON."))
-    request.max_content_length = MAX_BODY_BYTES
+    request.max_content_length = max_bytes
     raw = request.get_data(cache=False)  # beyond the limit: 413, answered by _http_error
     try:
         text = raw.decode("utf-8")

@@ -88,6 +88,90 @@ SUBMISSION_SCHEMA: dict[str, Any] = {
     },
 }
 
+#: Most dossiers in one batch of ``POST /dossiers``.
+MAX_DOSSIERS_PER_BATCH = 1000
+_DOSSIER_TEXT = {"type": ["string", "null"], "maxLength": 60}
+_DOSSIER_TIME = {
+    "type": ["string", "null"],
+    "maxLength": 40,
+    "description": "A date (2025-07-01 or 01/07/2025) or ISO date-time; Vietnam's time"
+    " without an offset.",
+}
+_DOSSIER_COUNT = {"type": ["integer", "string", "null"], "minimum": 0, "maximum": 100}
+
+DOSSIER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "One dossier of the one-stop system, with the columns of the CSV file"
+    " (docs/DOSSIERS.md). Fields with personal data are refused.",
+    "additionalProperties": False,
+    "required": ["dossier_code", "agency_code", "received_at", "due_at"],
+    "properties": {
+        "dossier_code": {**_DOSSIER_TEXT, "description": "Mã hồ sơ; stored only hashed."},
+        "agency_code": {**_DOSSIER_TEXT, "description": "Code of the agency that handled it."},
+        "service_point_code": {**_DOSSIER_TEXT, "description": "The desk's public code."},
+        "official_code": {**_DOSSIER_TEXT, "description": "The official's public code."},
+        "procedure_code": {**_DOSSIER_TEXT, "description": "The procedure's code."},
+        "channel": {"enum": ["direct", "online", "postal", "", None]},
+        "received_at": _DOSSIER_TIME,
+        "due_at": {**_DOSSIER_TIME, "description": "The promised return (a date: its end)."},
+        "returned_at": {**_DOSSIER_TIME, "description": "Empty while still being handled."},
+        "extra_visits": _DOSSIER_COUNT,
+        "agencies_contacted": _DOSSIER_COUNT,
+        "complaint": {"enum": ["none", "harassment", "other", "", None]},
+    },
+}
+
+DOSSIER_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["dossiers"],
+    "properties": {
+        "dossiers": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_DOSSIERS_PER_BATCH,
+            "items": {"$ref": "#/components/schemas/Dossier"},
+        }
+    },
+}
+
+DOSSIER_RESULT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["status", "received", "created", "updated", "unchanged"],
+    "properties": {
+        "status": {"const": "imported"},
+        "received": {"type": "integer"},
+        "created": {"type": "integer"},
+        "updated": {"type": "integer"},
+        "unchanged": {"type": "integer"},
+    },
+}
+
+DOSSIER_ERRORS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["error", "message", "errors"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Each problem: the dossier's place in the batch (from 1) and field.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["item", "field", "message"],
+                "properties": {
+                    "item": {"type": "integer"},
+                    "field": {"type": ["string", "null"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
 ACCEPTED_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -194,6 +278,48 @@ OPENAPI_DOCUMENT = {
                 },
             }
         },
+        "/dossiers": {
+            "post": {
+                "operationId": "importDossiers",
+                "summary": "Add or update up to 1,000 dossiers of the one-stop system.",
+                "description": "All or nothing: one wrong dossier and none is written."
+                " Idempotent by dossier code: sending a dossier again updates it (a return"
+                " date filled in) and never duplicates it.",
+                "security": [{"integrationBearer": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/DossierBatch"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Written.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/DossierResult"}
+                            }
+                        },
+                    },
+                    "400": _error("Not JSON, not UTF-8, repeated keys, or not an object."),
+                    "401": _error("No integration key, an unknown one, or a revoked one."),
+                    "413": _error("The body is too large."),
+                    "415": _error("The body is not sent as application/json."),
+                    "422": {
+                        "description": "Nothing was written: the problems by dossier and"
+                        " field (unknown or personal-data fields, bad dates, unknown codes,"
+                        " a return before receipt, a code repeated within the batch).",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/DossierErrors"}
+                            }
+                        },
+                    },
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapiDocument",
@@ -213,6 +339,10 @@ OPENAPI_DOCUMENT = {
             "Submission": SUBMISSION_SCHEMA,
             "Accepted": ACCEPTED_SCHEMA,
             "Error": ERROR_SCHEMA,
+            "Dossier": DOSSIER_SCHEMA,
+            "DossierBatch": DOSSIER_BATCH_SCHEMA,
+            "DossierResult": DOSSIER_RESULT_SCHEMA,
+            "DossierErrors": DOSSIER_ERRORS_SCHEMA,
         },
         "securitySchemes": {
             "deviceCookie": {
@@ -220,6 +350,11 @@ OPENAPI_DOCUMENT = {
                 "in": "cookie",
                 "name": "kiosk_device",
                 "description": "Set when the tablet is paired (HttpOnly, SameSite=Strict).",
+            },
+            "integrationBearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An integration key (flask --app survey create-integration).",
             },
             "deviceBearer": {
                 "type": "http",

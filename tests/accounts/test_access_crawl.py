@@ -66,6 +66,8 @@ PUBLIC_ENDPOINTS = (
     "collect.*",
     "kiosk.*",
     "api.*",
+    # The dossier API authenticates an integration key, not an officer (tests/dossiers).
+    "dossiers_api.*",
     # Officials' photos, shown to citizens on the kiosk (only while the official serves).
     "photos.*",
     # The published results (Decree 61/2018): aggregated, suppressed, for everybody.
@@ -165,6 +167,7 @@ ROUTES: dict[str, Route] = {
     "admin.create_procedure": Route(roles=ADMINISTRATORS),
     "admin.edit_procedure": Route(roles=ADMINISTRATORS, url=_missing("procedure_id"), status=404),
     "admin.import_procedures": Route(roles=ADMINISTRATORS),
+    "admin.import_dossiers_page": Route(roles=ADMINISTRATORS),
     "admin.export_procedures": Route(roles=ADMIN_VIEWERS),
     # Settings, audit log, users, QR codes and kiosks: administrators only. Records the test
     # organisation does not have are requested with an absent id (404 once admitted).
