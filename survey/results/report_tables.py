@@ -33,8 +33,19 @@ SIGNIFICANCE_LEVEL = 0.05
 # --------------------------------------------------------------------------------------
 
 
-def period_words(period: Period) -> str:
-    """ "Quý 3/2026", "Tháng 7/2026", "Năm 2026" or "01/07/2026 – 15/07/2026"."""
+def period_words(period: Period, today: date | None = None) -> str:
+    """ "Quý 3/2026", "Tháng 7/2026", "Năm 2026" or "01/07/2026 – 15/07/2026".
+
+    Given ``today`` (the platform's local day, :func:`survey.vietnam_calendar.local_today`),
+    a period still in progress says so: "Quý 4/2026 (đến ngày 07/12/2026)".
+    """
+    words = _whole_period_words(period)
+    if today is not None and period.start <= today < period.end:
+        return _("%(period)s (to %(day)s)", period=words, day=format_day(today))
+    return words
+
+
+def _whole_period_words(period: Period) -> str:
     months = period.months
     start = period.start
     if months == 1:
@@ -274,11 +285,11 @@ def _trend_rate_cells(point) -> tuple[Cell, Cell, Cell]:
     return empty, empty, empty
 
 
-def trend_table(trend: Trend) -> Table:
+def trend_table(trend: Trend, today: date | None = None) -> Table:
     columns = (_("Period"), _("Responses"), _("Satisfied"), _("Lower bound"), _("Upper bound"))
     rows = tuple(
         (
-            Cell(period_words(point.period)),
+            Cell(period_words(point.period, today)),
             figure(point.responses, "number", Hidden.SMALL_GROUP if point.is_suppressed else None),
             *_trend_rate_cells(point),
         )
@@ -376,7 +387,7 @@ def file_tables(report: Report) -> tuple[Table, ...]:
         tables.append(factors_table(report))
     tables.append(criteria_table(report))
     if overview.trend is not None:
-        tables.append(trend_table(overview.trend))
+        tables.append(trend_table(overview.trend, report.today))
     minimum = report.min_ratings_for_ranking
     tables.append(
         units_table(
@@ -403,10 +414,10 @@ def file_tables(report: Report) -> tuple[Table, ...]:
 # --------------------------------------------------------------------------------------
 
 
-def trend_page_table(trend: Trend) -> Table:
+def trend_page_table(trend: Trend, today: date | None = None) -> Table:
     rows = tuple(
         (
-            Cell(period_words(point.period)),
+            Cell(period_words(point.period, today)),
             figure(point.responses, "number", Hidden.SMALL_GROUP if point.is_suppressed else None),
             _percent_or_dash(point.rate.rate if point.rate else None),
             _interval_cell(point.rate.ci.low, point.rate.ci.high, 100) if point.rate else Cell("–"),
@@ -669,7 +680,9 @@ def report_tables(report: Report) -> ReportTables:
     minimum = report.min_ratings_for_ranking
     return ReportTables(
         files=file_tables(report),
-        trend=trend_page_table(overview.trend) if overview.trend is not None else None,
+        trend=(
+            trend_page_table(overview.trend, report.today) if overview.trend is not None else None
+        ),
         factors=factors_page_table(report) if overview.sipas is not None else None,
         criteria=criteria_page_table(report),
         alphas=alphas_page_table(report) if overview.factor_alphas else None,
