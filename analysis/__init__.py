@@ -50,6 +50,7 @@ from ._rankings import (
     RateIntervals,
     ShrunkRates,
     funnel_limits,
+    rank_ranges,
     shrink_rates,
 )
 from ._reliability import CronbachAlphaResult, cronbach_alpha
@@ -109,6 +110,7 @@ __all__ = [
     "proportion_ci",
     "protect_cells",
     "rake",
+    "rank_ranges",
     "satisfaction_rate",
     "shrink_rates",
     "sipas_index",

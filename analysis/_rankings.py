@@ -9,6 +9,8 @@ in :mod:`analysis._proportions`):
 - :func:`funnel_limits` draws control limits around a target rate that narrow
   as the number of answers grows, allowing for genuine between-unit variation
   (Spiegelhalter's funnel plot with over-dispersion).
+
+:func:`rank_ranges` then says which places in a league table the data can tell apart.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "RateIntervals",
     "ShrunkRates",
     "funnel_limits",
+    "rank_ranges",
     "shrink_rates",
 ]
 
@@ -474,3 +477,71 @@ def funnel_limits(
         is_below=frozen_array(is_below, dtype=bool),
         is_above=frozen_array(is_above, dtype=bool),
     )
+
+
+# --------------------------------------------------------------------------- rank ranges
+
+
+def rank_ranges(low: ArrayLike, high: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The places in a league table (1 = best) each unit may hold, given its interval.
+
+    A unit is certainly behind every unit whose interval lies wholly above its own, and
+    certainly ahead of every unit whose interval lies wholly below it; it may hold any
+    place between. Unit ``i``'s best place is ``1 + #{j: low_j > high_i}``, its worst
+    ``k − #{j: high_j < low_i}``. Units whose intervals overlap share places, so a
+    1-to-k order is printed only where the intervals really separate the units.
+
+    Parameters
+    ----------
+    low, high : array_like of float, shape (k,)
+        Each unit's interval (for example the credible intervals of
+        :func:`shrink_rates`), a higher value being better; ``low <= high``.
+
+    Returns
+    -------
+    best, worst : numpy.ndarray of int, shape (k,)
+        The best and worst place of each unit, ``1 <= best <= worst <= k``.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not 1-D of the same length, contain a value that is not
+        finite, or an interval's low end exceeds its high end.
+
+    Notes
+    -----
+    Intervals that merely touch (one's low end equal to another's high end) overlap. The
+    ranges are wider than simulated rank intervals (Goldstein and Spiegelhalter 1996),
+    which need the joint distribution of the estimates; these need only the intervals
+    the reader sees beside them, and a unit's place in the order of point estimates
+    always lies within its range.
+
+    References
+    ----------
+    .. [1] H. Goldstein and D. J. Spiegelhalter, "League tables and their limitations:
+       statistical issues in comparisons of institutional performance", JRSS A 159
+       (1996) 385-443.
+
+    Examples
+    --------
+    >>> from analysis import rank_ranges
+    >>> best, worst = rank_ranges([0.90, 0.80, 0.50], [0.95, 0.92, 0.70])
+    >>> best.tolist(), worst.tolist()
+    ([1, 1, 3], [2, 2, 3])
+    """
+    lows = np.asarray(low, dtype=float)
+    highs = np.asarray(high, dtype=float)
+    if lows.ndim != 1 or lows.shape != highs.shape:
+        raise ValueError(
+            f"low and high must be 1-D arrays of the same length, got shapes "
+            f"{lows.shape} and {highs.shape}"
+        )
+    if not (np.all(np.isfinite(lows)) and np.all(np.isfinite(highs))):
+        raise ValueError("low and high must be finite numbers")
+    if np.any(lows > highs):
+        raise ValueError(f"low exceeds high at positions {np.flatnonzero(lows > highs).tolist()}")
+    wholly_above = lows[None, :] > highs[:, None]  # [i, j]: unit j is certainly ahead of i
+    wholly_below = highs[None, :] < lows[:, None]  # [i, j]: unit j is certainly behind i
+    best = 1 + wholly_above.sum(axis=1)
+    worst = lows.size - wholly_below.sum(axis=1)
+    return frozen_array(best, dtype=np.int64), frozen_array(worst, dtype=np.int64)

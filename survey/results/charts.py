@@ -19,8 +19,9 @@ from itertools import count
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from survey.i18n import format_percent
+from survey.i18n import format_number, format_percent
 from survey.results.report import Report
+from survey.results.report_tables import tier_words
 from survey.results.tables import percent
 
 #: Colours by role, as presentation attributes (SVG) and RGB (PDF).
@@ -69,6 +70,8 @@ class Dot:
     y: float
     radius: float
     colour: str
+    #: What the point is, shown on hover and read by screen readers (SVG ``<title>``).
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,10 @@ def to_svg(chart: Chart) -> Markup:
                 f'stroke-width="{shape.width:g}"{dash}/>'
             )
         elif isinstance(shape, Dot):
+            title = f"<title>{escape(shape.title)}</title>" if shape.title else ""
             parts.append(
                 f'<circle cx="{shape.x:.1f}" cy="{shape.y:.1f}" r="{shape.radius:g}" '
-                f'fill="{shape.colour}"/>'
+                f'fill="{shape.colour}">{title}</circle>'
             )
         else:
             weight = ' font-weight="bold"' if shape.bold else ""
@@ -283,7 +287,10 @@ def draw_trend(
 
 @dataclass(frozen=True)
 class FunnelUnit:
-    """One unit on a funnel plot: its answers, rate and limits at its size (proportions)."""
+    """One unit on a funnel plot: its answers, rate and limits at its size (proportions).
+
+    ``number`` is printed beside the point and refers to the table under the plot;
+    ``title`` names the unit on the point itself."""
 
     label: str
     n: int
@@ -291,19 +298,37 @@ class FunnelUnit:
     limits_95: tuple[float, float]
     limits_998: tuple[float, float]
     status: str  # "below" | "above" | "inside"
+    number: int = 0
+    title: str = ""
 
 
-def draw_funnel(title: str, units: Sequence[FunnelUnit], target: float, tick_text) -> Chart:
-    """Rate against number of answers, with the 95 % and 99.8 % limits around the target."""
-    width, height, left, right, top, bottom = 640.0, 300.0, 52.0, 14.0, 10.0, 40.0
-    plot_width, plot_height = width - left - right, height - top - bottom
-    largest = max((unit.n for unit in units), default=1) * 1.05
+@dataclass(frozen=True)
+class FunnelAxes:
+    """The words of a funnel plot: its axes' titles and the target line's label."""
+
+    answers: str
+    rate: str
+    target: str
+
+
+def _funnel_range(units: Sequence[FunnelUnit], target: float) -> tuple[float, float]:
     rates = [unit.rate for unit in units] + [target]
     rates += [limit for unit in units for limit in (*unit.limits_998,)]
     low = max(0.0, min(rates) - 0.05)
     high = min(1.0, max(rates) + 0.05)
     if high - low < 0.1:
         low, high = max(0.0, low - 0.05), min(1.0, high + 0.05)
+    return low, high
+
+
+def draw_funnel(
+    title: str, units: Sequence[FunnelUnit], target: float, tick_text, axes: FunnelAxes
+) -> Chart:
+    """Rate against number of answers, with the 95 % and 99.8 % limits around the target."""
+    width, height, left, right, top, bottom = 640.0, 330.0, 52.0, 14.0, 24.0, 56.0
+    plot_width, plot_height = width - left - right, height - top - bottom
+    largest = max((unit.n for unit in units), default=1) * 1.05
+    low, high = _funnel_range(units, target)
 
     def x_of(n: float) -> float:
         return left + plot_width * n / largest
@@ -311,12 +336,13 @@ def draw_funnel(title: str, units: Sequence[FunnelUnit], target: float, tick_tex
     def y_of(rate: float) -> float:
         return top + plot_height * (1 - (rate - low) / (high - low))
 
-    shapes: list = []
+    shapes: list = [Label(4, 14, axes.rate, "start", 11, True)]
     for tick in _nice_ticks(low, high):
         shapes.append(Line(((left, y_of(tick)), (width - right, y_of(tick))), PALETTE["grid"]))
         shapes.append(Label(left - 4, y_of(tick) + 4, tick_text(tick * 100), "end", 10))
     for n_tick in _nice_ticks(0, largest, integer=True):
         shapes.append(Label(x_of(n_tick), height - bottom + 16, f"{n_tick:,.0f}", "middle", 10))
+    shapes.append(Label(left + plot_width / 2, height - 8, axes.answers, "middle", 11, True))
     ordered = sorted(units, key=lambda unit: unit.n)
     for side in (0, 1):
         for limits, colour, dashed in (
@@ -329,8 +355,12 @@ def draw_funnel(title: str, units: Sequence[FunnelUnit], target: float, tick_tex
     shapes.append(
         Line(((left, y_of(target)), (width - right, y_of(target))), PALETTE["target"], 1.5)
     )
+    shapes.append(Label(width - right - 2, y_of(target) - 5, axes.target, "end", 10, True))
     for unit in units:
-        shapes.append(Dot(x_of(unit.n), y_of(unit.rate), 4.5, PALETTE[unit.status]))
+        x, y = x_of(unit.n), y_of(unit.rate)
+        shapes.append(Dot(x, y, 4.5, PALETTE[unit.status], unit.title or unit.label))
+        if unit.number:
+            shapes.append(Label(x + 6, y - 5, str(unit.number), "start", 9))
     shapes.append(Line(((left, top), (left, height - bottom)), PALETTE["axis"]))
     shapes.append(
         Line(((left, height - bottom), (width - right, height - bottom)), PALETTE["axis"])
@@ -428,8 +458,11 @@ def agency_chart(report: Report) -> Chart | None:
 
 
 def funnel_chart(report: Report) -> Chart | None:
-    """Each agency's rate against its number of answers, with the province's limits."""
+    """Each ranked agency's rate against its number of answers, with the province's limits.
+
+    Points are numbered as the rows of the agencies' table (``report.tables.agencies``)."""
     overview = report.overview
+    ranked = [unit for unit in overview.agencies if unit.is_ranked]
     units = [
         FunnelUnit(
             report.agency_name(unit.key),
@@ -438,8 +471,17 @@ def funnel_chart(report: Report) -> Chart | None:
             unit.funnel_95,
             unit.funnel_998,
             "below" if unit.is_below_95 else "above" if unit.is_above_95 else "inside",
+            number,
+            _(
+                "%(number)s. %(name)s: %(rate)s of %(n)s answers, %(status)s",
+                number=number,
+                name=report.agency_name(unit.key),
+                rate=percent(unit.rate).text(),
+                n=format_number(unit.ratings),
+                status=tier_words(unit).lower(),
+            ),
         )
-        for unit in overview.agencies
+        for number, unit in enumerate(ranked, start=1)
         if unit.funnel_95 is not None
         and unit.funnel_998 is not None
         and unit.rate is not None
@@ -452,7 +494,12 @@ def funnel_chart(report: Report) -> Chart | None:
         inner=format_percent(95, 0),
         outer=format_percent(99.8),
     )
-    return draw_funnel(title, units, overview.target_rate, _percent_tick)
+    axes = FunnelAxes(
+        answers=_("Number of answers"),
+        rate=_("Share satisfied"),
+        target=_("Province: %(rate)s", rate=percent(overview.target_rate).text()),
+    )
+    return draw_funnel(title, units, overview.target_rate, _percent_tick, axes)
 
 
 def report_charts(report: Report) -> list[Chart]:

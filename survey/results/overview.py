@@ -9,6 +9,7 @@ officials with fewer than ``MIN_RATINGS_FOR_RANKING`` ratings are marked, never 
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import threading
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from analysis import (
     funnel_limits,
     index_bootstrap_ci,
     onestop_scores,
+    rank_ranges,
     satisfaction_rate,
     shrink_rates,
     sipas_index,
@@ -88,12 +90,23 @@ class Change:
     test: TrendTestResult
 
 
+class Tier(enum.StrEnum):
+    """A ranked unit against the province, at the funnel plot's 95 % limits."""
+
+    ABOVE = "above"
+    LEVEL = "level"
+    BELOW = "below"
+
+
 @dataclass(frozen=True)
 class UnitRating:
     """One agency or official in a comparison.
 
-    Numbers are None when the unit is hidden by small-group suppression. ``rank`` (1 =
-    best shrunk rate) is None when the unit is hidden or has too few ratings.
+    Numbers are None when the unit is hidden by small-group suppression. A unit with fewer
+    ratings than ``MIN_RATINGS_FOR_RANKING`` (``has_too_few_ratings``), or hidden, is
+    listed apart: no adjusted rate, ``rank``, ``rank_range``, ``tier`` or funnel flag.
+    ``rank`` is the place in the order of adjusted rates (1 = best), ``rank_range`` the
+    places the intervals allow (:func:`analysis.rank_ranges`).
     """
 
     key: Hashable
@@ -115,6 +128,12 @@ class UnitRating:
     is_suppressed: bool
     has_too_few_ratings: bool
     rank: int | None
+    rank_range: tuple[int, int] | None = None
+    tier: Tier | None = None
+
+    @property
+    def is_ranked(self) -> bool:
+        return self.rank is not None
 
 
 @dataclass(frozen=True)
@@ -258,7 +277,9 @@ def _with_headline(
         target_rate=headline.rate if headline else None,
         trend=_trend(session, report_filter, rating, trend_by, min_group_size),
         change=_change(session, report_filter, rating, headline, min_group_size),
-        agencies=_units(session, report_filter, rating, Dimension.AGENCY, min_group_size, 0),
+        agencies=_units(
+            session, report_filter, rating, Dimension.AGENCY, min_group_size, min_ratings
+        ),
         officials=_units(
             session, report_filter, rating, Dimension.OFFICIAL, min_group_size, min_ratings
         ),
@@ -334,6 +355,12 @@ def _change(session, report_filter, rating, headline, min_group_size) -> Change 
 def _units(
     session, report_filter, rating, dimension, min_group_size, min_ratings
 ) -> tuple[UnitRating, ...]:
+    """Agencies or officials compared: the ranked ones (best first), then those apart.
+
+    One minimum for every kind of unit: with fewer than ``min_ratings`` ratings (or
+    hidden) a unit is listed, never ranked nor flagged. The prior is fitted to every unit
+    with ratings; the funnel compares the ranked ones with the province's pooled rate.
+    """
     by_unit = level_counts_by(session, report_filter, dimension, [rating.item_key])
     responses = response_counts_by(session, report_filter, dimension)
     keys = sorted(key for key in responses if key is not None)
@@ -348,51 +375,82 @@ def _units(
     ]
     successes = np.array([pair[0] for pair in pairs], dtype=np.int64)
     totals = np.array([pair[1] for pair in pairs], dtype=np.int64)
-    rated = totals > 0
-    shrunk = funnel = None
-    if rated.sum() >= 2:
-        shrunk = shrink_rates(successes[rated], totals[rated])
-        # exact: a small unit with every answer satisfied is not "above" by the arcsine
-        # scale alone (30 of 30 against 94 % happens by chance one time in six).
-        funnel = funnel_limits(successes[rated], totals[rated], exact=True)
-    position = np.cumsum(rated) - 1  # index among the rated units
-    rankable = [
-        i
-        for i in range(len(keys))
-        if rated[i] and not hidden[i] and totals[i] >= max(min_ratings, 1) and shrunk is not None
-    ]
-    order = sorted(rankable, key=lambda i: -shrunk.rate[position[i]])
-    ranks = {i: rank for rank, i in enumerate(order, start=1)}
+    ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
+    comparison = _Comparison.of(successes, totals, ranked)
     units = []
     for i, key in enumerate(keys):
-        fitted = shrunk is not None and rated[i] and not hidden[i]
-        j = position[i]
+        shown = not hidden[i]
         units.append(
             UnitRating(
                 key=key,
-                responses=None if hidden[i] else int(sizes[i]),
-                ratings=None if hidden[i] else int(totals[i]),
-                satisfied=None if hidden[i] else int(successes[i]),
-                rate=float(successes[i] / totals[i]) if rated[i] and not hidden[i] else None,
-                shrunk_rate=float(shrunk.rate[j]) if fitted else None,
-                shrunk_low=float(shrunk.ci.low[j]) if fitted else None,
-                shrunk_high=float(shrunk.ci.high[j]) if fitted else None,
-                is_below_95=bool(funnel.is_below[0, j]) if fitted else None,
-                is_above_95=bool(funnel.is_above[0, j]) if fitted else None,
-                is_below_998=bool(funnel.is_below[1, j]) if fitted else None,
-                is_above_998=bool(funnel.is_above[1, j]) if fitted else None,
-                funnel_95=(float(funnel.lower[0, j]), float(funnel.upper[0, j]))
-                if fitted
-                else None,
-                funnel_998=(
-                    (float(funnel.lower[1, j]), float(funnel.upper[1, j])) if fitted else None
-                ),
+                responses=int(sizes[i]) if shown else None,
+                ratings=int(totals[i]) if shown else None,
+                satisfied=int(successes[i]) if shown else None,
+                rate=float(successes[i] / totals[i]) if shown and totals[i] else None,
                 is_suppressed=bool(hidden[i]),
                 has_too_few_ratings=bool(totals[i] < min_ratings),
-                rank=ranks.get(i),
+                **comparison.figures(i),
             )
         )
     return tuple(sorted(units, key=lambda unit: (unit.rank is None, unit.rank or 0)))
+
+
+_NOT_RANKED = {
+    "shrunk_rate": None,
+    "shrunk_low": None,
+    "shrunk_high": None,
+    "is_below_95": None,
+    "is_above_95": None,
+    "is_below_998": None,
+    "is_above_998": None,
+    "funnel_95": None,
+    "funnel_998": None,
+    "rank": None,
+}
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    """The ranked units' adjusted rates, funnel flags, places and tiers, by unit index."""
+
+    by_unit: dict[int, dict]
+
+    @classmethod
+    def of(cls, successes, totals, ranked) -> _Comparison:
+        rated = totals > 0
+        chosen = np.flatnonzero(ranked)
+        if rated.sum() < 2 or chosen.size < 2:
+            return cls({})
+        shrunk = shrink_rates(successes[rated], totals[rated])
+        at = np.cumsum(rated)[chosen] - 1  # the chosen units among the rated
+        low, high = shrunk.ci.low[at], shrunk.ci.high[at]
+        # exact: a small unit with every answer satisfied is not "above" by the arcsine
+        # scale alone (30 of 30 against 94 % happens by chance one time in six).
+        target = float(successes[rated].sum() / totals[rated].sum())
+        funnel = funnel_limits(successes[chosen], totals[chosen], target=target, exact=True)
+        best, worst = rank_ranges(low, high)
+        order = np.argsort(-shrunk.rate[at], kind="stable")
+        by_unit = {}
+        for place, j in enumerate(order, start=1):
+            below, above = funnel.is_below[:, j], funnel.is_above[:, j]
+            by_unit[int(chosen[j])] = {
+                "shrunk_rate": float(shrunk.rate[at[j]]),
+                "shrunk_low": float(low[j]),
+                "shrunk_high": float(high[j]),
+                "is_below_95": bool(below[0]),
+                "is_above_95": bool(above[0]),
+                "is_below_998": bool(below[1]),
+                "is_above_998": bool(above[1]),
+                "funnel_95": (float(funnel.lower[0, j]), float(funnel.upper[0, j])),
+                "funnel_998": (float(funnel.lower[1, j]), float(funnel.upper[1, j])),
+                "rank": place,
+                "rank_range": (int(best[j]), int(worst[j])),
+                "tier": Tier.BELOW if below[0] else Tier.ABOVE if above[0] else Tier.LEVEL,
+            }
+        return cls(by_unit)
+
+    def figures(self, i: int) -> dict:
+        return self.by_unit.get(i, _NOT_RANKED)
 
 
 def sipas_with_interval(

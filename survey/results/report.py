@@ -173,7 +173,7 @@ class ReportRequest:
         """
         rows = [
             (_("Questionnaire"), questionnaire_title),
-            (_("Period"), period_words(self.period)),
+            (_("Period"), period_words(self.period, today)),
             (
                 _("Agency"),
                 self.agency.localized_name(language) if self.agency else _("All agencies you see"),

@@ -33,8 +33,19 @@ SIGNIFICANCE_LEVEL = 0.05
 # --------------------------------------------------------------------------------------
 
 
-def period_words(period: Period) -> str:
-    """ "Quý 3/2026", "Tháng 7/2026", "Năm 2026" or "01/07/2026 – 15/07/2026"."""
+def period_words(period: Period, today: date | None = None) -> str:
+    """ "Quý 3/2026", "Tháng 7/2026", "Năm 2026" or "01/07/2026 – 15/07/2026".
+
+    Given ``today`` (the platform's local day, :func:`survey.vietnam_calendar.local_today`),
+    a period still in progress says so: "Quý 4/2026 (đến ngày 07/12/2026)".
+    """
+    words = _whole_period_words(period)
+    if today is not None and period.start <= today < period.end:
+        return _("%(period)s (to %(day)s)", period=words, day=format_day(today))
+    return words
+
+
+def _whole_period_words(period: Period) -> str:
     months = period.months
     start = period.start
     if months == 1:
@@ -81,30 +92,56 @@ def suppressed_words(min_group_size: int) -> str:
     )
 
 
-def funnel_status(unit) -> str:
-    """The unit against the province on the funnel plot, in words."""
-    if unit.is_below_998:
-        return _("Clearly below the province")
-    if unit.is_below_95:
-        return _("Below the province")
-    if unit.is_above_998:
-        return _("Clearly above the province")
-    if unit.is_above_95:
-        return _("Above the province")
-    if unit.shrunk_rate is None:
+def tier_words(unit) -> str:
+    """A ranked unit against the province, in words; empty for a unit not ranked."""
+    if unit.tier is None:
         return ""
-    return _("Within the limits")
+    return {
+        "above": _("Clearly above the province"),
+        "level": _("Not distinguishable from the province"),
+        "below": _("Clearly below the province"),
+    }[unit.tier]
+
+
+def places_words(unit) -> str:
+    """A ranked unit's places: "3" when the intervals set it apart, else "3–11"."""
+    if unit.rank_range is None:
+        return ""
+    best, worst = unit.rank_range
+    return format_number(best) if best == worst else f"{format_number(best)}–{format_number(worst)}"
+
+
+def ranking_words(minimum: int) -> tuple[str, ...]:
+    """How a comparison reads: what a place range and a tier mean, and who is not ranked."""
+    return (
+        _(
+            "Places are ranges: where the adjusted confidence intervals of units overlap, "
+            "the data cannot tell them apart, and each may hold any place in its range. "
+            '"Clearly above" or "clearly below the province" means outside the %(level)s '
+            "limits of the funnel plot; the others are not distinguishable from the province.",
+            level=format_percent(95, 0),
+        ),
+        not_ranked_words(minimum),
+    )
+
+
+def not_ranked_words(minimum: int) -> str:
+    return _(
+        "Units with fewer than %(minimum)s ratings, or hidden, are listed apart: too few "
+        "ratings to rank or to compare with the province.",
+        minimum=format_number(minimum),
+    )
 
 
 def _unit_hidden(unit) -> Hidden | None:
     return Hidden.SMALL_GROUP if unit.is_suppressed else None
 
 
-def unit_note(unit) -> str:
+def unit_note(unit, minimum: int) -> str:
     if unit.is_suppressed:
         return Hidden.SMALL_GROUP.label
-    if unit.has_too_few_ratings:
-        return _("Too few ratings: not ranked")
+    if not unit.is_ranked:
+        return _("Too few ratings (fewer than %(minimum)s)", minimum=format_number(minimum))
     return ""
 
 
@@ -197,7 +234,9 @@ def factors_table(report: Report) -> Table:
         _("Lower bound"),
         _("Upper bound"),
         _("Overall question"),
-        _("Cronbach's alpha"),
+        _("Cronbach alpha"),
+        _("Respondents (alpha)"),
+        _("Reading"),
     )
     rows = tuple(
         (
@@ -207,10 +246,12 @@ def factors_table(report: Report) -> Table:
             Cell(row.high, "percent"),
             figure(row.overall, "percent", row.overall_hidden),
             or_text(row.alpha.alpha if row.alpha else None, "decimal", _("not computable")),
+            or_text(row.alpha.n_respondents if row.alpha else None, "number", "–"),
+            Cell(alpha_reading(row.alpha)),
         )
         for row in report.factors
     )
-    return Table("factors", _("Factors"), columns, rows)
+    return Table("factors", _("Factors"), columns, rows, alpha_footnotes(report))
 
 
 def criteria_table(report: Report) -> Table:
@@ -244,11 +285,11 @@ def _trend_rate_cells(point) -> tuple[Cell, Cell, Cell]:
     return empty, empty, empty
 
 
-def trend_table(trend: Trend) -> Table:
+def trend_table(trend: Trend, today: date | None = None) -> Table:
     columns = (_("Period"), _("Responses"), _("Satisfied"), _("Lower bound"), _("Upper bound"))
     rows = tuple(
         (
-            Cell(period_words(point.period)),
+            Cell(period_words(point.period, today)),
             figure(point.responses, "number", Hidden.SMALL_GROUP if point.is_suppressed else None),
             *_trend_rate_cells(point),
         )
@@ -257,11 +298,18 @@ def trend_table(trend: Trend) -> Table:
     return Table("trend", _("Trend"), columns, rows)
 
 
-def units_table(key: str, title: str, name_column: str, units, name) -> Table:
-    """Agencies or officials compared: ``name(unit.key)`` names each."""
+def _ranked_figure(unit, value: float | None) -> Cell:
+    """An adjusted figure: hidden for a hidden unit, empty for one not ranked."""
+    if unit.is_suppressed:
+        return percent(None, Hidden.SMALL_GROUP)
+    return or_text(None if value is None else value * 100, "percent", "")
+
+
+def units_table(key: str, title: str, name_column: str, units, name, minimum: int) -> Table:
+    """Agencies or officials compared (ranked first, then those apart): ``name(key)``."""
     columns = (
         name_column,
-        _("Rank"),
+        _("Places"),
         _("Responses"),
         _("Answers"),
         _("Satisfied"),
@@ -277,18 +325,18 @@ def units_table(key: str, title: str, name_column: str, units, name) -> Table:
         rows.append(
             (
                 Cell(name(unit.key)),
-                or_text(unit.rank or None, "number", ""),
+                Cell(places_words(unit)),
                 figure(unit.responses, "number", reason),
                 figure(unit.ratings, "number", reason),
-                percent(unit.rate, reason),
-                percent(unit.shrunk_rate, reason),
-                percent(unit.shrunk_low, reason),
-                percent(unit.shrunk_high, reason),
-                Cell(funnel_status(unit)),
-                Cell(unit_note(unit)),
+                _ranked_figure(unit, unit.rate if unit.is_ranked else None),
+                _ranked_figure(unit, unit.shrunk_rate),
+                _ranked_figure(unit, unit.shrunk_low),
+                _ranked_figure(unit, unit.shrunk_high),
+                Cell(tier_words(unit)),
+                Cell(unit_note(unit, minimum)),
             )
         )
-    return Table(key, title, columns, tuple(rows))
+    return Table(key, title, columns, tuple(rows), ranking_words(minimum))
 
 
 def _score_cells(report: Report, official_id: int, scores) -> tuple[Cell, ...]:
@@ -339,13 +387,21 @@ def file_tables(report: Report) -> tuple[Table, ...]:
         tables.append(factors_table(report))
     tables.append(criteria_table(report))
     if overview.trend is not None:
-        tables.append(trend_table(overview.trend))
+        tables.append(trend_table(overview.trend, report.today))
+    minimum = report.min_ratings_for_ranking
     tables.append(
-        units_table("agencies", _("Agencies"), _("Agency"), overview.agencies, report.agency_name)
+        units_table(
+            "agencies", _("Agencies"), _("Agency"), overview.agencies, report.agency_name, minimum
+        )
     )
     tables.append(
         units_table(
-            "officials", _("Officials"), _("Official"), overview.officials, report.official_name
+            "officials",
+            _("Officials"),
+            _("Official"),
+            overview.officials,
+            report.official_name,
+            minimum,
         )
     )
     if report.score_periods:
@@ -358,10 +414,10 @@ def file_tables(report: Report) -> tuple[Table, ...]:
 # --------------------------------------------------------------------------------------
 
 
-def trend_page_table(trend: Trend) -> Table:
+def trend_page_table(trend: Trend, today: date | None = None) -> Table:
     rows = tuple(
         (
-            Cell(period_words(point.period)),
+            Cell(period_words(point.period, today)),
             figure(point.responses, "number", Hidden.SMALL_GROUP if point.is_suppressed else None),
             _percent_or_dash(point.rate.rate if point.rate else None),
             _interval_cell(point.rate.ci.low, point.rate.ci.high, 100) if point.rate else Cell("–"),
@@ -421,51 +477,142 @@ def criteria_page_table(report: Report) -> Table:
     )
 
 
+#: Cronbach's alpha below this: the factor's criteria do not measure one thing consistently.
+ALPHA_CONSISTENT = 0.7
+
+
+def alpha_reading(alpha) -> str:
+    """A factor's Cronbach's alpha in plain words (George and Mallery's usual bands)."""
+    if alpha is None:
+        return ""
+    if alpha.alpha >= 0.9:
+        return _("Very consistent")
+    if alpha.alpha >= 0.8:
+        return _("Consistent")
+    if alpha.alpha >= ALPHA_CONSISTENT:
+        return _("Acceptable")
+    return _("Not consistent")
+
+
+def alpha_footnotes(report: Report) -> tuple[str, ...]:
+    """What alpha says, and for each factor under 0.7 that its criteria do not hang together."""
+    notes = [
+        _(
+            "Cronbach alpha tells whether a factor's criteria measure one thing: from 0.7 "
+            "the respondents who rate one criterion well rate the others well too. It is "
+            "computed from the respondents who answered every criterion of the factor."
+        )
+    ]
+    for row in report.factors:
+        if row.alpha is not None and row.alpha.alpha < ALPHA_CONSISTENT:
+            notes.append(
+                _(
+                    "%(factor)s: Cronbach alpha %(alpha)s (%(n)s respondents). The factor's "
+                    "criteria do not measure one thing consistently in this data: read its "
+                    "index as the mean of separate criteria.",
+                    factor=row.title,
+                    alpha=format_number(row.alpha.alpha, 2),
+                    n=format_number(row.alpha.n_respondents),
+                )
+            )
+    return tuple(notes)
+
+
 def alphas_page_table(report: Report) -> Table:
     rows = tuple(
         (
             Cell(row.title),
             or_text(row.alpha.alpha if row.alpha else None, "coefficient", _("not computable")),
             or_text(row.alpha.n_respondents if row.alpha else None, "number", "–"),
+            Cell(alpha_reading(row.alpha)),
         )
         for row in report.factors
     )
     return Table(
         "alphas",
-        _("Cronbach's alpha per factor"),
-        (_("Factor"), _("Cronbach's alpha"), _("Respondents")),
+        _("Cronbach alpha per factor"),
+        (_("Factor"), _("Cronbach alpha"), _("Respondents"), _("Reading")),
         rows,
+        alpha_footnotes(report),
         number_columns=frozenset({1, 2}),
     )
 
 
-def units_page_table(key: str, title: str, units, name) -> Table:
+def units_page_table(key: str, title: str, units, name, minimum: int) -> Table | None:
+    """The ranked units, best first, numbered as on the funnel plot (None without any)."""
     columns = (
-        _("Rank"),
+        _("No."),
+        _("Places"),
         _("Name"),
-        _("Responses"),
         _("Answers"),
         _("Satisfied"),
         _("Adjusted for size"),
         _("Confidence interval"),
         _("Against the province"),
-        _("Note"),
     )
     rows = tuple(
         (
-            or_text(unit.rank or None, "number", ""),
+            Cell(number, "number"),
+            Cell(places_words(unit)),
+            Cell(name(unit.key)),
+            Cell(unit.ratings, "number"),
+            percent(unit.rate),
+            percent(unit.shrunk_rate),
+            _interval_cell(unit.shrunk_low, unit.shrunk_high, 100),
+            Cell(tier_words(unit)),
+        )
+        for number, unit in enumerate((unit for unit in units if unit.is_ranked), start=1)
+    )
+    if not rows:
+        return None
+    return Table(
+        key,
+        title,
+        columns,
+        rows,
+        ranking_words(minimum)[:1],
+        number_columns=frozenset({0, 3, 4, 5}),
+        header_column=2,
+    )
+
+
+def flagged_words(units, name) -> tuple[str, ...]:
+    """The ranked units outside the funnel's limits, by number and name, above then below."""
+    ranked = list(enumerate((unit for unit in units if unit.is_ranked), start=1))
+    sentences = []
+    for tier in ("above", "below"):
+        named = [f"{number}. {name(unit.key)}" for number, unit in ranked if unit.tier == tier]
+        if named:
+            label = tier_words(next(unit for _number, unit in ranked if unit.tier == tier))
+            sentences.append(f"{label}: {'; '.join(named)}.")
+    if ranked and not sentences:
+        sentences.append(_("No unit is clearly above or below the province."))
+    return tuple(sentences)
+
+
+def unranked_page_table(key: str, title: str, units, name, minimum: int) -> Table | None:
+    """The units listed apart: too few ratings, or hidden (None when there are none)."""
+    rows = tuple(
+        (
             Cell(name(unit.key)),
             figure(unit.responses, "number", _unit_hidden(unit)),
             figure(unit.ratings, "number", _unit_hidden(unit)),
-            _percent_or_dash(unit.rate),
-            _percent_or_dash(unit.shrunk_rate),
-            _interval_cell(unit.shrunk_low, unit.shrunk_high, 100),
-            Cell(funnel_status(unit)),
-            Cell(unit_note(unit)),
+            Cell(unit_note(unit, minimum)),
         )
         for unit in units
+        if not unit.is_ranked
     )
-    return Table(key, title, columns, rows, number_columns=frozenset({2, 3, 4, 5}), header_column=1)
+    if not rows:
+        return None
+    columns = (_("Name"), _("Responses"), _("Answers"), _("Note"))
+    return Table(
+        key,
+        title,
+        columns,
+        rows,
+        (not_ranked_words(minimum),),
+        number_columns=frozenset({1, 2}),
+    )
 
 
 def _score_page_cell(report: Report, scores) -> Cell:
@@ -512,8 +659,15 @@ class ReportTables:
     factors: Table | None
     criteria: Table
     alphas: Table | None
-    agencies: Table
-    officials: Table
+    #: The ranked agencies and officials (None when none is ranked).
+    agencies: Table | None
+    officials: Table | None
+    #: The agencies and officials listed apart, not ranked (None when every unit is ranked).
+    agencies_apart: Table | None
+    officials_apart: Table | None
+    #: The agencies outside the funnel plot's limits, named, in sentences.
+    agencies_flagged: tuple[str, ...]
+    officials_flagged: tuple[str, ...]
     official_scores: Table | None
     #: The headline against the previous period, in two sentences (None without one).
     change: tuple[str, str] | None
@@ -523,21 +677,41 @@ class ReportTables:
 
 def report_tables(report: Report) -> ReportTables:
     overview = report.overview
+    minimum = report.min_ratings_for_ranking
     return ReportTables(
         files=file_tables(report),
-        trend=trend_page_table(overview.trend) if overview.trend is not None else None,
+        trend=(
+            trend_page_table(overview.trend, report.today) if overview.trend is not None else None
+        ),
         factors=factors_page_table(report) if overview.sipas is not None else None,
         criteria=criteria_page_table(report),
         alphas=alphas_page_table(report) if overview.factor_alphas else None,
         agencies=units_page_table(
-            "agencies", _("Agencies, best first"), overview.agencies, report.agency_name
+            "agencies", _("Agencies, best first"), overview.agencies, report.agency_name, minimum
         ),
         officials=units_page_table(
             "officials",
             _("Officials: satisfaction adjusted for the number of ratings"),
             overview.officials,
             report.official_name,
+            minimum,
         ),
+        agencies_apart=unranked_page_table(
+            "agencies_apart",
+            _("Agencies with too few ratings to rank"),
+            overview.agencies,
+            report.agency_name,
+            minimum,
+        ),
+        officials_apart=unranked_page_table(
+            "officials_apart",
+            _("Officials with too few ratings to rank"),
+            overview.officials,
+            report.official_name,
+            minimum,
+        ),
+        agencies_flagged=flagged_words(overview.agencies, report.agency_name),
+        officials_flagged=flagged_words(overview.officials, report.official_name),
         official_scores=official_scores_page_table(report) if report.score_periods else None,
         change=change_words(overview.change) if overview.change is not None else None,
         notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,

@@ -25,6 +25,7 @@ from survey.i18n import current_language, format_percent
 from survey.results import charts, downloads
 from survey.results.forms import ReportFilterForm
 from survey.results.report import build_report
+from survey.results.report_tables import period_words
 from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("results", __name__, url_prefix="/officer/results")
@@ -38,6 +39,13 @@ FORMATS = ("csv", "xlsx", "pdf")
 def proportion(value: float | None) -> str:
     """A proportion (0-1) as a percentage in the reader's style; None as a dash."""
     return format_percent(None if value is None else value * 100)
+
+
+@blueprint.app_template_global("period_in_words")
+def period_in_words(period) -> str:
+    """A period in words, "(to 07/12/2026)" while it is still in progress (today, in Vietnam:
+    read when the page is drawn, so a page kept by its data still tells the day)."""
+    return period_words(period, local_today())
 
 
 @blueprint.errorhandler(404)

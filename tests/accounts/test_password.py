@@ -43,7 +43,7 @@ def test_an_officer_changes_their_password(app, client, world):
     sign_in(client, email)
     response = change(client)
     assert response.headers["Location"] == "/officer/"
-    assert "Mật khẩu của bạn đã được thay đổi." in client.get("/officer/").get_data(as_text=True)
+    assert "Đã đổi mật khẩu." in client.get("/officer/").get_data(as_text=True)
     [event] = audit_events(app, "password.changed")
     assert event.details is None
     client.post("/sign-out")
@@ -75,7 +75,7 @@ def test_an_officer_changes_their_password(app, client, world):
         (
             {"new": "Viewer@HaiLong.example"},
             "new_password",
-            "Mật khẩu mới không được trùng với địa chỉ thư điện tử của bạn.",
+            "Mật khẩu mới không được trùng với địa chỉ thư điện tử của tài khoản.",
         ),
     ],
 )

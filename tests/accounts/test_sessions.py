@@ -48,7 +48,7 @@ def test_thirty_minutes_without_a_request_end_the_session(app, client, world, cl
     assert location.path == "/sign-in"
     assert parse_qs(location.query) == {"next": ["/officer/password?x=1"]}
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Bạn đã được đăng xuất vì không thao tác trong 30 phút." in page
+    assert "Phiên đăng nhập đã kết thúc vì không có thao tác trong 30 phút." in page
     assert client.get("/officer/").status_code == 302
     [event] = audit_events(app, "logout")
     assert event.details == {"reason": "inactivity"}

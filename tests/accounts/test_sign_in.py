@@ -96,7 +96,7 @@ def test_a_deactivated_officer_is_signed_out_on_the_next_request(app, client, wo
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Bạn đã được đăng xuất. Vui lòng đăng nhập lại." in page
+    assert "Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại." in page
     [event] = audit_events(app, "logout")
     assert event.details == {"reason": "account"}
     assert event.user_id == user_named(app, email).id
@@ -153,7 +153,7 @@ def test_sign_out_ends_the_session_and_is_recorded(app, client, world):
     assert client.get("/sign-out").status_code == 405
     response = client.post("/sign-out")
     assert response.headers["Location"] == "/sign-in"
-    assert "Bạn đã đăng xuất." in client.get("/sign-in").get_data(as_text=True)
+    assert "Đã đăng xuất." in client.get("/sign-in").get_data(as_text=True)
     assert client.get("/officer/").status_code == 302
     [event] = audit_events(app, "logout")
     assert event.details == {"reason": "requested"}

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import special, stats
 
-from analysis import funnel_limits, shrink_rates
+from analysis import funnel_limits, rank_ranges, shrink_rates
 from analysis._rankings import MAX_PRIOR_STRENGTH
 
 # Rat tumour data of Tarone (1982), the 70 historical control experiments of
@@ -318,3 +318,65 @@ def test_outside_a_limit_exactly_when_z_exceeds_its_quantile(case, overdispersio
     rates = np.broadcast_to(rates, result.lower.shape)
     assert np.all(rates[inside] >= result.lower[inside] - 1e-9)
     assert np.all(rates[inside] <= result.upper[inside] + 1e-9)
+
+
+# --------------------------------------------------------------------------- rank_ranges
+
+
+def test_rank_ranges_of_separate_intervals_are_single_places():
+    best, worst = rank_ranges([0.1, 0.7, 0.4], [0.2, 0.8, 0.5])
+    assert best.tolist() == [3, 1, 2] and worst.tolist() == [3, 1, 2]
+
+
+def test_rank_ranges_share_places_where_intervals_overlap():
+    # A overlaps B, B overlaps C, A does not overlap C; D is alone at the bottom.
+    low = [0.80, 0.70, 0.60, 0.10]
+    high = [0.95, 0.85, 0.75, 0.20]
+    best, worst = rank_ranges(low, high)
+    assert best.tolist() == [1, 1, 2, 4]
+    assert worst.tolist() == [2, 3, 3, 4]
+
+
+def test_touching_intervals_overlap():
+    best, worst = rank_ranges([0.5, 0.3], [0.7, 0.5])
+    assert best.tolist() == [1, 1] and worst.tolist() == [2, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(1, 50)).map(lambda p: (min(p), max(p[1], 1))),
+        min_size=2,
+        max_size=25,
+    )
+)
+def test_the_order_of_shrunk_rates_lies_within_each_rank_range(pairs):
+    x, n = np.array(pairs).T
+    assume_spread = x.sum() not in (0, n.sum())
+    if not assume_spread:
+        return
+    shrunk = shrink_rates(x, n)
+    best, worst = rank_ranges(shrunk.ci.low, shrunk.ci.high)
+    order = np.argsort(-shrunk.rate, kind="stable")
+    place = np.empty_like(order)
+    place[order] = np.arange(1, order.size + 1)
+    tied = np.isclose(shrunk.rate[:, None], shrunk.rate[None, :])
+    for i in range(order.size):
+        # Among equal rates any order is right: the tie's places are all allowed.
+        places = place[tied[i]]
+        assert best[i] <= places.max() and places.min() <= worst[i]
+    assert np.all((best >= 1) & (best <= worst) & (worst <= order.size))
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "message"),
+    [
+        ([0.1, 0.2], [0.3], "same length"),
+        ([[0.1]], [[0.2]], "1-D"),
+        ([0.5], [0.4], "low exceeds high"),
+        ([float("nan")], [0.4], "finite"),
+    ],
+)
+def test_rank_ranges_rejects_bad_intervals(low, high, message):
+    with pytest.raises(ValueError, match=message):
+        rank_ranges(low, high)

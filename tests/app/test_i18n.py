@@ -1,5 +1,6 @@
 """Language choice, formatting in the reader's style, and a complete Vietnamese catalog."""
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -87,3 +88,28 @@ def test_the_vietnamese_catalog_is_complete():
         )
     ]
     assert problems == []
+
+
+#: One term for each thing in Vietnamese: a variant found here → the term to use instead.
+#: Officers are addressed in the third person or not at all, never "bạn".
+_VIETNAMESE_VARIANTS = {
+    r"\bbạn\b": "third person, or no pronoun",
+    r"kiosk": "ki-ốt",
+    r"liên kết": "đường dẫn",
+    r"Cronbach's": "Cronbach alpha",
+    r"cán bộ, công chức": "công chức (the person rated; cán bộ is the officer using the platform)",
+    r"Đối tượng trả lời": "Số người trả lời (a count)",
+    r"nói chung": "đánh giá chung",
+}
+
+
+@pytest.mark.parametrize(("variant", "term"), sorted(_VIETNAMESE_VARIANTS.items()))
+def test_the_vietnamese_catalog_uses_one_term_for_each_thing(variant, term):
+    found = [
+        message.id
+        for message in catalog("vi")
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else [message.string])
+        if re.search(variant, text, re.IGNORECASE)
+    ]
+    assert found == [], f"write {term!r}"

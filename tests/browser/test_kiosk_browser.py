@@ -51,7 +51,7 @@ def rate(page, official: str | None = None, value: str = "3") -> None:
 
 def test_a_citizen_rates_on_the_kiosk_and_it_starts_again_by_itself(live_server, new_context):
     page, desk, _ = paired_kiosk(live_server, new_context)
-    assert page.get_by_role("heading", level=1).inner_text() == "Cán bộ nào đã phục vụ Ông/Bà?"
+    assert page.get_by_role("heading", level=1).inner_text() == "Công chức nào đã phục vụ Ông/Bà?"
     assert page.locator("button.official .initials").inner_text() == "NA"
     page.click(f"button[data-official='{desk.official_code}']")
     step(page, "overall_satisfaction")

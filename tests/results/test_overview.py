@@ -11,6 +11,7 @@ from analysis import (
     OneStopScoringDefinition,
     funnel_limits,
     onestop_scores,
+    rank_ranges,
     satisfaction_rate,
     sipas_index,
 )
@@ -19,7 +20,7 @@ from survey.questionnaires.definition import scoring_for_analysis
 from survey.results import overview as overview_module
 from survey.results import report as report_module
 from survey.results.filters import Dimension, Period, ReportFilter
-from survey.results.overview import satisfaction_overview
+from survey.results.overview import Tier, satisfaction_overview
 from tests.results.dataset import (
     build_organisation,
     raw_responses,
@@ -96,19 +97,58 @@ def test_the_sipas_overview_computes_the_index_with_an_interval(dataset):
     assert set(result.factor_alphas) == {f["key"] for f in scoring["factors"]}
 
 
-def test_officials_with_too_few_ratings_are_never_ranked(dataset):
+@pytest.mark.parametrize("kind", ["agencies", "officials"])
+def test_one_minimum_for_agencies_and_officials_below_it_never_ranked_nor_flagged(dataset, kind):
     organisation, _ = dataset
     result = overview(organisation, "onestop-quick", min_ratings_for_ranking=25)
-    assert result.officials
-    for unit in result.officials:
+    units = getattr(result, kind)
+    assert units
+    flags = ("is_below_95", "is_above_95", "is_below_998", "is_above_998")
+    for unit in units:
         if unit.has_too_few_ratings or unit.is_suppressed:
-            assert unit.rank is None
+            assert unit.rank is None and unit.rank_range is None and unit.tier is None
+            assert unit.shrunk_rate is None and unit.funnel_95 is None
+            assert all(getattr(unit, flag) is None for flag in flags)
         else:
             assert unit.ratings >= 25 and unit.rank is not None
-    ranks = [unit.rank for unit in result.officials if unit.rank is not None]
-    assert ranks == list(range(1, len(ranks) + 1))
-    shrunk = [unit.shrunk_rate for unit in result.officials if unit.rank is not None]
+            best, worst = unit.rank_range
+            assert best <= unit.rank <= worst
+            expected = (
+                Tier.BELOW if unit.is_below_95 else Tier.ABOVE if unit.is_above_95 else Tier.LEVEL
+            )
+            assert unit.tier is expected
+    ranked = [unit for unit in units if unit.rank is not None]
+    assert [unit.rank for unit in ranked] == list(range(1, len(ranked) + 1))
+    assert units[: len(ranked)] == tuple(ranked)  # the ranked first, then those apart
+    shrunk = [unit.shrunk_rate for unit in ranked]
     assert shrunk == sorted(shrunk, reverse=True)
+
+
+def test_agencies_below_the_minimum_are_listed_apart(dataset):
+    organisation, _ = dataset
+    everyone = overview(organisation, "onestop-quick", min_ratings_for_ranking=1)
+    sizes = sorted(unit.ratings for unit in everyone.agencies if unit.ratings)
+    minimum = sizes[len(sizes) // 2]  # half the agencies fall below it
+    result = overview(organisation, "onestop-quick", min_ratings_for_ranking=minimum)
+    apart = [unit for unit in result.agencies if unit.rank is None]
+    assert apart and all(unit.ratings < minimum for unit in apart if unit.ratings is not None)
+    assert {unit.key for unit in result.agencies if unit.rank} == {
+        unit.key for unit in everyone.agencies if unit.ratings and unit.ratings >= minimum
+    }
+
+
+def test_rank_ranges_come_from_the_adjusted_intervals(dataset):
+    organisation, _ = dataset
+    result = overview(organisation, "onestop-quick", min_group_size=1, min_ratings_for_ranking=1)
+    ranked = [unit for unit in result.officials if unit.rank is not None]
+    best, worst = rank_ranges(
+        [unit.shrunk_low for unit in ranked], [unit.shrunk_high for unit in ranked]
+    )
+    assert [unit.rank_range for unit in ranked] == list(
+        zip(best.tolist(), worst.tolist(), strict=True)
+    )
+    # Intervals overlap in this data: not every official has a place of its own.
+    assert any(low != high for low, high in (unit.rank_range for unit in ranked))
 
 
 def test_a_small_month_of_the_trend_is_hidden_with_a_complement(dataset):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from analysis import satisfaction_rate, sipas_index
@@ -111,8 +114,72 @@ def test_officials_with_too_few_ratings_are_not_ranked(app, results_world, offic
     app.config["MIN_RATINGS_FOR_RANKING"] = 10_000
     page = officer().get(f"/officer/results/officials?period={PERIOD}&questionnaire=onestop-quick")
     text = page.get_data(as_text=True)
-    assert "Quá ít lượt đánh giá: không xếp hạng" in text
+    assert "Công chức có quá ít lượt đánh giá để xếp hạng" in text
+    assert "Quá ít lượt đánh giá (dưới 10.000)" in text
     assert "Quá ít lượt đánh giá (" in text  # the Circular 01/2018 table
+    for tier in ("Cao hơn rõ rệt", "Thấp hơn rõ rệt", "Không phân biệt được"):
+        assert tier not in text
+
+
+def _rows(html: str, caption: str) -> list[list[str]]:
+    """The cells of the table with ``caption``, as text."""
+    table = html.split(f"<caption>{caption}</caption>", 1)[1].split("</table>", 1)[0]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)
+    ]
+
+
+def test_the_funnel_plot_names_every_agency_and_refers_to_the_table(app, results_world, officer):
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    client = officer()
+    query = f"period={PERIOD}&questionnaire=onestop-quick"
+    text = html.unescape(client.get(f"/officer/results/agencies?{query}").get_data(as_text=True))
+    (funnel,) = [svg for svg in re.findall(r"<svg.*?</svg>", text, re.S) if "Biểu đồ phễu" in svg]
+    assert ">Số câu trả lời</text>" in funnel and ">Tỷ lệ hài lòng</text>" in funnel
+    assert re.search(r">Toàn tỉnh: \d+,\d\u00a0%</text>", funnel)
+    points = re.findall(r"<circle [^>]*><title>(\d+)\. ([^:<]+): ", funnel)
+    rows = _rows(text, "Các cơ quan, đơn vị, cao nhất trước")
+    assert len(points) == len(rows) >= 2
+    # Point n is row n of the table: same number, same name.
+    assert sorted((int(n), name) for n, name in points) == [(int(row[0]), row[2]) for row in rows]
+    for number, _name in points:
+        assert f">{number}</text>" in funnel
+    tiers = {
+        "Cao hơn rõ rệt so với toàn tỉnh",
+        "Không phân biệt được với toàn tỉnh",
+        "Thấp hơn rõ rệt so với toàn tỉnh",
+    }
+    assert all(row[-1] in tiers for row in rows)
+    flagged = [
+        f"{row[0]}. {row[2]}" for row in rows if row[-1] != "Không phân biệt được với toàn tỉnh"
+    ]
+    sentences = re.findall(r'<p class="flagged">(.*?)</p>', text)
+    if flagged:
+        assert all(any(name in sentence for sentence in sentences) for name in flagged)
+    else:
+        assert sentences == ["Không có đơn vị nào cao hơn hoặc thấp hơn rõ rệt so với toàn tỉnh."]
+    assert "Thứ hạng được ghi thành khoảng" in text
+
+
+def test_an_agency_below_the_minimum_is_listed_apart_never_plotted(app, results_world, officer):
+    client = officer()
+    query = f"period={PERIOD}&questionnaire=onestop-quick"
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    everyone = _rows(
+        html.unescape(client.get(f"/officer/results/agencies?{query}").get_data(as_text=True)),
+        "Các cơ quan, đơn vị, cao nhất trước",
+    )
+    smallest = min(everyone, key=lambda row: int(row[3].replace(".", "")))
+    app.config["MIN_RATINGS_FOR_RANKING"] = int(smallest[3].replace(".", "")) + 1
+    text = html.unescape(client.get(f"/officer/results/agencies?{query}").get_data(as_text=True))
+    apart = _rows(text, "Cơ quan, đơn vị có quá ít lượt đánh giá để xếp hạng")
+    assert smallest[2] in [row[0] for row in apart]
+    assert smallest[2] not in [row[2] for row in _rows(text, "Các cơ quan, đơn vị, cao nhất trước")]
+    assert f". {smallest[2]}: " not in text  # not a point of the funnel plot
 
 
 def test_small_selections_are_suppressed(app, results_world, officer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import date
 
 from flask import render_template_string
@@ -73,20 +74,77 @@ def test_a_hidden_cell_reads_the_same_on_the_page_and_in_every_file(app):
 
 def test_the_report_hides_small_officials_once_with_the_reason(app, results_world):
     app.config["MIN_GROUP_SIZE"] = 25
+    app.config["MIN_RATINGS_FOR_RANKING"] = 25
     with app.test_request_context("/?lang=vi"):
         request = ReportRequest(period=Period.parse(PERIOD), questionnaire_key="onestop-quick")
         report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
         (officials,) = [table for table in report.tables.files if table.key == "officials"]
-        page = report.tables.officials
+        ranked, apart = report.tables.officials, report.tables.officials_apart
     units = report.overview.officials
     assert any(unit.is_suppressed for unit in units)
     assert any(not unit.is_suppressed for unit in units)
-    for unit, row, page_row in zip(units, officials.rows, page.rows, strict=True):
+    # The page lists the ranked officials, then those apart; the download all of them.
+    assert len(ranked.rows) + len(apart.rows) == len(units) == len(officials.rows)
+    page_rows = [*((None, row) for row in ranked.rows), *((row, None) for row in apart.rows)]
+    for unit, row, (apart_row, ranked_row) in zip(units, officials.rows, page_rows, strict=True):
         reason = Hidden.SMALL_GROUP if unit.is_suppressed else None
         # Responses, answers and every rate of the download; the counts on the page.
         assert [cell.hidden for cell in row[2:8]] == [reason] * 6
-        assert [cell.hidden for cell in page_row[2:4]] == [reason] * 2
-        assert officials.is_hidden_row(row) == page.is_hidden_row(page_row) == unit.is_suppressed
+        if unit.is_suppressed:
+            assert [cell.hidden for cell in apart_row[1:3]] == [reason] * 2
+            assert apart.is_hidden_row(apart_row) and officials.is_hidden_row(row)
+        else:
+            assert not officials.is_hidden_row(row)
+        assert (ranked_row is not None) == unit.is_ranked
+        if not unit.is_ranked:
+            # Listed, never ranked nor compared: no place, no adjusted rate, no tier.
+            assert row[1].text() == "" and row[8].text() == ""
+            if not unit.is_suppressed:
+                assert [cell.text() for cell in row[4:8]] == [""] * 4
+                assert row[9].text() == "Quá ít lượt đánh giá (dưới 25)"
+        else:
+            assert row[8].text() in TIERS and row[1].text() == ranked_row[1].text()
+    assert officials.footnotes[0].startswith("Thứ hạng được ghi thành khoảng")
+
+
+TIERS = {
+    "Cao hơn rõ rệt so với toàn tỉnh",
+    "Không phân biệt được với toàn tỉnh",
+    "Thấp hơn rõ rệt so với toàn tỉnh",
+}
+
+
+def test_cronbach_alpha_is_shown_with_its_respondents_and_a_plain_reading(app, results_world):
+    with app.test_request_context("/?lang=vi"):
+        request = ReportRequest(period=Period.parse(PERIOD), questionnaire_key="sipas")
+        report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
+        alphas = report.tables.alphas
+        (factors,) = [table for table in report.tables.files if table.key == "factors"]
+    readings = {
+        "Rất nhất quán": 0.9,
+        "Nhất quán": 0.8,
+        "Chấp nhận được": 0.7,
+        "Không nhất quán": -math.inf,
+    }
+    low = []
+    for row, page_row, file_row in zip(report.factors, alphas.rows, factors.rows, strict=True):
+        alpha = row.alpha
+        assert page_row[1].value == alpha.alpha == file_row[5].value
+        assert page_row[2].value == alpha.n_respondents == file_row[6].value > 0
+        reading = page_row[3].text()
+        assert reading == file_row[7].text()
+        # The reading's band: at least its lower end, below the next one up.
+        bands = sorted(readings.values())
+        lower = readings[reading]
+        assert lower <= alpha.alpha < min([b for b in bands if b > lower], default=2)
+        if alpha.alpha < 0.7:
+            low.append(row.title)
+    # Answers drawn independently (this data set) hang together poorly.
+    assert low
+    for title in low:
+        (note,) = [note for note in alphas.footnotes if note.startswith(f"{title}:")]
+        assert "không cùng đo một nội dung một cách nhất quán trong dữ liệu này" in note
+        assert note in factors.footnotes
 
 
 def test_a_new_questionnaire_is_reported_under_its_own_title(app, results_world, officer):
