@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
@@ -50,6 +54,9 @@ from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 STREAM_BATCH = 2000
 #: Size of the pieces the response-level export is sent in (fewer, larger writes to the socket).
 STREAM_CHUNK_BYTES = 64 * 1024
+
+#: What a file name keeps of a code: ASCII letters, digits, "_" and "." (the rest becomes "-").
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9_.]+")
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -148,15 +155,24 @@ _NUMBER_FORMATS = {
     "day": "dd/mm/yyyy",
 }
 _HEADER_FILL = PatternFill("solid", fgColor="1F5FA8")
+#: Each table's sheet, named in the report's language.
 _SHEET_NAMES = {
-    "summary": "summary",
-    "factors": "factors",
-    "criteria": "criteria",
-    "trend": "trend",
-    "agencies": "agencies",
-    "officials": "officials",
-    "official_scores": "official scores",
+    "summary": _l("Summary"),
+    "factors": _l("Factors"),
+    "criteria": _l("Criteria"),
+    "trend": _l("Trend"),
+    "agencies": _l("Agencies"),
+    "officials": _l("Officials"),
+    "official_scores": _l("Official scores"),
 }
+#: Characters a sheet's name may not hold, and its longest length (Excel's rules).
+_NOT_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")
+_SHEET_NAME_LENGTH = 31
+
+
+def sheet_name(name: str) -> str:
+    """``name`` as Excel accepts it for a sheet."""
+    return _NOT_IN_SHEET_NAMES.sub(" ", name)[:_SHEET_NAME_LENGTH]
 
 
 def report_xlsx(report: Report) -> bytes:
@@ -164,7 +180,7 @@ def report_xlsx(report: Report) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in report.tables.files:
-        sheet = workbook.create_sheet(_SHEET_NAMES[table.key])
+        sheet = workbook.create_sheet(sheet_name(str(_SHEET_NAMES[table.key])))
         start = 1
         if table.key == "summary":
             sheet.cell(1, 1, neutralise(_("Satisfaction report"))).font = Font(bold=True, size=14)
@@ -178,7 +194,7 @@ def report_xlsx(report: Report) -> bytes:
             day.number_format = _NUMBER_FORMATS["day"]
             start += 2
         write_xlsx_table(sheet, table, start)
-    notes = workbook.create_sheet("method notes")
+    notes = workbook.create_sheet(sheet_name(_("Method")))
     notes.cell(1, 1, _("Method")).font = Font(bold=True, size=14)
     for row, note in enumerate(method_notes(report), start=2):
         cell = notes.cell(row, 1, neutralise(note))
@@ -419,26 +435,99 @@ def _signature_block(pdf: _ReportPdf) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def response_columns(item_keys: list[str]) -> list[str]:
-    return [
-        _("Response"),
-        _("Day"),
-        _("Time"),
-        _("Agency code"),
-        _("Agency"),
-        _("Desk"),
-        _("Official"),
-        _("Procedure field"),
-        _("Channel"),
-        _("Respondents"),
-        _("Questionnaire version"),
-        _("Flagged for review"),
-        *item_keys,
-    ]
+@dataclass(frozen=True)
+class ResponseColumns:
+    """How the response-level CSV writes its header and cells.
+
+    Two variants: :func:`readable_columns` for readers (the question texts as headers, answer
+    labels, days as the reader writes them, everything in the reader's language) and
+    :func:`coded_columns` for analysts (documented in the README: keys as headers, the
+    answers' integer codes, ISO days, the stored codes of channels and respondents).
+    """
+
+    item_keys: tuple[str, ...]
+    header: tuple[str, ...]
+    #: Stored value → what is written, for the channel and the respondent type.
+    channels: dict[str, str]
+    respondents: dict[str, str]
+    flagged: dict[bool, str]
+    not_applicable: str
+    #: Item key → answer code → label; an item not here is written as its code.
+    answer_labels: dict[str, dict[int, str]]
+    day: Callable[[date], str]
+
+
+#: The analysts' header of the columns before the answers (see the README).
+CODED_HEADER = (
+    "response_id",
+    "date",
+    "time",
+    "agency_code",
+    "agency_name",
+    "desk",
+    "official",
+    "procedure_field",
+    "channel",
+    "respondent_type",
+    "questionnaire_version",
+    "flagged",
+)
+#: What the analysts' variant writes for a "not applicable" answer.
+CODED_NOT_APPLICABLE = "NA"
+
+
+def readable_columns(definition, language: str) -> ResponseColumns:
+    """Question texts and answer labels in ``language``, for a reader with a spreadsheet."""
+    items = definition.items
+    return ResponseColumns(
+        item_keys=tuple(item.key for item in items),
+        header=(
+            _("Response"),
+            _("Day"),
+            _("Time"),
+            _("Agency code"),
+            _("Agency"),
+            _("Desk"),
+            _("Official"),
+            _("Procedure field"),
+            _("Channel"),
+            _("Respondents"),
+            _("Questionnaire version"),
+            _("Flagged for review"),
+            *(definition.text(item.text, language) for item in items),
+        ),
+        channels={key.value: str(label) for key, label in CHANNEL_LABELS.items()},
+        respondents={key.value: str(label) for key, label in RESPONDENT_TYPE_LABELS.items()},
+        flagged={True: _("Yes"), False: _("No")},
+        not_applicable=_("Not applicable"),
+        answer_labels={
+            item.key: {
+                code: definition.text(label, language) for code, label in item.scale.labels.items()
+            }
+            for item in items
+            if item.scale is not None
+        },
+        day=format_day,
+    )
+
+
+def coded_columns(definition) -> ResponseColumns:
+    """Item keys and answer codes, stored codes and ISO days: the same in every language."""
+    item_keys = tuple(item.key for item in definition.items)
+    return ResponseColumns(
+        item_keys=item_keys,
+        header=CODED_HEADER + item_keys,
+        channels={key.value: key.value for key in CHANNEL_LABELS},
+        respondents={key.value: key.value for key in RESPONDENT_TYPE_LABELS},
+        flagged={True: "1", False: "0"},
+        not_applicable=CODED_NOT_APPLICABLE,
+        answer_labels={},
+        day=date.isoformat,
+    )
 
 
 def stream_responses_csv(
-    connect: Callable[[], Connection], report_filter: ReportFilter, item_keys: list[str]
+    connect: Callable[[], Connection], report_filter: ReportFilter, columns: ResponseColumns
 ) -> Iterator[bytes]:
     """Every response the filter selects, one CSV line each, in storage order; UTF-8 with BOM.
 
@@ -491,7 +580,7 @@ def stream_responses_csv(
         buffer.truncate()
         return data
 
-    writer.writerow([neutralise(column) for column in response_columns(item_keys)])
+    writer.writerow([neutralise(column) for column in columns.header])
     yield "\ufeff".encode() + flush()
     connection = connect().execution_options(stream_results=True, yield_per=STREAM_BATCH)
     try:
@@ -499,7 +588,7 @@ def stream_responses_csv(
         # one transaction), so every response read has all its answers in the second query.
         response_rows = connection.execute(responses)
         answer_rows = connection.execute(answers)
-        for line in _response_lines(response_rows, answer_rows, item_keys):
+        for line in _response_lines(response_rows, answer_rows, columns):
             writer.writerow(line)
             if buffer.tell() >= STREAM_CHUNK_BYTES:
                 yield flush()
@@ -508,19 +597,23 @@ def stream_responses_csv(
     yield flush()
 
 
-def _response_lines(response_rows, answer_rows, item_keys: list[str]) -> Iterator[list]:
+def _response_lines(response_rows, answer_rows, columns: ResponseColumns) -> Iterator[list]:
     """One CSV line (a list of cells) per response; both row streams ordered by response id.
 
     Answers of responses that are not in ``response_rows`` (stored after it was read) are
     skipped.
     """
+    item_keys = columns.item_keys
     positions = {key: position for position, key in enumerate(item_keys)}
-    not_applicable = _("Not applicable")
-    channels = {key.value: str(label) for key, label in CHANNEL_LABELS.items()}
-    respondents = {key.value: str(label) for key, label in RESPONDENT_TYPE_LABELS.items()}
-    flagged = {True: _("Yes"), False: _("No")}
+    labels = [columns.answer_labels.get(key, {}) for key in item_keys]
+    not_applicable, channels, respondents = (
+        columns.not_applicable,
+        columns.channels,
+        columns.respondents,
+    )
+    flagged = columns.flagged
     texts = cache(lambda text: neutralise(text or ""))  # names: a few thousand at most
-    days = cache(format_day)
+    days = cache(columns.day)
     answer = next(answer_rows, None)
     for (
         response_id,
@@ -543,7 +636,7 @@ def _response_lines(response_rows, answer_rows, item_keys: list[str]) -> Iterato
                 elif answer[3] is not None:
                     cells[position] = neutralise(answer[3])
                 else:
-                    cells[position] = answer[2]
+                    cells[position] = labels[position].get(answer[2], answer[2])
             answer = next(answer_rows, None)
         local = submitted + VIETNAM_UTC_OFFSET
         yield [
@@ -563,13 +656,13 @@ def _response_lines(response_rows, answer_rows, item_keys: list[str]) -> Iterato
         ]
 
 
-def export_item_keys(report_definition) -> list[str]:
-    """Answer columns of the response-level export: the questionnaire's items in order."""
-    return [item.key for item in report_definition.items]
-
-
-def download_name(report: Report, extension: str) -> str:
-    """ "hai-long-AG-RG-2026-Q3.pdf": ASCII, no spaces."""
-    agency = report.request.agency.code if report.request.agency else "all"
+def download_name(report: Report, extension: str, kind: str = "") -> str:
+    """What the file is, in its name: "hai-long-sipas-AG-2026-Q3.pdf" (questionnaire, the code
+    of the agency issuing it as on the PDF's letterhead, else "all", period),
+    "…-responses.csv" for a ``kind`` of file. ASCII, no spaces."""
+    issuer = issuing_agency(reports_session(), report)
+    agency = issuer.code if issuer is not None else "all"
     period = report.report_filter.period.label.replace("..", "_")
-    return f"hai-long-{agency}-{period}.{extension}"
+    parts = ["hai-long", report.request.questionnaire_key, agency, period, kind]
+    stem = "-".join(_UNSAFE_IN_NAMES.sub("-", part) for part in parts if part)
+    return f"{stem}.{extension}"

@@ -142,20 +142,26 @@ for _format in FORMATS:
     )
 
 
-@blueprint.get("/responses.csv")
 @roles_required(*RESPONSE_READER_ROLES)
-def responses_csv():
+def responses_csv(variant: str):
+    """Every response: ``readable`` (question texts, answer labels) or ``codes`` (for analysts)."""
     loaded, failure = _report_or_form_errors("results/overview.html")
     if failure is not None:
         return failure
     report, _form = loaded
+    file_format = "responses.csv" if variant == "readable" else "responses-codes.csv"
     audit.record_now(
         "report.downloaded",
         target=_target(report),
-        details={"format": "responses.csv", "query": request.query_string.decode()[:1000]},
+        details={"format": file_format, "query": request.query_string.decode()[:1000]},
     )
-    item_keys = downloads.export_item_keys(report.definition)
+    columns = (
+        downloads.readable_columns(report.definition, report.language)
+        if variant == "readable"
+        else downloads.coded_columns(report.definition)
+    )
     report_filter = report.report_filter
+    filename = downloads.download_name(report, "csv", file_format.removesuffix(".csv"))
     # The stream keeps the request context for as long as it is read (translations, dates):
     # give the sessions' connections back now; the rows come through a connection of their own.
     reports_session().close()
@@ -163,15 +169,23 @@ def responses_csv():
 
     response = Response(
         stream_with_context(
-            downloads.stream_responses_csv(reports_engine().connect, report_filter, item_keys)
+            downloads.stream_responses_csv(reports_engine().connect, report_filter, columns)
         ),
         mimetype=downloads.MEDIA_TYPES["csv"],
-        headers=_attachment(downloads.download_name(report, "responses.csv")),
+        headers=_attachment(filename),
     )
     # Never turned into a list by anything that asks for its length (an after_request
     # hook measuring the body would otherwise read a million rows into memory).
     response.implicit_sequence_conversion = False
     return response
+
+
+blueprint.add_url_rule(
+    "/responses.csv", "responses_csv", responses_csv, defaults={"variant": "readable"}
+)
+blueprint.add_url_rule(
+    "/responses-codes.csv", "responses_codes_csv", responses_csv, defaults={"variant": "codes"}
+)
 
 
 def _target(report) -> str:

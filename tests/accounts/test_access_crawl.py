@@ -122,6 +122,11 @@ ROUTES: dict[str, Route] = {
         roles=RESPONSE_READERS,
         agency=True,
     ),
+    "results.responses_codes_csv": Route(
+        url=lambda world, agency_id: {"agency": agency_id, "period": "2026-Q1"},
+        roles=RESPONSE_READERS,
+        agency=True,
+    ),
     "admin.index": Route(roles=ADMIN_VIEWERS),
     # The organisation (agency tree, desks, officials, procedures): the reform office looks,
     # administrators change. The test organisation has no desks, officials or procedures:

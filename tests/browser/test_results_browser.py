@@ -52,7 +52,7 @@ def test_an_officer_filters_and_downloads_every_format(live_server, new_context,
         files[label] = path
     pdf_text = "".join(p.extract_text() for p in PdfReader(files["PDF, sẵn sàng để ký"]).pages)
     assert "Rất hài lòng" in pdf_text and "Quý 1/2026" in pdf_text
-    assert "summary" in load_workbook(files["Tệp Excel (XLSX)"]).sheetnames
+    assert "Tổng hợp" in load_workbook(files["Tệp Excel (XLSX)"]).sheetnames
     assert files["Các bảng số liệu (CSV)"].read_bytes().startswith("\ufeff".encode())
     responses = files["Toàn bộ phiếu (CSV)"].read_text(encoding="utf-8-sig").splitlines()
     assert responses[0].startswith("Phiếu,Ngày,Giờ") and len(responses) > 10

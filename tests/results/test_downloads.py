@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import uuid
 from datetime import date, datetime
@@ -60,22 +61,41 @@ def test_the_workbook_holds_the_numbers_and_every_sheet(results_world, officer):
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
     assert workbook.sheetnames == [
-        "summary",
-        "factors",
-        "criteria",
-        "trend",
-        "agencies",
-        "officials",
-        "method notes",
+        "Tổng hợp",
+        "Các yếu tố",
+        "Các tiêu chí",
+        "Xu hướng",
+        "Cơ quan, đơn vị",
+        "Công chức",
+        "Phương pháp",
     ]
-    values = {row[0]: row[1] for row in workbook["summary"].iter_rows(values_only=True) if row[0]}
+    values = {row[0]: row[1] for row in workbook["Tổng hợp"].iter_rows(values_only=True) if row[0]}
     n, rate = reference_headline(results_world, "sipas")
     assert values["Số phiếu"] == n
     assert values["Tỷ lệ hài lòng (câu hỏi chung)"] == pytest.approx(rate.rate * 100)
     assert values["Kỳ báo cáo"] == "Quý 1/2026"
-    factors = [row[0] for row in workbook["factors"].iter_rows(min_row=2, values_only=True)]
-    assert "Tiếp cận dịch vụ" in factors
-    assert "Rất hài lòng" in workbook["method notes"]["A2"].value
+    factors = list(workbook["Các yếu tố"].iter_rows(values_only=True))
+    assert factors[0][:2] == ("Yếu tố", "Chỉ số")
+    assert "Tiếp cận dịch vụ" in [row[0] for row in factors[1:]]
+    assert "Rất hài lòng" in workbook["Phương pháp"]["A2"].value
+
+
+def test_the_workbook_is_in_english_for_an_english_reader(results_world, officer):
+    query = f"period={PERIOD}&questionnaire=onestop-quick&lang=en"
+    workbook = load_workbook(
+        io.BytesIO(officer().get(f"/officer/results/report.xlsx?{query}").data)
+    )
+    assert workbook.sheetnames == [
+        "Summary",
+        "Criteria",
+        "Trend",
+        "Agencies",
+        "Officials",
+        "Official scores",
+        "Method",
+    ]
+    assert next(workbook["Criteria"].iter_rows(values_only=True))[:2] == ("Group", "Criterion")
+    assert workbook["Method"]["A1"].value == "Method"
 
 
 def test_the_pdf_reads_back_in_vietnamese_with_the_numbers(app, results_world, officer):
@@ -157,7 +177,7 @@ def test_the_response_export_streams_every_row_and_defuses_formulas(app, results
     dangerous = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tcmd", "\rcmd", "Tốt lắm"]
     with app.app_context():
         add_comments(results_world.organisation, dangerous)
-    response = officer("agency_manager").get(f"/officer/results/responses.csv?{QUERY}")
+    response = officer("agency_manager").get(f"/officer/results/responses-codes.csv?{QUERY}")
     assert response.status_code == 200 and response.is_streamed
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
@@ -176,8 +196,40 @@ def test_the_response_export_streams_every_row_and_defuses_formulas(app, results
     for row in body:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
     assert [event.details["format"] for event in audit_events(app, "report.downloaded")] == [
-        "responses.csv"
+        "responses-codes.csv"
     ]
+
+
+def response_table(client, variant: str, language: str) -> list[dict[str, str]]:
+    response = client.get(f"/officer/results/{variant}?{QUERY}&lang={language}")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_the_readable_export_speaks_the_readers_language_and_the_coded_one_never_changes(
+    app, results_world, officer
+):
+    definition = results_world.organisation.definitions["onestop-quick"]
+    question = definition.item("overall_satisfaction")
+    client = officer("agency_manager")
+    coded = response_table(client, "responses-codes.csv", "vi")
+    assert list(coded[0])[: len(downloads.CODED_HEADER)] == list(downloads.CODED_HEADER)
+    assert response_table(client, "responses-codes.csv", "en") == coded
+    codes = [row["overall_satisfaction"] for row in coded]
+    assert set(codes) - {""} <= {str(value) for value in question.scale.values}
+    assert len(set(codes) - {""}) >= 2
+    assert {row["channel"] for row in coded} <= {"kiosk", "qr", "web", "paper"}
+    assert all(re.fullmatch(r"2026-0[1-3]-\d\d", row["date"]) for row in coded)
+    assert {row["flagged"] for row in coded} <= {"0", "1"}
+    for language in ("vi", "en"):
+        readable = response_table(client, "responses.csv", language)
+        labels = [row[question.text[language]] for row in readable]
+        # The same answers, in the same order, each written as its label.
+        assert labels == [
+            question.scale.labels[int(code)][language] if code else "" for code in codes
+        ]
+    english = response_table(client, "responses.csv", "en")
+    assert {"Response", "Day", "Channel", "Any other comments (optional):"} <= set(english[0])
 
 
 def test_viewers_never_get_response_level_data(app, results_world, officer):
@@ -296,11 +348,25 @@ def test_the_response_export_merges_answers_into_their_responses(app):
         (3, "q1", None, None, True),
         (3, "q2", None, "=1+1", False),
     ]
-    with app.test_request_context("/?lang=en"):
-        lines = list(downloads._response_lines(iter(responses), iter(answers), ["q1", "q2"]))
+    columns = downloads.ResponseColumns(
+        item_keys=("q1", "q2"),
+        header=(),
+        channels={"kiosk": "Kiosk"},
+        respondents={},
+        flagged={True: "Yes", False: "No"},
+        not_applicable="Not applicable",
+        answer_labels={"q1": {4: "Satisfied"}},
+        day=lambda day: day.strftime("%b %-d, %Y"),
+    )
+    lines = list(downloads._response_lines(iter(responses), iter(answers), columns))
     assert [line[0] for line in lines] == [1, 3, 4]
     assert lines[0][1:3] == ["Mar 2, 2026", "03:05"]
-    assert [line[-2:] for line in lines] == [[4, ""], ["Not applicable", "'=1+1"], ["", ""]]
+    assert [line[-2:] for line in lines] == [
+        ["Satisfied", ""],
+        ["Not applicable", "'=1+1"],
+        ["", ""],
+    ]
+    assert lines[0][8] == "Kiosk"
 
 
 def test_a_pdf_table_after_a_chart_is_not_painted_in_the_charts_last_colour(tmp_path):
@@ -320,3 +386,27 @@ def test_a_pdf_table_after_a_chart_is_not_painted_in_the_charts_last_colour(tmp_
     red = int(np.sum((pixels[..., 0] > 150) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)))
     # The dot is about 190 pixels at 50 dpi; six red rows would be over 10,000.
     assert 50 < red < 600
+
+
+def test_file_names_say_questionnaire_agency_and_period(app, results_world, officer):
+    with app.app_context():
+        code = db.session.get(Agency, results_world.ward_id).code
+    client = officer("agency_manager")
+    names = set()
+    for questionnaire in ("sipas", "onestop-quick"):
+        base = f"period={PERIOD}&questionnaire={questionnaire}"
+        for path, name in (
+            ("report.pdf", f"hai-long-{questionnaire}-{code}-2026-Q1.pdf"),
+            ("report.xlsx", f"hai-long-{questionnaire}-{code}-2026-Q1.xlsx"),
+            ("report.csv", f"hai-long-{questionnaire}-{code}-2026-Q1.csv"),
+            ("responses.csv", f"hai-long-{questionnaire}-{code}-2026-Q1-responses.csv"),
+        ):
+            response = client.get(f"/officer/results/{path}?{base}&agency={results_world.ward_id}")
+            assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+            names.add(name)
+    assert len(names) == 8
+    # Without a chosen agency: the one the report is issued by (the ward this officer sees).
+    days = "first_day=03/01/2026&last_day=09/01/2026&questionnaire=sipas"
+    assert client.get(f"/officer/results/report.pdf?{days}").headers["Content-Disposition"] == (
+        f'attachment; filename="hai-long-sipas-{code}-2026-01-03_2026-01-09.pdf"'
+    )
