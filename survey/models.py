@@ -9,6 +9,7 @@ from survey.collect.models import (
     RespondentType,
     Response,
 )
+from survey.feedback.models import CaseEvent, FeedbackCase
 from survey.org.models import (
     Agency,
     AgencySuccession,
@@ -22,14 +23,18 @@ from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results import models as results_models  # noqa: F401 (count tables)
 from survey.settings import Setting
+from survey.vietnam_calendar import CalendarDay
 
 __all__ = [
     "Agency",
     "AgencySuccession",
     "Answer",
     "AuditEvent",
+    "CalendarDay",
     "CallbackRequest",
+    "CaseEvent",
     "Channel",
+    "FeedbackCase",
     "KioskDevice",
     "Official",
     "Procedure",
