@@ -86,7 +86,8 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     from survey.admin import photos
 
     app.register_blueprint(photos.blueprint)
-    from survey import start
+    from survey import feedback, start
 
     app.register_blueprint(start.blueprint)
+    feedback.init_app(app)
     return app

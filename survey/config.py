@@ -69,6 +69,20 @@ class Defaults:
     METRICS_ALLOWED = ("127.0.0.1", "::1")
     # Call-back phone numbers are deleted this many days after the citizen gave them.
     CONTACT_RETENTION_DAYS = 90
+    # Feedback cases (survey/feedback/): which submissions open one, and the deadlines in
+    # working days. Local regulation decides the deadlines; these are the usual defaults.
+    FEEDBACK_CASE_FROM_CALLBACK = True
+    FEEDBACK_CASE_FROM_LOW_RATING = True
+    FEEDBACK_CASE_FROM_HARASSMENT = True
+    FEEDBACK_ACKNOWLEDGE_WORKING_DAYS = 2
+    FEEDBACK_ANSWER_WORKING_DAYS = 10
+    # The answers that report harassment or troublesome handling ("nhũng nhiễu, gây phiền
+    # hà"), as (item key, value) pairs (both built-in questionnaires: 1 = yes).
+    FEEDBACK_HARASSMENT_ANSWERS = (("harassment", 1), ("integrity_harassment", 1))
+    # Standalone feedback (/q/<code>/feedback) per desk code and phone, and receipt lookups
+    # (/feedback/<receipt>) per phone: a receipt code cannot be guessed by trying many.
+    FEEDBACK_SUBMIT_LIMIT = "5 per hour"
+    RECEIPT_LOOKUP_LIMIT = "30 per hour"
     # How long a process keeps the settings an administrator stored (survey/settings.py):
     # other processes see a change within this time.
     SETTINGS_CACHE_SECONDS = 5

@@ -10,6 +10,7 @@ from survey.collect.models import (
     Response,
 )
 from survey.dossiers.models import Dossier, Integration
+from survey.feedback.models import CaseEvent, FeedbackCase
 from survey.org.models import (
     Agency,
     AgencySuccession,
@@ -23,15 +24,19 @@ from survey.questionnaires.assignments import QuestionnaireAssignment
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results import models as results_models  # noqa: F401 (count tables)
 from survey.settings import Setting
+from survey.vietnam_calendar import CalendarDay
 
 __all__ = [
     "Agency",
     "AgencySuccession",
     "Answer",
     "AuditEvent",
+    "CalendarDay",
     "CallbackRequest",
+    "CaseEvent",
     "Channel",
     "Dossier",
+    "FeedbackCase",
     "Integration",
     "KioskDevice",
     "Official",

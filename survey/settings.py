@@ -125,6 +125,40 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         minimum=1,
         maximum=3650,
     ),
+    SettingSpec(
+        "FEEDBACK_CASE_FROM_CALLBACK",
+        _l("A call-back request opens a feedback case"),
+        _l("A rating with a phone number and the consent ticked becomes a case for the agency."),
+        "boolean",
+    ),
+    SettingSpec(
+        "FEEDBACK_CASE_FROM_LOW_RATING",
+        _l("A lowest rating with a comment opens a feedback case"),
+        _l("An answer at the bottom of a satisfaction scale, sent with a comment."),
+        "boolean",
+    ),
+    SettingSpec(
+        "FEEDBACK_CASE_FROM_HARASSMENT",
+        _l("A report of harassment opens a feedback case"),
+        _l("An answer saying that an official harassed the citizen or caused needless trouble."),
+        "boolean",
+    ),
+    SettingSpec(
+        "FEEDBACK_ACKNOWLEDGE_WORKING_DAYS",
+        _l("Working days to acknowledge a feedback case"),
+        _l("Set by local regulation; weekends, public holidays and announced days off skipped."),
+        "integer",
+        minimum=1,
+        maximum=60,
+    ),
+    SettingSpec(
+        "FEEDBACK_ANSWER_WORKING_DAYS",
+        _l("Working days to answer a feedback case"),
+        _l("Counted from the day the case was opened, as set by local regulation."),
+        "integer",
+        minimum=1,
+        maximum=120,
+    ),
 )
 
 SETTINGS_BY_NAME = {spec.name: spec for spec in EDITABLE_SETTINGS}

@@ -4,8 +4,9 @@ Vietnam is UTC+7 all year (no daylight saving since 1975). Working days are the 
 public bodies are open: Monday to Friday, less the public holidays (Tết, Hùng Kings,
 30/4, 1/5, 2/9, …) and the days off moved by the government's yearly decision, plus the
 Saturdays worked in exchange. Those come from the maintained ``holidays`` package, which
-follows each year's decision; the administrator's own days off are passed by the caller
-as ``extra_holidays``.
+follows each year's decision; the administrator's own changes (a day off or a Saturday
+worked that the package does not know yet) are passed by the caller as ``extra_holidays``
+and ``extra_working_days``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,26 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey.db import Model
 
 if TYPE_CHECKING:
     import holidays
+
+
+class CalendarDay(Model):
+    """A day the administrator adds to the calendar: an extra day off, or a day worked (a
+    Saturday worked in exchange for a bridging day off) that ``holidays`` does not know yet.
+    Edited on the admin page :mod:`survey.admin.calendar`."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    is_working_day: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200))
+
 
 #: Vietnam's offset from UTC, the same all year.
 VIETNAM_UTC_OFFSET = timedelta(hours=7)
@@ -40,15 +58,25 @@ def _public_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=year)
 
 
-def is_working_day(day: date, extra_holidays: Collection[date] = ()) -> bool:
+def is_working_day(
+    day: date, extra_holidays: Collection[date] = (), extra_working_days: Collection[date] = ()
+) -> bool:
     """Whether public bodies work on ``day``: not a weekend (unless a Saturday worked in
-    exchange for a bridging day off), not a public holiday, not one of ``extra_holidays``."""
+    exchange for a bridging day off), not a public holiday, not one of ``extra_holidays``;
+    always one of ``extra_working_days``."""
     if day in extra_holidays:
         return False
+    if day in extra_working_days:
+        return True
     return _public_holidays(day.year).is_working_day(day)
 
 
-def add_working_days(start: date, n: int, extra_holidays: Collection[date] = ()) -> date:
+def add_working_days(
+    start: date,
+    n: int,
+    extra_holidays: Collection[date] = (),
+    extra_working_days: Collection[date] = (),
+) -> date:
     """The ``n``-th working day after ``start`` (``start`` itself does not count).
 
     A deadline of "5 working days" from a request received on ``start`` falls on
@@ -59,6 +87,6 @@ def add_working_days(start: date, n: int, extra_holidays: Collection[date] = ())
     day = start
     while n:
         day += timedelta(days=1)
-        if is_working_day(day, extra_holidays):
+        if is_working_day(day, extra_holidays, extra_working_days):
             n -= 1
     return day

@@ -13,19 +13,15 @@ ANSWER_PREFIX = "a-"
 PHONE_PATTERN = r"^\+?[0-9][0-9 .-]{7,18}[0-9]$"
 
 
-class CitizenForm(Form):
+class CallbackFields(Form):
+    """A phone number with its explicit consent, and the honeypot: the fields the rating
+    form and the standalone feedback form (:mod:`survey.feedback.public`) share."""
+
     class Meta:
         # A kiosk or a slow citizen may keep the form open for hours: the token never expires
         # by itself, and a refused token re-shows the form with every answer kept.
         csrf_time_limit = None
 
-    #: Generated when the form is shown: a refresh, a double tap or the back button resend
-    #: the same identifier, and the response is stored once.
-    submission_id = HiddenField(validators=[InputRequired(), UUID()])
-    dossier_code = StringField(
-        _l("Dossier code (on your receipt), if you have one"),
-        validators=[Optional(), Length(max=60)],
-    )
     #: Unticked by default: the consent must be explicit (Law 91/2025/QH15). The template
     #: shows the full wording, with the purpose and the retention period.
     callback_consent = BooleanField(_l("Call me back about this rating"))
@@ -46,6 +42,16 @@ class CitizenForm(Form):
     def validate_callback_consent(self, field):
         if field.data and not self.callback_phone.data:
             raise ValidationError(_l("Enter the number to call you back on."))
+
+
+class CitizenForm(CallbackFields):
+    #: Generated when the form is shown: a refresh, a double tap or the back button resend
+    #: the same identifier, and the response is stored once.
+    submission_id = HiddenField(validators=[InputRequired(), UUID()])
+    dossier_code = StringField(
+        _l("Dossier code (on your receipt), if you have one"),
+        validators=[Optional(), Length(max=60)],
+    )
 
 
 class ErrorLink(NamedTuple):

@@ -167,15 +167,27 @@ def _recent_submission(code: str) -> str | None:
     return None
 
 
-def _remember_submission(code: str, submission_id: str) -> None:
+def _remember_submission(code: str, submission_id: str, receipt: str | None) -> None:
+    """Keep the identifier, and the receipt of the feedback case it opened (the thank-you
+    page shows it; a resend opens no case and keeps the first one's receipt)."""
     now = time.time()
     recent = {
         other: sent
         for other, sent in session.get("sent", {}).items()
         if now - sent[1] < RECENT_SUBMISSION_SECONDS
     }
-    recent[code] = [submission_id, now]
+    earlier = recent.get(code)
+    if receipt is None and earlier and earlier[0] == submission_id and len(earlier) > 2:
+        receipt = earlier[2]
+    recent[code] = [submission_id, now, receipt]
     session["sent"] = recent
+
+
+def _recent_receipt(code: str) -> str | None:
+    sent = session.get("sent", {}).get(code)
+    if sent and len(sent) > 2 and time.time() - sent[1] < RECENT_SUBMISSION_SECONDS:
+        return sent[2]
+    return None
 
 
 @blueprint.get("/q/<code>")
@@ -239,7 +251,7 @@ def submit_questionnaire(code: str):
         callback_phone=form.callback_phone.data or None,
     )
     try:
-        submit(submission)
+        stored = submit(submission)
     except SubmissionRejected as rejected:
         errors = {
             key: error_message(code_, params) for key, (code_, params) in rejected.errors.items()
@@ -254,7 +266,7 @@ def submit_questionnaire(code: str):
             )
         }
         return _render_form(target, version, form, kept, errors, status=409)
-    _remember_submission(target.public_code, form.submission_id.data)
+    _remember_submission(target.public_code, form.submission_id.data, stored.receipt)
     return redirect(
         url_for(".thanks", code=target.public_code, survey=version_key(version)), code=303
     )
@@ -271,6 +283,7 @@ def thanks(code: str):
         "collect/thanks.html",
         target=target,
         full_survey_key=_full_survey_offer(target, version_key(version)),
+        receipt=_recent_receipt(target.public_code),
     )
 
 

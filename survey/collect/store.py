@@ -45,6 +45,8 @@ class StoredResponse:
     id: int
     #: False when this was a repeat of an already stored submission.
     created: bool
+    #: The receipt code of the feedback case the submission opened, if it opened one.
+    receipt: str | None = None
 
 
 def canonical_body_hash(body: Mapping) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuid_module
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
@@ -364,6 +364,15 @@ class Submission:
     callback_phone: str | None = None
 
 
+#: Called in the transaction that stores a new response, as ``hook(session, submission,
+#: definition, answers, response_id)`` (``answers``: the validated answers' columns); a hook
+#: may return a receipt code for the citizen. The feedback cases open here
+#: (:mod:`survey.feedback`, registered when the application is made).
+RESPONSE_STORED_HOOKS: list[
+    Callable[[Session, Submission, QuestionnaireDefinition, Sequence[Mapping], int], str | None]
+] = []
+
+
 @dataclass
 class SubmissionRejected(Exception):
     """The submission cannot be stored as it is. ``errors`` maps a field to an error code."""
@@ -459,6 +468,10 @@ def _submit(submission: Submission) -> StoredResponse:
                     delete_after_dt=utcnow() + retention,
                 )
             )
+        if stored.created:
+            for hook in RESPONSE_STORED_HOOKS:
+                receipt = hook(session, submission, definition, answer_rows, stored.id)
+                stored = replace(stored, receipt=receipt or stored.receipt)
         return stored
 
 

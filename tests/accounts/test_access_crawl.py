@@ -72,6 +72,8 @@ PUBLIC_ENDPOINTS = (
     "photos.*",
     # The published results (Decree 61/2018): aggregated, suppressed, for everybody.
     "public_results.*",
+    # The citizen's standalone feedback form and receipt page (tests/feedback/test_public.py).
+    "feedback_public.*",
 )
 
 EVERY_ROLE = frozenset(Role)
@@ -99,6 +101,21 @@ class Route:
 
 ROUTES: dict[str, Route] = {
     "start.page": Route(),
+    # Feedback cases: the officers entitled to response-level data, in their scope. The test
+    # organisation has no case: a case's pages are requested with an absent id.
+    **{
+        f"feedback.{endpoint}": Route(
+            roles=RESPONSE_READERS, agency=True, url=lambda world, agency_id: {"agency": agency_id}
+        )
+        for endpoint in ("cases", "cases_csv")
+    },
+    **{
+        f"feedback.{endpoint}": Route(roles=RESPONSE_READERS, url=_missing("case_id"), status=404)
+        for endpoint in ("case", "change", "transfer_case", "show_phone")
+    },
+    "feedback.reopen_case": Route(
+        roles=frozenset({Role.REFORM_OFFICE}), url=_missing("case_id"), status=404
+    ),
     "accounts.change_password": Route(),
     "accounts.sign_out": Route(),
     # Results: every page and download with every agency filter; response-level data only

@@ -1,0 +1,88 @@
+"""The officers' forms of the feedback cases: the list's filter and the case's actions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from survey.choices import options
+from survey.feedback.labels import SOURCE_LABELS, STATE_LABELS
+from survey.forms import Form
+from survey.questionnaires.definition import clean_text
+
+NOTE_MAX_LENGTH = 2000
+REPLY_MAX_LENGTH = 4000
+
+
+class CaseFilterForm(Form):
+    """The filter of the case list (a GET form: it changes nothing, so no token)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField(
+        _l("State"),
+        choices=options(
+            [("", _l("Any state")), ("open", _l("Open (not closed)"))]
+            + [(state.value, label) for state, label in STATE_LABELS.items()]
+        ),
+        default="",
+        validate_choice=True,
+    )
+    source = SelectField(
+        _l("Source"),
+        choices=options(
+            [("", _l("Any source"))]
+            + [(source.value, label) for source, label in SOURCE_LABELS.items()]
+        ),
+        default="",
+    )
+    agency = SelectField(_l("Agency"), choices=[], default="")
+    overdue = BooleanField(_l("Overdue only"))
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=1_000_000)], default=1)
+
+
+def _cleaned(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class _CaseActionForm(Form):
+    #: The case's version when the officer read it: a change made meanwhile is not overwritten.
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    note = TextAreaField(
+        _l("Internal note (not shown to the citizen)"),
+        filters=[_cleaned],
+        validators=[Optional(), Length(max=NOTE_MAX_LENGTH)],
+    )
+
+
+class StateForm(_CaseActionForm):
+    state = SelectField(
+        _l("New state"),
+        choices=options((state.value, label) for state, label in STATE_LABELS.items()),
+    )
+    public_reply = TextAreaField(
+        _l("Answer to the citizen (shown on the receipt page)"),
+        filters=[_cleaned],
+        validators=[Optional(), Length(max=REPLY_MAX_LENGTH)],
+    )
+    is_agency_at_fault = BooleanField(
+        _l("Founded: the agency was at fault (an apology letter is due)")
+    )
+
+    def validate_public_reply(self, field):
+        if self.state.data == "answered" and not field.data:
+            raise ValidationError(_l("Write the answer the citizen will read."))
+
+
+class TransferForm(_CaseActionForm):
+    agency = SelectField(_l("Transfer to"), choices=[])
+
+
+class ReopenForm(_CaseActionForm):
+    pass
+
+
+class ShowPhoneForm(Form):
+    pass
