@@ -151,6 +151,8 @@ _SHEET_NAMES = {
     "agencies": "agencies",
     "officials": "officials",
     "official_scores": "official scores",
+    "coverage": "dossiers rated",
+    "low_coverage": "low coverage",
 }
 
 
