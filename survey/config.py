@@ -98,6 +98,8 @@ class Defaults:
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.
     MIN_RATINGS_FOR_RANKING = 30
+    # Desks whose share of dossiers rated is below this percentage are listed in reports.
+    DOSSIER_COVERAGE_PERCENT = 5
     # Publish official-level results on the public results page (Decree 61/2018 Art. 32 leaves
     # it to the province): off until an administrator turns it on.
     PUBLISH_OFFICIAL_RESULTS = False

@@ -91,6 +91,17 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         maximum=100000,
     ),
     SettingSpec(
+        "DOSSIER_COVERAGE_PERCENT",
+        _l("Coverage below which a desk is listed (%)"),
+        _l(
+            "Desks where fewer than this percentage of the dossiers returned were rated are "
+            "listed in the reports: there the index rests on few voices."
+        ),
+        "integer",
+        minimum=1,
+        maximum=100,
+    ),
+    SettingSpec(
         "PUBLISH_OFFICIAL_RESULTS",
         _l("Results of individual officials are public"),
         _l("When ticked, the public results pages also show results by official."),

@@ -21,7 +21,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
@@ -326,20 +326,34 @@ class _Problem(ValueError):
         self.message = message
 
 
+#: A date as 01/07/2025 (day/month/year, as Vietnamese spreadsheets write it).
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _day(text: str) -> date | None:
+    """The date written as 2025-07-01 or 01/07/2025, None if it is written otherwise."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return date.fromisoformat(text)
+    match = _DAY_MONTH_YEAR.match(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        return date(year, month, day)
+    return None
+
+
 def parse_time(text: str, *, end_of_day: bool) -> datetime:
     """A date or ISO date-time as naive UTC; Vietnam's time when it has no offset.
 
     A date alone is the start of that day in Vietnam, or its end with ``end_of_day``
     (a return "on 5/7" is on time for a dossier due on 5/7).
     """
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-        moment = datetime.combine(day, time.max if end_of_day else time.min)
-        return moment.replace(microsecond=0) - VIETNAM_UTC_OFFSET
     try:
+        day = _day(text)
+        if day is not None:
+            moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
+            return moment - VIETNAM_UTC_OFFSET
+        if "T" not in text and " " not in text:
+            raise ValueError(text)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise _Problem(
@@ -354,7 +368,7 @@ def parse_time(text: str, *, end_of_day: bool) -> datetime:
     return moment.replace(tzinfo=None) - offset
 
 
-def _count(text: str) -> int | None:
+def _count(text: str, references: References, key: bytes) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) > MAXIMUM_COUNT:
@@ -362,65 +376,81 @@ def _count(text: str) -> int | None:
     return int(text)
 
 
-def _choice(text: str, choices: type[DossierChannel] | type[Complaint]) -> str | None:
-    if not text:
-        return None
-    value = text.lower()
-    if value not in {member.value for member in choices}:
-        raise _Problem(
-            _l(
-                "%(value)s is not one of %(choices)s.",
-                value=text[:40],
-                choices=", ".join(member.value for member in choices),
+def _choice(choices: type[DossierChannel] | type[Complaint]):
+    values = tuple(member.value for member in choices)
+
+    def check(text: str, references: References, key: bytes) -> str | None:
+        if not text:
+            return None
+        value = text.lower()
+        if value not in values:
+            raise _Problem(
+                _l(
+                    "%(value)s is not one of %(choices)s.",
+                    value=text[:40],
+                    choices=", ".join(values),
+                )
             )
-        )
-    return value
+        return value
+
+    return check
 
 
-def _code(text: str, known: Mapping[str, Any], message: Any) -> Any:
-    if not text:
-        return None
-    if text not in known:
-        raise _Problem(message)
-    return known[text]
+def _code(known: Callable[[References], Mapping[str, Any]], message: Any):
+    def check(text: str, references: References, key: bytes) -> Any:
+        if not text:
+            return None
+        found = known(references).get(text)
+        if found is None:
+            raise _Problem(message)
+        return found
+
+    return check
+
+
+def _time(*, end_of_day: bool, optional: bool = False):
+    def check(text: str, references: References, key: bytes) -> datetime | None:
+        if optional and not text:
+            return None
+        return parse_time(text, end_of_day=end_of_day)
+
+    return check
+
+
+def _dossier_code_check(text: str, references: References, key: bytes) -> str:
+    return _dossier_code(text, key)
+
+
+#: How each column's text becomes its value, or a :class:`_Problem`.
+_CHECKS: tuple[tuple[str, Callable[[str, References, bytes], Any]], ...] = (
+    ("dossier_code", _dossier_code_check),
+    ("agency_code", _code(lambda known: known.agencies, _l("no agency has this code."))),
+    (
+        "service_point_code",
+        _code(lambda known: known.service_points, _l("no desk has this public code.")),
+    ),
+    ("official_code", _code(lambda known: known.officials, _l("no official has this code."))),
+    (
+        "procedure_code",
+        _code(lambda known: known.procedures, _l("no procedure has this code.")),
+    ),
+    ("channel", _choice(DossierChannel)),
+    ("received_at", _time(end_of_day=False)),
+    ("due_at", _time(end_of_day=True)),
+    ("returned_at", _time(end_of_day=True, optional=True)),
+    ("extra_visits", _count),
+    ("agencies_contacted", _count),
+    ("complaint", _choice(Complaint)),
+)
 
 
 def _checked_cells(values: Mapping[str, str], references: References, key: bytes):
     """Each column's parsed value, or its problem; the record's fields by column name."""
-    cell = values.get
-    checks: dict[str, Callable[[], Any]] = {
-        "dossier_code": lambda: _dossier_code(cell("dossier_code", ""), key),
-        "agency_code": lambda: _code(
-            cell("agency_code", ""), references.agencies, _l("no agency has this code.")
-        ),
-        "service_point_code": lambda: _code(
-            cell("service_point_code", ""),
-            references.service_points,
-            _l("no desk has this public code."),
-        ),
-        "official_code": lambda: _code(
-            cell("official_code", ""), references.officials, _l("no official has this code.")
-        ),
-        "procedure_code": lambda: _code(
-            cell("procedure_code", ""), references.procedures, _l("no procedure has this code.")
-        ),
-        "channel": lambda: _choice(cell("channel", ""), DossierChannel),
-        "received_at": lambda: parse_time(cell("received_at", ""), end_of_day=False),
-        "due_at": lambda: parse_time(cell("due_at", ""), end_of_day=True),
-        "returned_at": lambda: (
-            parse_time(cell("returned_at", ""), end_of_day=True)
-            if cell("returned_at", "")
-            else None
-        ),
-        "extra_visits": lambda: _count(cell("extra_visits", "")),
-        "agencies_contacted": lambda: _count(cell("agencies_contacted", "")),
-        "complaint": lambda: _choice(cell("complaint", ""), Complaint),
-    }
     parsed: dict[str, Any] = {}
     problems: list[tuple[str, Any]] = []
-    for column, check in checks.items():
+    for column, check in _CHECKS:
         try:
-            parsed[column] = check()
+            parsed[column] = check(values[column], references, key)
         except _Problem as problem:
             problems.append((column, problem.message))
     return parsed, problems

@@ -164,6 +164,8 @@ _SHEET_NAMES = {
     "agencies": _l("Agencies"),
     "officials": _l("Officials"),
     "official_scores": _l("Official scores"),
+    "coverage": _l("Dossiers rated"),
+    "low_coverage": _l("Low coverage"),
 }
 #: Characters a sheet's name may not hold, and its longest length (Excel's rules).
 _NOT_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")

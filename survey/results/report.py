@@ -46,6 +46,7 @@ from survey.questionnaires.definition import (
     scoring_for_analysis,
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.results.coverage import Coverage, dossier_coverage
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.overview import SatisfactionOverview, satisfaction_overview
 from survey.results.queries import (
@@ -282,6 +283,8 @@ class Report:
     official_scores: dict[int, dict[Period, OfficialScores]]
     #: None when the reader may not see response-level data.
     comments: tuple[Comment, ...] | None
+    #: Ratings against the dossiers returned; None without dossiers in the scope.
+    coverage: Coverage | None
     generated_dt: datetime
     #: The platform's local day the report was built for (its organisation chart by default).
     today: date
@@ -372,6 +375,7 @@ def build_report(
         score_periods=score_periods,
         official_scores=official_scores,
         comments=comments,
+        coverage=dossier_coverage(session, overview.report_filter),
         generated_dt=utcnow(),
         today=today,
         language=language,

@@ -21,6 +21,7 @@ from survey.results.filters import Period
 from survey.results.tables import Cell, Hidden, Table, figure, or_text, percent
 
 if TYPE_CHECKING:
+    from survey.results.coverage import Coverage, CoverageUnit
     from survey.results.overview import Trend
     from survey.results.report import Report
 
@@ -379,6 +380,88 @@ def official_scores_table(report: Report) -> Table:
     return Table("official_scores", _("Officials: Circular 01/2018 scores"), columns, rows)
 
 
+def _coverage_hidden(unit: CoverageUnit, min_group_size: int) -> Hidden | None:
+    """A few ratings are withheld like any small group; none at all reveals nobody."""
+    return Hidden.SMALL_GROUP if 0 < unit.ratings < min_group_size else None
+
+
+def _coverage_row(level: str, unit: CoverageUnit, coverage: Coverage, minimum: int):
+    reason = _coverage_hidden(unit, minimum)
+    rate = unit.rate
+    below = rate is not None and rate < coverage.threshold
+    return (
+        Cell(level),
+        Cell(unit.name or _("Whole scope")),
+        figure(unit.dossiers, "number"),
+        figure(unit.ratings, "number", reason),
+        percent(rate, reason) if rate is not None else Cell("–"),
+        Cell(_("Below the coverage threshold") if below else ""),
+    )
+
+
+def _coverage_footnotes(coverage: Coverage) -> tuple[str, ...]:
+    return (
+        _(
+            "Share of dossiers rated: the ratings counted in this report divided by the "
+            "dossiers the one-stop system returned in the same days and scope (above "
+            "100 % when ratings came for dossiers that were not imported)."
+        ),
+        _(
+            "Desks below %(threshold)s are listed: their results rest on few voices.",
+            threshold=format_percent(coverage.threshold * 100),
+        ),
+    )
+
+
+def coverage_table(report: Report) -> Table | None:
+    """Tỷ lệ hồ sơ được đánh giá, for the scope and each agency, desk and official."""
+    coverage = report.coverage
+    if coverage is None:
+        return None
+    minimum = report.min_group_size
+    levels = (
+        (_("Agency"), coverage.agencies),
+        (_("Desk"), coverage.service_points),
+        (_("Official"), coverage.officials),
+    )
+    rows = [_coverage_row(_("Scope"), coverage.scope, coverage, minimum)]
+    rows += [
+        _coverage_row(level, unit, coverage, minimum) for level, units in levels for unit in units
+    ]
+    return Table(
+        "coverage",
+        _("Share of dossiers rated"),
+        (_("Level"), _("Name"), _("Dossiers returned"), _("Ratings"), _("Share rated"), _("Note")),
+        tuple(rows),
+        footnotes=_coverage_footnotes(coverage),
+        number_columns=frozenset({2, 3, 4}),
+        header_column=1,
+    )
+
+
+def low_coverage_table(report: Report) -> Table | None:
+    """The desks below the coverage threshold (None when there is no dossier data)."""
+    coverage = report.coverage
+    if coverage is None:
+        return None
+    minimum = report.min_group_size
+    rows = tuple(
+        _coverage_row(_("Desk"), unit, coverage, minimum)[1:5]
+        for unit in coverage.low_service_points
+    )
+    return Table(
+        "low_coverage",
+        _(
+            "Desks where fewer than %(threshold)s of the dossiers were rated",
+            threshold=format_percent(coverage.threshold * 100),
+        ),
+        (_("Desk"), _("Dossiers returned"), _("Ratings"), _("Share rated")),
+        rows,
+        footnotes=() if rows else (_("No desk is below the threshold."),),
+        number_columns=frozenset({1, 2, 3}),
+    )
+
+
 def file_tables(report: Report) -> tuple[Table, ...]:
     """Summary, factors, criteria, trend, agencies, officials: as every download writes them."""
     overview = report.overview
@@ -406,6 +489,7 @@ def file_tables(report: Report) -> tuple[Table, ...]:
     )
     if report.score_periods:
         tables.append(official_scores_table(report))
+    tables += [table for table in (coverage_table(report), low_coverage_table(report)) if table]
     return tuple(tables)
 
 
@@ -669,10 +753,20 @@ class ReportTables:
     agencies_flagged: tuple[str, ...]
     officials_flagged: tuple[str, ...]
     official_scores: Table | None
+    coverage: Table | None
+    low_coverage: Table | None
+    #: The share of dossiers rated in the whole scope, for the headline (None without data).
+    coverage_headline: Cell | None
     #: The headline against the previous period, in two sentences (None without one).
     change: tuple[str, str] | None
     #: Why nothing is shown, when the whole selection is too small (else None).
     notice: str | None
+
+
+def _coverage_headline(report: Report) -> Cell | None:
+    if report.coverage is None:
+        return None
+    return _coverage_row("", report.coverage.scope, report.coverage, report.min_group_size)[4]
 
 
 def report_tables(report: Report) -> ReportTables:
@@ -713,6 +807,9 @@ def report_tables(report: Report) -> ReportTables:
         agencies_flagged=flagged_words(overview.agencies, report.agency_name),
         officials_flagged=flagged_words(overview.officials, report.official_name),
         official_scores=official_scores_page_table(report) if report.score_periods else None,
+        coverage=coverage_table(report),
+        low_coverage=low_coverage_table(report),
+        coverage_headline=_coverage_headline(report),
         change=change_words(overview.change) if overview.change is not None else None,
         notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,
     )

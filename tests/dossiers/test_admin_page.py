@@ -18,7 +18,7 @@ GOOD = HEADER + "H-1,AG-PAGE,,,,direct,2025-07-01,2025-07-04,2025-07-03,0,1,none
 
 def upload(client, text: str, action: str):
     return client.post(
-        "/admin/dossiers/import",
+        "/admin/dossiers/import?lang=en",
         data={"file": (io.BytesIO(text.encode("utf-8")), "dossiers.csv"), "action": action},
         content_type="multipart/form-data",
     )

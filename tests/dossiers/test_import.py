@@ -303,7 +303,7 @@ def key(app):
 
 def post(client, key, body, **headers):
     return client.post(
-        "/api/v1/dossiers",
+        "/api/v1/dossiers?lang=en",
         data=json.dumps(body) if not isinstance(body, (str, bytes)) else body,
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json", **headers},
     )
@@ -404,6 +404,12 @@ def test_a_bad_batch_gets_a_4xx_naming_the_item_and_writes_nothing(
 def test_personal_data_fields_are_refused_with_the_reason(app, client, key, org):
     response = post(client, key, {"dossiers": [{**DOSSIER, "ho_ten": "Nguyễn Văn A"}]})
     assert "personal data (a person's name)" in response.get_json()["errors"][0]["message"]
+    vietnamese = client.post(
+        "/api/v1/dossiers?lang=vi",
+        json={"dossiers": [{**DOSSIER, "ho_ten": "Nguyễn Văn A"}]},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert "dữ liệu cá nhân (họ tên của một người)" in vietnamese.get_json()["errors"][0]["message"]
 
 
 def test_the_key_is_required_and_revocable(app, client, key, org):
