@@ -683,3 +683,17 @@ def test_the_openapi_document_is_well_formed_and_describes_the_api(client):
         jsonschema.validate(submission(extra=1), submission_schema)
     references = {scheme for requirement in operation["security"] for scheme in requirement}
     assert references <= set(spec["components"]["securitySchemes"])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "The JSON is nested more than 32 levels deep."),
+        (b'{"answers": {"x": ' + b"1" * 5001 + b"}}", "A number has more than 30 digits."),
+        (b'{"answers": {"x": 1.' + b"5" * 5001 + b"}}", "A number has more than 30 digits."),
+    ],
+    ids=["deep", "integer", "decimal"],
+)
+def test_absurd_json_is_refused_before_it_is_parsed(kiosk, body, message):
+    client, _device_id, _credential = kiosk
+    refused(client, body, 400, "malformed", message=message)
