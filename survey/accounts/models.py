@@ -71,6 +71,27 @@ class User(UserMixin, Model):
         return f"{self.id}.{fingerprint}"
 
 
+class OfficerSession(Model):
+    """One signed-in officer session, kept on the server: ending it here ends it at once for
+    every process and host, whatever copy of the cookie exists (:mod:`survey.accounts.sessions`)."""
+
+    __tablename__ = "officer_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the random token in the session cookie (the token itself is never stored).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Refreshed at most once a minute.
+    last_seen_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The browser, as it names itself, so the officer and administrators recognise it.
+    browser: Mapped[str] = mapped_column(String(200), default="")
+    ended_dt: Mapped[datetime | None]
+    #: Why it ended: "signed_out", "inactivity", "maximum_duration", "password_changed",
+    #: "password_reset", "deactivated", "ended_by_administrator", "account".
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
 def check_password_of_nobody(password: str) -> None:
     """Spend the time of one password check: an unknown e-mail answers as slowly as a known one."""
     with contextlib.suppress(VerificationError):

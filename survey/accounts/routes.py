@@ -122,7 +122,7 @@ def sign_out():
     # No fields to validate: CSRFProtect checks the token before the view runs (see
     # refused_form below), so no other site can sign an officer out.
     audit.record_now("logout", target=f"user:{current_user.id}", details={"reason": "requested"})
-    sessions.end()
+    sessions.end("signed_out")
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.sign_in"))
 
@@ -153,9 +153,9 @@ def change_password():
     with write_session() as write:
         account = write.get(User, current_user.id)
         account.set_password(form.new_password.data)
+        # Every session of the account ends, this one too: a new one carries on here.
+        sessions.end_sessions(write, account.id, "password_changed")
         audit.record("password.changed", target=f"user:{account.id}", user=account, session=write)
-    # The session id carries a fingerprint of the password: renew it so only this session
-    # survives the change.
     sessions.restart(account)
     flash(_("Your password has been changed."), "info")
     return redirect(url_for("start.page"))

@@ -9,11 +9,11 @@ scale value); :func:`survey.questionnaires.definition.load_definition` then deci
 from __future__ import annotations
 
 import copy
-import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from survey.json_input import JsonRefused, parse_json
 from survey.languages import LANGUAGES
 
 
@@ -95,7 +95,9 @@ def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -
                     problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
     if "scoring" in form:
         try:
-            data["scoring"] = json.loads(form["scoring"][-1])
+            data["scoring"] = parse_json(form["scoring"][-1])
+        except JsonRefused as refused:
+            problems.append(f"scoring: {refused}")
         except ValueError as error:
             problems.append(f"scoring: not valid JSON ({error})")
     _apply_action(data, form.get("action", ["save"])[-1])

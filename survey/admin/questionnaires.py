@@ -50,6 +50,7 @@ from survey.collect.kiosk import page_data
 from survey.collect.submit import AgencyInfo, DeskInfo, Target
 from survey.db import db, utcnow
 from survey.i18n import current_language
+from survey.json_input import JsonRefused, parse_json
 from survey.languages import LANGUAGES
 from survey.org.models import Agency
 from survey.questionnaires.assignments import QuestionnaireAssignment
@@ -254,7 +255,7 @@ def questionnaire_version(version_id: int):
         return _editor_page(version, version.definition, status=409)
     requested_token()
     try:
-        base = json.loads(request.form.get("definition", ""))
+        base = parse_json(request.form.get("definition", ""))
     except ValueError:
         base = None
     if not isinstance(base, dict):
@@ -427,7 +428,9 @@ def _import_problems(upload) -> tuple[dict | None, list[str]]:
     except UnicodeDecodeError:
         return None, [_("The file is not in UTF-8. Save it as UTF-8 JSON and try again.")]
     try:
-        data = json.loads(text)
+        data = parse_json(text)
+    except JsonRefused as refused:
+        return None, [str(refused)]
     except json.JSONDecodeError as error:
         return None, [
             _(

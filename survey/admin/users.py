@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey.accounts import audit
+from survey.accounts import audit, sessions
 from survey.accounts.access import ROLE_LABELS
 from survey.accounts.models import Role, User
 from survey.accounts.rules import normalized_email
@@ -132,6 +132,7 @@ def _user_page(user, scope_form=None, reset_form=None, status=200):
             agency=request.args.get("agency") or (user.agency.code if user.agency else ""),
         ),
         reset_form=reset_form or ResetPasswordForm(),
+        open_sessions=sessions.open_sessions(user.id),
         active_form=ActiveForm(active="0" if user.is_active else "1"),
         role_labels=ROLE_LABELS,
         agency_search=words,
@@ -175,8 +176,8 @@ def reset_password(user_id: int):
 def _reset_password(account: User, password: str) -> None:
     with write_session() as session:
         target = session.get_one(User, account.id)
-        # The session id carries a fingerprint of the password: the officer's sessions end now.
         target.set_password(password)
+        sessions.end_sessions(session, target.id, "password_reset")
         audit.record(
             "user.password_reset",
             target=f"user:{target.id}",
@@ -200,6 +201,28 @@ def set_user_active(user_id: int):
         "user.reactivated" if active else "user.deactivated",
         lambda target: setattr(target, "is_active", active),
     )
+    if not active:
+        with write_session() as session:
+            sessions.end_sessions(session, account.id, "deactivated")
     message = _("The account is active.") if active else _("The account has been deactivated.")
     flash(message, "info")
+    return _back_to(account)
+
+
+@blueprint.post("/users/<int:user_id>/sessions")
+@administrator_required
+def end_user_sessions(user_id: int):
+    """End one of the officer's open sessions (``session`` in the form), or all of them."""
+    account = db.get_or_404(User, user_id)
+    chosen = request.form.get("session", type=int)
+    with write_session() as session:
+        ended = sessions.end_sessions(session, account.id, "ended_by_administrator", chosen)
+        if ended:
+            audit.record(
+                "user.sessions_ended",
+                target=f"user:{account.id}",
+                details={"email": account.email, "sessions": ended},
+                session=session,
+            )
+    flash(_("Sessions ended: %(count)s.", count=ended), "info")
     return _back_to(account)

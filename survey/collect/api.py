@@ -6,7 +6,6 @@ language (``?lang=`` or ``Accept-Language``), never a 500 for anything a client 
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +35,7 @@ from survey.collect.submit import (
     submit,
 )
 from survey.db import db, utcnow, write_session
+from survey.json_input import JsonRefused, parse_json
 from survey.org.models import Official, PublicCode
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.security import csrf, limiter
@@ -211,7 +211,7 @@ def read_json(max_bytes: int = MAX_BODY_BYTES) -> dict:
     except UnicodeDecodeError:
         raise ApiError(400, "malformed", _("The request body is not valid UTF-8.")) from None
     try:
-        body = json.loads(
+        body = parse_json(
             text, object_pairs_hook=_refuse_repeated_keys, parse_constant=_refuse_constant
         )
     except _RepeatedKey as repeated:
@@ -220,6 +220,8 @@ def read_json(max_bytes: int = MAX_BODY_BYTES) -> dict:
             "malformed",
             _("The field %(name)s is repeated.", name=repeated.name),
         ) from None
+    except JsonRefused as refused:
+        raise ApiError(400, "malformed", str(refused)) from None
     except ValueError:
         raise ApiError(400, "malformed", _("The request body is not valid JSON.")) from None
     if not isinstance(body, dict):

@@ -1,6 +1,7 @@
 """The fixed fields of the citizen form; the answers themselves are checked by the definition."""
 
 from typing import NamedTuple
+from urllib.parse import unquote_to_bytes
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField
@@ -34,6 +35,15 @@ class CallbackFields(Form):
     )
     #: Hidden from people by CSS; bots fill it in.
     website = StringField(_l("Leave this field empty"))
+
+    def validate_dossier_code(self, field):
+        if field.data and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
+            raise ValidationError(
+                _l(
+                    "The dossier code contains a character that is not on a receipt. "
+                    "Please type it again as printed."
+                )
+            )
 
     def validate_callback_phone(self, field):
         if field.data and not self.callback_consent.data:
@@ -71,3 +81,14 @@ def submitted_answers(form_data) -> dict[str, list[str]]:
         for key, values in form_data.to_dict(flat=False).items()
         if key.startswith(ANSWER_PREFIX)
     }
+
+
+def is_utf8_form(body: bytes) -> bool:
+    """True when every name and value of a URL-encoded body is UTF-8 text (Werkzeug keeps an
+    undecodable value as its literal escapes, "%FF", and would store that)."""
+    try:
+        for pair in body.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

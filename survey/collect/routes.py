@@ -17,7 +17,13 @@ from flask import (
 from flask_babel import gettext as _
 
 from survey.collect import phone_limits
-from survey.collect.forms import ANSWER_PREFIX, CitizenForm, ErrorLink, submitted_answers
+from survey.collect.forms import (
+    ANSWER_PREFIX,
+    CitizenForm,
+    ErrorLink,
+    is_utf8_form,
+    submitted_answers,
+)
 from survey.collect.messages import error_message
 from survey.collect.models import Channel
 from survey.collect.store import UuidConflict
@@ -212,6 +218,12 @@ def questionnaire(code: str):
 )
 def submit_questionnaire(code: str):
     target, version = _load(code)
+    if request.mimetype == "application/x-www-form-urlencoded" and not is_utf8_form(
+        request.get_data(cache=True)
+    ):
+        damaged = _("The form arrived damaged (part of it was not text). Please send it again.")
+        form = CitizenForm(formdata=None, submission_id=str(uuid.uuid4()))
+        return _render_form(target, version, form, errors={"__all__": damaged}, status=400)
     form = CitizenForm()
     answers = submitted_answers(request.form)
     kept = {key: values[0] for key, values in answers.items() if values}

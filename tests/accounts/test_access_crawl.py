@@ -204,6 +204,9 @@ ROUTES: dict[str, Route] = {
     "admin.set_user_active": Route(
         roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}
     ),
+    "admin.end_user_sessions": Route(
+        roles=ADMINISTRATORS, url=lambda world, _a: {"user_id": 987_654}
+    ),
     "admin.qr_codes": Route(
         roles=ADMINISTRATORS, agency=True, url=lambda world, agency_id: {"agency": agency_id}
     ),

@@ -9,12 +9,15 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from survey import create_app
 from survey.accounts import sessions
-from survey.accounts.models import Role
-from survey.db import utcnow
+from survey.accounts.models import OfficerSession, Role, User
+from survey.db import db, utcnow
 from tests.accounts.conftest import audit_events, sign_in
+from tests.conftest import make_app
+from tests.factories import signed_in_client
 
 
 class Clock:
@@ -129,3 +132,113 @@ def test_changing_the_password_ends_the_officers_other_sessions(app, world):
     assert changed.headers["Location"] == "/officer/"
     assert desk.get("/officer/").status_code == 200
     assert laptop.get("/officer/").headers["Location"].startswith("/sign-in")
+
+
+def copy_of(client, app):
+    """Another client holding a copy of ``client``'s session cookie, as a thief would."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_cookie_copied_before_signing_out_is_worth_nothing_after(app, client, world):
+    sign_in(client, world.emails[Role.REFORM_OFFICE])
+    thief = copy_of(client, app)
+    assert thief.get("/officer/").status_code == 200  # the copy works while the session lasts
+    assert client.post("/sign-out").status_code == 302
+    assert thief.get("/officer/").status_code == 302
+    assert thief.get("/officer/results/responses.csv").status_code == 302
+    with app.app_context():
+        [record] = db.session.scalars(select(OfficerSession)).all()
+        assert record.end_reason == "signed_out" and record.ended_dt is not None
+
+
+def test_a_password_change_ends_copies_of_the_changing_session_too(app, client, world):
+    sign_in(client, world.emails[Role.REFORM_OFFICE])
+    thief = copy_of(client, app)
+    client.post(
+        "/officer/password",
+        data={
+            "current_password": "correct horse battery staple",
+            "new_password": "a brand new long passphrase",
+            "new_password_again": "a brand new long passphrase",
+        },
+    )
+    assert client.get("/officer/").status_code == 200
+    assert thief.get("/officer/").status_code == 302
+
+
+def test_an_administrator_sees_an_officers_sessions_and_ends_them(app, world):
+    email = world.emails[Role.VIEWER]
+    desk, laptop = app.test_client(), app.test_client()
+    sign_in(desk, email)
+    laptop.post(
+        "/sign-in",
+        data={"email": email, "password": "correct horse battery staple"},
+        headers={"User-Agent": "Laptop browser 1.0"},
+    )
+    admin, _admin_id = signed_in_client(app, Role.ADMINISTRATOR)
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        laptop_session = db.session.scalar(
+            select(OfficerSession.id).where(OfficerSession.browser == "Laptop browser 1.0")
+        )
+    page = admin.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    assert page.count('name="session"') == 2 and "Laptop browser 1.0" in page
+    ended = admin.post(f"/admin/users/{user_id}/sessions", data={"session": laptop_session})
+    assert ended.status_code == 302
+    assert laptop.get("/officer/", headers={"User-Agent": "Laptop browser 1.0"}).status_code == 302
+    assert desk.get("/officer/").status_code == 200
+    admin.post(f"/admin/users/{user_id}/sessions")  # every session
+    assert desk.get("/officer/").status_code == 302
+    assert "user.sessions_ended" in {event.action for event in audit_events(app)}
+
+
+def test_deactivating_an_account_ends_its_sessions_on_the_server(app, client, world):
+    email = world.emails[Role.VIEWER]
+    sign_in(client, email)
+    admin, _admin_id = signed_in_client(app, Role.ADMINISTRATOR)
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+    admin.post(f"/admin/users/{user_id}/active", data={"active": "0"})
+    assert client.get("/officer/").status_code == 302
+    with app.app_context():
+        reasons = db.session.scalars(
+            select(OfficerSession.end_reason).where(OfficerSession.user_id == user_id)
+        ).all()
+    assert reasons == ["deactivated"]
+
+
+def test_the_session_binding_ignores_a_forwarded_for_header_without_a_proxy(app, world):
+    officer = app.test_client()
+    officer.post(
+        "/sign-in",
+        data={"email": world.emails[Role.VIEWER], "password": "correct horse battery staple"},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
+    thief = copy_of(officer, app)
+    # The thief claims the officer's address in a header: no proxy sets it (PROXY_COUNT 0).
+    stolen = thief.get(
+        "/officer/",
+        headers={"X-Forwarded-For": "192.0.2.1"},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert stolen.status_code == 302
+    # The cookie has leaked: the session it names ends for its officer too.
+    assert officer.get("/officer/", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code == 302
+
+
+def test_behind_a_proxy_the_binding_follows_the_proxys_header(tmp_path, database_url, world):
+    proxied = make_app(database_url, tmp_path / "proxied", PROXY_COUNT=1)
+    officer = proxied.test_client()
+    address = {"REMOTE_ADDR": "10.0.0.2"}  # the proxy
+    officer.post(
+        "/sign-in",
+        data={"email": world.emails[Role.VIEWER], "password": "correct horse battery staple"},
+        headers={"X-Forwarded-For": "192.0.2.1"},
+        environ_base=address,
+    )
+    at = {"headers": {"X-Forwarded-For": "192.0.2.1"}, "environ_base": address}
+    assert officer.get("/officer/", **at).status_code == 200
+    elsewhere = {"headers": {"X-Forwarded-For": "203.0.113.9"}, "environ_base": address}
+    assert officer.get("/officer/", **elsewhere).status_code == 302

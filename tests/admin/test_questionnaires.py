@@ -134,6 +134,8 @@ def test_the_phone_form_uses_the_newest_published_version(app, admin, published)
             "whole number",
         ),
         ({"scoring": "{not json"}, "scoring", "not valid JSON"),
+        ({"scoring": "[" * 5000 + "]" * 5000}, "scoring", "lồng nhau sâu quá 32 cấp"),
+        ({"scoring": '{"x": ' + "9" * 5001 + "}"}, "scoring", "dài hơn 30 chữ số"),
     ],
 )
 def test_a_bad_edit_shows_the_problem_next_to_its_field_and_writes_nothing(
@@ -229,6 +231,8 @@ def broken(**changes) -> bytes:
         (broken(scales={}), "scales"),
         (broken(key="Not A Key"), "key: &#39;Not A Key&#39; does not match"),
         (b"", "không phải JSON hợp lệ"),
+        (b"[" * 5000 + b"]" * 5000, "lồng nhau sâu quá 32 cấp"),
+        (b'{"key": ' + b"9" * 5001 + b"}", "dài hơn 30 chữ số"),
     ],
 )
 def test_a_malformed_import_names_its_problems_and_writes_nothing(
@@ -329,3 +333,22 @@ def test_agency_officers_see_no_questionnaire_pages(app, published, role):
     client = signed_in_client(app, role)[0]
     assert client.get("/admin/questionnaires/").status_code == 403
     assert client.get(f"/admin/questionnaires/versions/{published}/export.json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "definition", ["[" * 5000 + "]" * 5000, '{"key": ' + "9" * 5001 + "}"], ids=["deep", "digits"]
+)
+def test_an_absurd_working_definition_is_refused_and_writes_nothing(
+    app, admin, published, definition
+):
+    draft_id = new_draft(admin, f"version:{published}")
+    before = versions(app)[1].definition
+    fields = editor_fields(
+        admin.get(f"/admin/questionnaires/versions/{draft_id}").get_data(as_text=True)
+    )
+    response = admin.post(
+        f"/admin/questionnaires/versions/{draft_id}", data={**fields, "definition": definition}
+    )
+    assert response.status_code == 400
+    assert "Trang gửi lên không đầy đủ" in response.get_data(as_text=True)
+    assert versions(app)[1].definition == before

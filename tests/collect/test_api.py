@@ -716,3 +716,17 @@ def test_too_long_a_text_is_refused_as_too_long(kiosk):
         body = submission(answers={"overall_satisfaction": 3, "comment": "x" * length})
         payload = refused(client, body, 422, "invalid_submission", field="answers.comment")
         assert payload["fields"]["answers.comment"].startswith("Please shorten this to at most")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "The JSON is nested more than 32 levels deep."),
+        (b'{"answers": {"x": ' + b"1" * 5001 + b"}}", "A number has more than 30 digits."),
+        (b'{"answers": {"x": 1.' + b"5" * 5001 + b"}}", "A number has more than 30 digits."),
+    ],
+    ids=["deep", "integer", "decimal"],
+)
+def test_absurd_json_is_refused_before_it_is_parsed(kiosk, body, message):
+    client, _device_id, _credential = kiosk
+    refused(client, body, 400, "malformed", message=message)

@@ -476,3 +476,25 @@ def test_the_quick_rating_folds_its_optional_questions(client, desk):
         assert f'name="{name}"' in folded.split("</details>")[0], name
     # The full survey has no required question: everything is shown.
     assert "<details" not in client.get(f"/q/{desk['code']}?survey=sipas").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "comment", [b"%ff%fe", b"\xff\xfe", b"caf%e9"], ids=["escaped", "raw", "latin1"]
+)
+def test_a_form_that_is_not_utf8_is_refused_with_a_message(client, desk, read, comment):
+    body = b"submission_id=" + str(uuid.uuid4()).encode() + b"&a-overall_satisfaction=3"
+    response = client.post(
+        f"/q/{desk['code']}",
+        data=body + b"&a-comment=" + comment,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "Biểu mẫu gửi đến bị hỏng" in response.get_data(as_text=True)
+    assert read.counts() == (0, 0)
+
+
+def test_a_nul_in_the_dossier_code_is_refused_with_a_message(client, desk, read):
+    response = post(client, desk["code"], {**GOOD_ANSWERS, "dossier_code": "HS-2026\x00-001"})
+    assert response.status_code == 400
+    assert "Mã hồ sơ có ký tự không có trên giấy biên nhận" in response.get_data(as_text=True)
+    assert read.counts() == (0, 0)
