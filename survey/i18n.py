@@ -3,6 +3,8 @@ in the visitor's style.
 
 The language comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``,
 then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an error.
+Citizens' pages (the phone form, the kiosk and its API) are offered in every language;
+the other pages in :data:`survey.languages.OFFICER_LANGUAGES` only.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import format_date as babel_format_date
 
-from survey.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES
+from survey.languages import DEFAULT_LANGUAGE, LANGUAGE_NAMES, OFFICER_LANGUAGES
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -24,14 +26,26 @@ LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 babel = Babel()
 
 
+#: The blueprints of the pages citizens use to rate a service: every language is offered there.
+CITIZEN_BLUEPRINTS = frozenset({"collect", "kiosk", "api"})
+
+
+def page_languages() -> tuple[str, ...]:
+    """The languages this page is offered in."""
+    languages = tuple(current_app.config["LANGUAGES"])
+    if not has_request_context() or request.blueprint in CITIZEN_BLUEPRINTS:
+        return languages
+    return tuple(code for code in languages if code in OFFICER_LANGUAGES)
+
+
 def _requested_language() -> str | None:
-    """The supported language named by ``?lang=``, if any."""
+    """The language named by ``?lang=``, if this page is offered in it."""
     value = request.args.get("lang", "")
-    return value if value in current_app.config["LANGUAGES"] else None
+    return value if value in page_languages() else None
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    languages = page_languages()
     chosen = _requested_language()
     if chosen:
         return chosen
@@ -111,7 +125,8 @@ def init_app(app: Flask) -> None:
     def _language_context():
         return {
             "current_language": current_language(),
-            "language_names": LANGUAGE_NAMES,
+            "language_names": {code: LANGUAGE_NAMES[code] for code in page_languages()},
+            "all_language_names": LANGUAGE_NAMES,
             "language_url": language_url,
         }
 

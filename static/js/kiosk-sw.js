@@ -7,9 +7,16 @@
  */
 "use strict";
 
-var CACHE = "hailong-kiosk-v1";
+var CACHE = "hailong-kiosk-v2";
 var PAGE = "/kiosk/";
-var PRECACHE = [PAGE, "/static/js/kiosk.js", "/static/css/kiosk.css"];
+var PRECACHE = [
+  PAGE,
+  "/static/js/kiosk.js",
+  "/static/css/kiosk.css",
+  "/static/css/khmer.css",
+  "/static/fonts/NotoSansKhmer-Regular.woff",
+  "/static/fonts/NotoSansKhmer-Bold.woff"
+];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -38,7 +45,7 @@ self.addEventListener("activate", function (event) {
 function cacheable(url) {
   if (url.origin !== self.location.origin) return false;
   if (url.pathname === PAGE || url.pathname.indexOf("/kiosk/photos/") === 0) return true;
-  return url.pathname === "/static/js/kiosk.js" || url.pathname === "/static/css/kiosk.css";
+  return PRECACHE.indexOf(url.pathname) !== -1;
 }
 
 self.addEventListener("fetch", function (event) {

@@ -148,17 +148,35 @@
         )
       );
     });
+    if (data.officials.length > 4) grid.classList.add("many");
     return [
+      progress(),
       heading(text("whoServed")),
       element("p", { class: "hint", text: text("whoServedHint") }),
       grid,
-      element("div", { class: "actions" }, [
+      // Always in view, however many officials: a citizen who does not know never scrolls.
+      element("div", { class: "actions pinned" }, [
         button("big secondary", text("skipOfficial"), function () {
           state.official = null;
           advance();
         })
       ])
     ];
+  }
+
+  function progress() {
+    return element("p", {
+      class: "progress",
+      text: text("progress", { number: state.step + 1, total: steps().length })
+    });
+  }
+
+  function backButton() {
+    return button("big secondary back", text("back"), function () {
+      state.step -= 1;
+      render();
+      restartIdle();
+    });
   }
 
   function itemScreen(item) {
@@ -177,18 +195,22 @@
       var content = option.face ? [face(option.face), label] : [label];
       options.appendChild(
         button("option" + (option.face ? " face-" + option.face : ""), content, choose(option.value), {
-          "data-value": String(option.value)
+          "data-value": String(option.value),
+          "aria-pressed": String(state.answers[item.key] === option.value)
         })
       );
     });
     if (item.notApplicable) {
       options.appendChild(
         button("option na", [element("span", { class: "label", text: local(item.notApplicable) })], choose("na"), {
-          "data-value": "na"
+          "data-value": "na",
+          "aria-pressed": String(state.answers[item.key] === "na")
         })
       );
     }
     var actions = element("div", { class: "actions" });
+    // A mis-tap is corrected: back to the previous screen, its answer kept and shown.
+    if (state.step > 0) actions.appendChild(backButton());
     if (!item.required) {
       actions.appendChild(
         button("big secondary", text("skip"), function () {
@@ -200,7 +222,7 @@
         actions.appendChild(button("big primary", text("finish"), finish));
       }
     }
-    return [heading(local(item.text)), options, actions];
+    return [progress(), heading(local(item.text)), options, actions];
   }
 
   function thanksScreen() {

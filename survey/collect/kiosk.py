@@ -307,6 +307,8 @@ def _strings_in(language: str) -> dict[str, str]:
             "skipOfficial": _("I do not know / skip"),
             "skip": _("Skip this question"),
             "finish": _("Finish and send"),
+            "back": _("Back"),
+            "progress": _("Question %(number)s of %(total)s"),
             "thanksBody": _("Your rating has been recorded."),
             "idleTitle": _("Are you still there?"),
             "idleBody": _(

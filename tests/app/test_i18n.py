@@ -5,12 +5,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
 from survey.cli import _extract
 from survey.i18n import format_day, format_percent
+from tests.collect.kiosk_helpers import make_kiosk_desk
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "translations"
 HEADING_VI = "Mức độ hài lòng của người dân đối với sự phục vụ của cơ quan hành chính"
 HEADING_EN = "Citizen satisfaction with public administration"
 
@@ -26,7 +29,7 @@ def test_vietnamese_is_the_default(client):
     [
         ("en-US,en;q=0.9", HEADING_EN),
         ("fr-FR,fr;q=0.9", HEADING_VI),
-        ("km-KH", '<html lang="km">'),
+        ("km-KH", HEADING_VI),  # not a citizen's rating page: Vietnamese or English only
         ("x" * 5000, HEADING_VI),
         (";;;q=abc,,,=", HEADING_VI),
     ],
@@ -75,6 +78,55 @@ def test_catalog_covers_every_string_in_the_code(tmp_path, language):
         wanted = {message.id for message in read_po(handle) if message.id}
     have = {message.id for message in catalog(language) if message.id}
     assert wanted - have == set(), "run `flask --app survey translate update`"
+
+
+#: What citizens read while rating a service: every string must be in every language.
+CITIZEN_SOURCES = [
+    *ROOT.joinpath("templates/collect").glob("*.html"),
+    *ROOT.joinpath("templates/kiosk").glob("*.html"),
+    *ROOT.joinpath("survey/collect").glob("*.py"),
+]
+
+
+def citizen_message_ids() -> set[str]:
+    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    found = set()
+    for path in CITIZEN_SOURCES:
+        method, options = (
+            ("jinja2", {"trimmed": "true"}) if path.suffix == ".html" else ("python", {})
+        )
+        for _line, message, _comments, _context in extract_from_file(
+            method, str(path), keywords=keywords, options=options
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_citizen_pages_are_complete_in_khmer():
+    wanted = citizen_message_ids()
+    assert len(wanted) > 80 and "Send my rating" in wanted and "Who served you?" in wanted
+    khmer = {message.id: message.string for message in catalog("km") if message.id}
+    missing = sorted(i for i in wanted if not khmer.get(i) or catalog("km")[i].fuzzy)
+    assert missing == []
+
+
+@pytest.mark.parametrize("page", ["/", "/officer/", "/sign-in", "/admin/"])
+def test_other_pages_offer_vietnamese_and_english_only(client, page):
+    answer = client.get(page, query_string={"lang": "km"}, headers={"Accept-Language": "km"})
+    if answer.status_code == 302:
+        answer = client.get(answer.headers["Location"], headers={"Accept-Language": "km"})
+    html = answer.get_data(as_text=True)
+    assert '<html lang="vi">' in html
+    assert 'hreflang="en"' in html and 'hreflang="km"' not in html
+    assert "lang=km" not in answer.headers.get("Set-Cookie", "")
+
+
+def test_citizen_pages_offer_khmer(app, client):
+    desk = make_kiosk_desk(app)
+    html = client.get(f"/q/{desk.code}?lang=km").get_data(as_text=True)
+    assert '<html lang="km">' in html and 'hreflang="km"' in html
+    # The choice, remembered, never carries Khmer onto an officer's page.
+    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
 
 
 def test_the_vietnamese_catalog_is_complete():

@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from survey.collect.models import Answer, Channel, Response
-from survey.db import db
+from survey.db import db, write_session
+from survey.org.models import ServicePoint
 from tests.browser.conftest import serious_violations, wait_until
 from tests.collect.kiosk_helpers import make_kiosk_desk, register
+from tests.factories import make_official
 
 pytestmark = pytest.mark.browser
 
@@ -175,3 +177,56 @@ def test_the_kiosk_screens_have_no_serious_accessibility_problem(
     page.get_by_role("button", name="Hoàn tất và gửi").click()
     step(page, "thanks")
     assert serious_violations(page, axe_script) == []
+
+
+def test_a_mis_tap_is_corrected_with_back_and_progress_is_shown(live_server, new_context):
+    page, desk, _ = paired_kiosk(live_server, new_context)
+    assert page.locator(".progress").inner_text() == "Câu 1/7"
+    assert page.get_by_role("button", name="Quay lại").count() == 0  # nothing before
+    page.click(f"button[data-official='{desk.official_code}']")
+    step(page, "overall_satisfaction")
+    assert page.locator(".progress").inner_text() == "Câu 2/7"
+    page.click("button[data-value='1']")  # meant "Rất hài lòng"
+    step(page, "result_timeliness")
+    assert page.locator(".progress").inner_text() == "Câu 3/7"
+    page.get_by_role("button", name="Quay lại").click()
+    step(page, "overall_satisfaction")
+    assert page.locator("button[data-value='1']").get_attribute("aria-pressed") == "true"
+    page.click("button[data-value='3']")
+    step(page, "result_timeliness")
+    page.get_by_role("button", name="Hoàn tất và gửi").click()
+    step(page, "thanks")
+    wait_until(lambda: len(responses(live_server.app)) == 1)
+    with live_server.app.app_context():
+        overall = select(Answer.value).where(Answer.item_key == "overall_satisfaction")
+        assert list(db.session.scalars(overall)) == [3]
+    step(page, "official")  # and the kiosk still starts again by itself
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1024, "height": 768}, {"width": 800, "height": 1280}], ids=str
+)
+def test_twelve_officials_and_skip_fit_a_tablet_screen(
+    live_server, new_context, axe_script, viewport
+):
+    desk = make_kiosk_desk(live_server.app)
+    with live_server.app.app_context(), write_session() as session:
+        desk_row = session.get(ServicePoint, desk.desk_id)
+        for number in range(11):
+            make_official(session, desk_row, name=f"Nguyễn Thị Thu Hương {number + 2}")
+    _device, token = register(live_server.app, desk.code)
+    page = new_context(**{**TABLET, "viewport": viewport}, bypass_csp=True).new_page()
+    page.goto(f"{live_server.url}/kiosk/pair/{token}")
+    page.get_by_role("button", name="Ghép nối máy tính bảng này").click()
+    page.wait_for_url("**/kiosk/")
+    step(page, "official")
+    officials = page.locator("button.official")
+    assert officials.count() == 12
+    skip = page.get_by_role("button", name="Tôi không biết / bỏ qua")
+    below = skip.bounding_box()
+    assert below["y"] + below["height"] <= viewport["height"]
+    for box in [officials.nth(n).bounding_box() for n in range(12)]:
+        assert box["y"] >= 0 and box["y"] + box["height"] <= below["y"], box
+    assert serious_violations(page, axe_script) == []
+    skip.click()
+    step(page, "overall_satisfaction")

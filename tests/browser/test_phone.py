@@ -193,3 +193,26 @@ def test_the_comment_counts_characters_left_and_a_long_one_is_refused_whole(
     assert "tối đa 1000 ký tự" in page.locator(".error-summary").inner_text()
     assert page.locator("#a-comment").input_value() == "x" * 1003
     assert stored(live_server.app) == []
+
+
+def test_khmer_renders_with_the_shipped_font_and_vietnamese_never_loads_it(
+    live_server, new_context, axe_script
+):
+    desk = make_kiosk_desk(live_server.app)
+    page = new_context(locale="km-KH", bypass_csp=True, **PHONE).new_page()
+    fonts = []
+    page.on("request", lambda request: fonts.append(request.url) if ".woff" in request.url else 0)
+    page.goto(f"{live_server.url}/q/{desk.code}?lang=km", wait_until="networkidle")
+    page.evaluate("document.fonts.ready")
+    loaded = page.evaluate(
+        "[...document.fonts].filter(f => f.family.includes('Hai Long Khmer')"
+        " && f.status === 'loaded').length"
+    )
+    assert loaded >= 1
+    assert any(url.endswith("NotoSansKhmer-Regular.woff") for url in fonts)
+    # Every glyph of the heading is drawn by the shipped font, none is a missing-glyph box.
+    assert page.evaluate("document.fonts.check('16px \"Hai Long Khmer\"', 'ការវាយតម្លៃ')")
+    assert serious_violations(page, axe_script) == []
+    fonts.clear()
+    page.goto(f"{live_server.url}/q/{desk.code}?lang=vi", wait_until="networkidle")
+    assert fonts == []
