@@ -33,13 +33,30 @@ class Hidden(enum.StrEnum):
 
     #: Fewer responses than ``MIN_GROUP_SIZE`` (or a cell the others would give away).
     SMALL_GROUP = "small_group"
+    #: Computed from figures that include a hidden one, which it would give away.
+    DERIVED = "derived"
 
     @property
     def label(self) -> str:
         return str(_HIDDEN_LABELS[self])
 
 
-_HIDDEN_LABELS = {Hidden.SMALL_GROUP: _l("Hidden: too few responses")}
+_HIDDEN_LABELS = {
+    Hidden.SMALL_GROUP: _l("Hidden: too few responses"),
+    Hidden.DERIVED: _l("Hidden: would reveal a hidden figure"),
+}
+
+#: The footnote under a table with a figure hidden as :attr:`Hidden.DERIVED`.
+DERIVED_FOOTNOTE = _l(
+    "A figure computed from a hidden one is hidden too: with the figures shown, it would "
+    "give the hidden one away."
+)
+
+
+def derived_footnotes(rows) -> tuple[str, ...]:
+    """The footnote explaining :attr:`Hidden.DERIVED`, when a row has such a cell."""
+    derived = any(cell.hidden is Hidden.DERIVED for row in rows for cell in row)
+    return (str(DERIVED_FOOTNOTE),) if derived else ()
 
 
 def _interval(bounds: tuple[float, float]) -> str:
