@@ -196,7 +196,7 @@ def write_xlsx_table(sheet, table: Table, first_row: int) -> None:
     for row_number, row in enumerate(table.rows, start=first_row + 1):
         for column, value in enumerate(row, start=1):
             if value.is_figure:
-                cell = sheet.cell(row_number, column, value.value)
+                cell = sheet.cell(row_number, column, value.shown_value())
                 cell.number_format = _NUMBER_FORMATS[value.kind]
             else:
                 sheet.cell(row_number, column, value.file_text())
