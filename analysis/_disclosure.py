@@ -382,9 +382,10 @@ def suppress_small_cells(
     table: ArrayLike,
     min_count: int,
     *,
-    lower_bound: int = 0,
+    lower_bound: int | ArrayLike = 0,
     sums: Sequence[tuple[int, Sequence[int]]] = (),
     margins: bool = True,
+    relations: Sequence[Relation] = (),
     protection: int = 1,
 ) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
@@ -395,15 +396,19 @@ def suppress_small_cells(
         Counts, e.g. officials × answer levels, or officials × (quarters, year).
     min_count : int
         Smallest publishable count (statistics offices use 5 to 10), at least 1.
-    lower_bound : int
+    lower_bound : int or array_like of int
         What every reader knows each cell is at least: 0 for a grid of answer
-        levels, 1 for a list of units (a unit is listed because it has responses).
+        levels, 1 for a list of units (a unit is listed because it has
+        responses); an array of the table's shape gives each cell its own.
     sums : sequence of (int, sequence of int)
         Cells that are published sums of other cells, as ``(total, parts)``
         with indices into the flattened table: a year and its quarters, a
         parent and its children.
     margins : bool
         Whether the row, column and grand totals (1-D: the total) are published.
+    relations : sequence of :data:`Relation`
+        Further published relations, on flattened indices (e.g. a column's total
+        published elsewhere when ``margins`` is False).
     protection : int
         Smallest width of the interval a reader may narrow a hidden small cell to.
 
@@ -481,27 +486,29 @@ def suppress_small_cells(
     if counts.ndim not in (1, 2):
         raise ValueError(f"table must be 1- or 2-dimensional, got shape {counts.shape}")
     minimum = _check_whole(min_count, "min_count", 1)
-    floor = _check_whole(lower_bound, "lower_bound", 0)
+    floors = np.broadcast_to(np.asarray(lower_bound), counts.shape).reshape(-1)
+    floor = np.array([_check_whole(f.item(), "lower_bound", 0) for f in floors], dtype=float)
     width = _check_whole(protection, "protection", 1)
-    if np.any(counts < floor):
-        raise ValueError(f"every cell must be at least lower_bound = {floor}")
     flat = counts.reshape(-1)
-    relations = _margin_relations(counts) if margins else []
+    if np.any(flat < floor):
+        raise ValueError("every cell must be at least its lower_bound")
+    published = _margin_relations(counts) if margins else []
+    published += relations
     for total, parts in sums:
         if int(total) in {int(p) for p in parts} or not 0 <= int(total) < flat.size:
             raise ValueError(f"a sum must name a total cell outside its parts, got {total!r}")
         coefficients = {int(total): 1.0}
         for part in parts:
             coefficients[int(part)] = coefficients.get(int(part), 0.0) - 1.0
-        relations.append((coefficients, 0.0))
-    checked = _as_relations(relations, flat.size)
+        published.append((coefficients, 0.0))
+    checked = _as_relations(published, flat.size)
     if any(abs(sum(c * flat[i] for i, c in co.items()) - k) > 0 for co, k in checked):
-        raise ValueError("every sum must add up: a total must equal the sum of its parts")
+        raise ValueError("every sum and relation must hold for the table's counts")
 
     small = (counts > 0) & (counts < minimum)
     start = _first_pattern(counts, small.copy()) if margins and not sums else small
     primary = small.reshape(-1)
-    lower = np.where(primary, max(1, floor), floor)
+    lower = np.where(primary, np.maximum(1, floor), floor)
     upper = np.where(primary, minimum - 1, np.inf)
     cost = _cell_costs(flat, np.zeros(flat.size, dtype=bool))
     hidden = protect_cells(

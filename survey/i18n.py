@@ -10,6 +10,7 @@ the other pages in :data:`survey.languages.OFFICER_LANGUAGES` only.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -76,6 +77,15 @@ def language_url(language: str) -> str:
     return url_for(request.endpoint, **values)
 
 
+def round_half_up(value: float, digits: int = 0) -> Decimal:
+    """``value`` rounded to ``digits`` decimals, halves away from zero: the one rounding
+    rule for every number a reader sees (the Circular's rule for index scores), so that
+    81.25 % reads "81,3 %" on the page, in the PDF, the CSV and the workbook alike. Babel
+    and Python round halves to even (81.25 → 81.2); the decimal digits as written are
+    used, not the binary float's (2.675 rounds to 2.68)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+
+
 def format_percent(value: float | None, digits: int = 1) -> str:
     """A percentage the way the reader writes it: "85,3 %" in Vietnamese, "85.3%" in English.
 
@@ -85,14 +95,14 @@ def format_percent(value: float | None, digits: int = 1) -> str:
         return "–"
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
     language = current_language()
-    number = format_decimal(value, format=pattern, locale=language)
+    number = format_decimal(round_half_up(value, digits), format=pattern, locale=language)
     # Vietnamese style sets the sign apart, with a no-break space so it never wraps alone.
     return f"{number}\u00a0%" if language == "vi" else f"{number}%"
 
 
 def format_number(value: float, digits: int = 0) -> str:
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=current_language())
+    return format_decimal(round_half_up(value, digits), format=pattern, locale=current_language())
 
 
 def format_day(value: date | datetime) -> str:

@@ -431,6 +431,7 @@ def factor_chart(report: Report) -> Chart | None:
     bars = [
         Bar(row.title, row.index, row.low, row.high, format_percent(row.index))
         for row in report.factors
+        if row.index is not None  # hidden: it would give a hidden criterion away
     ]
     title = _("Factor indices with the confidence interval")
     return draw_bars(title, bars, 100, (0, 25, 50, 75, 100), _percent_tick)

@@ -94,8 +94,10 @@ def method_notes(report: Report) -> list[str]:
             minimum=report.min_ratings_for_ranking,
         ),
         _(
-            "To protect respondents, any group with fewer than %(minimum)d responses is hidden, "
-            "together with enough other cells that it cannot be worked out from the totals.",
+            "To protect respondents, any figure resting on fewer than %(minimum)d responses or "
+            "answers is hidden. So is any other figure (a total, a year, a factor index, another "
+            "unit) that would let a reader work a hidden one out from what the report shows, "
+            "checked by computing the smallest and largest value each hidden figure could take.",
             minimum=report.min_group_size,
         ),
         _(
@@ -217,7 +219,7 @@ def write_xlsx_table(sheet, table: Table, first_row: int) -> None:
     for row_number, row in enumerate(table.rows, start=first_row + 1):
         for column, value in enumerate(row, start=1):
             if value.is_figure:
-                cell = sheet.cell(row_number, column, value.value)
+                cell = sheet.cell(row_number, column, value.shown_value())
                 cell.number_format = _NUMBER_FORMATS[value.kind]
             else:
                 sheet.cell(row_number, column, value.file_text())
@@ -400,7 +402,7 @@ def headline_lines(report: Report) -> list[str]:
                 high=format_percent(overview.headline.ci.high * 100),
             )
         )
-    if overview.onestop is not None:
+    if overview.onestop is not None and report.onestop_total_hidden is None:
         lines.append(
             _(
                 "Circular 01/2018: %(total)s points of %(maximum)s, %(classification)s",

@@ -36,10 +36,10 @@ from analysis import (
     satisfaction_rate,
     shrink_rates,
     sipas_index,
-    suppress_small_cells,
     trend_test,
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
+from survey.results.disclosure import hidden_groups
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
@@ -317,16 +317,16 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         periods.append(period)
         start = period.end
     sizes = [responses.get(period, 0) for period in periods]
-    # The total is published (the headline): one small period hidden alone would be that
-    # total minus the others, so complementary cells are hidden too; a period without any
-    # response reveals nobody and is shown as such.
-    hidden = suppress_small_cells(np.array(sizes), min_group_size)
     successes, totals, points = [], [], []
-    for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
+    for period in periods:
         counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
         satisfied, answered = rating.successes_and_totals(counts)
         successes.append(satisfied)
         totals.append(answered)
+    # A period without any response reveals nobody and is shown as such.
+    hidden = hidden_groups(sizes, totals, min_group_size, lower_bound=0)
+    for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
+        counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
         points.append(
             TrendPoint(
                 period,
@@ -367,14 +367,14 @@ def _units(
     if not keys:
         return ()
     sizes = np.array([responses[key] for key in keys], dtype=np.int64)
-    # Published with their total: a single hidden unit would follow from the others.
-    hidden = suppress_small_cells(sizes, min_group_size)
     pairs = [
         rating.successes_and_totals(by_unit.get(key, {}).get(rating.item_key, LevelCounts()))
         for key in keys
     ]
     successes = np.array([pair[0] for pair in pairs], dtype=np.int64)
     totals = np.array([pair[1] for pair in pairs], dtype=np.int64)
+    # A unit is listed because it has responses: each is at least 1.
+    hidden = hidden_groups(sizes, totals, min_group_size, lower_bound=1)
     ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
     comparison = _Comparison.of(successes, totals, ranked)
     units = []

@@ -31,7 +31,6 @@ from analysis import (
     OneStopScores,
     OneStopScoringDefinition,
     onestop_scores,
-    suppress_small_cells,
 )
 from survey.collect.models import Answer, Channel, RespondentType, Response
 from survey.db import utcnow
@@ -47,6 +46,16 @@ from survey.questionnaires.definition import (
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.results.coverage import Coverage, dossier_coverage
+from survey.results.disclosure import (
+    ONESTOP_TOTAL,
+    Key,
+    criterion_key,
+    factor_key,
+    hidden_by_period,
+    index_key,
+    overall_key,
+    report_disclosure,
+)
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.overview import SatisfactionOverview, satisfaction_overview
 from survey.results.queries import (
@@ -235,9 +244,10 @@ class FactorRow:
 
     key: Hashable
     title: str
-    #: Percent.
-    index: float
-    #: The bootstrap interval (percent); None when it could not be computed.
+    #: Percent; None when hidden (it would give a hidden criterion away).
+    index: float | None
+    index_hidden: Hidden | None
+    #: The bootstrap interval (percent); None when it could not be computed or is hidden.
     low: float | None
     high: float | None
     #: The factor's overall question, satisfied share (0-1); None when hidden or absent.
@@ -285,6 +295,8 @@ class Report:
     comments: tuple[Comment, ...] | None
     #: Ratings against the dossiers returned; None without dossiers in the scope.
     coverage: Coverage | None
+    #: Figures withheld by :func:`survey.results.disclosure.report_disclosure` (its keys).
+    hidden_figures: frozenset[Key]
     generated_dt: datetime
     #: The platform's local day the report was built for (its organisation chart by default).
     today: date
@@ -300,6 +312,11 @@ class Report:
     def tables(self) -> ReportTables:
         """Every table of the report, built once: the pages and the files render these."""
         return report_tables(self)
+
+    @property
+    def onestop_total_hidden(self) -> Hidden | None:
+        """Why the Circular 01/2018 total (and its band) is withheld, if it is."""
+        return Hidden.DERIVED if ONESTOP_TOTAL in self.hidden_figures else None
 
     def classification_label(self, scores) -> str:
         """The Circular 01/2018 band of ``scores`` in the report's language."""
@@ -361,6 +378,9 @@ def build_report(
     comments = None
     if with_comments:
         comments = _comments(session, overview.report_filter, definition, language)
+    hidden_figures = report_disclosure(
+        overview.sipas, overview.onestop, _max_points(definition), min_group_size
+    )
     return Report(
         request=request,
         report_filter=overview.report_filter,
@@ -370,12 +390,13 @@ def build_report(
         min_ratings_for_ranking=min_ratings,
         agency_names=agency_names,
         official_names=official_names,
-        factors=_factors(overview, definition, language, min_group_size),
-        criteria=_criteria(overview, definition, language, min_group_size),
+        factors=_factors(overview, definition, language, hidden_figures),
+        criteria=_criteria(overview, definition, language, hidden_figures),
         score_periods=score_periods,
         official_scores=official_scores,
         comments=comments,
         coverage=dossier_coverage(session, overview.report_filter),
+        hidden_figures=hidden_figures,
         generated_dt=utcnow(),
         today=today,
         language=language,
@@ -395,22 +416,33 @@ def _names(session, model, ids) -> list[tuple[int, str]]:
     return list(session.execute(select(model.id, model.name).where(model.id.in_(ids))))
 
 
-def _factors(overview, definition, language, min_group_size) -> tuple[FactorRow, ...]:
-    """Each SIPAS factor; its overall question hidden below the minimum group size."""
+def _max_points(definition) -> float:
+    """The most points a one-stop index can score (0 without one-stop scoring)."""
+    if definition.scoring.onestop is None:
+        return 0.0
+    rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
+    return float(max(rules.point_values))
+
+
+def _factors(overview, definition, language, hidden_figures) -> tuple[FactorRow, ...]:
+    """Each SIPAS factor; its overall question hidden below the minimum group size, its
+    index when that would give a hidden criterion away."""
     if overview.sipas is None:
         return ()
     titles = {f.key: definition.text(f.title, language) for f in definition.scoring.factors}
     interval = overview.sipas_interval
     rows = []
     for factor in overview.sipas.factors:
-        ci = interval.factor_cis.get(factor.factor) if interval else None
+        index_hidden = Hidden.DERIVED if factor_key(factor.factor) in hidden_figures else None
+        ci = interval.factor_cis.get(factor.factor) if interval and not index_hidden else None
         overall = factor.overall_question
-        reason = None if overall is None or overall.n >= min_group_size else Hidden.SMALL_GROUP
+        reason = Hidden.SMALL_GROUP if overall_key(factor.factor) in hidden_figures else None
         rows.append(
             FactorRow(
                 key=factor.factor,
                 title=titles[factor.factor],
-                index=factor.index,
+                index=None if index_hidden else factor.index,
+                index_hidden=index_hidden,
                 low=ci.low if ci else None,
                 high=ci.high if ci else None,
                 overall=overall.rate if overall is not None and reason is None else None,
@@ -421,14 +453,17 @@ def _factors(overview, definition, language, min_group_size) -> tuple[FactorRow,
     return tuple(rows)
 
 
-def _criteria(overview, definition, language, min_group_size) -> tuple[CriterionRow, ...]:
+def _criteria(overview, definition, language, hidden_figures) -> tuple[CriterionRow, ...]:
     """Each criterion's rate (or each one-stop index's score), weakest first."""
     rows = []
     if overview.sipas is not None:
         titles = {f.key: definition.text(f.title, language) for f in definition.scoring.factors}
         for factor in overview.sipas.factors:
             for criterion in factor.criteria:
-                shown = criterion.rate is not None and criterion.n >= min_group_size
+                shown = (
+                    criterion.rate is not None
+                    and criterion_key(factor.factor, criterion.criterion) not in hidden_figures
+                )
                 rows.append(
                     CriterionRow(
                         key=str(criterion.criterion),
@@ -445,7 +480,7 @@ def _criteria(overview, definition, language, min_group_size) -> tuple[Criterion
     if overview.onestop is not None:
         onestop = definition.scoring.onestop
         for index in overview.onestop.indices:
-            shown = index.dossiers >= min_group_size
+            shown = index_key(index.number) not in hidden_figures
             rows.append(
                 CriterionRow(
                     key=str(index.number),
@@ -479,35 +514,37 @@ def _score_periods(period: Period) -> tuple[Period, ...]:
 
 def _official_scores(session, report_filter, definition, periods, min_group_size, min_ratings):
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
-    result: dict[int, dict[Period, OfficialScores]] = {}
-    counted = []
+    counted: list = []
     for period in periods:
         if counted and period == periods[-1]:
             # The whole period is exactly its quarters (see _score_periods): add theirs up
             # rather than count the same rows again.
-            dossiers, points = _added_up(counted)
+            counted.append(_added_up(counted))
         else:
             period_filter = report_filter.with_period(period)
             dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
             points = onestop_points_counts_by(session, period_filter, Dimension.OFFICIAL)
             counted.append((dossiers, points))
-        keys = sorted(key for key in dossiers if key is not None)
-        if not keys:
-            continue
-        # Published beside their total: one hidden official would follow from the others.
-        hidden = suppress_small_cells(np.array([dossiers[key] for key in keys]), min_group_size)
-        for position, key in enumerate(keys):
+    keys = sorted({key for dossiers, _points in counted for key in dossiers if key is not None})
+    table = np.array([[dossiers.get(key, 0) for dossiers, _ in counted] for key in keys])
+    hidden = hidden_by_period(table, min_group_size)
+    result: dict[int, dict[Period, OfficialScores]] = {}
+    for row, key in enumerate(keys):
+        for column, (period, (dossiers, points)) in enumerate(zip(periods, counted, strict=True)):
+            if key not in dossiers:
+                continue
+            is_hidden = bool(hidden[row, column])
             too_few = dossiers[key] < min_ratings
             has_points = any(sum(by_points.values()) for by_points in points.get(key, {}).values())
             scores = None
-            if not hidden[position] and not too_few and has_points:
+            if not is_hidden and not too_few and has_points:
                 scores = onestop_scores(points[key], rules)
             result.setdefault(key, {})[period] = OfficialScores(
                 official_id=key,
                 period=period,
-                dossiers=None if hidden[position] else dossiers[key],
+                dossiers=None if is_hidden else dossiers[key],
                 scores=scores,
-                is_suppressed=bool(hidden[position]),
+                is_suppressed=is_hidden,
                 has_too_few_ratings=too_few,
             )
     return result

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from survey.i18n import format_day, format_number, format_percent
+from survey.results.disclosure import ONESTOP_TOTAL, OVERALL_INDEX
 from survey.results.filters import Period
-from survey.results.tables import Cell, Hidden, Table, figure, or_text, percent
+from survey.results.tables import Cell, Hidden, Table, derived_footnotes, figure, or_text, percent
 
 if TYPE_CHECKING:
     from survey.results.coverage import Coverage, CoverageUnit
@@ -176,7 +177,7 @@ def _summary_headline(overview) -> list[tuple[Cell, Cell]]:
     return rows
 
 
-def _summary_sipas(overview) -> list[tuple[Cell, Cell]]:
+def _summary_sipas(overview, hidden_figures) -> list[tuple[Cell, Cell]]:
     if overview.sipas is None:
         return []
     rows = [(Cell(_("Satisfaction index (SIPAS)")), Cell(overview.sipas.index, "percent"))]
@@ -190,7 +191,11 @@ def _summary_sipas(overview) -> list[tuple[Cell, Cell]]:
         rows.append(
             (
                 Cell(_("Mean of the factors' overall questions")),
-                Cell(overview.sipas.overall_question_index, "percent"),
+                figure(
+                    overview.sipas.overall_question_index,
+                    "percent",
+                    Hidden.DERIVED if OVERALL_INDEX in hidden_figures else None,
+                ),
             )
         )
     return rows
@@ -216,16 +221,25 @@ def _summary_tests(overview) -> list[tuple[Cell, Cell]]:
 
 def summary_table(report: Report) -> Table:
     overview = report.overview
-    rows = _summary_headline(overview) + _summary_sipas(overview) + _summary_tests(overview)
+    rows = _summary_headline(overview) + _summary_sipas(overview, report.hidden_figures)
+    rows += _summary_tests(overview)
     if overview.onestop is not None:
+        reason = Hidden.DERIVED if ONESTOP_TOTAL in report.hidden_figures else None
+        label = report.classification_label(overview.onestop)
         rows += [
-            (Cell(_("Circular 01/2018 total")), Cell(overview.onestop.agency_total, "points")),
             (
-                Cell(_("Circular 01/2018 classification")),
-                Cell(report.classification_label(overview.onestop)),
+                Cell(_("Circular 01/2018 total")),
+                figure(overview.onestop.agency_total, "points", reason),
             ),
+            (Cell(_("Circular 01/2018 classification")), Cell(reason.label if reason else label)),
         ]
-    return Table("summary", _("Summary"), (_("Measure"), _("Value")), tuple(rows))
+    return Table(
+        "summary",
+        _("Summary"),
+        (_("Measure"), _("Value")),
+        tuple(rows),
+        derived_footnotes(rows),
+    )
 
 
 def factors_table(report: Report) -> Table:
@@ -242,9 +256,9 @@ def factors_table(report: Report) -> Table:
     rows = tuple(
         (
             Cell(row.title),
-            Cell(row.index, "percent"),
-            Cell(row.low, "percent"),
-            Cell(row.high, "percent"),
+            figure(row.index, "percent", row.index_hidden),
+            figure(row.low, "percent", row.index_hidden),
+            figure(row.high, "percent", row.index_hidden),
             figure(row.overall, "percent", row.overall_hidden),
             or_text(row.alpha.alpha if row.alpha else None, "decimal", _("not computable")),
             or_text(row.alpha.n_respondents if row.alpha else None, "number", "–"),
@@ -252,7 +266,9 @@ def factors_table(report: Report) -> Table:
         )
         for row in report.factors
     )
-    return Table("factors", _("Factors"), columns, rows, alpha_footnotes(report))
+    return Table(
+        "factors", _("Factors"), columns, rows, alpha_footnotes(report) + derived_footnotes(rows)
+    )
 
 
 def criteria_table(report: Report) -> Table:
@@ -525,7 +541,7 @@ def factors_page_table(report: Report) -> Table:
     rows = tuple(
         (
             Cell(row.title),
-            Cell(row.index, "percent"),
+            figure(row.index, "percent", row.index_hidden),
             _interval_cell(row.low, row.high),
             # Hidden or absent, the page has always shown a dash here.
             or_text(row.overall, "percent", "–"),
@@ -537,6 +553,7 @@ def factors_page_table(report: Report) -> Table:
         _("Factor indices"),
         (_("Factor"), _("Index"), _("Confidence interval"), _("Overall question")),
         rows,
+        derived_footnotes(rows),
         number_columns=frozenset({1, 3}),
     )
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from survey.i18n import format_day, format_number, format_percent
+from survey.i18n import format_day, format_number, format_percent, round_half_up
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,27 +33,48 @@ class Hidden(enum.StrEnum):
 
     #: Fewer responses than ``MIN_GROUP_SIZE`` (or a cell the others would give away).
     SMALL_GROUP = "small_group"
+    #: Computed from figures that include a hidden one, which it would give away.
+    DERIVED = "derived"
 
     @property
     def label(self) -> str:
         return str(_HIDDEN_LABELS[self])
 
 
-_HIDDEN_LABELS = {Hidden.SMALL_GROUP: _l("Hidden: too few responses")}
+_HIDDEN_LABELS = {
+    Hidden.SMALL_GROUP: _l("Hidden: too few responses"),
+    Hidden.DERIVED: _l("Hidden: would reveal a hidden figure"),
+}
+
+#: The footnote under a table with a figure hidden as :attr:`Hidden.DERIVED`.
+DERIVED_FOOTNOTE = _l(
+    "A figure computed from a hidden one is hidden too: with the figures shown, it would "
+    "give the hidden one away."
+)
+
+
+def derived_footnotes(rows) -> tuple[str, ...]:
+    """The footnote explaining :attr:`Hidden.DERIVED`, when a row has such a cell."""
+    derived = any(cell.hidden is Hidden.DERIVED for row in rows for cell in row)
+    return (str(DERIVED_FOOTNOTE),) if derived else ()
 
 
 def _interval(bounds: tuple[float, float]) -> str:
     return f"{format_percent(bounds[0])} – {format_percent(bounds[1])}"
 
 
-#: How each kind of figure is written: percent (0-100), a whole number, points (one
-#: decimal), a p-value (three), a coefficient (two), a day, or a percent interval (pages).
+#: Decimals shown for each kind of number: percent (0-100) and points one, a whole
+#: number none, a p-value three, a coefficient two.
+DIGITS = {"percent": 1, "number": 0, "points": 1, "decimal": 3, "coefficient": 2}
+
+#: How each kind of figure is written: a number of its ``DIGITS`` (rounded half up), a
+#: day, or a percent interval (pages).
 _FORMATS: dict[str, Callable[[Any], str]] = {
     "percent": format_percent,
     "number": format_number,
-    "points": lambda value: format_number(value, 1),
-    "decimal": lambda value: format_number(value, 3),
-    "coefficient": lambda value: format_number(value, 2),
+    "points": lambda value: format_number(value, DIGITS["points"]),
+    "decimal": lambda value: format_number(value, DIGITS["decimal"]),
+    "coefficient": lambda value: format_number(value, DIGITS["coefficient"]),
     "day": format_day,
     "interval": _interval,
 }
@@ -81,6 +102,14 @@ class Cell:
     def is_figure(self) -> bool:
         """A number the workbook stores as a number (with its display format)."""
         return self.kind not in ("text", "interval") and self.value is not None
+
+    def shown_value(self) -> object:
+        """A figure's value as the reader sees it: a number rounded half up to the
+        decimals shown (the workbook stores this, not the full precision); a day as is."""
+        if self.kind in DIGITS and self.value is not None:
+            rounded = round_half_up(float(self.value), DIGITS[self.kind])  # type: ignore[arg-type]
+            return int(rounded) if DIGITS[self.kind] == 0 else float(rounded)
+        return self.value
 
     def text(self) -> str:
         """The cell as the reader writes it ("85,3 %", "26/11/2026", "hidden")."""

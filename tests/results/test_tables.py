@@ -162,3 +162,39 @@ def test_a_new_questionnaire_is_reported_under_its_own_title(app, results_world,
     assert "Questionnaire,Trial desk" in english.data.decode("utf-8-sig")
     public = client.get("/results?year=2026&questionnaire=desk-rating&lang=vi")
     assert public.status_code == 200 and "Đánh giá quầy thử nghiệm" in public.text
+
+
+def test_halves_round_up_alike_on_the_page_and_in_every_file(app):
+    # Babel's default, half to even, wrote 81.25 % as "81,2 %" while Excel showed 81,3.
+    with app.test_request_context("/?lang=vi"):
+        table = Table(
+            "criteria",
+            "Tiêu chí",
+            ("Tiêu chí", "Tỷ lệ", "Điểm"),
+            (
+                (Cell("A"), Cell(81.25, "percent"), Cell(1.25, "points")),
+                (Cell("B"), Cell(86.25, "percent"), Cell(0.05, "points")),
+            ),
+            number_columns=frozenset({1, 2}),
+        )
+        page = render_template_string(
+            '{% from "results/_macros.html" import table %}{{ table(t) }}', t=table
+        )
+        filters = render_template_string("{{ 81.25 | percent }} {{ 86.25 | percent }}")
+        buffer = io.StringIO()
+        downloads.write_csv_table(csv.writer(buffer), table)
+        sheet = Workbook().active
+        downloads.write_xlsx_table(sheet, table, 1)
+        pdf = downloads._ReportPdf("footer")
+        pdf.add_page()
+        pdf.report_table(table)
+        pdf_text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
+    assert "81,3\u00a0%" in page and "86,3\u00a0%" in page and "1,3" in page
+    assert filters == "81,3\u00a0% 86,3\u00a0%"
+    rows = list(csv.reader(io.StringIO(buffer.getvalue())))
+    assert ["A", "81,3\u00a0%", "1,3"] in rows and ["B", "86,3\u00a0%", "0,1"] in rows
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    # the workbook holds what is shown, not the full precision
+    assert values[1] == ["A", 81.3, 1.3] and values[2] == ["B", 86.3, 0.1]
+    assert sheet["B2"].number_format == '0.0" %"'
+    assert "81,3" in pdf_text and "86,3" in pdf_text and "81,2" not in pdf_text
