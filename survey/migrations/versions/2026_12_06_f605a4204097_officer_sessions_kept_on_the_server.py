@@ -5,7 +5,7 @@ administrator ends it at once on every process and host. Officers signed in befo
 upgrade sign in again.
 
 Revision ID: f605a4204097
-Revises: a4c9e2f7b315
+Revises: 80f701db3122
 Create Date: 2026-12-06 21:42:04.010273
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f605a4204097"
-down_revision = "a4c9e2f7b315"
+down_revision = "80f701db3122"
 branch_labels = None
 depends_on = None
 
