@@ -48,6 +48,10 @@ accesslog = None
 errorlog = "-"
 # Application code is loaded once, before the workers fork.
 preload_app = True
+# gunicorn's control interface is not used; its socket sits at one path per user
+# (~/.gunicorn/gunicorn.ctl), so two servers on one host (a test server beside `make run`,
+# the test suite's parallel workers) would fight over it.
+control_socket_disable = True
 
 
 def on_starting(server):

@@ -110,7 +110,7 @@ def test_the_page_the_workbook_the_pdf_and_the_start_page(app, officer, dossiers
     five = vietnamese(app, format_percent, 5.0)
     assert f"<caption>Các quầy có dưới {five} hồ sơ được đánh giá</caption>" in page
     workbook = load_workbook(io.BytesIO(client.get(f"/officer/results/report.xlsx?{QUERY}").data))
-    sheet = workbook["dossiers rated"]
+    sheet = workbook["Hồ sơ được đánh giá"]
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert dossiers[None][0] in values
     pdf = client.get(f"/officer/results/report.pdf?{QUERY}").data
