@@ -21,6 +21,7 @@ from survey.accounts.rules import (
     MINIMUM_PASSWORD_LENGTH,
     email_is_taken,
     is_email_address,
+    is_guessable_password,
     needs_agency,
     normalized_email,
 )
@@ -127,6 +128,11 @@ def create_user_command(email: str, role: str, agency_code: str | None) -> None:
     if len(password) < MINIMUM_PASSWORD_LENGTH:
         raise click.ClickException(
             f"the password must have at least {MINIMUM_PASSWORD_LENGTH} characters"
+        )
+    if is_guessable_password(password):
+        raise click.ClickException(
+            "the password is among those attackers try first (on lists of leaked passwords, "
+            "or repeating or counting characters): choose another"
         )
     user = User(email=email, role=role_value, agency_id=agency.id if agency else None)
     user.set_password(password)

@@ -117,8 +117,7 @@ def load_settings(app: Flask, overrides: dict | None) -> None:
         app.config.update(overrides)
     url = app.config.get("DATABASE_URL")
     if not url:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        url = "sqlite:///" + os.path.join(app.instance_path, "survey.sqlite3")
+        url = "sqlite:///" + str(_private_file(Path(app.instance_path) / "survey.sqlite3"))
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if app.config.get("REPORTS_DATABASE_URL"):  # a read replica for reports (docs/PRODUCTION.md)
         app.config["SQLALCHEMY_BINDS"] = {"reports": app.config["REPORTS_DATABASE_URL"]}
@@ -140,9 +139,28 @@ def instance_secret(app: Flask, name: str) -> str:
     path = Path(app.instance_path) / name
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(path.parent)
     value = secrets.token_hex(32)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(value)
     return value
+
+
+def _private_folder(folder: Path) -> None:
+    """The instance folder: readable by the server's account only (mode 0700), also when an
+    older version created it readable by all."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+
+
+def _private_file(path: Path) -> Path:
+    """The embedded database holds call-back numbers and password hashes: mode 0600, created so
+    before SQLite opens it (SQLite gives its journal files the same mode)."""
+    _private_folder(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o600)
+    return path

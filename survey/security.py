@@ -4,6 +4,7 @@
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,4 +51,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user.is_authenticated:
+            # Officer pages and exports hold personal data: no browser or proxy keeps a copy
+            # (a shared office computer's Back button, a caching proxy).
+            headers["Cache-Control"] = "no-store"
         return response

@@ -7,13 +7,25 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from survey.accounts.models import MINIMUM_PASSWORD_LENGTH
+from survey.accounts.rules import is_guessable_password
 from survey.forms import Form
 
 #: Longer passwords are refused before hashing: nobody types more, and hashing costs memory.
 MAXIMUM_PASSWORD_LENGTH = 256
 
-#: The length rules of a new password, wherever one is set (by its owner or an administrator).
-NEW_PASSWORD_LENGTH = (
+
+def _not_guessable(_form, field) -> None:
+    if field.data and is_guessable_password(field.data):
+        raise ValidationError(GUESSABLE_PASSWORD)
+
+
+GUESSABLE_PASSWORD = _l(
+    "This password is among those attackers try first (it is on lists of leaked passwords, "
+    "or repeats or counts characters). Please choose another: a few unrelated words work well."
+)
+
+#: The rules of a new password, wherever one is set (by its owner or an administrator).
+NEW_PASSWORD_RULES = (
     Length(
         min=MINIMUM_PASSWORD_LENGTH,
         message=_l(
@@ -22,6 +34,7 @@ NEW_PASSWORD_LENGTH = (
         ),
     ),
     Length(max=MAXIMUM_PASSWORD_LENGTH, message=_l("This password is too long.")),
+    _not_guessable,
 )
 
 
@@ -62,7 +75,7 @@ class ChangePasswordForm(Form):
         ),
         validators=[
             DataRequired(message=_l("Enter a new password.")),
-            *NEW_PASSWORD_LENGTH,
+            *NEW_PASSWORD_RULES,
         ],
     )
     new_password_again = PasswordField(

@@ -40,7 +40,7 @@ from wtforms.validators import (
 from wtforms.widgets import DateInput
 
 from survey.accounts.access import ROLE_LABELS
-from survey.accounts.forms import NEW_PASSWORD_LENGTH
+from survey.accounts.forms import NEW_PASSWORD_RULES
 from survey.accounts.models import Role
 from survey.accounts.rules import (
     MINIMUM_PASSWORD_LENGTH,
@@ -487,7 +487,7 @@ def _password_field(label):
         ),
         validators=[
             DataRequired(message=_l("Enter a temporary password.")),
-            *NEW_PASSWORD_LENGTH,
+            *NEW_PASSWORD_RULES,
         ],
     )
 

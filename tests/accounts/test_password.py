@@ -51,6 +51,13 @@ def test_an_officer_changes_their_password(app, client, world):
     assert sign_in(client, email, NEW_PASSWORD).headers["Location"] == "/officer/"
 
 
+GUESSABLE = (
+    "Mật khẩu này thuộc loại kẻ tấn công thử đầu tiên (có trong danh sách mật khẩu bị lộ, "
+    "hoặc lặp lại hay đếm ký tự liên tiếp). Vui lòng chọn mật khẩu khác: vài từ không liên "
+    "quan đến nhau là đủ mạnh."
+)
+
+
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
@@ -67,6 +74,11 @@ def test_an_officer_changes_their_password(app, client, world):
         ),
         ({"new": ""}, "new_password", "Vui lòng nhập mật khẩu mới."),
         ({"new": "x" * 300}, "new_password", "Mật khẩu này quá dài."),
+        # NIST SP 800-63B: leaked, sequential, repetitive, context-specific.
+        ({"new": "Q1w2E3r4T5y6"}, "new_password", GUESSABLE),
+        ({"new": "123456789012"}, "new_password", GUESSABLE),
+        ({"new": "abababababab"}, "new_password", GUESSABLE),
+        ({"new": "HaiLong2026!!"}, "new_password", GUESSABLE),
         (
             {"again": "mùa nước nổi ở Kiên Giang"},
             "new_password_again",

@@ -242,3 +242,18 @@ def test_behind_a_proxy_the_binding_follows_the_proxys_header(tmp_path, database
     assert officer.get("/officer/", **at).status_code == 200
     elsewhere = {"headers": {"X-Forwarded-For": "203.0.113.9"}, "environ_base": address}
     assert officer.get("/officer/", **elsewhere).status_code == 302
+
+
+def test_nothing_behind_sign_in_is_kept_by_a_browser_or_proxy(app, world):
+    admin, _admin_id = signed_in_client(app, Role.ADMINISTRATOR)
+    for path in [
+        "/officer/",
+        "/officer/results/",
+        "/officer/results/responses.csv",
+        "/admin/users",
+    ]:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    # Public pages may be cached as before.
+    assert "no-store" not in app.test_client().get("/").headers.get("Cache-Control", "")

@@ -145,6 +145,7 @@ def test_create_user_reads_the_password_from_standard_input(runner, app_context)
         (["a@b.vn", "--role", "viewer"], "một mật khẩu dài", "needs an agency"),
         (["a@b.vn", "--role", "viewer", "--agency", "NOPE"], "một mật khẩu dài", "no agency"),
         (["a@b.vn", "--role", "administrator"], "short", "at least 12"),
+        (["a@b.vn", "--role", "administrator"], "q1w2e3r4t5y6", "attackers try first"),
         (["a@b.vn", "--role", "administrator", "--password", "x" * 20], "", "No such option"),
     ],
 )

@@ -36,6 +36,21 @@ def test_the_database_defaults_to_sqlite_in_the_instance_folder(tmp_path, monkey
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/survey.sqlite3"
 
 
+def test_the_embedded_database_and_the_instance_folder_are_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("SURVEY_DATABASE_URL", raising=False)
+    fresh = tmp_path / "fresh"
+    create_app(instance_path=str(fresh))
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "survey.sqlite3").stat().st_mode) == 0o600
+    # Made by an older version, readable by all: closed at the next start.
+    older = tmp_path / "older"
+    older.mkdir(mode=0o755)
+    (older / "survey.sqlite3").touch(mode=0o644)
+    create_app(instance_path=str(older))
+    assert stat.S_IMODE(older.stat().st_mode) == 0o700
+    assert stat.S_IMODE((older / "survey.sqlite3").stat().st_mode) == 0o600
+
+
 def test_database_url_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_DATABASE_URL", "postgresql+psycopg://u@db.example/survey")
     app = create_app(instance_path=str(tmp_path / "instance"))
