@@ -20,6 +20,7 @@ VALID = {
     "PHONE_SUBMIT_LIMIT": "20 per hour",
     "KIOSK_SUBMIT_LIMIT": "120 per hour",
     "CONTACT_RETENTION_DAYS": "90",
+    "DOSSIER_COVERAGE_PERCENT": "5",
 }
 
 
@@ -76,6 +77,7 @@ def test_saving_unchanged_values_records_nothing(admin, app):
         ("MIN_GROUP_SIZE", "3.5", "Nhập một số nguyên từ 2 đến 1000."),
         ("CONTACT_RETENTION_DAYS", "-1", "Nhập một số nguyên từ 1 đến 3650."),
         ("CONTACT_RETENTION_DAYS", "", "Nhập một số nguyên."),
+        ("DOSSIER_COVERAGE_PERCENT", "0", "Nhập một số nguyên từ 1 đến 100."),
         ("PHONE_SUBMIT_LIMIT", "lots", "20 per hour"),
         ("KIOSK_SUBMIT_LIMIT", "=1+1", "20 per hour"),
     ],
