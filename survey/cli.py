@@ -80,7 +80,8 @@ def seed_demo_command(responses: int, seed: int, until) -> None:
     click.echo(
         f"Demo data: {report.agencies} agencies, {report.service_points} service points,"
         f" {report.officials} officials, {report.procedures} procedures;"
-        f" {report.responses_created} responses added, {report.responses_present} in the database."
+        f" {report.responses_created} responses added, {report.responses_present} in the database;"
+        f" {report.dossiers_created} one-stop dossiers added."
     )
     click.echo(f"Demo administrator: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
 

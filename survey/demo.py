@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from survey.accounts.models import Role, User
 from survey.collect.models import Channel, RespondentType, Response
 from survey.collect.store import canonical_body_hash, dossier_hash, store_responses
+from survey.dossiers.demo import seed_demo_dossiers
 from survey.org.models import (
     PUBLIC_CODE_ALPHABET,
     PUBLIC_CODE_LENGTH,
@@ -332,6 +333,8 @@ class SeedReport:
     procedures: int
     responses_created: int
     responses_present: int
+    #: Dossiers of the one-stop system added (none when they were already there).
+    dossiers_created: int = 0
 
 
 def _name_generator(rng: random.Random) -> Iterator[str]:
@@ -651,9 +654,17 @@ def seed_demo(
             fold_all(session_factory)
         if progress:
             progress(len(batch))
+    return _finish(session_factory, seed, dossier_key, counts, created)
+
+
+def _finish(session_factory, seed: int, dossier_key: bytes, counts: dict, created: int):
+    """The one-stop system's dossiers for the demo desks, and the report of the seeding."""
     with session_factory() as session:
         present = session.scalar(select(func.count(Response.id)))
-    return SeedReport(**counts, responses_created=created, responses_present=present)
+        dossiers = seed_demo_dossiers(session, seed, dossier_key)
+    return SeedReport(
+        **counts, responses_created=created, responses_present=present, dossiers_created=dossiers
+    )
 
 
 def _official_effects(desks: list[_Desk]) -> dict[int, float]:

@@ -1,7 +1,7 @@
 """The share of dossiers rated (tỷ lệ hồ sơ được đánh giá): ratings ÷ dossiers returned.
 
 For the report's period and scope, per desk, official and agency and for the whole scope:
-the ratings the report counts (:func:`survey.results.queries.response_counts_by`) set
+the ratings of every questionnaire (:func:`survey.results.queries.response_counts_by`) set
 against the dossiers the one-stop system returned in the same Vietnam-local days
 (:class:`survey.dossiers.models.Dossier`). Desks below the coverage setting
 (``DOSSIER_COVERAGE_PERCENT``, 5 % by default) are listed: there the index rests on few voices.
@@ -9,7 +9,7 @@ against the dossiers the one-stop system returned in the same Vietnam-local days
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -79,16 +79,22 @@ def dossier_counts_by(
     return {key: count for key, count in session.execute(statement.group_by(column))}
 
 
+def _name(record, language: str) -> str:
+    """An agency's or official's name; a desk's with its agency's ("Quầy số 1" is everywhere)."""
+    if isinstance(record, Agency):
+        return record.localized_name(language)
+    if isinstance(record, ServicePoint):
+        return f"{record.agency.localized_name(language)} · {record.name}"
+    return record.name
+
+
 def _units(session, model, ratings: dict, dossiers: dict) -> tuple[CoverageUnit, ...]:
     keys = sorted({key for key in (*ratings, *dossiers) if key is not None})
     if not keys:
         return ()
     records = session.scalars(select(model).where(model.id.in_(keys)))
     language = current_language()
-    names = {
-        record.id: record.localized_name(language) if model is Agency else record.name
-        for record in records
-    }
+    names = {record.id: _name(record, language) for record in records}
     units = (
         CoverageUnit(key, names.get(key, "?"), ratings.get(key, 0), dossiers.get(key, 0))
         for key in keys
@@ -98,7 +104,12 @@ def _units(session, model, ratings: dict, dossiers: dict) -> tuple[CoverageUnit,
 
 def dossier_coverage(session: Session, report_filter: ReportFilter) -> Coverage | None:
     """The share of dossiers rated in the report's scope; None when no dossier was returned
-    in it (the one-stop system's data was not imported for it)."""
+    in it (the one-stop system's data was not imported for it).
+
+    Ratings of every questionnaire count: a citizen rates a dossier with the quick form or
+    the full survey, and either is a voice from it.
+    """
+    report_filter = replace(report_filter, questionnaire_version_ids=None)
     total = dossier_counts_by(session, report_filter, None)[None]
     if total == 0:
         return None

@@ -418,7 +418,7 @@ def _coverage_row(level: str, unit: CoverageUnit, coverage: Coverage, minimum: i
 def _coverage_footnotes(coverage: Coverage) -> tuple[str, ...]:
     return (
         _(
-            "Share of dossiers rated: the ratings counted in this report divided by the "
+            "Share of dossiers rated: the ratings of every questionnaire divided by the "
             "dossiers the one-stop system returned in the same days and scope (above "
             "100 % when ratings came for dossiers that were not imported)."
         ),

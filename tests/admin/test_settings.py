@@ -26,6 +26,7 @@ VALID = {
     "FEEDBACK_CASE_FROM_HARASSMENT": "y",
     "FEEDBACK_ACKNOWLEDGE_WORKING_DAYS": "2",
     "FEEDBACK_ANSWER_WORKING_DAYS": "10",
+    "DOSSIER_COVERAGE_PERCENT": "5",
 }
 
 
@@ -82,6 +83,7 @@ def test_saving_unchanged_values_records_nothing(admin, app):
         ("MIN_GROUP_SIZE", "3.5", "Nhập một số nguyên từ 2 đến 1000."),
         ("CONTACT_RETENTION_DAYS", "-1", "Nhập một số nguyên từ 1 đến 3650."),
         ("CONTACT_RETENTION_DAYS", "", "Nhập một số nguyên."),
+        ("DOSSIER_COVERAGE_PERCENT", "0", "Nhập một số nguyên từ 1 đến 100."),
         ("PHONE_SUBMIT_LIMIT", "lots", "20 per hour"),
         ("KIOSK_SUBMIT_LIMIT", "=1+1", "20 per hour"),
     ],

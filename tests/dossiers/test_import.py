@@ -454,3 +454,16 @@ def test_the_openapi_document_describes_the_batch(client):
     )
     with client.application.app_context():
         assert db.session.scalar(select(func.count()).select_from(Dossier)) == 0
+
+
+def test_a_body_over_a_megabyte_is_refused_with_413(app, client, key, org):
+    body = {
+        "dossiers": [
+            {**DOSSIER, "dossier_code": f"H-{n}", "procedure_code": "x" * 60} for n in range(1000)
+        ]
+    }
+    body["dossiers"][0]["official_code"] = "y" * 1_000_000
+    response = post(client, key, body)
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "too_large"
+    assert stored(app) == []
