@@ -66,16 +66,25 @@ def _text_choice(label, choices=()):
     return SelectField(label, choices=options(choices), validate_choice=False, default="")
 
 
+#: How a period may be written (:meth:`survey.results.filters.Period.parse`): the form's
+#: hint, and with :data:`PERIOD_ERROR` what the form and the ``report`` command answer.
+PERIOD_EXAMPLES = _l(
+    "A quarter (Quý 3/2026, quý III/2026, Q3/2026 or 2026-Q3), a month (tháng 7/2026, "
+    "07/2026 or 2026-07) or a year (năm 2026 or 2026)."
+)
+PERIOD_ERROR = _l(
+    "Write the period as a quarter (Quý 3/2026, quý III/2026, Q3/2026 or 2026-Q3), a month "
+    "(tháng 7/2026, 07/2026 or 2026-07) or a year (năm 2026 or 2026)."
+)
+
+
 class ReportFilterForm(Form):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
     #: Its choices are the questionnaires in the database (see :meth:`offer_choices`).
     questionnaire = SelectField(_l("Questionnaire"), validate_choice=False, default="sipas")
-    period = StringField(
-        _l("Period"),
-        description=_l("A quarter (2026-Q3), a month (2026-07) or a year (2026)."),
-    )
+    period = StringField(_l("Period"), description=PERIOD_EXAMPLES)
     first_day = StringField(_l("Or from (day)"))
     last_day = StringField(_l("to (day, included)"))
     agency = _text_choice(_l("Agency"))
@@ -137,9 +146,7 @@ class ReportFilterForm(Form):
         try:
             period = Period.parse(field.data or "")
         except ValueError:
-            raise ValidationError(
-                _l("Write the period as a quarter (2026-Q3), a month (2026-07) or a year (2026).")
-            ) from None
+            raise ValidationError(PERIOD_ERROR) from None
         if not FIRST_YEAR <= period.start.year <= LAST_YEAR:
             raise ValidationError(
                 _l(

@@ -110,6 +110,13 @@ def test_open_comments_only_for_roles_entitled_to_responses(results_world, offic
     assert "Toàn bộ phiếu (CSV)" not in viewer_page
 
 
+@pytest.mark.parametrize("period", ["Quý 1/2026", "quý I/2026", "Q1/2026", "2026-Q1"])
+def test_the_period_is_read_as_officers_write_it(results_world, officer, period):
+    page = officer().get("/officer/results/", query_string={"period": period})
+    assert page.status_code == 200
+    assert "<dd>Quý 1/2026</dd>" in page.get_data(as_text=True)
+
+
 def test_officials_with_too_few_ratings_are_not_ranked(app, results_world, officer):
     app.config["MIN_RATINGS_FOR_RANKING"] = 10_000
     page = officer().get(f"/officer/results/officials?period={PERIOD}&questionnaire=onestop-quick")
