@@ -275,6 +275,8 @@ class Report:
     min_ratings_for_ranking: int
     agency_names: dict[int, str]
     official_names: dict[int, str]
+    #: The agency of each official, by name (the officials' table names it beside them).
+    official_agencies: dict[int, str]
     factors: tuple[FactorRow, ...]
     criteria: tuple[CriterionRow, ...]
     #: Columns of the officials' table: each quarter of the period, then the whole period.
@@ -314,6 +316,9 @@ class Report:
 
     def official_name(self, official_id) -> str:
         return self.official_names.get(official_id, str(official_id))
+
+    def official_agency(self, official_id) -> str:
+        return self.official_agencies.get(official_id, "")
 
 
 def build_report(
@@ -355,6 +360,7 @@ def build_report(
         )
     official_ids = {unit.key for unit in overview.officials} | set(official_scores)
     official_names = dict(_names(session, Official, official_ids))
+    official_agencies = _official_agencies(session, official_ids, language)
     comments = None
     if with_comments:
         comments = _comments(session, overview.report_filter, definition, language)
@@ -367,6 +373,7 @@ def build_report(
         min_ratings_for_ranking=min_ratings,
         agency_names=agency_names,
         official_names=official_names,
+        official_agencies=official_agencies,
         factors=_factors(overview, definition, language, min_group_size),
         criteria=_criteria(overview, definition, language, min_group_size),
         score_periods=score_periods,
@@ -389,6 +396,18 @@ def _names(session, model, ids) -> list[tuple[int, str]]:
             for agency in session.scalars(select(Agency).where(Agency.id.in_(ids)))
         ]
     return list(session.execute(select(model.id, model.name).where(model.id.in_(ids))))
+
+
+def _official_agencies(session, ids, language) -> dict[int, str]:
+    """The name of each official's agency, in ``language``."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Official.id, Agency)
+        .join(Agency, Official.agency_id == Agency.id)
+        .where(Official.id.in_(sorted(ids)))
+    )
+    return {official_id: agency.localized_name(language) for official_id, agency in rows}
 
 
 def _factors(overview, definition, language, min_group_size) -> tuple[FactorRow, ...]:
