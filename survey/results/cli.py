@@ -17,6 +17,7 @@ from survey.org.models import Agency
 from survey.results.counts import fold_all, rebuild_counts, vacuum_counts
 from survey.results.downloads import report_csv, report_pdf, report_xlsx
 from survey.results.filters import Period
+from survey.results.forms import PERIOD_ERROR
 from survey.results.report import ReportRequest, build_report, questionnaire_labels
 from survey.vietnam_calendar import local_today
 
@@ -41,7 +42,12 @@ def rebuild_counts_command() -> None:
 
 @click.command("report")
 @click.option("--agency", "agency_code", help="Agency code (its subtree); default: every agency.")
-@click.option("--period", required=True, help="2026-Q3, 2026-07 or 2026.")
+@click.option(
+    "--period",
+    required=True,
+    help='A quarter ("Quý 3/2026", Q3/2026, 2026-Q3), a month ("tháng 7/2026", 07/2026, '
+    "2026-07) or a year (2026).",
+)
 @click.option(
     "--format",
     "file_format",
@@ -61,8 +67,10 @@ def report_command(agency_code, period, file_format, questionnaire, include_flag
     """
     try:
         chosen_period = Period.parse(period)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--period") from None
+    except ValueError:
+        with current_app.test_request_context("/?lang=vi"):  # the form's words, in Vietnamese
+            message = str(PERIOD_ERROR)
+        raise click.BadParameter(f"{period!r}: {message}", param_hint="--period") from None
     if questionnaire not in questionnaire_labels(db.session, "vi"):
         raise click.BadParameter(
             f"no questionnaire has the key {questionnaire!r}", param_hint="--questionnaire"

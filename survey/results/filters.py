@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -20,9 +21,18 @@ from survey.collect.models import Channel, RespondentType
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+#: Periods as Vietnamese officers write them (matched on the casefolded, NFC text):
+#: "Quý 3/2026", "quý III/2026", "Q3/2026", "quý 3 năm 2026", "2026-Q3"; "tháng 7/2026",
+#: "07/2026", "tháng 7 năm 2026", "2026-07"; "năm 2026", "2026".
+_BETWEEN = r"\s*(?:[/.-]|năm)\s*"
+_QUARTER_WORDS = re.compile(rf"^(?:quý|q)\s*([1-4]|iv|i{{1,3}}){_BETWEEN}(\d{{4}})$")
+_QUARTER = re.compile(r"^(\d{4})\s*-\s*q([1-4])$")
+_MONTH_WORDS = re.compile(
+    rf"^(?:tháng\s*(0?[1-9]|1[0-2]){_BETWEEN}|(0?[1-9]|1[0-2])\s*[/.-]\s*)(\d{{4}})$"
+)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_YEAR = re.compile(r"^(\d{4})$")
+_YEAR = re.compile(r"^(?:năm\s*)?(\d{4})$")
+_ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 def _add_months(day: date, months: int) -> date:
@@ -68,15 +78,28 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """ "2026-07" (a month), "2026-Q3" (a quarter) or "2026" (a year)."""
-        text = text.strip()
-        if match := _QUARTER.match(text):
+        """A quarter, month or year as an officer writes it, in Vietnamese or ISO form.
+
+        "Quý 3/2026", "quý III/2026", "Q3/2026", "2026-Q3"; "tháng 7/2026", "07/2026",
+        "2026-07"; "năm 2026", "2026" (any case; "năm" may also join a quarter or a month
+        to its year). The web form and the ``report`` command both read periods here.
+        """
+        words = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+        if match := _QUARTER_WORDS.match(words):
+            quarter = _ROMAN_QUARTERS.get(match[1]) or int(match[1])
+            return cls.quarter(int(match[2]), quarter)
+        if match := _QUARTER.match(words):
             return cls.quarter(int(match[1]), int(match[2]))
-        if match := _MONTH.match(text):
+        if match := _MONTH_WORDS.match(words):
+            return cls.month(int(match[3]), int(match[1] or match[2]))
+        if match := _MONTH.match(words):
             return cls.month(int(match[1]), int(match[2]))
-        if match := _YEAR.match(text):
+        if match := _YEAR.match(words):
             return cls.year(int(match[1]))
-        raise ValueError(f"{text!r} is not a month (2026-07), a quarter (2026-Q3) or a year (2026)")
+        raise ValueError(
+            f"{text!r} is not a quarter (2026-Q3, Quý 3/2026), a month (2026-07, tháng 7/2026) "
+            "or a year (2026)"
+        )
 
     @property
     def is_whole_months(self) -> bool:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
 
 from survey.choices import options, values_of
 from survey.collect.models import Channel, RespondentType
@@ -66,16 +67,25 @@ def _text_choice(label, choices=()):
     return SelectField(label, choices=options(choices), validate_choice=False, default="")
 
 
+#: How a period may be written (:meth:`survey.results.filters.Period.parse`): the form's
+#: hint, and with :data:`PERIOD_ERROR` what the form and the ``report`` command answer.
+PERIOD_EXAMPLES = _l(
+    "A quarter (Quý 3/2026, quý III/2026, Q3/2026 or 2026-Q3), a month (tháng 7/2026, "
+    "07/2026 or 2026-07) or a year (năm 2026 or 2026)."
+)
+PERIOD_ERROR = _l(
+    "Write the period as a quarter (Quý 3/2026, quý III/2026, Q3/2026 or 2026-Q3), a month "
+    "(tháng 7/2026, 07/2026 or 2026-07) or a year (năm 2026 or 2026)."
+)
+
+
 class ReportFilterForm(Form):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
     #: Its choices are the questionnaires in the database (see :meth:`offer_choices`).
     questionnaire = SelectField(_l("Questionnaire"), validate_choice=False, default="sipas")
-    period = StringField(
-        _l("Period"),
-        description=_l("A quarter (2026-Q3), a month (2026-07) or a year (2026)."),
-    )
+    period = StringField(_l("Period"), description=PERIOD_EXAMPLES)
     first_day = StringField(_l("Or from (day)"))
     last_day = StringField(_l("to (day, included)"))
     agency = _text_choice(_l("Agency"))
@@ -116,6 +126,10 @@ class ReportFilterForm(Form):
         if not self.period.data and not self.first_day.data and not self.last_day.data:
             self.period.data = current_quarter(today)
 
+    def offers_picker(self, field) -> bool:
+        """Whether the list is long enough for a type-to-search box (with JavaScript)."""
+        return isinstance(field, SelectField) and len(field.choices or ()) > PICKER_THRESHOLD
+
     # ---- field checks (each adds a translated message to its field)
 
     def validate(self, extra_validators=None) -> bool:
@@ -137,9 +151,7 @@ class ReportFilterForm(Form):
         try:
             period = Period.parse(field.data or "")
         except ValueError:
-            raise ValidationError(
-                _l("Write the period as a quarter (2026-Q3), a month (2026-07) or a year (2026).")
-            ) from None
+            raise ValidationError(PERIOD_ERROR) from None
         if not FIRST_YEAR <= period.start.year <= LAST_YEAR:
             raise ValidationError(
                 _l(
@@ -279,20 +291,14 @@ class ReportFilterForm(Form):
                 for agency in _within(session, Agency, Agency.id, visible)
             ]
         )
-        self.service_point.choices = options(
-            everything
-            + [
-                (str(desk.id), desk.name)
-                for desk in _within(session, ServicePoint, ServicePoint.agency_id, visible)
-            ]
-        )
-        self.official.choices = options(
-            everything
-            + [
-                (str(official.id), official.name)
-                for official in _within(session, Official, Official.agency_id, visible)
-            ]
-        )
+        self.service_point.choices = [
+            *options(everything),
+            *_by_agency(session, ServicePoint, visible, language),
+        ]
+        self.official.choices = [
+            *options(everything),
+            *_by_agency(session, Official, visible, language),
+        ]
         self.procedure_field.choices = options(
             everything + [(name, name) for name in procedure_fields(session)]
         )
@@ -308,6 +314,9 @@ class ReportFilterForm(Form):
         )
 
 
+#: Above this many options a select gets a type-to-search box (``static/js/results-picker.js``).
+PICKER_THRESHOLD = 30
+
 #: The longest list offered in a select (a province has thousands of officials: choose an
 #: agency first to narrow it).
 LONGEST_LIST = 400
@@ -318,6 +327,25 @@ def _within(session, model, agency_column, visible):
     if visible is not None:
         statement = statement.where(agency_column.in_(sorted(visible)))
     return session.scalars(statement)
+
+
+def _by_agency(session, model, visible, language) -> list[SelectChoice]:
+    """Desks or officials grouped by agency (an ``<optgroup>`` each), every label naming its
+    agency too: a province has a "Quầy số 1" in each of its agencies."""
+    statement = (
+        select(model, Agency)
+        .join(Agency, model.agency_id == Agency.id)
+        .order_by(Agency.name, model.name, model.id)
+        .limit(LONGEST_LIST)
+    )
+    if visible is not None:
+        statement = statement.where(model.agency_id.in_(sorted(visible)))
+    choices = []
+    for item, agency in session.execute(statement):
+        agency_name = agency.localized_name(language)
+        label = f"{item.name} – {agency_name}"
+        choices.append(SelectChoice(str(item.id), label, optgroup=agency_name))
+    return choices
 
 
 def procedure_fields(session: Session) -> list[str]:

@@ -286,6 +286,8 @@ class Report:
     min_ratings_for_ranking: int
     agency_names: dict[int, str]
     official_names: dict[int, str]
+    #: The agency of each official, by name (the officials' table names it beside them).
+    official_agencies: dict[int, str]
     factors: tuple[FactorRow, ...]
     criteria: tuple[CriterionRow, ...]
     #: Columns of the officials' table: each quarter of the period, then the whole period.
@@ -335,6 +337,9 @@ class Report:
     def official_name(self, official_id) -> str:
         return self.official_names.get(official_id, str(official_id))
 
+    def official_agency(self, official_id) -> str:
+        return self.official_agencies.get(official_id, "")
+
 
 def build_report(
     session: Session,
@@ -375,6 +380,7 @@ def build_report(
         )
     official_ids = {unit.key for unit in overview.officials} | set(official_scores)
     official_names = dict(_names(session, Official, official_ids))
+    official_agencies = _official_agencies(session, official_ids, language)
     comments = None
     if with_comments:
         comments = _comments(session, overview.report_filter, definition, language)
@@ -390,6 +396,7 @@ def build_report(
         min_ratings_for_ranking=min_ratings,
         agency_names=agency_names,
         official_names=official_names,
+        official_agencies=official_agencies,
         factors=_factors(overview, definition, language, hidden_figures),
         criteria=_criteria(overview, definition, language, hidden_figures),
         score_periods=score_periods,
@@ -424,9 +431,22 @@ def _max_points(definition) -> float:
     return float(max(rules.point_values))
 
 
+def _official_agencies(session, ids, language) -> dict[int, str]:
+    """The name of each official's agency, in ``language``."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Official.id, Agency)
+        .join(Agency, Official.agency_id == Agency.id)
+        .where(Official.id.in_(sorted(ids)))
+    )
+    return {official_id: agency.localized_name(language) for official_id, agency in rows}
+
+
 def _factors(overview, definition, language, hidden_figures) -> tuple[FactorRow, ...]:
     """Each SIPAS factor; its overall question hidden below the minimum group size, its
     index when that would give a hidden criterion away."""
+
     if overview.sipas is None:
         return ()
     titles = {f.key: definition.text(f.title, language) for f in definition.scoring.factors}

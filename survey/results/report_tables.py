@@ -639,12 +639,17 @@ def alphas_page_table(report: Report) -> Table:
     )
 
 
-def units_page_table(key: str, title: str, units, name, minimum: int) -> Table | None:
-    """The ranked units, best first, numbered as on the funnel plot (None without any)."""
+def units_page_table(
+    key: str, title: str, units, name, minimum: int, agency_of=None
+) -> Table | None:
+    """The ranked units, best first, numbered as on the funnel plot (None without any).
+
+    ``agency_of(key)``, for officials: their agency, in a column beside the name."""
     columns = (
         _("No."),
         _("Places"),
         _("Name"),
+        *((_("Agency"),) if agency_of else ()),
         _("Answers"),
         _("Satisfied"),
         _("Adjusted for size"),
@@ -656,6 +661,7 @@ def units_page_table(key: str, title: str, units, name, minimum: int) -> Table |
             Cell(number, "number"),
             Cell(places_words(unit)),
             Cell(name(unit.key)),
+            *((Cell(agency_of(unit.key)),) if agency_of else ()),
             Cell(unit.ratings, "number"),
             percent(unit.rate),
             percent(unit.shrunk_rate),
@@ -666,13 +672,14 @@ def units_page_table(key: str, title: str, units, name, minimum: int) -> Table |
     )
     if not rows:
         return None
+    shift = 1 if agency_of else 0
     return Table(
         key,
         title,
         columns,
         rows,
-        ranking_words(minimum)[:1],
-        number_columns=frozenset({0, 3, 4, 5}),
+        (_("Ordered by the rate adjusted for size, highest first."), ranking_words(minimum)[0]),
+        number_columns=frozenset({0, 3 + shift, 4 + shift, 5 + shift}),
         header_column=2,
     )
 
@@ -691,28 +698,38 @@ def flagged_words(units, name) -> tuple[str, ...]:
     return tuple(sentences)
 
 
-def unranked_page_table(key: str, title: str, units, name, minimum: int) -> Table | None:
-    """The units listed apart: too few ratings, or hidden (None when there are none)."""
+def unranked_page_table(
+    key: str, title: str, units, name, minimum: int, agency_of=None
+) -> Table | None:
+    """The units listed apart, by name: too few ratings, or hidden (None when there are none)."""
+    apart = sorted((unit for unit in units if not unit.is_ranked), key=lambda unit: name(unit.key))
     rows = tuple(
         (
             Cell(name(unit.key)),
+            *((Cell(agency_of(unit.key)),) if agency_of else ()),
             figure(unit.responses, "number", _unit_hidden(unit)),
             figure(unit.ratings, "number", _unit_hidden(unit)),
             Cell(unit_note(unit, minimum)),
         )
-        for unit in units
-        if not unit.is_ranked
+        for unit in apart
     )
     if not rows:
         return None
-    columns = (_("Name"), _("Responses"), _("Answers"), _("Note"))
+    shift = 1 if agency_of else 0
+    columns = (
+        _("Name"),
+        *((_("Agency"),) if agency_of else ()),
+        _("Responses"),
+        _("Answers"),
+        _("Note"),
+    )
     return Table(
         key,
         title,
         columns,
         rows,
-        (not_ranked_words(minimum),),
-        number_columns=frozenset({1, 2}),
+        (_("Ordered by name."), not_ranked_words(minimum)),
+        number_columns=frozenset({1 + shift, 2 + shift}),
     )
 
 
@@ -806,6 +823,7 @@ def report_tables(report: Report) -> ReportTables:
             overview.officials,
             report.official_name,
             minimum,
+            report.official_agency,
         ),
         agencies_apart=unranked_page_table(
             "agencies_apart",
@@ -820,6 +838,7 @@ def report_tables(report: Report) -> ReportTables:
             overview.officials,
             report.official_name,
             minimum,
+            report.official_agency,
         ),
         agencies_flagged=flagged_words(overview.agencies, report.agency_name),
         officials_flagged=flagged_words(overview.officials, report.official_name),

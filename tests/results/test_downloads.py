@@ -264,7 +264,8 @@ def test_the_classification_in_a_file_is_in_the_readers_language(results_world, 
 def test_the_report_command_writes_each_format(app, results_world, runner, tmp_path):
     with app.app_context():
         code = db.session.get(Agency, results_world.province_id).code
-    for file_format in ("pdf", "xlsx", "csv"):
+    # The period as an officer writes it: the same parser as the web form.
+    for file_format, period in (("pdf", "Quý 1/2026"), ("xlsx", "quý I/2026"), ("csv", PERIOD)):
         path = tmp_path / f"report.{file_format}"
         result = runner.invoke(
             args=[
@@ -272,7 +273,7 @@ def test_the_report_command_writes_each_format(app, results_world, runner, tmp_p
                 "--agency",
                 code,
                 "--period",
-                PERIOD,
+                period,
                 "--format",
                 file_format,
                 "--questionnaire",
@@ -288,6 +289,8 @@ def test_the_report_command_writes_each_format(app, results_world, runner, tmp_p
     assert len(audit_events(app, "report.downloaded")) == 3
     bad = runner.invoke(args=["report", "--period", "2026-Q5", "-o", str(tmp_path / "x.pdf")])
     assert bad.exit_code != 0 and "2026-Q5" in bad.output
+    # The form's message, with examples, in Vietnamese.
+    assert "Xin ghi kỳ báo cáo là một quý (Quý 3/2026, quý III/2026" in bad.output
     unknown = runner.invoke(
         args=["report", "--agency", "NOPE", "--period", PERIOD, "-o", str(tmp_path / "x.pdf")]
     )

@@ -29,7 +29,49 @@ def test_months_quarters_and_years_parse_and_print_back(text, start, end):
     assert period.label == text
 
 
-@pytest.mark.parametrize("text", ["2026-Q5", "2026-13", "26-Q1", "Q3", "", "2026-7"])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Quý 3/2026", "2026-Q3"),
+        ("quý III/2026", "2026-Q3"),
+        ("QUÝ IV/2026", "2026-Q4"),
+        ("Q3/2026", "2026-Q3"),
+        ("q1-2026", "2026-Q1"),
+        ("2026-q3", "2026-Q3"),
+        ("quý 2 năm 2026", "2026-Q2"),
+        ("Quy\u0301 3/2026", "2026-Q3"),  # typed with a combining accent (NFD)
+        ("tháng 7/2026", "2026-07"),
+        ("Tháng 12 năm 2026", "2026-12"),
+        ("07/2026", "2026-07"),
+        ("7/2026", "2026-07"),
+        ("  2026-07 ", "2026-07"),
+        ("năm 2026", "2026"),
+        ("Năm  2026", "2026"),
+    ],
+)
+def test_periods_as_vietnamese_officers_write_them(text, label):
+    assert Period.parse(text).label == label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-Q5",
+        "2026-13",
+        "26-Q1",
+        "Q3",
+        "",
+        "2026-7",
+        "quý 5/2026",
+        "quý V/2026",
+        "tháng 13/2026",
+        "13/2026",
+        "0/2026",
+        "3 năm 2026",
+        "2026/07",
+        "năm",
+    ],
+)
 def test_malformed_periods_are_refused(text):
     with pytest.raises(ValueError):
         Period.parse(text)
