@@ -72,3 +72,8 @@ def test_bad_choices_get_a_clear_message(client, results_world):
         assert re.search("Xin chọn (một năm|một phiếu khảo sát)", response.get_data(as_text=True))
     assert client.get("/results?year=2031").status_code == 200
     assert client.post("/results").status_code == 405
+
+
+def test_the_home_page_leads_to_the_published_results(client):
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/results">Xem kết quả công khai', home)
