@@ -23,6 +23,7 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectField, StringField, ValidationError
 
@@ -121,14 +122,23 @@ class PublicResults:
     official_names: dict[int, str]
 
 
-def public_results(session, year: int, questionnaire_key: str, language: str) -> PublicResults:
-    """The page's figures, kept in this process by what they are computed from.
+@dataclass(frozen=True)
+class PublicFigures:
+    """The page's figures as HTML: the province's headline and the tables below the form."""
+
+    headline: Markup
+    tables: Markup
+
+
+def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
+    """The page's figures, computed and rendered, kept in this process by what they come from.
 
     Its key is the year, questionnaire, language and settings, and the counts the page is
     made of: responses and answers per level, per agency and quarter (the count tables'
     cheap ``GROUP BY``). Responses are only ever added or flagged, and either changes these
     counts, so a kept result is what a fresh computation gives; what is saved is the rest
-    (the respondent samples of every interval, and the officials' comparison).
+    (the respondent samples of every interval, the officials' comparison, and the HTML,
+    which is the same for every visitor in a language).
     """
     min_group_size, min_ratings = report_settings()
     definition = latest_definition(session, questionnaire_key)
@@ -152,16 +162,22 @@ def public_results(session, year: int, questionnaire_key: str, language: str) ->
     results = _public_results(
         session, year, questionnaire_key, language, definition, versions, responses, counts
     )
+    figures = PublicFigures(
+        *(
+            Markup(render_template("results/_public_figures.html", results=results, part=part))
+            for part in ("headline", "tables")
+        )
+    )
     with _kept_lock:
-        _kept[key] = results
+        _kept[key] = figures
         while len(_kept) > KEPT_PAGES:
             _kept.popitem(last=False)
-    return results
+    return figures
 
 
 #: Public pages' figures kept per process, most recently used last.
 KEPT_PAGES = 32
-_kept: OrderedDict[tuple, PublicResults] = OrderedDict()
+_kept: OrderedDict[tuple, PublicFigures] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
@@ -319,11 +335,11 @@ def results_page():
     if not form.year.data:
         form.year.data = str(today.year)
     if not form.validate():
-        return _cacheable(render_template("results/public.html", form=form, results=None), 400)
-    results = public_results(
+        return _cacheable(render_template("results/public.html", form=form, figures=None), 400)
+    figures = public_figures(
         reports_session(), int(form.year.data), form.questionnaire.data, current_language()
     )
-    return _cacheable(render_template("results/public.html", form=form, results=results), 200)
+    return _cacheable(render_template("results/public.html", form=form, figures=figures), 200)
 
 
 def _cacheable(page: str, status: int):
