@@ -1,8 +1,14 @@
 """What an officer waits for on a million responses: the overview page, the PDF report and the
-response-level CSV export (with its peak memory), against a bare GROUP BY in the same run.
+response-level CSV export (with its peak memory), against a bare GROUP BY in the same run;
+and what a citizen waits for on the public results page, beside the plain `/sign-in` page.
 
     .venv/bin/python -m bench.report_pages [--responses 1000000] [--backends postgresql,sqlite]
         [--runs 3] [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--public-only]
+
+The public page (anonymous client, year 2026, each questionnaire): first request with
+nothing kept (its figures and the SIPAS intervals computed), then as kept in the process
+until the counts it is made of change (the counts are still read on every request).
 
 Data as in ``bench/reports.py`` (the demo province, bulk-loaded synthetic responses, counts
 rebuilt). Requests go through the whole application (Flask test client, signed in as the
@@ -31,7 +37,7 @@ from bench.reports import UNTIL, bulk_load, median_seconds
 from survey import create_app
 from survey.db import db, write_session
 from survey.demo import seed_demo
-from survey.results import overview
+from survey.results import overview, public
 from survey.results.counts import rebuild_counts, vacuum_counts
 from tests.conftest import PostgresServer, upgrade_to_head
 from tests.factories import OFFICER_PASSWORD, make_user
@@ -66,7 +72,13 @@ def export(client, trace: bool) -> tuple[int, int, float, int]:
 
 
 def measure(
-    name: str, url: str, instance: Path, responses: int, runs: int, arrival_order: bool = True
+    name: str,
+    url: str,
+    instance: Path,
+    responses: int,
+    runs: int,
+    arrival_order: bool = True,
+    public_only: bool = False,
 ) -> None:
     app = create_app(
         # No CSRF token to fetch: the bench signs in with a plain POST.
@@ -127,6 +139,11 @@ def measure(
         overview._respondent_cache.clear()
         return get(path)
 
+    measure_public(app, baseline, runs)
+    if public_only:
+        with app.app_context():
+            db.engine.dispose()
+        return
     for label, path in pages.items():
         # First: the SIPAS interval computed; then: as kept in the process (same data).
         first = median_seconds(lambda path=path: first_view(path), runs)
@@ -151,11 +168,41 @@ def measure(
         db.engine.dispose()
 
 
+def measure_public(app, baseline: float, runs: int) -> None:
+    """The public page (no sign-in) against the bare GROUP BY and a plain template page."""
+    visitor = app.test_client()
+
+    def get(path: str) -> None:
+        response = visitor.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    def first_view(path: str) -> None:
+        overview._respondent_cache.clear()
+        public._kept.clear()
+        get(path)
+
+    sign_in = median_seconds(lambda: get("/sign-in"), runs)
+    print(f"  plain template page (GET /sign-in): {sign_in * 1000:,.1f} ms")
+    print(f"  {'public page, year 2026':<44}{'ms':>10}{'× GROUP BY':>12}{'× /sign-in':>12}")
+    for questionnaire in ("sipas", "onestop-quick"):
+        path = f"/results?year=2026&questionnaire={questionnaire}"
+        first = median_seconds(lambda path=path: first_view(path), runs)
+        kept = median_seconds(lambda path=path: get(path), runs)
+        for label, seconds in (("first request", first), ("then (figures kept)", kept)):
+            print(
+                f"  {questionnaire + ', ' + label:<44}{seconds * 1000:>10,.1f}"
+                f"{seconds / baseline:>12.2f}{seconds / sign_in:>12.1f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3, help="runs per median")
     parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument(
+        "--public-only", action="store_true", help="only the public page and /sign-in"
+    )
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     arguments = parser.parse_args()
     backends = arguments.backends.split(",")
@@ -165,10 +212,24 @@ def main() -> None:
             if "postgresql" in backends:
                 server = PostgresServer(arguments.server)
                 url = server.create_database("bench_pages")
-                measure("PostgreSQL", url, Path(folder) / "pg", arguments.responses, arguments.runs)
+                measure(
+                    "PostgreSQL",
+                    url,
+                    Path(folder) / "pg",
+                    arguments.responses,
+                    arguments.runs,
+                    public_only=arguments.public_only,
+                )
             if "sqlite" in backends:
                 url = f"sqlite:///{folder}/pages.sqlite3"
-                measure("SQLite", url, Path(folder) / "sqlite", arguments.responses, arguments.runs)
+                measure(
+                    "SQLite",
+                    url,
+                    Path(folder) / "sqlite",
+                    arguments.responses,
+                    arguments.runs,
+                    public_only=arguments.public_only,
+                )
         finally:
             if server is not None:
                 server.drop_all()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_compress import Compress
 from flask_migrate import Migrate
 
 from survey.config import load_settings
@@ -15,6 +16,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
 
 migrate = Migrate(directory=MIGRATIONS_DIRECTORY)
+#: Pages, style sheets, SVG and JSON go out compressed (zstd, Brotli or gzip) whenever the
+#: client accepts it, from gunicorn alone as behind a proxy (``COMPRESS_*`` settings).
+compress = Compress()
 
 
 def create_app(config_overrides: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -43,6 +47,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
             configure_engine(engine)
     app.teardown_appcontext(close_reports_session)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    compress.init_app(app)
 
     from survey import cli, health, home, i18n, observability, outage, security
     from survey.results import fold

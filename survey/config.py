@@ -103,6 +103,16 @@ class Defaults:
     # Publish official-level results on the public results page (Decree 61/2018 Art. 32 leaves
     # it to the province): off until an administrator turns it on.
     PUBLISH_OFFICIAL_RESULTS = False
+    # Sent compressed when the client accepts it (Flask-Compress): text, never files such as
+    # CSV, XLSX or PDF (the response-level CSV streams, and PDF and XLSX are compressed).
+    COMPRESS_MIMETYPES = (
+        "text/html",
+        "text/css",
+        "image/svg+xml",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+    )
     # The place name written before the date on reports and letters ("An Giang, ngày …",
     # Decree 30/2020/NĐ-CP); None leaves a dotted line to fill in by hand.
     DOCUMENT_PLACE = None

@@ -14,12 +14,16 @@ a language, so caches may keep it (``Cache-Control: public``).
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectField, StringField, ValidationError
 
@@ -33,7 +37,14 @@ from survey.questionnaires.definition import scoring_for_analysis
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.forms import FIRST_YEAR, LAST_YEAR
 from survey.results.overview import UnitRating, satisfaction_overview, sipas_with_interval
-from survey.results.queries import LevelCounts, level_counts_by, response_counts_by, suppress_table
+from survey.results.queries import (
+    LevelCounts,
+    level_counts,
+    level_counts_by,
+    response_count,
+    response_counts_by,
+    suppress_table,
+)
 from survey.results.report import (
     latest_definition,
     publishes_official_results,
@@ -101,6 +112,8 @@ class PublicResults:
     year: int
     questionnaire_key: str
     factor_titles: dict[Hashable, str]
+    #: The whole province over the year, shown first (hidden below the minimum group size).
+    province: QuarterResult
     agencies: tuple[AgencyResults, ...]
     min_group_size: int
     min_ratings_for_ranking: int
@@ -109,12 +122,87 @@ class PublicResults:
     official_names: dict[int, str]
 
 
-def public_results(session, year: int, questionnaire_key: str, language: str) -> PublicResults:
+@dataclass(frozen=True)
+class PublicFigures:
+    """The page's figures as HTML: the province's headline and the tables below the form."""
+
+    headline: Markup
+    tables: Markup
+
+
+def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
+    """The page's figures, computed and rendered, kept in this process by what they come from.
+
+    Its key is the year, questionnaire, language, today's date and settings, and the counts the page is
+    made of: responses and answers per level, per agency and quarter (the count tables'
+    cheap ``GROUP BY``). Responses are only ever added or flagged, and either changes these
+    counts, so a kept result is what a fresh computation gives; what is saved is the rest
+    (the respondent samples of every interval, the officials' comparison, and the HTML,
+    which is the same for every visitor in a language).
+    """
     min_group_size, min_ratings = report_settings()
     definition = latest_definition(session, questionnaire_key)
     versions = questionnaire_version_ids(session, questionnaire_key)
     quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
     responses, counts = _quarter_counts(session, definition, versions, quarters)
+    key = (
+        year,
+        questionnaire_key,
+        language,
+        # A quarter still in progress is named "until <today>".
+        local_today(),
+        min_group_size,
+        min_ratings,
+        publishes_official_results(),
+        tuple(sorted(versions or ())),
+        _fingerprint(responses, counts),
+    )
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    results = _public_results(
+        session, year, questionnaire_key, language, definition, versions, responses, counts
+    )
+    figures = PublicFigures(
+        *(
+            Markup(render_template("results/_public_figures.html", results=results, part=part))
+            for part in ("headline", "tables")
+        )
+    )
+    with _kept_lock:
+        _kept[key] = figures
+        while len(_kept) > KEPT_PAGES:
+            _kept.popitem(last=False)
+    return figures
+
+
+#: Public pages' figures kept per process, most recently used last.
+KEPT_PAGES = 32
+_kept: OrderedDict[tuple, PublicFigures] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _fingerprint(responses, counts) -> bytes:
+    """A digest of the counts, in a fixed order (dictionaries' order is not the data)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for agency_id in sorted(responses):
+        for quarter, n in sorted(responses[agency_id].items(), key=lambda item: item[0].start):
+            digest.update(f"r{agency_id}:{quarter.label}:{n};".encode())
+    for (agency_id, quarter), by_item in sorted(
+        counts.items(), key=lambda i: (i[0][0], i[0][1].start)
+    ):
+        for item, answers in sorted(by_item.items()):
+            levels = sorted(answers.levels.items())
+            digest.update(f"a{agency_id}:{quarter.label}:{item}:{levels};".encode())
+    return digest.digest()
+
+
+def _public_results(
+    session, year, questionnaire_key, language, definition, versions, responses, counts
+) -> PublicResults:
+    quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
+    min_group_size, min_ratings = report_settings()
     table = suppress_table(responses, quarters, min_group_size)
     names = {
         agency.id: agency.localized_name(language)
@@ -166,6 +254,7 @@ def public_results(session, year: int, questionnaire_key: str, language: str) ->
             factor.key: definition.text(factor.title, language)
             for factor in definition.scoring.factors
         },
+        province=_province(session, definition, versions, year, min_group_size),
         agencies=agencies,
         min_group_size=min_group_size,
         min_ratings_for_ranking=min_ratings,
@@ -174,13 +263,29 @@ def public_results(session, year: int, questionnaire_key: str, language: str) ->
     )
 
 
-def _quarter_counts(session, definition, versions, quarters):
-    """Responses per agency and quarter, and the level counts of the scored items."""
+def _province(session, definition, versions, year: int, min_group_size: int) -> QuarterResult:
+    """Every agency together over ``year``: hidden below the minimum group size."""
+    period = Period.year(year)
+    year_filter = ReportFilter(period, questionnaire_version_ids=versions)
+    n = response_count(session, year_filter)
+    by_item = level_counts(session, year_filter, _scored_items(definition))
+    return _quarter_result(
+        session, definition, versions, period, None, n, 0 < n < min_group_size, by_item
+    )
+
+
+def _scored_items(definition) -> list[str]:
+    """The items the page's figures count: the headline question, criteria, overall ones."""
     scoring = scoring_for_analysis(definition)
     item_keys = [scoring["headline_item"]] if scoring["headline_item"] else []
     for factor in scoring["factors"]:
         item_keys += [*factor["criterion_items"], factor["overall_item"]]
-    item_keys = [key for key in item_keys if key]
+    return [key for key in item_keys if key]
+
+
+def _quarter_counts(session, definition, versions, quarters):
+    """Responses per agency and quarter, and the level counts of the scored items."""
+    item_keys = _scored_items(definition)
     responses: dict[int, dict[Period, int]] = {}
     counts: dict[tuple[int, Period], dict[str, LevelCounts]] = {}
     for quarter in quarters:
@@ -197,7 +302,8 @@ def _quarter_counts(session, definition, versions, quarters):
 def _quarter_result(
     session, definition, versions, quarter, agency_id, n, hidden, by_item
 ) -> QuarterResult:
-    """One agency's figures in one quarter (none when hidden or without responses)."""
+    """One agency's figures in one quarter, or (``agency_id`` None) every agency's in a
+    period; none when hidden or without responses."""
     if hidden or n == 0:
         return QuarterResult(quarter, None if hidden else 0, hidden, None, None, None)
     scoring = scoring_for_analysis(definition)
@@ -213,7 +319,9 @@ def _quarter_result(
     sipas = interval = None
     if scoring["factors"]:
         agency_filter = ReportFilter(
-            quarter, agency_ids=frozenset({agency_id}), questionnaire_version_ids=versions
+            quarter,
+            agency_ids=None if agency_id is None else frozenset({agency_id}),
+            questionnaire_version_ids=versions,
         )
         sipas, interval, _size, _alphas = sipas_with_interval(
             session, agency_filter, scoring["factors"], by_item, PUBLIC_MATRIX_LIMIT
@@ -229,11 +337,11 @@ def results_page():
     if not form.year.data:
         form.year.data = str(today.year)
     if not form.validate():
-        return _cacheable(render_template("results/public.html", form=form, results=None), 400)
-    results = public_results(
+        return _cacheable(render_template("results/public.html", form=form, figures=None), 400)
+    figures = public_figures(
         reports_session(), int(form.year.data), form.questionnaire.data, current_language()
     )
-    return _cacheable(render_template("results/public.html", form=form, results=results), 200)
+    return _cacheable(render_template("results/public.html", form=form, figures=figures), 200)
 
 
 def _cacheable(page: str, status: int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import shutil
@@ -107,6 +108,16 @@ def test_the_svg_encodes_the_officials_address(admin, place):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     image = svg_to_image(response.get_data(as_text=True))
     assert decode(image) == [f"{BASE_URL}/q/{place['official_code']}"]
+
+
+def test_the_svg_is_sent_compressed_and_the_code_page_has_an_icon(app, admin, place):
+    response = admin.get(f"/admin/qr/{place['desk']}.svg", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    image = svg_to_image(gzip.decompress(response.data).decode())
+    assert decode(image) == [f"{BASE_URL}/q/{place['desk_code']}"]
+    page = app.test_client().get(f"/q/{place['desk_code']}", headers={"Accept-Encoding": "gzip"})
+    html = gzip.decompress(page.data).decode()
+    assert 'rel="icon"' in html and '<meta name="description"' in html
 
 
 @pytest.mark.parametrize("size", ["A4", "A5"])

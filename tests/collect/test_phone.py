@@ -97,6 +97,7 @@ def test_a_rating_is_stored_once_with_its_answers_and_thanks_follow(client, desk
     assert stored.official_id is None and stored.language == "vi" and not stored.is_flagged
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Trân trọng cảm ơn Ông/Bà!" in thanks
+    assert 'href="/results"' in thanks  # the published results, one tap away
 
 
 def test_a_rating_through_an_officials_code_is_about_that_official(client, desk, read):

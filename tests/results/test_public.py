@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from survey.i18n import format_number
+from survey.results import public
 from survey.results.filters import Dimension, Period, ReportFilter
-from tests.results.dataset import reference_response_counts
+from tests.results.dataset import reference_response_counts, submit
 from tests.results.test_routes import vietnamese
 
 
@@ -30,7 +31,7 @@ def test_anyone_sees_each_agency_by_quarter(app, client, results_world):
     assert len(rows) == 3
     shown = 0
     for agency_id, cells in rows:
-        for quarter, cell in enumerate(re.findall(r'<td class="number">(.*?)</td>', cells), 1):
+        for quarter, cell in enumerate(re.findall(r'<td class="number"[^>]*>(.*?)</td>', cells), 1):
             expected = quarter_counts(results_world, quarter).get(int(agency_id), 0)
             assert cell in ("ẩn", vietnamese(app, format_number, expected))
             shown += cell != "ẩn" and expected > 0
@@ -42,7 +43,7 @@ def test_anyone_sees_each_agency_by_quarter(app, client, results_world):
 def test_small_quarters_are_hidden_with_their_complements(app, client, results_world):
     app.config["MIN_GROUP_SIZE"] = 20
     text = client.get("/results?year=2026").get_data(as_text=True)
-    hidden = text.count('<td class="number">ẩn</td>')
+    hidden = len(re.findall(r'<td class="number"[^>]*>ẩn</td>', text))
     small = [
         n
         for quarter in (1, 2, 3, 4)
@@ -72,3 +73,45 @@ def test_bad_choices_get_a_clear_message(client, results_world):
         assert re.search("Xin chọn (một năm|một phiếu khảo sát)", response.get_data(as_text=True))
     assert client.get("/results?year=2031").status_code == 200
     assert client.post("/results").status_code == 405
+
+
+def test_the_home_page_leads_to_the_published_results(client):
+    home = client.get("/").get_data(as_text=True)
+    assert re.search(r'<a href="/results">Xem kết quả công khai', home)
+
+
+def test_the_province_comes_first_and_every_interval_is_labelled(app, client, results_world):
+    text = client.get("/results?year=2026").get_data(as_text=True)
+    headline = text.index('id="province-heading"')
+    assert headline < text.index('id="agency-') and headline < text.index("<form")
+    total = sum(sum(quarter_counts(results_world, quarter).values()) for quarter in (1, 2, 3, 4))
+    figures = text[headline : text.index("</section>", headline)]
+    assert "Toàn tỉnh năm 2026" in figures
+    assert f"<strong>{vietnamese(app, format_number, total)}</strong>" in figures
+    intervals = re.findall(r'<span class="interval">(.*?)</span>', text)
+    assert len(intervals) > 10
+    assert all(re.fullmatch(r"KTC 95\xa0%: [\d,]+\xa0% – [\d,]+\xa0%", i) for i in intervals)
+    # On a phone each figure says which quarter it is (the table stacks).
+    assert 'data-label="Quý 2/2026"' in text
+
+
+def test_the_figures_are_kept_until_the_data_changes(app, client, results_world, monkeypatch):
+    computed = []
+    original = public._public_results
+
+    def counting(*args):
+        computed.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(public, "_public_results", counting)
+    public._kept.clear()
+    first = client.get("/results?year=2026").get_data(as_text=True)
+    assert client.get("/results?year=2026").get_data(as_text=True) == first
+    assert computed == [2026]
+    # A new response changes the counts the page is made of: it is computed again.
+    with app.app_context():
+        submit(results_world.organisation, responses=10, seed=77)
+    client.get("/results?year=2026")
+    assert computed == [2026, 2026]
+    client.get("/results?year=2026&lang=en")
+    assert len(computed) == 3
