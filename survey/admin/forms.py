@@ -245,6 +245,9 @@ class AgencyForm(_CodedForm):
     name = record_text(_l("Name in Vietnamese"), 200, required=_l("Enter the official name."))
     name_en = record_text(_l("Name in English"), 200)
     name_km = record_text(_l("Name in Khmer"), 200)
+    khmer_posters = BooleanField(
+        _l("The unit serves Khmer speakers: its QR posters also invite them in Khmer")
+    )
     kind = record_text(
         _l("Kind of unit"),
         100,
@@ -269,6 +272,7 @@ class AgencyForm(_CodedForm):
             "name": self.name.data,
             "name_en": self.name_en.data or None,
             "name_km": self.name_km.data or None,
+            "khmer_posters": self.khmer_posters.data,
             "kind": self.kind.data,
             "valid_from": self.valid_from.data,
             "valid_to": self.valid_to.data,
