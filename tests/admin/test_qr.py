@@ -148,6 +148,18 @@ def test_one_pdf_holds_the_posters_of_every_desk_of_the_agency(admin, place, tmp
 def test_replacing_a_code_sends_the_old_poster_to_the_polite_page(app, admin, place):
     citizen = app.test_client()
     assert citizen.get(f"/q/{place['desk_code']}").status_code == 200
+    # The list only leads to a confirmation page that says what revoking does.
+    listing = admin.get("/admin/qr/", query_string={"agency": place["agency"]}).get_data(
+        as_text=True
+    )
+    assert f'action="/admin/qr/{place["desk"]}/replace"' not in listing
+    assert f'href="/admin/qr/{place["desk"]}/replace"' in listing
+    confirm = admin.get(f"/admin/qr/{place['desk']}/replace")
+    assert confirm.status_code == 200
+    words = " ".join(confirm.get_data(as_text=True).split())
+    assert "Mọi áp phích đã in với mã này sẽ ngừng hoạt động ngay lập tức." in words
+    assert "Quầy Tư pháp – Hộ tịch" in words and place["desk_code"] in words
+    assert citizen.get(f"/q/{place['desk_code']}").status_code == 200  # nothing changed yet
     assert admin.post(f"/admin/qr/{place['desk']}/replace").status_code == 302
     old = citizen.get(f"/q/{place['desk_code']}")
     assert old.status_code == 410
