@@ -99,13 +99,13 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "PHONE_SUBMIT_LIMIT",
         _l("Phone ratings allowed per QR code and phone"),
-        _l('For example "20 per hour" or "5 per minute".'),
+        _l("How many ratings one phone may send to one QR code, and over which period."),
         "rate_limit",
     ),
     SettingSpec(
         "KIOSK_SUBMIT_LIMIT",
         _l("Ratings allowed per kiosk"),
-        _l('For example "120 per hour".'),
+        _l("How many ratings one kiosk may send, and over which period."),
         "rate_limit",
     ),
     SettingSpec(
