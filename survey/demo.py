@@ -367,6 +367,8 @@ def _get_or_create_agency(
         parent=parent,
         valid_from=valid_from,
         valid_to=valid_to,
+        # An Giang's communes serve many Khmer speakers: their posters invite them in Khmer.
+        khmer_posters=kind == "UBND xã",
     )
     session.add(agency)
     session.flush()

@@ -110,22 +110,19 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "PHONE_SUBMIT_LIMIT",
         _l("Phone ratings allowed per QR code and phone"),
-        _l('For example "20 per hour" or "5 per minute".'),
+        _l("How many ratings one phone may send to one QR code, and over which period."),
         "rate_limit",
     ),
     SettingSpec(
         "PHONE_ADDRESS_SUBMIT_LIMIT",
         _l("Ratings allowed per QR code and network address, from browsers that refuse cookies"),
-        _l(
-            'Higher than the limit per phone: many phones share an address. For example "60 per '
-            'hour".'
-        ),
+        _l("Higher than the limit per phone: many phones share one address."),
         "rate_limit",
     ),
     SettingSpec(
         "KIOSK_SUBMIT_LIMIT",
         _l("Ratings allowed per kiosk"),
-        _l('For example "120 per hour".'),
+        _l("How many ratings one kiosk may send, and over which period."),
         "rate_limit",
     ),
     SettingSpec(

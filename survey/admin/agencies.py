@@ -55,7 +55,13 @@ from survey.vietnam_calendar import local_today
 
 SEARCH_RESULTS_FOR_PICKER = 15
 
-AGENCIES = Audited(Agency, "agency", agency_values, key="code")
+
+def _audited_values(agency: Agency) -> dict:
+    """The agency as the audit log records it: its exported values and its poster setting."""
+    return {**agency_values(agency), "khmer_posters": agency.khmer_posters}
+
+
+AGENCIES = Audited(Agency, "agency", _audited_values, key="code")
 
 
 # ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from survey.accounts.models import AuditEvent, User
@@ -19,6 +20,76 @@ from survey.admin.forms import AuditFilterForm
 from survey.db import db
 
 PAGE_SIZE = 50
+
+
+#: What an action acts on and what it did, as the reader says them ("agency.created" is
+#: "Unit: created"); a part missing here is shown as recorded.
+_SUBJECTS = {
+    "agency": _l("Unit"),
+    "service_point": _l("Desk"),
+    "official": _l("Official"),
+    "procedure": _l("Procedure"),
+    "user": _l("Officer account"),
+    "kiosk": _l("Kiosk"),
+    "public_code": _l("QR code"),
+    "settings": _l("Settings"),
+    "questionnaire": _l("Questionnaire"),
+    "report": _l("Report"),
+    "login": _l("Sign-in"),
+    "password": _l("Password"),
+    "contacts": _l("Call-back numbers"),
+}
+_VERBS = {
+    "created": _l("created"),
+    "updated": _l("changed"),
+    "changed": _l("changed"),
+    "activated": _l("activated"),
+    "reactivated": _l("activated again"),
+    "deactivated": _l("deactivated"),
+    "closed": _l("closed"),
+    "merged": _l("merged"),
+    "split": _l("split"),
+    "imported": _l("imported from a file"),
+    "exported": _l("exported to a file"),
+    "replaced": _l("revoked and reissued"),
+    "registered": _l("registered"),
+    "revoked": _l("revoked"),
+    "password_reset": _l("password reset"),
+    "photo_changed": _l("photo changed"),
+    "draft_created": _l("draft created"),
+    "draft_saved": _l("draft saved"),
+    "draft_deleted": _l("draft deleted"),
+    "published": _l("published"),
+    "assigned": _l("assigned"),
+    "downloaded": _l("downloaded"),
+    "succeeded": _l("succeeded"),
+    "purged": _l("deleted after their retention period"),
+}
+
+
+@blueprint.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    """The action in the reader's language, e.g. "Unit: created" for ``agency.created``."""
+    subject, _dot, verb = action.partition(".")
+    return f"{_SUBJECTS.get(subject, subject)}: {_VERBS.get(verb, verb)}"
+
+
+@blueprint.app_template_filter("audit_changes")
+def audit_changes(details: dict) -> list[tuple[str, object, object]] | None:
+    """The fields a change altered, as (field, before, after); None for other details.
+
+    Reads ``{"before": {...}, "after": {...}}`` (a record) and ``{name: {"before": x,
+    "after": y}}`` (settings)."""
+    if set(details) == {"before", "after"}:
+        before, after = details["before"] or {}, details["after"] or {}
+        if isinstance(before, dict) and isinstance(after, dict):
+            keys = sorted(set(before) | set(after))
+            return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+    if details and all(
+        isinstance(v, dict) and set(v) == {"before", "after"} for v in details.values()
+    ):
+        return [(name, v["before"], v["after"]) for name, v in sorted(details.items())]
+    return None
 
 
 @blueprint.app_template_filter("audit_details")

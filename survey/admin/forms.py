@@ -15,11 +15,13 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from limits import parse as parse_limit
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -29,6 +31,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     EqualTo,
     InputRequired,
@@ -56,7 +59,7 @@ from survey.db import db
 from survey.forms import Form
 from survey.org.models import Agency, Procedure, SuccessionKind
 from survey.org.reorganise import AGENCY_CODE_PATTERN, looks_like_formula
-from survey.settings import EDITABLE_SETTINGS, is_rate_limit
+from survey.settings import EDITABLE_SETTINGS, SettingSpec
 
 #: National procedure codes look like "1.001612"; the same rule as agency codes suits them.
 PROCEDURE_CODE_PATTERN = AGENCY_CODE_PATTERN
@@ -245,6 +248,9 @@ class AgencyForm(_CodedForm):
     name = record_text(_l("Name in Vietnamese"), 200, required=_l("Enter the official name."))
     name_en = record_text(_l("Name in English"), 200)
     name_km = record_text(_l("Name in Khmer"), 200)
+    khmer_posters = BooleanField(
+        _l("The unit serves Khmer speakers: its QR posters also invite them in Khmer")
+    )
     kind = record_text(
         _l("Kind of unit"),
         100,
@@ -269,6 +275,7 @@ class AgencyForm(_CodedForm):
             "name": self.name.data,
             "name_en": self.name_en.data or None,
             "name_km": self.name_km.data or None,
+            "khmer_posters": self.khmer_posters.data,
             "kind": self.kind.data,
             "valid_from": self.valid_from.data,
             "valid_to": self.valid_to.data,
@@ -662,13 +669,6 @@ class AssignmentForm(_ChoosingForm):
 # --------------------------------------------------------------------------------------
 
 
-def _rate_limit(form, field) -> None:
-    if not is_rate_limit(field.data.strip()):
-        raise ValidationError(
-            _l('Write a limit such as "20 per hour", "5 per minute" or "100 per day".')
-        )
-
-
 def _whole_number(spec):
     def check(form, field) -> None:
         text = str(field.data)
@@ -694,26 +694,77 @@ def _setting_field(spec):
             validators=[InputRequired(message=_l("Enter a whole number.")), _whole_number(spec)],
             filters=[stripped],
         )
-    return StringField(
-        spec.label,
-        description=spec.description,
+    return FormField(RateLimitForm, spec.label, description=spec.description)
+
+
+#: The periods a rate limit counts over, as ``limits`` names them.
+RATE_PERIODS = (
+    ("minute", _l("per minute")),
+    ("hour", _l("per hour")),
+    ("day", _l("per day")),
+)
+
+
+class RateLimitForm(Form):
+    """A rate limit as a number and a period ("20" and "per hour"), not typed as text."""
+
+    class Meta:
+        csrf = False  # part of the settings form, which has the token
+
+    count = StringField(
+        _l("Number"),
         validators=[
-            InputRequired(message=_l("Enter a limit.")),
-            Length(max=64, message=_l("At most %(count)s characters.", count=64)),
-            _rate_limit,
+            InputRequired(message=_l("Enter a whole number.")),
+            _whole_number(SettingSpec("count", "", "", "integer", minimum=1, maximum=100_000)),
+        ],
+        filters=[stripped],
+    )
+    period = SelectField(
+        _l("Period"),
+        choices=options(RATE_PERIODS),
+        validate_choice=False,
+        validators=[
+            AnyOf(
+                [name for name, _label in RATE_PERIODS],
+                message=_l("Choose one of the options in the list."),
+            )
         ],
     )
+
+    def limit(self) -> str:
+        return f"{int(self.count.data)} per {self.period.data}"
+
+
+def rate_limit_data(value: str) -> dict:
+    """A stored limit ("20 per hour") as the two fields show it."""
+    item = parse_limit(value)
+    periods = dict(RATE_PERIODS)
+    name = item.GRANULARITY.name
+    if item.multiples != 1 or name not in periods:  # e.g. "5 per 10 minutes": per day instead
+        return {"count": str(item.amount * 86_400 // item.get_expiry()), "period": "day"}
+    return {"count": str(item.amount), "period": name}
 
 
 class _SettingsFields(Form):
     def values(self) -> dict:
         """The typed value of every setting."""
         convert: dict[str, Callable[[Any], Any]] = {
-            "integer": int,
-            "boolean": bool,
-            "rate_limit": str.strip,
+            "integer": lambda field: int(field.data),
+            "boolean": lambda field: bool(field.data),
+            "rate_limit": lambda field: field.form.limit(),
         }
-        return {spec.name: convert[spec.kind](self[spec.name].data) for spec in EDITABLE_SETTINGS}
+        return {spec.name: convert[spec.kind](self[spec.name]) for spec in EDITABLE_SETTINGS}
+
+    @classmethod
+    def showing(cls, values: dict[str, Any]):
+        """The form filled with the current ``values`` (setting name → typed value)."""
+        data = {
+            spec.name: rate_limit_data(values[spec.name])
+            if spec.kind == "rate_limit"
+            else values[spec.name]
+            for spec in EDITABLE_SETTINGS
+        }
+        return cls(data=data)
 
 
 SettingsForm = type(

@@ -124,14 +124,24 @@ def agency_posters(agency_id: int):
     )
 
 
-@blueprint.post("/qr/<int:code_id>/replace")
+@blueprint.route("/qr/<int:code_id>/replace", methods=["GET", "POST"])
 @administrator_required
 def replace_qr_code(code_id: int):
+    """GET: what revoking the code does, to confirm; POST (from that page): revoke and reissue."""
     old = _active_code_or_404(code_id)
-    requested_token()
-    new = _replace(old)
     owner = old.service_point or old.official
     assert owner is not None, "a code points at a desk or an official (exactly_one_target)"
+    if request.method == "GET":
+        return render_template(
+            "admin/qr/replace.html",
+            code=old,
+            owner=owner,
+            agency=owner.agency,
+            form=TokenForm(),
+            address=code_address,
+        )
+    requested_token()
+    new = _replace(old)
     agency_id = owner.agency_id
     flash(
         _(

@@ -24,7 +24,7 @@ from survey.settings import EDITABLE_SETTINGS, change_settings, get_setting
 @blueprint.route("/settings", methods=["GET", "POST"])
 @administrator_required
 def settings():
-    form = SettingsForm(data={spec.name: get_setting(spec.name) for spec in EDITABLE_SETTINGS})
+    form = SettingsForm.showing({spec.name: get_setting(spec.name) for spec in EDITABLE_SETTINGS})
     if not form.validate_on_submit():
         return form_page("admin/settings/edit.html", form)
     if _save(form.values()):

@@ -4,6 +4,9 @@ The code encodes the full address ``<BASE_URL>/q/<code>``; the poster prints, fo
 who type rather than scan, the short form without the scheme under it. Posters are A4 or
 A5 PDFs with a Unicode font (DejaVu Sans, in ``static/fonts``) so Vietnamese diacritics
 print and can be searched; the QR code is drawn as vector rectangles, sharp at any size.
+Units serving Khmer speakers (``Agency.khmer_posters``) also print the call to scan in Khmer,
+in Noto Sans Khmer, shaped by HarfBuzz (``uharfbuzz``) so that its stacked consonants and
+vowels are drawn right.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Poster:
     agency: str
     subject: str  # the desk's name, or the official's name and title
     address: str
+    khmer: bool = False  # the call to scan in Khmer too
 
     @property
     def short_address(self) -> str:
@@ -63,22 +67,23 @@ def qr_png(address: str) -> bytes:
 
 def poster_for(public_code: PublicCode) -> Poster:
     """The poster of a desk's or an official's code, in Vietnamese (the agency's own words)."""
+    address = code_address(public_code.code)
     if public_code.service_point is not None:
         desk = public_code.service_point
-        return Poster(desk.agency.name, desk.name, code_address(public_code.code))
+        return Poster(desk.agency.name, desk.name, address, desk.agency.khmer_posters)
     official = public_code.official
     assert official is not None, "a public code names a desk or an official"
     subject = official.name + (f", {official.title}" if official.title else "")
-    return Poster(official.agency.name, subject, code_address(public_code.code))
+    return Poster(official.agency.name, subject, address, official.agency.khmer_posters)
 
 
-def _instructions() -> tuple[str, str]:
-    """The call to scan, in Vietnamese and in English (from the translation catalog)."""
-    texts = []
-    for language in ("vi", "en"):
+def _instructions() -> dict[str, str]:
+    """The call to scan in Vietnamese, English and Khmer (from the translation catalog)."""
+    texts = {}
+    for language in ("vi", "en", "km"):
         with force_locale(language):
-            texts.append(_("Scan the code to rate how satisfied you are with our service"))
-    return texts[0], texts[1]
+            texts[language] = _("Scan the code to rate how satisfied you are with our service")
+    return texts
 
 
 def posters_pdf(posters: list[Poster], size: str = "A4") -> bytes:
@@ -89,7 +94,8 @@ def posters_pdf(posters: list[Poster], size: str = "A4") -> bytes:
     pdf.set_title("Hài Lòng QR")
     pdf.add_font("DejaVu", "", str(FONT_FOLDER / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_FOLDER / "DejaVuSans-Bold.ttf"))
-    vietnamese, english = _instructions()
+    pdf.add_font("Khmer", "", str(FONT_FOLDER / "NotoSansKhmer-Regular.ttf"))
+    instructions = _instructions()
     scale = width / 210.0  # A5 is A4 scaled down
     margin = 15 * scale
     text_width = width - 2 * margin
@@ -104,10 +110,16 @@ def posters_pdf(posters: list[Poster], size: str = "A4") -> bytes:
         pdf.ln(6 * scale)
         pdf.set_x(margin)
         pdf.set_font("DejaVu", "B", 22 * scale)
-        pdf.multi_cell(text_width, 10 * scale, vietnamese, align="C")
+        pdf.multi_cell(text_width, 10 * scale, instructions["vi"], align="C")
         pdf.set_x(margin)
         pdf.set_font("DejaVu", "", 14 * scale)
-        pdf.multi_cell(text_width, 7 * scale, english, align="C")
+        pdf.multi_cell(text_width, 7 * scale, instructions["en"], align="C")
+        if poster.khmer:
+            pdf.set_x(margin)
+            pdf.set_font("Khmer", "", 15 * scale)
+            pdf.set_text_shaping(True)
+            pdf.multi_cell(text_width, 9 * scale, instructions["km"], align="C")
+            pdf.set_text_shaping(False)
         side = 130 * scale
         top = max(pdf.get_y() + 6 * scale, height - margin - side - 30 * scale)
         _draw_qr(pdf, qr_code(poster.address), (width - side) / 2, top, side)

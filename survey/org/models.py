@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     or_,
     select,
 )
@@ -53,6 +54,9 @@ class Agency(Model):
     #: The name in each other language of :mod:`survey.languages` (None: the official name).
     name_en: Mapped[str | None] = mapped_column(String(200))
     name_km: Mapped[str | None] = mapped_column(String(200))
+    #: The unit serves Khmer speakers: its QR posters also carry the call to scan in Khmer.
+    #: (No Python default: an insert leaves it out, and the database says no.)
+    khmer_posters: Mapped[bool] = mapped_column(server_default=false())
     #: Free text kind, as people say it: "Sở", "UBND phường", "Trung tâm Phục vụ hành chính công".
     kind: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -71,6 +75,8 @@ class Agency(Model):
             name="valid_dates_ordered",
         ),
     )
+    #: Server defaults are read back when first used, not by every insert.
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012 (read by SQLAlchemy, never changed)
 
     def is_valid_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

@@ -133,8 +133,8 @@ class PublicFigures:
 def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the year, questionnaire, language, today's date and settings, and the counts the page is
-    made of: responses and answers per level, per agency and quarter (the count tables'
+    Its key is the year, questionnaire, language, today's date and settings, and the counts
+    the page is made of: responses and answers per level, per agency and quarter (the count tables'
     cheap ``GROUP BY``). Responses are only ever added or flagged, and either changes these
     counts, so a kept result is what a fresh computation gives; what is saved is the rest
     (the respondent samples of every interval, the officials' comparison, and the HTML,

@@ -217,7 +217,7 @@ ROUTES: dict[str, Route] = {
         for endpoint in ("qr_code_svg", "qr_code_png", "qr_poster")
     },
     "admin.replace_qr_code": Route(
-        roles=ADMINISTRATORS, url=lambda world, _a: {"code_id": 987_654}
+        roles=ADMINISTRATORS, url=lambda world, _a: {"code_id": 987_654}, status=404
     ),
     # The test organisation has no desks: the batch of posters sends back to the QR page.
     "admin.agency_posters": Route(

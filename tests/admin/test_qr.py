@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from survey.accounts.models import AuditEvent, Role
 from survey.db import db, write_session
-from survey.org.models import PublicCode
+from survey.org.models import Agency, PublicCode
 from tests.factories import (
     make_agency,
     make_desk,
@@ -132,7 +132,7 @@ def test_the_poster_decodes_and_reads_back_in_vietnamese(admin, place, size, tmp
     for words in [
         "UBND phường Rạch Giá",
         "Quầy Tư pháp – Hộ tịch",
-        "Quét mã để đánh giá mức độ hài lòng",
+        "quét mã để đánh giá mức độ hài lòng",
         "Scan the code to rate how satisfied you are",
         f"hailong.example.gov.vn/q/{place['desk_code']}",
     ]:
@@ -159,6 +159,18 @@ def test_one_pdf_holds_the_posters_of_every_desk_of_the_agency(admin, place, tmp
 def test_replacing_a_code_sends_the_old_poster_to_the_polite_page(app, admin, place):
     citizen = app.test_client()
     assert citizen.get(f"/q/{place['desk_code']}").status_code == 200
+    # The list only leads to a confirmation page that says what revoking does.
+    listing = admin.get("/admin/qr/", query_string={"agency": place["agency"]}).get_data(
+        as_text=True
+    )
+    assert f'action="/admin/qr/{place["desk"]}/replace"' not in listing
+    assert f'href="/admin/qr/{place["desk"]}/replace"' in listing
+    confirm = admin.get(f"/admin/qr/{place['desk']}/replace")
+    assert confirm.status_code == 200
+    words = " ".join(confirm.get_data(as_text=True).split())
+    assert "Mọi áp phích đã in với mã này sẽ ngừng hoạt động ngay lập tức." in words
+    assert "Quầy Tư pháp – Hộ tịch" in words and place["desk_code"] in words
+    assert citizen.get(f"/q/{place['desk_code']}").status_code == 200  # nothing changed yet
     assert admin.post(f"/admin/qr/{place['desk']}/replace").status_code == 302
     old = citizen.get(f"/q/{place['desk_code']}")
     assert old.status_code == 410
@@ -194,3 +206,28 @@ def test_only_administrators_replace_codes(app, place, role):
     assert client.get(f"/admin/qr/{place['desk']}.png").status_code == 403
     with app.app_context():
         assert db.session.get(PublicCode, place["desk"]).revoked_dt is None
+
+
+def test_a_unit_serving_khmer_speakers_prints_the_call_to_scan_in_khmer(
+    app, admin, place, tmp_path
+):
+    plain = pdf_text(admin.get(f"/admin/qr/{place['desk']}/poster.pdf").data)[0]
+    assert not any(0x1780 <= ord(c) <= 0x17FF for c in plain)
+    page = admin.get(f"/admin/agencies/{place['agency']}/edit").get_data(as_text=True)
+    assert 'name="khmer_posters"' in page
+    with app.app_context(), write_session() as session:
+        session.get(Agency, place["agency"]).khmer_posters = True
+    response = admin.get(f"/admin/qr/{place['desk']}/poster.pdf")
+    [page_image] = pdf_pages_as_images(response.data, tmp_path)
+    assert decode(page_image) == [f"{BASE_URL}/q/{place['desk_code']}"]
+    reader = PdfReader(io.BytesIO(response.data))
+    fonts = {
+        str(font["/BaseFont"])
+        for font in reader.pages[0]["/Resources"]["/Font"].values()
+        if "/BaseFont" in font.get_object()
+    }
+    assert any("NotoSansKhmer" in name for name in fonts), fonts
+    text = " ".join(pdf_text(response.data)[0].split())
+    assert "Scan the code to rate how satisfied you are" in text
+    # Shaped by HarfBuzz: the Khmer words are there (as glyphs of the Khmer font).
+    assert sum(0x1780 <= ord(c) <= 0x17FF for c in text) > 10, text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from sqlalchemy import select
 
 from survey.accounts.models import AuditEvent, Role
+from survey.admin.forms import rate_limit_data
 from survey.collect.models import CallbackRequest
 from survey.db import db, write_session
 from survey.settings import Setting, get_setting
@@ -17,9 +19,12 @@ from tests.results.conftest import results_world  # noqa: F401 (the results test
 VALID = {
     "MIN_GROUP_SIZE": "5",
     "MIN_RATINGS_FOR_RANKING": "30",
-    "PHONE_SUBMIT_LIMIT": "20 per hour",
-    "PHONE_ADDRESS_SUBMIT_LIMIT": "60 per hour",
-    "KIOSK_SUBMIT_LIMIT": "120 per hour",
+    "PHONE_SUBMIT_LIMIT-count": "20",
+    "PHONE_SUBMIT_LIMIT-period": "hour",
+    "PHONE_ADDRESS_SUBMIT_LIMIT-count": "60",
+    "PHONE_ADDRESS_SUBMIT_LIMIT-period": "hour",
+    "KIOSK_SUBMIT_LIMIT-count": "120",
+    "KIOSK_SUBMIT_LIMIT-period": "hour",
     "CONTACT_RETENTION_DAYS": "90",
     "FEEDBACK_CASE_FROM_CALLBACK": "y",
     "FEEDBACK_CASE_FROM_LOW_RATING": "y",
@@ -45,7 +50,11 @@ def test_the_page_shows_the_current_values_in_vietnamese(admin, app):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Cỡ nhóm tối thiểu" in text
-    assert 'value="5"' in text and 'value="20 per hour"' in text
+    assert 'value="5"' in text
+    # A rate limit is a number and a period, never typed as "20 per hour".
+    assert re.search(r'<input[^>]*name="PHONE_SUBMIT_LIMIT-count"[^>]*value="20"', text)
+    assert re.search(r'<option[^>]*(selected[^>]*value="hour"|value="hour"[^>]*selected)', text)
+    assert "mỗi phút" in text and "mỗi ngày" in text
 
 
 def test_a_change_is_stored_audited_with_before_and_after_and_read_by_get_setting(admin, app):
@@ -84,8 +93,10 @@ def test_saving_unchanged_values_records_nothing(admin, app):
         ("CONTACT_RETENTION_DAYS", "-1", "Nhập một số nguyên từ 1 đến 3650."),
         ("CONTACT_RETENTION_DAYS", "", "Nhập một số nguyên."),
         ("DOSSIER_COVERAGE_PERCENT", "0", "Nhập một số nguyên từ 1 đến 100."),
-        ("PHONE_SUBMIT_LIMIT", "lots", "20 per hour"),
-        ("KIOSK_SUBMIT_LIMIT", "=1+1", "20 per hour"),
+        ("PHONE_SUBMIT_LIMIT-count", "lots", "Nhập một số nguyên từ 1 đến 100000."),
+        ("KIOSK_SUBMIT_LIMIT-count", "=1+1", "Nhập một số nguyên từ 1 đến 100000."),
+        ("KIOSK_SUBMIT_LIMIT-count", "0", "Nhập một số nguyên từ 1 đến 100000."),
+        ("KIOSK_SUBMIT_LIMIT-period", "fortnight", "Xin chọn một mục trong danh sách."),
     ],
 )
 def test_bad_values_are_refused_with_a_translated_message_and_nothing_changes(
@@ -123,9 +134,7 @@ def rate(client, code, **extra):
 
 def test_a_lower_phone_limit_slows_phones_down_at_once(admin, app, desk_code):
     assert (
-        admin.post(
-            "/admin/settings", data={**VALID, "PHONE_SUBMIT_LIMIT": "2 per hour"}
-        ).status_code
+        admin.post("/admin/settings", data={**VALID, "PHONE_SUBMIT_LIMIT-count": "2"}).status_code
         == 302
     )
     phone = app.test_client()
@@ -217,3 +226,16 @@ def test_a_change_made_in_this_process_is_seen_at_once(admin, app):
     )
     with app.test_request_context():
         assert get_setting("CONTACT_RETENTION_DAYS") == 7
+
+
+@pytest.mark.parametrize(
+    ("stored_limit", "shown"),
+    [
+        ("20 per hour", {"count": "20", "period": "hour"}),
+        ("5/minute", {"count": "5", "period": "minute"}),
+        ("5 per 10 minutes", {"count": "720", "period": "day"}),  # the same rate, per day
+        ("2 per second", {"count": "172800", "period": "day"}),
+    ],
+)
+def test_a_stored_limit_is_shown_as_a_number_and_a_period(stored_limit, shown):
+    assert rate_limit_data(stored_limit) == shown

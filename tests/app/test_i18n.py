@@ -165,3 +165,13 @@ def test_the_vietnamese_catalog_uses_one_term_for_each_thing(variant, term):
         if re.search(variant, text, re.IGNORECASE)
     ]
     assert found == [], f"write {term!r}"
+
+
+def test_one_vietnamese_term_for_a_closed_unit_and_people_are_not_deactivated_like_units():
+    vietnamese = {message.id: message.string for message in catalog("vi") if message.id}
+    # A closed unit "chấm dứt hoạt động" everywhere; "giải thể" is another legal act.
+    assert [i for i, text in vietnamese.items() if "giải thể" in text] == []
+    assert vietnamese["closed"] == "đã chấm dứt hoạt động"
+    # An official leaves the unit: "hoạt động" is said of organisations, not of people.
+    official = vietnamese["Deactivate (no longer serving from today)"]
+    assert "hoạt động" not in official and "cán bộ" in official
