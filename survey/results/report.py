@@ -316,7 +316,8 @@ class Report:
         return Hidden.DERIVED if ONESTOP_TOTAL in self.hidden_figures else None
 
     def classification_label(self, scores) -> str:
-        """The Circular 01/2018 band of ``scores`` in the report's language."""
+        """The Circular 01/2018 band of an agency's ``scores`` in the report's language (the
+        bands are for agencies: an official is never classed with them)."""
         onestop = self.definition.scoring.onestop
         assert onestop is not None, "only a one-stop report has scores to classify"
         label = next(

@@ -10,6 +10,7 @@ from scipy import stats
 from analysis import (
     OneStopScoringDefinition,
     funnel_limits,
+    hidden_cell_intervals,
     onestop_scores,
     satisfaction_rate,
     sipas_index,
@@ -237,3 +238,50 @@ def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answer
             assert found.scores == expected
             checked += 1
     assert checked > 10  # officials with ratings in both quarters and over the half year
+
+
+def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(dataset):
+    # Issue 21, case 3, over the test data: every published cell of the officials' scores
+    # table, recounted from the raw rows; the audit finds each hidden small count still
+    # free to take at least two values, given the years and each period's total.
+    organisation, responses = dataset
+    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
+    periods = report_module._score_periods(half_year)
+    versions = {organisation.version_ids["onestop-quick"]}
+    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
+    counts = [
+        reference_response_counts(responses, report_filter.with_period(period), Dimension.OFFICIAL)
+        for period in periods
+    ]
+    officials = sorted({key for by_official in counts for key in by_official if key is not None})
+    table = np.array([[by_official.get(key, 0) for by_official in counts] for key in officials])
+    minimum = int(np.median(table[:, 0])) + 1  # a rule that hides some quarters
+    scores = report_module._official_scores(
+        db.session,
+        report_filter,
+        organisation.definitions["onestop-quick"],
+        periods,
+        min_group_size=minimum,
+        min_ratings=1,
+    )
+    published = np.array(
+        [[scores[key][period].dossiers for period in periods] for key in officials], dtype=object
+    )
+    hidden = np.array([[cell is None for cell in row] for row in published])
+    assert np.array_equal(np.where(hidden, 0, published).astype(int), np.where(hidden, 0, table))
+    small = (table > 0) & (table < minimum)
+    assert hidden[small].all() and small[:, :-1].any()
+    index = np.arange(table.size).reshape(table.shape)
+    relations = [
+        ({int(c): 1 for c in index[:, column]}, int(table[:, column].sum()))
+        for column in range(table.shape[1])
+    ]
+    relations += [({int(row[-1]): 1, **{int(c): -1 for c in row[:-1]}}, 0) for row in index]
+    low, high = hidden_cell_intervals(
+        table.reshape(-1),
+        hidden.reshape(-1),
+        relations,
+        np.where(small, 1, 0).reshape(-1),
+        np.where(small, minimum - 1, np.inf).reshape(-1),
+    )
+    assert np.all((high - low)[small.reshape(-1)] >= 1)
