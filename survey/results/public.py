@@ -134,6 +134,7 @@ def public_results(session, year: int, questionnaire_key: str, language: str) ->
                     responses[agency_id].get(quarter, 0),
                     table.is_hidden(agency_id, quarter),
                     counts.get((agency_id, quarter), {}),
+                    min_group_size,
                 )
                 for quarter in quarters
             ),
@@ -195,15 +196,16 @@ def _quarter_counts(session, definition, versions, quarters):
 
 
 def _quarter_result(
-    session, definition, versions, quarter, agency_id, n, hidden, by_item
+    session, definition, versions, quarter, agency_id, n, hidden, by_item, min_group_size
 ) -> QuarterResult:
-    """One agency's figures in one quarter (none when hidden or without responses)."""
+    """One agency's figures in one quarter (none when hidden or without responses; no
+    rate on fewer answers than ``min_group_size``, however many responded)."""
     if hidden or n == 0:
         return QuarterResult(quarter, None if hidden else 0, hidden, None, None, None)
     scoring = scoring_for_analysis(definition)
     headline_key = scoring["headline_item"]
     headline = None
-    if headline_key and by_item.get(headline_key, LevelCounts()).answered:
+    if headline_key and by_item.get(headline_key, LevelCounts()).answered >= min_group_size:
         levels = sorted(definition.item(headline_key).scale.values)
         headline = satisfaction_rate(
             by_item[headline_key].aligned(levels),
