@@ -285,3 +285,42 @@ def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(da
         np.where(small, minimum - 1, np.inf).reshape(-1),
     )
     assert np.all((high - low)[small.reshape(-1)] >= 1)
+
+
+@pytest.mark.parametrize("dimension", [Dimension.OFFICIAL, Dimension.AGENCY])
+def test_no_hidden_unit_follows_from_the_totals_of_responses_or_answers(dataset, dimension):
+    # Issue 21, cases 4 and 5 over the test data: the units' responses and answers as the
+    # report publishes them, recounted from the raw rows and audited.
+    organisation, responses = dataset
+    definition = organisation.definitions["onestop-quick"]
+    key = scoring_for_analysis(definition)["headline_item"]
+    versions = {organisation.version_ids["onestop-quick"]}
+    selection = ReportFilter(PERIOD, questionnaire_version_ids=versions)
+    sizes = reference_response_counts(responses, selection, dimension)
+    levels = reference_level_counts(responses, selection, [key], dimension)
+    units = sorted(unit for unit in sizes if unit is not None)
+    table = np.array(
+        [[sizes[unit], sum(levels.get(unit, {key: [{}]})[key][0].values())] for unit in units]
+    )
+    minimum = int(np.median(table[:, 1])) + 1
+    result = overview(organisation, "onestop-quick", min_group_size=minimum)
+    listed = result.officials if dimension is Dimension.OFFICIAL else result.agencies
+    rows = {unit.key: unit for unit in listed}
+    hidden = np.array([[rows[unit].is_suppressed] * 2 for unit in units])
+    for unit, (n, answers) in zip(units, table, strict=True):
+        if not rows[unit].is_suppressed:
+            assert (rows[unit].responses, rows[unit].ratings) == (n, answers)
+    small = (table > 0) & (table < minimum)
+    assert small[:, 1].any() and hidden[small].all()
+    relations = [
+        ({2 * i + column: 1 for i in range(len(units))}, int(table[:, column].sum()))
+        for column in (0, 1)
+    ]
+    low, high = hidden_cell_intervals(
+        table.reshape(-1),
+        hidden.reshape(-1),
+        relations,
+        np.where(small, 1, [1, 0]).reshape(-1),
+        np.where(small, minimum - 1, np.inf).reshape(-1),
+    )
+    assert np.all((high - low)[small.reshape(-1)] >= min(1, minimum - 2))
