@@ -218,7 +218,7 @@ def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answer
     versions = {organisation.version_ids["onestop-quick"]}
     report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
     scores = report_module._official_scores(
-        db.session, report_filter, definition, periods, min_group_size=1, min_ratings=1
+        db.session, report_filter, definition, periods, (1, 1), set()
     )
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
     checked = 0
@@ -261,8 +261,8 @@ def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(da
         report_filter,
         organisation.definitions["onestop-quick"],
         periods,
-        min_group_size=minimum,
-        min_ratings=1,
+        (minimum, 1),
+        set(),
     )
     published = np.array(
         [[scores[key][period].dossiers for period in periods] for key in officials], dtype=object
