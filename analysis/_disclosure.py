@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize
+from scipy import optimize, sparse
 
 from ._validation import as_integer_counts
 
@@ -31,6 +31,9 @@ __all__ = ["Relation", "hidden_cell_intervals", "protect_cells", "suppress_small
 #: ``({4: 1, 0: -1, 1: -1, 2: -1, 3: -1}, 0)`` says cell 4 (a year) is the sum of
 #: cells 0-3 (its quarters); ``({0: 1, 1: 1, 2: 1}, 12)`` says a published total is 12.
 Relation = tuple[Mapping[int, float], float]
+
+#: How many added cells :func:`protect_cells` tries to publish again (each costs an audit).
+_RECHECKS = 8
 
 #: LP results are exact only up to the solver's tolerance.
 _TOLERANCE = 1e-7
@@ -131,7 +134,7 @@ class _Attack:
             if np.any(row != 0):
                 rows.append(row)
                 rhs.append(known)
-        self.a_eq = np.array(rows) if rows else None
+        self.a_eq = sparse.csc_array(np.array(rows)) if rows else None
         self.b_eq = np.array(rhs) if rows else None
         low, high = bounds
         self.bounds = [(low[c], None if math.isinf(high[c]) else high[c]) for c in unknown]
@@ -195,7 +198,7 @@ def _linked_cells(cell: int, hidden: np.ndarray, relations: list[Relation]) -> s
     return linked
 
 
-def _first_pinned(
+def _pinned(
     cells: np.ndarray,
     hidden: np.ndarray,
     to_check: Sequence[int],
@@ -203,26 +206,82 @@ def _first_pinned(
     bounds: tuple[np.ndarray, np.ndarray],
     protection: float,
     integral: bool,
-) -> tuple[int | None, list[int]]:
-    """The first of the hidden cells ``to_check`` the audit narrows below its required
-    width (None if none), and the cells found protected before it."""
+    *,
+    first_only: bool,
+) -> tuple[list[int], list[int]]:
+    """The hidden cells of ``to_check`` the audit narrows below their required width
+    (only the first when ``first_only``), and the cells found protected."""
     low, high = bounds
     width = np.minimum(protection, high - low)
-    attack = _Attack(cells, hidden, relations, bounds, integral)
     protected = [cell for cell in to_check if width[cell] <= 0]
-    remaining = [cell for cell in to_check if width[cell] > 0]
-    while remaining:
-        shown = attack.moved(remaining, cells, width)
-        if not shown:
-            break
-        protected += [cell for cell in remaining if cell in shown]
-        remaining = [cell for cell in remaining if cell not in shown]
-    for cell in remaining:
-        smallest, largest = attack.interval(cell)
-        if largest - smallest < width[cell] - _TOLERANCE:
-            return cell, protected
-        protected.append(cell)
-    return None, protected
+    pinned: list[int] = []
+    # Hidden cells linked by no relation cannot tell anything about each other: each
+    # group of linked hidden cells is its own, smaller, attacker's problem.
+    for component, linked in _components(hidden, relations):
+        remaining = [cell for cell in to_check if width[cell] > 0 and cell in component]
+        if not remaining:
+            continue
+        attack = _Attack(
+            cells, np.isin(np.arange(cells.size), list(component)), linked, bounds, integral
+        )
+        while remaining:
+            shown = attack.moved(remaining, cells, width)
+            if not shown:
+                break
+            protected += [cell for cell in remaining if cell in shown]
+            remaining = [cell for cell in remaining if cell not in shown]
+        for cell in remaining:
+            smallest, largest = attack.interval(cell)
+            if largest - smallest < width[cell] - _TOLERANCE:
+                pinned.append(cell)
+                if first_only:
+                    return pinned, protected
+            else:
+                protected.append(cell)
+    return pinned, protected
+
+
+def _components(
+    hidden: np.ndarray, relations: list[Relation]
+) -> list[tuple[set[int], list[Relation]]]:
+    """The hidden cells in groups linked through relations, each with its relations."""
+    parent = {int(cell): int(cell) for cell in np.flatnonzero(hidden)}
+
+    def root(cell: int) -> int:
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for coefficients, _constant in relations:
+        members = [cell for cell in coefficients if cell in parent]
+        for other in members[1:]:
+            parent[root(other)] = root(members[0])
+    groups: dict[int, set[int]] = {}
+    for cell in parent:
+        groups.setdefault(root(cell), set()).add(cell)
+    result = []
+    for group in groups.values():
+        touching = [r for r in relations if any(cell in group for cell in r[0])]
+        result.append((group, touching))
+    return result
+
+
+def _hide_lone_cells(
+    mask: np.ndarray, primary: np.ndarray, relations: list[Relation], price: np.ndarray
+) -> None:
+    """While a relation holds a single hidden primary cell (which it then gives away
+    exactly), hide the cheapest other cell of it: the "singleton" rule, no LP needed."""
+    changed = True
+    while changed:
+        changed = False
+        for coefficients, _constant in relations:
+            members = [cell for cell, c in coefficients.items() if c != 0]
+            hidden = [cell for cell in members if mask[cell]]
+            shown = [cell for cell in members if not mask[cell]]
+            if len(hidden) == 1 and primary[hidden[0]] and shown:
+                mask[min(shown, key=lambda c: (price[c], c))] = True
+                changed = True
 
 
 def protect_cells(
@@ -240,12 +299,13 @@ def protect_cells(
     """Cells to hide so that no ``primary`` cell is pinned down by what is published.
 
     Starting from ``primary`` (and ``hidden``, a pattern already chosen, if
-    given), the cheapest cell linked to an unprotected primary cell is hidden
-    until the audit (:func:`hidden_cell_intervals`) finds every primary cell's
+    given), a relation holding a single hidden primary cell gets its cheapest
+    other cell hidden; then the cheapest cell linked to each unprotected primary
+    cell is hidden until the audit (:func:`hidden_cell_intervals`) finds every primary cell's
     interval at least ``protection`` wide, or as wide as its own bounds allow
     when they are narrower (a rule that hides only ones cannot hide that they
-    are ones). Then every cell the loop added is published again, dearest
-    first, if the audit still passes without it. A greedy
+    are ones). Then the dearest cells the loop added (at most eight) are
+    published again if the audit still passes without them. A greedy
     audit-and-extend loop in the spirit of τ-ARGUS's and sdcTable's audits; it
     does not promise the fewest cells.
 
@@ -282,33 +342,40 @@ def protect_cells(
     if hidden is not None:
         mask |= np.asarray(hidden, dtype=bool).reshape(-1)
     primaries = [int(c) for c in np.flatnonzero(sensitive)]
+    _hide_lone_cells(mask, sensitive, checked, price)
 
-    def pinned(to_check: Sequence[int]) -> tuple[int | None, list[int]]:
-        return _first_pinned(cells, mask, to_check, checked, bounds, protection, integral)
+    def pinned(to_check: Sequence[int], first_only: bool) -> tuple[list[int], list[int]]:
+        return _pinned(
+            cells, mask, to_check, checked, bounds, protection, integral, first_only=first_only
+        )
 
     # Hiding more never narrows an interval: a cell found protected stays protected.
     verified: set[int] = set()
-    added = []
+    added: list[int] = []
     while not mask.all():
-        target, protected = pinned([c for c in primaries if c not in verified])
+        targets, protected = pinned([c for c in primaries if c not in verified], False)
         verified.update(protected)
-        if target is None:
+        if not targets:
             break
-        linked = [c for c in _linked_cells(target, mask, checked) if not mask[c]]
-        candidates = linked or [int(c) for c in np.flatnonzero(~mask)]
-        # cheapest first; between equal costs, the lowest index (deterministic)
-        chosen = min(candidates, key=lambda c: (price[c], c))
-        mask[chosen] = True
-        added.append(chosen)
-    if mask.all() and pinned(primaries)[0] is not None:
+        for target in targets:  # one more cell for each cell still pinned down
+            # first a cell sharing a relation with it, then one linked through hidden cells
+            direct = {c for co, _k in checked if target in co for c in co if not mask[c]}
+            linked = [c for c in _linked_cells(target, mask, checked) if not mask[c]]
+            candidates = list(direct) or linked or [int(c) for c in np.flatnonzero(~mask)]
+            if candidates:
+                # cheapest first; between equal costs, the lowest index (deterministic)
+                chosen = min(candidates, key=lambda c: (price[c], c))
+                mask[chosen] = True
+                added.append(chosen)
+    if mask.all() and pinned(primaries, True)[0]:
         return mask
-    # Publish again every cell the loop added that the audit turns out not to need,
-    # dearest first (a cell the others give away protects nothing). Publishing a cell
-    # can only narrow the primary cells linked to it.
-    for cell in sorted(added, key=lambda c: (-price[c], c)):
+    # Publish again the dearest cells the loop added that the audit turns out not to need
+    # (a cell the others give away protects nothing), at most _RECHECKS of them: each
+    # costs an audit. Publishing a cell can only narrow the primary cells linked to it.
+    for cell in sorted(added, key=lambda c: (-price[c], c))[:_RECHECKS]:
         mask[cell] = False
         affected = _linked_cells(cell, mask, checked)
-        if pinned([c for c in primaries if c in affected])[0] is not None:
+        if pinned([c for c in primaries if c in affected], True)[0]:
             mask[cell] = True
     return mask
 

@@ -48,7 +48,9 @@ def hidden_groups(
     return np.asarray(hidden.any(axis=1))
 
 
-def hidden_by_period(table: np.ndarray, min_group_size: int) -> np.ndarray:
+def hidden_by_period(
+    table: np.ndarray, min_group_size: int, already_hidden: np.ndarray | None = None
+) -> np.ndarray:
     """Which of the officials × periods dossier counts to hide.
 
     With more than one column, the last is the whole period, the sum of the others (its
@@ -56,6 +58,8 @@ def hidden_by_period(table: np.ndarray, min_group_size: int) -> np.ndarray:
     whole table at once, so that no hidden quarter is the year minus the other quarters
     (issue 21) and no official is the total minus the others. An official appears in a
     period only with dossiers in it, but may have none in another quarter: 0 is possible.
+    ``already_hidden``: cells another table of the report hides (an official hidden in the
+    officials' table is hidden here too, so the two tables cannot be played against each other).
     """
     if table.size == 0:
         return np.zeros(table.shape, dtype=bool)
@@ -68,9 +72,11 @@ def hidden_by_period(table: np.ndarray, min_group_size: int) -> np.ndarray:
     sums = []
     if columns > 1:
         sums = [(int(index[row, -1]), [int(c) for c in index[row, :-1]]) for row in range(rows)]
-    return suppress_small_cells(
+    hidden = suppress_small_cells(
         table, min_group_size, margins=False, sums=sums, relations=relations
     )
+    # Hiding more never narrows what a reader can infer: the audit still holds.
+    return hidden if already_hidden is None else hidden | already_hidden
 
 
 #: A figure's key: ("criterion", factor, criterion), ("factor", factor), ("index", 7) …

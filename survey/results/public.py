@@ -222,6 +222,7 @@ def _public_results(
                     responses[agency_id].get(quarter, 0),
                     table.is_hidden(agency_id, quarter),
                     counts.get((agency_id, quarter), {}),
+                    min_group_size,
                 )
                 for quarter in quarters
             ),
@@ -270,7 +271,15 @@ def _province(session, definition, versions, year: int, min_group_size: int) -> 
     n = response_count(session, year_filter)
     by_item = level_counts(session, year_filter, _scored_items(definition))
     return _quarter_result(
-        session, definition, versions, period, None, n, 0 < n < min_group_size, by_item
+        session,
+        definition,
+        versions,
+        period,
+        None,
+        n,
+        0 < n < min_group_size,
+        by_item,
+        min_group_size,
     )
 
 
@@ -300,16 +309,17 @@ def _quarter_counts(session, definition, versions, quarters):
 
 
 def _quarter_result(
-    session, definition, versions, quarter, agency_id, n, hidden, by_item
+    session, definition, versions, quarter, agency_id, n, hidden, by_item, min_group_size
 ) -> QuarterResult:
     """One agency's figures in one quarter, or (``agency_id`` None) every agency's in a
-    period; none when hidden or without responses."""
+    period; none when hidden or without responses, and no rate on fewer answers than
+    ``min_group_size``, however many responded."""
     if hidden or n == 0:
         return QuarterResult(quarter, None if hidden else 0, hidden, None, None, None)
     scoring = scoring_for_analysis(definition)
     headline_key = scoring["headline_item"]
     headline = None
-    if headline_key and by_item.get(headline_key, LevelCounts()).answered:
+    if headline_key and by_item.get(headline_key, LevelCounts()).answered >= min_group_size:
         levels = sorted(definition.item(headline_key).scale.values)
         headline = satisfaction_rate(
             by_item[headline_key].aligned(levels),

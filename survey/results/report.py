@@ -321,7 +321,8 @@ class Report:
         return Hidden.DERIVED if ONESTOP_TOTAL in self.hidden_figures else None
 
     def classification_label(self, scores) -> str:
-        """The Circular 01/2018 band of ``scores`` in the report's language."""
+        """The Circular 01/2018 band of an agency's ``scores`` in the report's language (the
+        bands are for agencies: an official is never classed with them)."""
         onestop = self.definition.scoring.onestop
         assert onestop is not None, "only a one-stop report has scores to classify"
         label = next(
@@ -376,7 +377,12 @@ def build_report(
     if definition.scoring.onestop is not None:
         score_periods = _score_periods(report_filter.period)
         official_scores = _official_scores(
-            session, overview.report_filter, definition, score_periods, min_group_size, min_ratings
+            session,
+            overview.report_filter,
+            definition,
+            score_periods,
+            (min_group_size, min_ratings),
+            {unit.key for unit in overview.officials if unit.is_suppressed},
         )
     official_ids = {unit.key for unit in overview.officials} | set(official_scores)
     official_names = dict(_names(session, Official, official_ids))
@@ -532,7 +538,10 @@ def _score_periods(period: Period) -> tuple[Period, ...]:
     return (*quarters, period)
 
 
-def _official_scores(session, report_filter, definition, periods, min_group_size, min_ratings):
+def _official_scores(session, report_filter, definition, periods, settings, hidden_officials):
+    """Each official's scores per period; ``hidden_officials`` are hidden in the officials'
+    table over the whole period, and so are hidden here too."""
+    min_group_size, min_ratings = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
     counted: list = []
     for period in periods:
@@ -547,7 +556,10 @@ def _official_scores(session, report_filter, definition, periods, min_group_size
             counted.append((dossiers, points))
     keys = sorted({key for dossiers, _points in counted for key in dossiers if key is not None})
     table = np.array([[dossiers.get(key, 0) for dossiers, _ in counted] for key in keys])
-    hidden = hidden_by_period(table, min_group_size)
+    already = np.zeros(table.shape, dtype=bool)
+    if keys:
+        already[:, -1] = [key in hidden_officials for key in keys]
+    hidden = hidden_by_period(table, min_group_size, already)
     result: dict[int, dict[Period, OfficialScores]] = {}
     for row, key in enumerate(keys):
         for column, (period, (dossiers, points)) in enumerate(zip(periods, counted, strict=True)):

@@ -370,7 +370,6 @@ def _score_cells(report: Report, official_id: int, scores) -> tuple[Cell, ...]:
         figure(scores.dossiers, "number", Hidden.SMALL_GROUP if scores.is_suppressed else None),
         Cell(result.officer_total, "points") if result else Cell(""),
         Cell(result.agency_total, "points") if result else Cell(""),
-        Cell(report.classification_label(result) if result else ""),
         Cell(note),
     )
 
@@ -382,7 +381,6 @@ def official_scores_table(report: Report) -> Table:
         _("Dossiers"),
         _("Officer total"),
         _("Total of the indices"),
-        _("Classification"),
         _("Note"),
     )
     rows = tuple(
@@ -393,7 +391,22 @@ def official_scores_table(report: Report) -> Table:
         for period in report.score_periods
         if period in by_period
     )
-    return Table("official_scores", _("Officials: Circular 01/2018 scores"), columns, rows)
+    return Table(
+        "official_scores",
+        _("Officials: Circular 01/2018 scores"),
+        columns,
+        rows,
+        (official_class_words(),),
+    )
+
+
+def official_class_words() -> str:
+    """Why an official's scores carry no class (the agency's bands are not for officials)."""
+    return _(
+        "No class is shown for an official: Circular 01/2018 classes an official by the share "
+        "of their dossiers scoring 5 points or more, which the counts kept cannot give yet. "
+        "The agency's bands apply to agencies only."
+    )
 
 
 def _coverage_hidden(unit: CoverageUnit, min_group_size: int) -> Hidden | None:
@@ -751,7 +764,7 @@ def _score_page_cell(report: Report, scores) -> Cell:
         maximum=format_number(result.officer_maximum),
         n=format_number(scores.dossiers),
     )
-    return Cell(words, detail=report.classification_label(result))
+    return Cell(words)
 
 
 def official_scores_page_table(report: Report) -> Table:
@@ -764,7 +777,13 @@ def official_scores_page_table(report: Report) -> Table:
         for official_id, by_period in sorted(report.official_scores.items())
     )
     columns = (_("Official"), *(period_words(period) for period in report.score_periods))
-    return Table("official_scores", _("Officials: Circular 01/2018 scores"), columns, rows)
+    return Table(
+        "official_scores",
+        _("Officials: Circular 01/2018 scores"),
+        columns,
+        rows,
+        (official_class_words(),),
+    )
 
 
 @dataclass(frozen=True)

@@ -171,3 +171,13 @@ def test_case_5_a_rate_on_fewer_than_five_answers_is_hidden():
 def test_the_same_counts_get_the_same_decision():
     first = hidden_by_period(QUARTERS, MIN)
     assert np.array_equal(first, hidden_by_period(QUARTERS.copy(), MIN))
+
+
+def test_an_official_hidden_in_one_table_is_hidden_in_the_other():
+    # The officials' table (whole period) and the scores table show the same dossiers:
+    # whatever one hides, the other hides too, or the two would give each other away.
+    already = np.zeros(QUARTERS.shape, dtype=bool)
+    already[1, -1] = True  # hidden in the officials' table (e.g. too few answers)
+    hidden = hidden_by_period(QUARTERS, MIN, already)
+    assert hidden[1, -1]
+    assert np.all(hidden[hidden_by_period(QUARTERS, MIN)])

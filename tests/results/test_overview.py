@@ -10,6 +10,7 @@ from scipy import stats
 from analysis import (
     OneStopScoringDefinition,
     funnel_limits,
+    hidden_cell_intervals,
     onestop_scores,
     rank_ranges,
     satisfaction_rate,
@@ -257,7 +258,7 @@ def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answer
     versions = {organisation.version_ids["onestop-quick"]}
     report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
     scores = report_module._official_scores(
-        db.session, report_filter, definition, periods, min_group_size=1, min_ratings=1
+        db.session, report_filter, definition, periods, (1, 1), set()
     )
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
     checked = 0
@@ -277,3 +278,89 @@ def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answer
             assert found.scores == expected
             checked += 1
     assert checked > 10  # officials with ratings in both quarters and over the half year
+
+
+def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(dataset):
+    # Issue 21, case 3, over the test data: every published cell of the officials' scores
+    # table, recounted from the raw rows; the audit finds each hidden small count still
+    # free to take at least two values, given the years and each period's total.
+    organisation, responses = dataset
+    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
+    periods = report_module._score_periods(half_year)
+    versions = {organisation.version_ids["onestop-quick"]}
+    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
+    counts = [
+        reference_response_counts(responses, report_filter.with_period(period), Dimension.OFFICIAL)
+        for period in periods
+    ]
+    officials = sorted({key for by_official in counts for key in by_official if key is not None})
+    table = np.array([[by_official.get(key, 0) for by_official in counts] for key in officials])
+    minimum = int(np.median(table[:, 0])) + 1  # a rule that hides some quarters
+    scores = report_module._official_scores(
+        db.session,
+        report_filter,
+        organisation.definitions["onestop-quick"],
+        periods,
+        (minimum, 1),
+        set(),
+    )
+    published = np.array(
+        [[scores[key][period].dossiers for period in periods] for key in officials], dtype=object
+    )
+    hidden = np.array([[cell is None for cell in row] for row in published])
+    assert np.array_equal(np.where(hidden, 0, published).astype(int), np.where(hidden, 0, table))
+    small = (table > 0) & (table < minimum)
+    assert hidden[small].all() and small[:, :-1].any()
+    index = np.arange(table.size).reshape(table.shape)
+    relations = [
+        ({int(c): 1 for c in index[:, column]}, int(table[:, column].sum()))
+        for column in range(table.shape[1])
+    ]
+    relations += [({int(row[-1]): 1, **{int(c): -1 for c in row[:-1]}}, 0) for row in index]
+    low, high = hidden_cell_intervals(
+        table.reshape(-1),
+        hidden.reshape(-1),
+        relations,
+        np.where(small, 1, 0).reshape(-1),
+        np.where(small, minimum - 1, np.inf).reshape(-1),
+    )
+    assert np.all((high - low)[small.reshape(-1)] >= 1)
+
+
+@pytest.mark.parametrize("dimension", [Dimension.OFFICIAL, Dimension.AGENCY])
+def test_no_hidden_unit_follows_from_the_totals_of_responses_or_answers(dataset, dimension):
+    # Issue 21, cases 4 and 5 over the test data: the units' responses and answers as the
+    # report publishes them, recounted from the raw rows and audited.
+    organisation, responses = dataset
+    definition = organisation.definitions["onestop-quick"]
+    key = scoring_for_analysis(definition)["headline_item"]
+    versions = {organisation.version_ids["onestop-quick"]}
+    selection = ReportFilter(PERIOD, questionnaire_version_ids=versions)
+    sizes = reference_response_counts(responses, selection, dimension)
+    levels = reference_level_counts(responses, selection, [key], dimension)
+    units = sorted(unit for unit in sizes if unit is not None)
+    table = np.array(
+        [[sizes[unit], sum(levels.get(unit, {key: [{}]})[key][0].values())] for unit in units]
+    )
+    minimum = int(np.median(table[:, 1])) + 1
+    result = overview(organisation, "onestop-quick", min_group_size=minimum)
+    listed = result.officials if dimension is Dimension.OFFICIAL else result.agencies
+    rows = {unit.key: unit for unit in listed}
+    hidden = np.array([[rows[unit].is_suppressed] * 2 for unit in units])
+    for unit, (n, answers) in zip(units, table, strict=True):
+        if not rows[unit].is_suppressed:
+            assert (rows[unit].responses, rows[unit].ratings) == (n, answers)
+    small = (table > 0) & (table < minimum)
+    assert small[:, 1].any() and hidden[small].all()
+    relations = [
+        ({2 * i + column: 1 for i in range(len(units))}, int(table[:, column].sum()))
+        for column in (0, 1)
+    ]
+    low, high = hidden_cell_intervals(
+        table.reshape(-1),
+        hidden.reshape(-1),
+        relations,
+        np.where(small, 1, [1, 0]).reshape(-1),
+        np.where(small, minimum - 1, np.inf).reshape(-1),
+    )
+    assert np.all((high - low)[small.reshape(-1)] >= min(1, minimum - 2))

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 
+from survey.db import db
 from survey.i18n import format_number
 from survey.results import public
 from survey.results.filters import Dimension, Period, ReportFilter
 from tests.results.dataset import reference_response_counts, submit
+from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.filters import Dimension, Period, ReportFilter
+from survey.results.public import _quarter_result
+from survey.results.queries import LevelCounts
+from survey.results.report import latest_definition
+from tests.results.dataset import reference_response_counts
 from tests.results.test_routes import vietnamese
 
 
@@ -115,3 +122,19 @@ def test_the_figures_are_kept_until_the_data_changes(app, client, results_world,
     assert computed == [2026, 2026]
     client.get("/results?year=2026&lang=en")
     assert len(computed) == 3
+
+
+def test_a_quarter_rate_on_fewer_than_five_answers_is_not_published(app):
+    # Issue 21, case 5: six responses, four answers to the rated question.
+    with app.app_context():
+        definition = latest_definition(db.session, "onestop-quick")
+        key = scoring_for_analysis(definition)["headline_item"]
+        satisfied = scoring_for_analysis(definition)["satisfied_values"][key][0]
+        quarter = Period.quarter(2026, 1)
+
+        def result(answers):
+            by_item = {key: LevelCounts({satisfied: answers})}
+            return _quarter_result(db.session, definition, set(), quarter, 1, 6, False, by_item, 5)
+
+        assert result(4).headline is None and result(4).responses == 6
+        assert result(5).headline is not None and result(5).headline.n == 5
