@@ -194,14 +194,18 @@ def qr_codes_command(agency_code: str | None) -> None:
 @click.command("purge-contacts")
 @with_appcontext
 def purge_contacts_command() -> None:
-    """Delete call-back phone numbers whose retention period has ended (run it daily)."""
+    """Delete call-back phone numbers whose retention period has ended (run it daily), also
+    those of feedback cases still open (the case then says that the number was deleted)."""
+    from survey.feedback.cases import purge_case_contacts
+
+    now = utcnow()
     with write_session() as session:
+        # Before the call-back numbers go: their cases are marked by the numbers' responses.
+        deleted = purge_case_contacts(session, now)
         # A DELETE's result is a CursorResult, which has the row count; typed as a Result.
-        deleted = cast(
+        deleted += cast(
             CursorResult[Any],
-            session.execute(
-                delete(CallbackRequest).where(CallbackRequest.delete_after_dt <= utcnow())
-            ),
+            session.execute(delete(CallbackRequest).where(CallbackRequest.delete_after_dt <= now)),
         ).rowcount
         if deleted:
             session.add(AuditEvent(action="contacts.purged", details={"deleted": deleted}))

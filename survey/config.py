@@ -82,6 +82,15 @@ class Defaults:
     # Standalone feedback (/q/<code>/feedback) per desk code and phone, and receipt lookups
     # (/feedback/<receipt>) per phone: a receipt code cannot be guessed by trying many.
     FEEDBACK_SUBMIT_LIMIT = "5 per hour"
+    # Mail for the daily reminders of feedback cases (`flask --app survey cases remind`), read
+    # by Flask-Mailman. No server: the command prints the digests and sends nothing.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False
+    MAIL_SENDER = "hailong@localhost"
+    MAIL_TIMEOUT = 30
     RECEIPT_LOOKUP_LIMIT = "30 per hour"
     # How long a process keeps the settings an administrator stored (survey/settings.py):
     # other processes see a change within this time.

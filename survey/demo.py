@@ -23,6 +23,7 @@ from survey.accounts.models import Role, User
 from survey.collect.models import Channel, RespondentType, Response
 from survey.collect.store import canonical_body_hash, dossier_hash, store_responses
 from survey.dossiers.demo import seed_demo_dossiers
+from survey.feedback.demo import seed_cases
 from survey.org.models import (
     PUBLIC_CODE_ALPHABET,
     PUBLIC_CODE_LENGTH,
@@ -587,11 +588,10 @@ def seed_demo(
     dossier_key: bytes = b"demo",
     progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
-    """Load the demo organisation, questionnaires, admin and ``responses`` responses.
+    """Load the demo organisation, questionnaires, admin, ``responses`` responses and cases.
 
-    ``session_factory`` is a context manager giving one committed write transaction
-    (:func:`survey.db.write_session`). Responses are written in batches of
-    1,000, each batch one transaction; ``progress`` is called with each batch size.
+    ``session_factory`` gives one committed write transaction (:func:`survey.db.write_session`).
+    Responses are written in batches of 1,000; ``progress`` is called with each batch size.
     """
     until = until or datetime.now(UTC).date()
     start = until - timedelta(days=round(DEMO_MONTHS * 30.44))
@@ -656,6 +656,7 @@ def seed_demo(
             fold_all(session_factory)
         if progress:
             progress(len(batch))
+    seed_cases(session_factory, seed, datetime.combine(until, datetime.min.time()))
     return _finish(session_factory, seed, dossier_key, counts, created)
 
 

@@ -24,7 +24,8 @@ from survey.accounts.access import (
     visible_agency_ids,
 )
 from survey.accounts.models import SCOPED_ROLES, User
-from survey.db import reports_session
+from survey.db import db, reports_session
+from survey.feedback.counts import case_counts
 from survey.results.headline import quarter_headline
 from survey.vietnam_calendar import local_today
 
@@ -74,6 +75,19 @@ START_SECTIONS = (
         ),
     ),
     StartSection(
+        _l("Feedback from citizens"),
+        (
+            StartEntry(
+                "feedback.cases",
+                _l("Feedback cases"),
+                _l(
+                    "Call-back requests, complaints and low ratings to acknowledge and answer, "
+                    "with their deadlines in working days."
+                ),
+            ),
+        ),
+    ),
+    StartSection(
         _l("Administration"),
         (
             StartEntry(
@@ -109,4 +123,7 @@ def page():
         sees_every_agency=not scoped,
         agency=current_user.agency if scoped else None,
         reads_responses=can_read_responses(current_user),
+        case_counts=case_counts(db.session(), visible, local_today())
+        if may_open(current_user, "feedback.cases")
+        else None,
     )

@@ -34,7 +34,9 @@ class CalendarDay(Model):
 
     __tablename__ = "calendar_days"
 
-    day: Mapped[date] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    #: True: a day worked (a Saturday in exchange); False: an extra day off.
     is_working_day: Mapped[bool]
     note: Mapped[str] = mapped_column(String(200))
 

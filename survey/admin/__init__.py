@@ -27,6 +27,7 @@ def index():
 from survey.admin import (  # noqa: E402, F401
     agencies,
     audit_log,
+    calendar,
     devices,
     officials,
     procedures,

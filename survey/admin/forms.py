@@ -60,6 +60,7 @@ from survey.forms import Form
 from survey.org.models import Agency, Procedure, SuccessionKind
 from survey.org.reorganise import AGENCY_CODE_PATTERN, looks_like_formula
 from survey.settings import EDITABLE_SETTINGS, SettingSpec
+from survey.vietnam_calendar import CalendarDay
 
 #: National procedure codes look like "1.001612"; the same rule as agency codes suits them.
 PROCEDURE_CODE_PATTERN = AGENCY_CODE_PATTERN
@@ -772,3 +773,41 @@ SettingsForm = type(
     (_SettingsFields,),
     {spec.name: _setting_field(spec) for spec in EDITABLE_SETTINGS},
 )
+
+
+# --------------------------------------------------------------------------------------
+# Calendar
+# --------------------------------------------------------------------------------------
+
+
+class CalendarDayForm(Form):
+    """A day the administrator adds to Vietnam's calendar; ``record`` is the one edited."""
+
+    day = DayField(_l("Day"), validators=[InputRequired(message=_l("Enter the day."))])
+    is_working_day = RadioField(
+        _l("What the day is"),
+        choices=options(
+            [
+                ("0", _l("A day off (an extra holiday or a bridging day off)")),
+                ("1", _l("A working day (a Saturday worked in exchange)")),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose what the day is."))],
+    )
+    note = record_text(
+        _l("Note"),
+        200,
+        required=_l("Say where the change comes from."),
+        description=_l('For example "Quyết định của Thủ tướng: nghỉ bù Quốc khánh".'),
+    )
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, obj=record, **kwargs)
+        self.record = record
+        if record is not None and not self.is_submitted():
+            self.is_working_day.data = "1" if record.is_working_day else "0"
+
+    def validate_day(self, field):
+        found = db.session.scalar(select(CalendarDay.id).where(CalendarDay.day == field.data))
+        if found is not None and (self.record is None or found != self.record.id):
+            raise ValidationError(_("This day is already in the list: edit it there."))

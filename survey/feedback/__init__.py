@@ -6,7 +6,9 @@ receipt code (issue "Close the loop").
 - :mod:`survey.feedback.cases`: opening a case, its states, transfer and reopening;
 - :mod:`survey.feedback.public`: the standalone form ``/q/<code>/feedback`` and the
   receipt page ``/feedback/<receipt>``;
-- :mod:`survey.feedback.routes`: the officers' list and case pages ``/officer/cases/``.
+- :mod:`survey.feedback.routes`: the officers' list and case pages ``/officer/cases/``;
+- :mod:`survey.feedback.reminders`: the daily e-mail reminders (``flask --app survey cases
+  remind``).
 """
 
 from __future__ import annotations
@@ -48,8 +50,12 @@ def open_case_for_rating(
 
 
 def init_app(app: Flask) -> None:
-    from survey.feedback import public, routes
+    from flask_mailman import Mail
 
+    from survey.feedback import cli, public, routes
+
+    Mail(app)
+    app.cli.add_command(cli.cases_group)
     if open_case_for_rating not in RESPONSE_STORED_HOOKS:
         RESPONSE_STORED_HOOKS.append(open_case_for_rating)
     app.register_blueprint(public.blueprint)

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from survey.collect.models import CallbackRequest
 from survey.feedback.models import (
     CLOSED_STATES,
     CaseEvent,
@@ -261,3 +262,30 @@ def reopen(
     case.closed_dt = None
     case.is_agency_at_fault = False
     case.events.append(CaseEvent(action="reopened", user_id=user_id, note=note, occurred_dt=now))
+
+
+def purge_case_contacts(session: Session, now: datetime) -> int:
+    """Delete the standalone form's numbers past their retention period, and mark the cases
+    whose rating's call-back number is being deleted now (the caller deletes those), open
+    cases too; each case's history says so. Returns how many numbers of the form's it
+    deleted."""
+    expiring_callbacks = select(CallbackRequest.response_id).where(
+        CallbackRequest.delete_after_dt <= now
+    )
+    cases = session.scalars(
+        select(FeedbackCase).where(
+            FeedbackCase.phone_deleted_dt.is_(None),
+            or_(
+                FeedbackCase.contact_delete_after_dt <= now,
+                FeedbackCase.response_id.in_(expiring_callbacks),
+            ),
+        )
+    ).all()
+    deleted = 0
+    for case in cases:
+        if case.contact_phone is not None:
+            deleted += 1
+        case.contact_phone = None
+        case.phone_deleted_dt = now
+        case.events.append(CaseEvent(action="phone_deleted", occurred_dt=now))
+    return deleted

@@ -65,7 +65,7 @@ class StateForm(_CaseActionForm):
     public_reply = TextAreaField(
         _l("Answer to the citizen (shown on the receipt page)"),
         filters=[_cleaned],
-        validators=[Optional(), Length(max=REPLY_MAX_LENGTH)],
+        validators=[Length(max=REPLY_MAX_LENGTH)],
     )
     is_agency_at_fault = BooleanField(
         _l("Founded: the agency was at fault (an apology letter is due)")

@@ -15,7 +15,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -37,6 +37,7 @@ from survey.feedback.cases import (
     reopen,
     transfer,
 )
+from survey.feedback.counts import overdue_clause
 from survey.feedback.forms import (
     CaseFilterForm,
     ReopenForm,
@@ -56,17 +57,6 @@ blueprint = Blueprint("feedback", __name__, url_prefix="/officer/cases")
 #: Who handles cases: the officers entitled to response-level data.
 CASE_ROLES = (Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER)
 PAGE_SIZE = 50
-
-
-def overdue_clause(today: date):
-    """Open cases past their next deadline (acknowledging a new one, answering the others)."""
-    return or_(
-        and_(FeedbackCase.state == CaseState.NEW, FeedbackCase.acknowledge_due < today),
-        and_(
-            FeedbackCase.state.in_([CaseState.ACKNOWLEDGED, CaseState.IN_PROGRESS]),
-            FeedbackCase.answer_due < today,
-        ),
-    )
 
 
 def _in_scope(statement, visible: set[int] | None):

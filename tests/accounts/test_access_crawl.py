@@ -194,6 +194,9 @@ ROUTES: dict[str, Route] = {
     # Settings, audit log, users, QR codes and kiosks: administrators only. Records the test
     # organisation does not have are requested with an absent id (404 once admitted).
     "admin.settings": Route(roles=ADMINISTRATORS),
+    "admin.calendar_days": Route(roles=ADMINISTRATORS),
+    "admin.create_calendar_day": Route(roles=ADMINISTRATORS),
+    "admin.edit_calendar_day": Route(roles=ADMINISTRATORS, url=_missing("day_id"), status=404),
     "admin.audit_log": Route(roles=ADMINISTRATORS),
     "admin.users": Route(roles=ADMINISTRATORS),
     "admin.new_user": Route(roles=ADMINISTRATORS),

@@ -6,15 +6,13 @@ import re
 
 from survey.db import db
 from survey.i18n import format_number
-from survey.results import public
-from survey.results.filters import Dimension, Period, ReportFilter
-from tests.results.dataset import reference_response_counts, submit
 from survey.questionnaires.definition import scoring_for_analysis
+from survey.results import public
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.public import _quarter_result
 from survey.results.queries import LevelCounts
 from survey.results.report import latest_definition
-from tests.results.dataset import reference_response_counts
+from tests.results.dataset import reference_response_counts, submit
 from tests.results.test_routes import vietnamese
 
 

@@ -1,7 +1,7 @@
 """Agencies: QR posters in Khmer too (for units serving Khmer speakers)
 
 Revision ID: 250c56c8026f
-Revises: a4c9e2f7b315
+Revises: f605a4204097
 Create Date: 2026-12-06 22:04:53.359939
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '250c56c8026f'
-down_revision = 'a4c9e2f7b315'
+down_revision = 'f605a4204097'
 branch_labels = None
 depends_on = None
 
