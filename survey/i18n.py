@@ -3,7 +3,8 @@ in the visitor's style.
 
 The language comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``,
 then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an error.
-Citizens' pages (the phone form, the kiosk and its API) are offered in every language;
+Citizens' pages (the phone form, the kiosk and its API, feedback and its receipt, the
+published results) are offered in every language;
 the other pages in :data:`survey.languages.OFFICER_LANGUAGES` only.
 """
 
@@ -27,8 +28,9 @@ LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 babel = Babel()
 
 
-#: The blueprints of the pages citizens use to rate a service: every language is offered there.
-CITIZEN_BLUEPRINTS = frozenset({"collect", "kiosk", "api"})
+#: The blueprints of the pages citizens use: rating a service, sending feedback and following
+#: it, and the published results. Every language is offered there.
+CITIZEN_BLUEPRINTS = frozenset({"collect", "kiosk", "api", "feedback_public", "public_results"})
 
 
 def page_languages() -> tuple[str, ...]:

@@ -80,11 +80,18 @@ def test_catalog_covers_every_string_in_the_code(tmp_path, language):
     assert wanted - have == set(), "run `flask --app survey translate update`"
 
 
-#: What citizens read while rating a service: every string must be in every language.
+#: What citizens read while rating a service, sending feedback, following it, or reading the
+#: published results: every string must be in every language.
 CITIZEN_SOURCES = [
     *ROOT.joinpath("templates/collect").glob("*.html"),
     *ROOT.joinpath("templates/kiosk").glob("*.html"),
     *ROOT.joinpath("survey/collect").glob("*.py"),
+    *(ROOT / "templates/feedback" / name for name in ("form.html", "receipt.html")),
+    ROOT / "templates/feedback/receipt_not_found.html",
+    ROOT / "survey/feedback/public.py",
+    ROOT / "templates/results/public.html",
+    ROOT / "templates/results/_public_figures.html",
+    ROOT / "survey/results/public.py",
 ]
 
 
