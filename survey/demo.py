@@ -48,6 +48,20 @@ DEMO_ADMIN_EMAIL = "admin@hailong.example"
 DEMO_ADMIN_PASSWORD = "hailong-demo-2026"
 REFORM_DATE = date(2025, 7, 1)
 DEMO_MONTHS = 18
+#: A respondent answers every question from one latent satisfaction (standard deviation
+#: RESPONDENT_SPREAD on the logistic scale) plus a little noise per answer (ANSWER_NOISE ×
+#: a standard logistic draw): so the criteria of a factor hang together as in real surveys
+#: (Cronbach's alpha 0.75-0.95), where independent answers gave 0.1-0.4.
+RESPONDENT_SPREAD = 1.5
+ANSWER_NOISE = 0.45
+#: Officials rated clearly below the province (a latent effect this far below zero).
+WEAK_OFFICIALS = 3
+WEAK_OFFICIAL_EFFECT = -3.0
+#: The agency whose service improves month after month (on top of the slight general rise),
+#: from well below the others.
+IMPROVING_START = -2.5
+IMPROVEMENT_PER_MONTH = 0.2
+IMPROVING_UNIT = "AG-P-LX"
 BATCH_SIZE = 1000
 
 # (code, Vietnamese name, English name, kind, desks, volume weight)
@@ -324,6 +338,8 @@ class _Desk:
     official_ids: list[int]
     weight: float
     unit_effect: float
+    #: Added to the latent satisfaction per month since the start (the improving agency).
+    improvement: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -497,7 +513,8 @@ def _desks(session: Session, before_reform: bool) -> list[_Desk]:
                 agency_id,
                 official_ids,
                 weights.get(code, 1.0),
-                unit_rng.gauss(0.0, 0.45),
+                IMPROVING_START if code == IMPROVING_UNIT else unit_rng.gauss(0.0, 0.6),
+                IMPROVEMENT_PER_MONTH if code == IMPROVING_UNIT else 0.0,
             )
         )
     return desks
@@ -551,7 +568,7 @@ class _AnswerModel:
             # A question of fact (age band, gender…): no better or worse answer.
             weights = FACT_WEIGHTS.get(item.key, {})
             return rng.choices(scale.values, [weights.get(v, 1) for v in scale.values])[0]
-        latent = quality + self.item_effects.get(item.key, 0.0) + _logistic(rng)
+        latent = quality + self.item_effects.get(item.key, 0.0) + ANSWER_NOISE * _logistic(rng)
         thresholds = _thresholds(len(ordered), scale.kind == "satisfaction")
         return ordered[sum(latent > threshold for threshold in thresholds)]
 
@@ -612,9 +629,7 @@ def seed_demo(
             "officials": session.scalar(select(func.count(Official.id))),
             "procedures": len(procedure_ids),
         }
-    official_effects = _official_effects(desks_before + desks_after)
-    # Three officials joined recently and have very few ratings.
-    rare_officials = set(sorted(official_effects)[-3:])
+    rare_officials, official_effects = _officials(desks_before, desks_after)
     drawer = _ResponseDrawer(
         start=start,
         until=until,
@@ -670,11 +685,25 @@ def _finish(session_factory, seed: int, dossier_key: bytes, counts: dict, create
     )
 
 
-def _official_effects(desks: list[_Desk]) -> dict[int, float]:
+def _officials(desks_before, desks_after) -> tuple[set[int], dict[int, float]]:
+    """The three officials who joined recently (very few ratings), and every official's effect."""
+    every = sorted({o for desk in desks_before + desks_after for o in desk.official_ids})
+    rare = set(every[-3:])
+    return rare, _official_effects(desks_before + desks_after, desks_after, rare)
+
+
+def _official_effects(desks: list[_Desk], current: list[_Desk], rare: set[int]) -> dict[int, float]:
+    """Each official's latent effect; a few at today's busiest desks clearly below the rest
+    (busy, so that their many ratings show it)."""
     official_ids = sorted({official for desk in desks for official in desk.official_ids})
-    return {
+    effects = {
         official: random.Random(f"official-{official}").gauss(0.0, 0.5) for official in official_ids
     }
+    busiest = sorted(current, key=lambda desk: (-desk.weight, desk.service_point_id))
+    regular = [o for desk in busiest for o in desk.official_ids if o not in rare][:12]
+    for official in random.Random("weak-officials").sample(regular, WEAK_OFFICIALS):
+        effects[official] = WEAK_OFFICIAL_EFFECT
+    return effects
 
 
 @dataclass(frozen=True)
@@ -706,7 +735,9 @@ class _ResponseDrawer:
         is_full_survey = rng.random() < 0.15
         key = "sipas" if is_full_survey else "onestop-quick"
         months = (submitted.date() - self.start).days / 30.44
-        quality = 1.0 + desk.unit_effect + official_effect + 0.02 * months
+        respondent = rng.gauss(0.0, RESPONDENT_SPREAD)  # this person's own satisfaction
+        trend = (0.02 + desk.improvement) * months
+        quality = 1.0 + desk.unit_effect + official_effect + trend + respondent
         raw = self.models[key].answers(rng, quality)
         validated = _validated(self.definitions[key], raw)
         if is_full_survey:
