@@ -99,6 +99,8 @@ class FeedbackCase(Model):
     __table_args__ = (
         Index("ix_feedback_cases_agency_state", "agency_id", "state", "opened_dt"),
         Index("ix_feedback_cases_state_opened", "state", "opened_dt"),
+        # The list's order (newest first): paged without sorting every case.
+        Index("ix_feedback_cases_opened", "opened_dt", "id"),
     )
 
     @property

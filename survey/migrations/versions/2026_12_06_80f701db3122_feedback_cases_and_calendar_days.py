@@ -2,7 +2,7 @@
 
 Revision ID: 80f701db3122
 Revises: 12ee433e2985
-Create Date: 2026-12-06 22:09:17.939479
+Create Date: 2026-12-06 22:42:33.497138
 
 """
 from alembic import op
@@ -62,6 +62,7 @@ def upgrade():
     with op.batch_alter_table('feedback_cases', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_cases_agency_state', ['agency_id', 'state', 'opened_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_cases_contact_delete_after_dt'), ['contact_delete_after_dt'], unique=False)
+        batch_op.create_index('ix_feedback_cases_opened', ['opened_dt', 'id'], unique=False)
         batch_op.create_index('ix_feedback_cases_state_opened', ['state', 'opened_dt'], unique=False)
 
     op.create_table('feedback_case_events',
@@ -93,6 +94,7 @@ def downgrade():
     op.drop_table('feedback_case_events')
     with op.batch_alter_table('feedback_cases', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_cases_state_opened')
+        batch_op.drop_index('ix_feedback_cases_opened')
         batch_op.drop_index(batch_op.f('ix_feedback_cases_contact_delete_after_dt'))
         batch_op.drop_index('ix_feedback_cases_agency_state')
 
