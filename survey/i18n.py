@@ -3,8 +3,8 @@ in the visitor's style.
 
 The language comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``,
 then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an error.
-Citizens' pages (the phone form, the kiosk and its API) are offered in every language;
-the other pages in :data:`survey.languages.OFFICER_LANGUAGES` only.
+Citizens' pages (home, published results, the phone form, the kiosk and its API) are
+offered in every language; officers' pages in :data:`survey.languages.OFFICER_LANGUAGES` only.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 babel = Babel()
 
 
-#: The blueprints of the pages citizens use to rate a service: every language is offered there.
-CITIZEN_BLUEPRINTS = frozenset({"collect", "kiosk", "api"})
+#: The citizens' pages (the home page, the published results, the phone form, the kiosk and
+#: its API): every language is offered there.
+CITIZEN_BLUEPRINTS = frozenset({"home", "public_results", "collect", "kiosk", "api"})
 
 
 def page_languages() -> tuple[str, ...]:
