@@ -3,9 +3,9 @@ in the visitor's style.
 
 The language comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``,
 then Vietnamese. Anything else (an unknown or absurd value) is ignored, never an error.
-Citizens' pages (the phone form, the kiosk and its API, feedback and its receipt, the
-published results) are offered in every language;
-the other pages in :data:`survey.languages.OFFICER_LANGUAGES` only.
+Citizens' pages (home, the phone form, the kiosk and its API, feedback and its receipt,
+the published results) are offered in every language; officers' pages in
+:data:`survey.languages.OFFICER_LANGUAGES` only.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 babel = Babel()
 
 
-#: The blueprints of the pages citizens use: rating a service, sending feedback and following
-#: it, and the published results. Every language is offered there.
-CITIZEN_BLUEPRINTS = frozenset({"collect", "kiosk", "api", "feedback_public", "public_results"})
+#: The citizens' pages (the home page, rating a service, sending feedback and following it,
+#: the published results): every language is offered there.
+CITIZEN_BLUEPRINTS = frozenset(
+    {"home", "collect", "kiosk", "api", "feedback_public", "public_results"}
+)
 
 
 def page_languages() -> tuple[str, ...]:

@@ -15,9 +15,9 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "km": "ខ្មែ�
 
 LANGUAGES = tuple(LANGUAGE_NAMES)
 
-#: The languages of the officers' pages (administration, results, sign-in) and the public
-#: statistics: Khmer is offered only where citizens rate a service, whose strings are all
-#: translated (``tests/app/test_i18n.py`` checks the split).
+#: The languages of the officers' pages (administration, results, sign-in): Khmer is offered
+#: only on the citizens' pages, whose strings are all translated (``tests/app/test_i18n.py``
+#: checks the split).
 OFFICER_LANGUAGES = ("vi", "en")
 
 #: What a visitor gets who asks for none of the languages above.

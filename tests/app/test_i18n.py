@@ -29,7 +29,7 @@ def test_vietnamese_is_the_default(client):
     [
         ("en-US,en;q=0.9", HEADING_EN),
         ("fr-FR,fr;q=0.9", HEADING_VI),
-        ("km-KH", HEADING_VI),  # not a citizen's rating page: Vietnamese or English only
+        ("km-KH", '<html lang="km">'),
         ("x" * 5000, HEADING_VI),
         (";;;q=abc,,,=", HEADING_VI),
     ],
@@ -80,9 +80,11 @@ def test_catalog_covers_every_string_in_the_code(tmp_path, language):
     assert wanted - have == set(), "run `flask --app survey translate update`"
 
 
-#: What citizens read while rating a service, sending feedback, following it, or reading the
-#: published results: every string must be in every language.
+#: What citizens read (home, rating a service, sending feedback and following it, the
+#: published results): every string must be in every language.
 CITIZEN_SOURCES = [
+    ROOT / "templates/home/index.html",
+    ROOT / "survey/home.py",
     *ROOT.joinpath("templates/collect").glob("*.html"),
     *ROOT.joinpath("templates/kiosk").glob("*.html"),
     *ROOT.joinpath("survey/collect").glob("*.py"),
@@ -117,7 +119,7 @@ def test_citizen_pages_are_complete_in_khmer():
     assert missing == []
 
 
-@pytest.mark.parametrize("page", ["/", "/officer/", "/sign-in", "/admin/"])
+@pytest.mark.parametrize("page", ["/officer/", "/sign-in", "/admin/"])
 def test_other_pages_offer_vietnamese_and_english_only(client, page):
     answer = client.get(page, query_string={"lang": "km"}, headers={"Accept-Language": "km"})
     if answer.status_code == 302:
@@ -133,7 +135,7 @@ def test_citizen_pages_offer_khmer(app, client):
     html = client.get(f"/q/{desk.code}?lang=km").get_data(as_text=True)
     assert '<html lang="km">' in html and 'hreflang="km"' in html
     # The choice, remembered, never carries Khmer onto an officer's page.
-    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in client.get("/sign-in").get_data(as_text=True)
 
 
 def test_the_vietnamese_catalog_is_complete():

@@ -1,0 +1,80 @@
+"""Administration pages in Chromium on an office screen (1366 px): nothing overflows, axe-clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.accounts.models import AuditEvent
+from survey.db import db, write_session
+from survey.org.models import ServicePoint
+from tests.browser.conftest import serious_violations
+from tests.collect.kiosk_helpers import make_kiosk_desk
+from tests.factories import OFFICER_PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+OFFICE = {"viewport": {"width": 1366, "height": 768}, "locale": "vi-VN", "bypass_csp": True}
+
+
+def signed_in_admin(live_server, new_context):
+    with live_server.app.app_context(), write_session() as session:
+        email = make_user(session, "administrator", email="admin@hailong.example").email
+    page = new_context(**OFFICE).new_page()
+    page.goto(f"{live_server.url}/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", OFFICER_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/officer/**")
+    return page
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_audit_log_fits_the_screen_and_reads_as_words(live_server, new_context, axe_script):
+    with live_server.app.app_context(), write_session() as session:
+        long = "Ủy ban nhân dân xã " + "Mỹ Hòa Hưng " * 20
+        session.add(
+            AuditEvent(
+                action="agency.updated",
+                target="agency:AG-X-MHH-" + "9" * 60,
+                details={
+                    "before": {"name": "Xã cũ", "code": "AG"},
+                    "after": {"name": long, "code": "AG"},
+                },
+            )
+        )
+    page = signed_in_admin(live_server, new_context)
+    page.goto(f"{live_server.url}/admin/audit")
+    row = page.locator(".audit-table tbody > tr", has_text="agency.updated")
+    assert "Đơn vị: đã thay đổi" in row.inner_text()
+    assert row.locator(".audit-diff .before").inner_text() == "Xã cũ"
+    assert row.locator(".audit-diff tbody tr").count() == 1  # the unchanged code is left out
+    assert no_horizontal_overflow(page)
+    assert serious_violations(page, axe_script) == []
+
+
+def test_revoking_a_qr_code_asks_first(live_server, new_context, axe_script):
+    desk = make_kiosk_desk(live_server.app)
+    page = signed_in_admin(live_server, new_context)
+    with live_server.app.app_context():
+        agency_id = db.session.get(ServicePoint, desk.desk_id).agency_id
+    page.goto(f"{live_server.url}/admin/qr/?agency={agency_id}")
+    page.get_by_role("link", name="Thu hồi và cấp mã mới…").first.click()
+    assert "ngừng hoạt động ngay lập tức" in page.locator("main").inner_text()
+    assert serious_violations(page, axe_script) == []
+    page.get_by_role("link", name="Hủy: giữ nguyên mã").click()
+    assert desk.code in page.locator("main").inner_text()  # still the same code
+
+
+def test_the_settings_page_has_number_and_period(live_server, new_context, axe_script):
+    page = signed_in_admin(live_server, new_context)
+    page.goto(f"{live_server.url}/admin/settings")
+    page.fill("input[name='PHONE_SUBMIT_LIMIT-count']", "30")
+    page.select_option("select[name='PHONE_SUBMIT_LIMIT-period']", "minute")
+    assert serious_violations(page, axe_script) == []
+    page.get_by_role("button", name="Lưu các thiết lập").click()
+    assert page.locator("select[name='PHONE_SUBMIT_LIMIT-period']").input_value() == "minute"
+    assert page.locator("input[name='PHONE_SUBMIT_LIMIT-count']").input_value() == "30"
+    assert no_horizontal_overflow(page)
