@@ -354,10 +354,11 @@ class Report:
         )
 
     def onestop_missing_words(self, scores) -> str:
-        """Each index without data, and why: who supplies it and from which dossier columns."""
+        """Each index without data and why: who supplies it and from which dossier columns;
+        indices missing for the same reason are named together."""
         onestop = self.definition.scoring.onestop
         assert onestop is not None, "only a one-stop report has indices"
-        parts = []
+        groups: dict[str, list[str]] = {}
         for number in scores.missing_indices:
             index = onestop.index(number)
             if index.source == "questionnaire":
@@ -372,15 +373,12 @@ class Report:
                     "the one-stop case system supplies it; no column of the dossier import "
                     "carries it yet"
                 )
-            parts.append(
-                _(
-                    "index %(number)s (%(title)s): %(reason)s",
-                    number=number,
-                    title=self.definition.text(index.title, self.language),
-                    reason=reason,
-                )
-            )
-        return "; ".join(parts)
+            title = self.definition.text(index.title, self.language)
+            groups.setdefault(reason, []).append(f"{number} ({title})")
+        return "; ".join(
+            _("index %(indices)s: %(reason)s", indices=", ".join(indices), reason=reason)
+            for reason, indices in groups.items()
+        )
 
     def agency_name(self, agency_id) -> str:
         return self.agency_names.get(agency_id, str(agency_id))
