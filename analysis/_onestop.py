@@ -235,7 +235,9 @@ class OneStopScores:
         Highest possible agency total with all indices present (18).
     classification_key, classification_label : str
         Band of ``agency_total`` in the definition (e.g. ``"good"``, ``"Tốt"``). The
-        bands are applied to the total as it is, also when indices are missing.
+        bands are applied to the total as it is, also when indices are missing; a report
+        should give the band only when :attr:`is_complete` (Circular 01/2018 sets the bands
+        for totals out of 18, so a total out of 8 would land in a band it cannot compare to).
     """
 
     indices: tuple[OneStopIndexScore, ...]
@@ -251,6 +253,23 @@ class OneStopScores:
     def scores(self) -> dict[int, float]:
         """Index number → rounded score, for the indices that have data."""
         return {index.number: index.score for index in self.indices}
+
+    @property
+    def index_count(self) -> int:
+        """Number of indices in the definition, with data or not (9 under Circular 01/2018)."""
+        return len(self.indices) + len(self.missing_indices)
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether every index has data: only then is the agency total comparable with the
+        classification bands, which are set for the full maximum."""
+        return not self.missing_indices
+
+    @property
+    def attainable_maximum(self) -> float:
+        """Highest agency total reachable on the indices that have data: the maximum the
+        total is out of (8 when four of Circular 01/2018's nine indices have data)."""
+        return self.agency_maximum * len(self.indices) / self.index_count
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,8 @@ class OnestopIndex:
     rules: tuple[PointRule, ...]
     item_keys: tuple[str, ...]
     note: Mapping[str, str] | None
+    #: Columns of the dossier import that supply this index (empty: none does yet).
+    dossier_fields: tuple[str, ...] = ()
 
     def points_for(self, values: Mapping[str, int | None]) -> int | None:
         """Points of one dossier from its answers (item key → code; None or absent when
@@ -728,6 +730,7 @@ def _build_index(raw: Mapping[str, Any]) -> OnestopIndex:
         rules=rules,
         item_keys=item_keys,
         note=_optional_texts(raw.get("note")),
+        dossier_fields=tuple(raw.get("dossier_fields", ())),
     )
 
 

@@ -405,12 +405,15 @@ def headline_lines(report: Report) -> list[str]:
     if overview.onestop is not None and report.onestop_total_hidden is None:
         lines.append(
             _(
-                "Circular 01/2018: %(total)s points of %(maximum)s, %(classification)s",
-                total=format_number(overview.onestop.agency_total, 1),
-                maximum=format_number(overview.onestop.agency_maximum),
-                classification=report.classification_label(overview.onestop),
+                "Circular 01/2018 total: %(total)s; classification: %(classification)s",
+                total=report.onestop_total_words(overview.onestop),
+                classification=report.onestop_classification_words(overview.onestop),
             )
         )
+        if overview.onestop.missing_indices:
+            lines.append(
+                _("Indices without data") + ": " + report.onestop_missing_words(overview.onestop)
+            )
     return lines
 
 

@@ -34,7 +34,7 @@ from analysis import (
 )
 from survey.collect.models import Answer, Channel, RespondentType, Response
 from survey.db import utcnow
-from survey.i18n import current_language, format_day
+from survey.i18n import current_language, format_day, format_number
 from survey.org.models import Agency, Official, ServicePoint
 from survey.org.tree import AgencyTree
 from survey.questionnaires.definition import (
@@ -331,6 +331,57 @@ class Report:
             if key == scores.classification_key
         )
         return self.definition.text(label, self.language)
+
+    def onestop_total_words(self, scores) -> str:
+        """The agency total out of the maximum its indices with data allow, e.g.
+        "6,0 / 8 (4 of 9 indices)": never out of 18 when indices have no data."""
+        maximum = scores.attainable_maximum
+        return _(
+            "%(total)s / %(maximum)s (%(n)s of %(count)s indices)",
+            total=format_number(scores.agency_total, 1),
+            maximum=format_number(maximum, 0 if float(maximum).is_integer() else 1),
+            n=format_number(len(scores.indices)),
+            count=format_number(scores.index_count),
+        )
+
+    def onestop_classification_words(self, scores) -> str:
+        """The Circular's band, given only when every index has data (the bands are set
+        for the full maximum); otherwise the sentence that it cannot be given yet."""
+        if scores.is_complete:
+            return self.classification_label(scores)
+        return _(
+            "Not yet enough indices to classify: the Circular's bands need all %(count)s "
+            "indices, %(n)s have data",
+            count=format_number(scores.index_count),
+            n=format_number(len(scores.indices)),
+        )
+
+    def onestop_missing_words(self, scores) -> str:
+        """Each index without data and why: who supplies it and from which dossier columns;
+        indices missing for the same reason are named together."""
+        onestop = self.definition.scoring.onestop
+        assert onestop is not None, "only a one-stop report has indices"
+        groups: dict[str, list[str]] = {}
+        for number in scores.missing_indices:
+            index = onestop.index(number)
+            if index.source == "questionnaire":
+                reason = _("no rating in the selection answered it")
+            elif index.dossier_fields:
+                reason = _(
+                    "the one-stop case system supplies it, from the dossier columns %(fields)s",
+                    fields=", ".join(index.dossier_fields),
+                )
+            else:
+                reason = _(
+                    "the one-stop case system supplies it; no column of the dossier import "
+                    "carries it yet"
+                )
+            title = self.definition.text(index.title, self.language)
+            groups.setdefault(reason, []).append(f"{number} ({title})")
+        return "; ".join(
+            _("index %(indices)s: %(reason)s", indices=", ".join(indices), reason=reason)
+            for reason, indices in groups.items()
+        )
 
     def agency_name(self, agency_id) -> str:
         return self.agency_names.get(agency_id, str(agency_id))

@@ -219,20 +219,33 @@ def _summary_tests(overview) -> list[tuple[Cell, Cell]]:
     return rows
 
 
+def _summary_onestop(report: Report, scores, reason: Hidden | None) -> list[tuple[Cell, Cell]]:
+    """The Circular 01/2018 total out of what its indices allow, the indices without data
+    and why, and the band only when all indices have data."""
+    if reason is not None:
+        return [
+            (Cell(_("Circular 01/2018 total")), Cell(reason.label)),
+            (Cell(_("Circular 01/2018 classification")), Cell(reason.label)),
+        ]
+    rows = [(Cell(_("Circular 01/2018 total")), Cell(report.onestop_total_words(scores)))]
+    if scores.missing_indices:
+        rows.append((Cell(_("Indices without data")), Cell(report.onestop_missing_words(scores))))
+    rows.append(
+        (
+            Cell(_("Circular 01/2018 classification")),
+            Cell(report.onestop_classification_words(scores)),
+        )
+    )
+    return rows
+
+
 def summary_table(report: Report) -> Table:
     overview = report.overview
     rows = _summary_headline(overview) + _summary_sipas(overview, report.hidden_figures)
     rows += _summary_tests(overview)
     if overview.onestop is not None:
         reason = Hidden.DERIVED if ONESTOP_TOTAL in report.hidden_figures else None
-        label = report.classification_label(overview.onestop)
-        rows += [
-            (
-                Cell(_("Circular 01/2018 total")),
-                figure(overview.onestop.agency_total, "points", reason),
-            ),
-            (Cell(_("Circular 01/2018 classification")), Cell(reason.label if reason else label)),
-        ]
+        rows += _summary_onestop(report, overview.onestop, reason)
     return Table(
         "summary",
         _("Summary"),

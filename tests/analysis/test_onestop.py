@@ -59,6 +59,17 @@ def test_full_marks_everywhere_is_excellent():
     assert result.officer_total == 10.0
     assert (result.classification_key, result.classification_label) == ("excellent", "Xuất sắc")
     assert result.missing_indices == ()
+    assert result.is_complete and result.index_count == 9
+    assert result.attainable_maximum == 18.0
+
+
+def test_a_total_on_four_indices_is_out_of_8_and_not_complete():
+    # The quick rating's indices 1, 3, 4 and 7; the case system has not supplied 2, 5, 6, 8, 9.
+    result = onestop_scores({1: {2: 1, 1: 1}, 3: {1: 4}, 4: {2: 3}, 7: {0: 2, 1: 2}})
+    assert result.agency_total == 1.5 + 1.0 + 2.0 + 0.5
+    assert result.missing_indices == (2, 5, 6, 8, 9)
+    assert (result.index_count, result.attainable_maximum) == (9, 8.0)
+    assert not result.is_complete
 
 
 @pytest.mark.parametrize(
