@@ -373,8 +373,8 @@ class Report:
                 )
             else:
                 reason = _(
-                    "the one-stop case system supplies it; no column of the dossier import "
-                    "carries it yet"
+                    "the one-stop case system supplies it; this questionnaire version names "
+                    "no dossier column for it"
                 )
             title = self.definition.text(index.title, self.language)
             groups.setdefault(reason, []).append(f"{number} ({title})")

@@ -49,7 +49,8 @@ def missing_named(world, text: str) -> None:
     for index in onestop.indices:
         named = f"{index.number} ({index.title['vi']})" in text
         assert named == (index.number in (2, 5, 6, 8, 9)), index.number
-    assert "received_at, due_at, returned_at" in text  # index 2's dossier columns
+    # Version 1 of the built-in names no dossier column (a published version is frozen).
+    assert "phiên bản phiếu này chưa chỉ định cột nào của dữ liệu hồ sơ" in text
     assert "Hệ thống một cửa" in text
 
 
