@@ -4,6 +4,7 @@ pages can show, and only Khmer pages (and the kiosk) load it."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,31 @@ def test_only_khmer_pages_link_the_font(app, client):
         assert f"../fonts/{font.name}" in stylesheet
         answer = client.get(f"/static/fonts/{font.name}")
         assert answer.status_code == 200 and answer.data == font.read_bytes()
+
+
+LANGUAGE_NAME_FONT = ROOT / "static/fonts/NotoSansKhmer-LanguageName.woff"
+
+
+@pytest.mark.parametrize("page", ["/q/{code}?lang=vi", "/?lang=vi", "/results?lang=en"])
+def test_the_khmer_language_link_renders_on_pages_in_other_languages(app, client, page):
+    """The switcher's "ខ្មែរ" would be empty boxes on a phone without a Khmer font: every page
+    that shows it has a 2 KB font with exactly its letters, fetched only for them."""
+    desk = make_kiosk_desk(app)
+    html = client.get(page.format(code=desk.code)).get_data(as_text=True)
+    assert 'lang="km" hreflang="km"' in html and LANGUAGE_NAMES["km"] in html
+    cmap = TTFont(LANGUAGE_NAME_FONT).getBestCmap()
+    name = khmer_characters(LANGUAGE_NAMES["km"])
+    assert name and all(ord(c) in cmap for c in name)
+    assert LANGUAGE_NAME_FONT.stat().st_size < 4096
+    sheets = [s for s in ("citizen.css", "site.css") if f"css/{s}" in html]
+    assert sheets
+    for sheet in sheets:
+        css = client.get(f"/static/css/{sheet}").get_data(as_text=True)
+        assert f"../fonts/{LANGUAGE_NAME_FONT.name}" in css
+        ranges = re.search(r"Hai Long Khmer name.*?unicode-range: ([^;]+);", css, re.S).group(1)
+        assert {f"U+{ord(c):04X}" for c in name} == {r.strip() for r in ranges.split(",")}
+
+
+def test_the_public_results_in_khmer_link_the_font(client):
+    html = client.get("/results?lang=km").get_data(as_text=True)
+    assert '<html lang="km">' in html and "css/khmer.css" in html
