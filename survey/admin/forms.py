@@ -721,7 +721,7 @@ class RateLimitForm(Form):
         filters=[stripped],
     )
     period = SelectField(
-        _l("Period"),
+        _l("Counted over"),
         choices=options(RATE_PERIODS),
         validate_choice=False,
         validators=[

@@ -113,7 +113,7 @@ def test_a_revoked_kiosk_stops_at_once_and_the_revocation_is_audited(app, admin,
     ("data", "message"),
     [
         ({"service_point": "other"}, "Chọn một quầy của cơ quan này."),
-        ({"service_point": ""}, "Chọn quầy đặt máy kiosk."),
+        ({"service_point": ""}, "Chọn quầy đặt ki-ốt."),
         ({"name": "x" * 101}, "Tối đa 100 ký tự."),
     ],
 )

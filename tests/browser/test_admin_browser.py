@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from survey.accounts.models import AuditEvent
 from survey.db import db, write_session
@@ -62,10 +63,11 @@ def test_revoking_a_qr_code_asks_first(live_server, new_context, axe_script):
         agency_id = db.session.get(ServicePoint, desk.desk_id).agency_id
     page.goto(f"{live_server.url}/admin/qr/?agency={agency_id}")
     page.get_by_role("link", name="Thu hồi và cấp mã mới…").first.click()
-    assert "ngừng hoạt động ngay lập tức" in page.locator("main").inner_text()
+    # Waits for the confirmation page (read at once, a loaded machine gave the old page's end).
+    expect(page.locator("main")).to_contain_text("ngừng hoạt động ngay lập tức")
     assert serious_violations(page, axe_script) == []
     page.get_by_role("link", name="Hủy: giữ nguyên mã").click()
-    assert desk.code in page.locator("main").inner_text()  # still the same code
+    expect(page.locator("main")).to_contain_text(desk.code)  # still the same code
 
 
 def test_the_settings_page_has_number_and_period(live_server, new_context, axe_script):

@@ -33,6 +33,7 @@ def test_a_call_back_request_is_answered_and_the_citizen_reads_the_answer(
     phone = new_context(locale="vi-VN", bypass_csp=True, **PHONE).new_page()
     phone.goto(f"{live_server.url}/q/{desk.code}")
     phone.get_by_label("Không hài lòng").first.check()
+    phone.get_by_text("Góp thêm ý kiến").click()  # the optional questions are folded
     phone.locator("#callback_consent").check()
     phone.locator("#callback_phone").fill("0912 345 678")
     phone.get_by_role("button", name="Gửi đánh giá").click()

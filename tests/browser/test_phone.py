@@ -170,7 +170,8 @@ def test_an_error_is_summarised_at_the_top_focused_and_linked_to_its_field(
     assert serious_violations(page, axe_script) == []
     summary.get_by_role("link").click()
     assert page.evaluate("document.activeElement.id") == "callback_consent"
-    assert 0 <= page.locator("#callback_consent").bounding_box()["y"] < 640
+    # In view (scrolled to the top edge, give or take a fraction of a pixel).
+    assert -1 < page.locator("#callback_consent").bounding_box()["y"] < 640
     assert stored(live_server.app) == []
 
 
@@ -215,4 +216,5 @@ def test_khmer_renders_with_the_shipped_font_and_vietnamese_never_loads_it(
     assert serious_violations(page, axe_script) == []
     fonts.clear()
     page.goto(f"{live_server.url}/q/{desk.code}?lang=vi", wait_until="networkidle")
-    assert fonts == []
+    # Only the 2 KB font of the switcher's five Khmer letters, never the Khmer font itself.
+    assert [url.rsplit("/", 1)[1] for url in fonts] in ([], ["NotoSansKhmer-LanguageName.woff"])

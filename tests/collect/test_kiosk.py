@@ -195,7 +195,7 @@ def test_an_unknown_pairing_token_is_404(app, desk):
 def test_an_unpaired_browser_gets_a_polite_page(app, desk):
     page = app.test_client().get("/kiosk/", headers={"Accept-Language": "vi"})
     assert page.status_code == 403
-    assert "Thiết bị này chưa được đăng ký làm kiosk" in page.text
+    assert "Thiết bị này chưa được đăng ký làm ki-ốt" in page.text
 
 
 def test_the_kiosk_page_embeds_everything_it_needs(app, desk):
