@@ -335,10 +335,14 @@ def _ranked_figure(unit, value: float | None) -> Cell:
     return or_text(None if value is None else value * 100, "percent", "")
 
 
-def units_table(key: str, title: str, name_column: str, units, name, minimum: int) -> Table:
-    """Agencies or officials compared (ranked first, then those apart): ``name(key)``."""
+def units_table(
+    key: str, title: str, name_column: str, units, name, minimum: int, agency=None
+) -> Table:
+    """Agencies or officials compared (ranked first, then those apart): ``name(key)``, and
+    ``agency(key)`` beside it when given (an official's agency)."""
     columns = (
         name_column,
+        *((_("Agency"),) if agency else ()),
         _("Places"),
         _("Responses"),
         _("Answers"),
@@ -355,6 +359,7 @@ def units_table(key: str, title: str, name_column: str, units, name, minimum: in
         rows.append(
             (
                 Cell(name(unit.key)),
+                *((Cell(agency(unit.key)),) if agency else ()),
                 Cell(places_words(unit)),
                 figure(unit.responses, "number", reason),
                 figure(unit.ratings, "number", reason),
@@ -527,6 +532,7 @@ def file_tables(report: Report) -> tuple[Table, ...]:
             overview.officials,
             report.official_name,
             minimum,
+            report.official_agency,
         )
     )
     if report.score_periods:

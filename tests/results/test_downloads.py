@@ -14,12 +14,13 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from survey.collect.models import Channel
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
-from survey.org.models import Agency
+from survey.org.models import Agency, Official
 from survey.results import charts, downloads, tables
 from survey.results import cli as results_cli
 from survey.results.filters import Period, ReportFilter
@@ -56,7 +57,7 @@ def test_the_csv_holds_the_numbers_of_the_raw_answers(app, results_world, office
     assert ["Kỳ báo cáo", "Quý 1/2026"] in rows
 
 
-def test_the_workbook_holds_the_numbers_and_every_sheet(results_world, officer):
+def test_the_workbook_holds_the_numbers_and_every_sheet(app, results_world, officer):
     response = officer().get(f"/officer/results/report.xlsx?period={PERIOD}&questionnaire=sipas")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
@@ -78,6 +79,15 @@ def test_the_workbook_holds_the_numbers_and_every_sheet(results_world, officer):
     assert factors[0][:2] == ("Yếu tố", "Chỉ số")
     assert "Tiếp cận dịch vụ" in [row[0] for row in factors[1:]]
     assert "Rất hài lòng" in workbook["Phương pháp"]["A2"].value
+    # Each official beside their agency (issue 15: "Quầy số 1" alone names nobody).
+    officials = list(workbook["Công chức"].iter_rows(values_only=True))
+    assert officials[0][:2] == ("Công chức", "Cơ quan, đơn vị")
+    with app.app_context():
+        pairs = set(
+            db.session.execute(select(Official.name, Agency.name).join(Official.agency)).tuples()
+        )
+    listed = [row[:2] for row in officials[1:] if row[0] and row[0] in {n for n, _a in pairs}]
+    assert len(listed) > 3 and all(row in pairs for row in listed)
 
 
 def test_the_workbook_is_in_english_for_an_english_reader(results_world, officer):

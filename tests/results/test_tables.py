@@ -90,13 +90,15 @@ def test_the_report_hides_small_officials_once_with_the_reason(app, results_worl
     apart_rows = {row[0].text(): row for row in apart.rows}
     for unit, row in zip(units, officials.rows, strict=True):
         reason = Hidden.SMALL_GROUP if unit.is_suppressed else None
-        # Responses, answers and every rate of the download; the counts on the page.
-        assert [cell.hidden for cell in row[2:8]] == [reason] * 6
+        # The official's agency beside the name, then responses, answers and every rate of
+        # the download; the counts on the page.
+        assert row[1].text() == report.official_agency(unit.key) != ""
+        assert [cell.hidden for cell in row[3:9]] == [reason] * 6
         if unit.is_ranked:
             ranked_row = next(ranked_rows)
             assert ranked_row[2].text() == row[0].text()
             assert ranked_row[3].text() == report.official_agency(unit.key) != ""
-            assert row[8].text() in TIERS and row[1].text() == ranked_row[1].text()
+            assert row[9].text() in TIERS and row[2].text() == ranked_row[1].text()
             assert not officials.is_hidden_row(row)
             continue
         apart_row = apart_rows[row[0].text()]
@@ -104,10 +106,10 @@ def test_the_report_hides_small_officials_once_with_the_reason(app, results_worl
         assert [cell.hidden for cell in apart_row[2:4]] == [reason] * 2
         assert apart.is_hidden_row(apart_row) == officials.is_hidden_row(row) == unit.is_suppressed
         # Listed, never ranked nor compared: no place, no adjusted rate, no tier.
-        assert row[1].text() == "" and row[8].text() == ""
+        assert row[2].text() == "" and row[9].text() == ""
         if not unit.is_suppressed:
-            assert [cell.text() for cell in row[4:8]] == [""] * 4
-            assert row[9].text() == "Quá ít lượt đánh giá (dưới 25)"
+            assert [cell.text() for cell in row[5:9]] == [""] * 4
+            assert row[10].text() == "Quá ít lượt đánh giá (dưới 25)"
     assert ranked.footnotes[0] == "Xếp theo tỷ lệ đã điều chỉnh theo quy mô, từ cao xuống thấp."
     assert officials.footnotes[0].startswith("Thứ hạng được ghi thành khoảng")
 
