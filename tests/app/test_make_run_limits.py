@@ -8,6 +8,7 @@ import http.client
 import re
 import subprocess
 import tempfile
+import time
 import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -94,10 +95,19 @@ def stored(url: str, code_index: int, codes, flagged: bool) -> int:
 
 def test_make_run_serves_with_one_process_whose_threads_share_the_limits(server):
     gunicorn, _url, _codes = server
-    workers = subprocess.run(
-        ["pgrep", "-P", str(gunicorn.process.pid)], capture_output=True, text=True
-    ).stdout.split()
-    assert len(workers) == 1
+
+    def workers() -> list[str]:
+        found = subprocess.run(["pgrep", "-P", str(gunicorn.process.pid)], capture_output=True)
+        return found.stdout.decode().split()
+
+    # Sampled for a few seconds: on a loaded machine the master may be between a worker's
+    # exit and its replacement at any one instant (CI once saw none), never more than one.
+    samples = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        samples.append(len(workers()))
+        time.sleep(0.25)
+    assert max(samples) == 1
 
 
 def test_sixty_fresh_browsers_from_one_address_leave_at_most_the_device_limit_unflagged(server):

@@ -83,9 +83,8 @@ def test_the_workbook_holds_the_numbers_and_every_sheet(app, results_world, offi
     officials = list(workbook["Công chức"].iter_rows(values_only=True))
     assert officials[0][:2] == ("Công chức", "Cơ quan, đơn vị")
     with app.app_context():
-        pairs = set(
-            db.session.execute(select(Official.name, Agency.name).join(Official.agency)).tuples()
-        )
+        rows = db.session.execute(select(Official.name, Agency.name).join(Official.agency))
+        pairs = {(official, agency) for official, agency in rows}
     listed = [row[:2] for row in officials[1:] if row[0] and row[0] in {n for n, _a in pairs}]
     assert len(listed) > 3 and all(row in pairs for row in listed)
 
