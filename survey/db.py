@@ -130,3 +130,10 @@ def write_session() -> Iterator[Session]:
     engine = db.engine.execution_options(sqlite_immediate=True)
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def one_page(statement, page: int, size: int) -> tuple[list, bool]:
+    """The rows of page ``page`` (from 1) of ``statement``, ``size`` to a page, and whether a
+    next page exists: one query, reading one row more than it shows."""
+    rows = list(db.session.execute(statement.limit(size + 1).offset((page - 1) * size)))
+    return rows[:size], len(rows) > size

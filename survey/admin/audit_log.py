@@ -17,7 +17,7 @@ from survey.accounts.models import AuditEvent, User
 from survey.admin import blueprint
 from survey.admin.common import administrator_required
 from survey.admin.forms import AuditFilterForm
-from survey.db import db
+from survey.db import one_page
 
 PAGE_SIZE = 50
 
@@ -141,13 +141,13 @@ def audit_log():
     page = request.args.get("page", 1, type=int)
     page = page if 1 <= page <= 1_000_000 else 1
     statement = filtered_events(form)
-    rows = db.session.execute(statement.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    rows, has_next = one_page(statement, page, PAGE_SIZE)
     arguments = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "admin/audit/list.html",
         form=form,
-        events=rows[:PAGE_SIZE],
+        events=rows,
         page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        has_next=has_next,
         arguments=arguments,
     )

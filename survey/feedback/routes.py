@@ -26,7 +26,7 @@ from survey.admin.exports import csv_download
 from survey.choices import options
 from survey.collect.models import CallbackRequest, Response
 from survey.collect.submit import definition_of
-from survey.db import db, utcnow, write_session
+from survey.db import db, one_page, utcnow, write_session
 from survey.feedback.cases import (
     TRANSITIONS,
     Calendar,
@@ -118,14 +118,14 @@ def cases():
     page = form.page.data or 1
     today = local_today()
     statement = filtered_cases(form, visible, today)
-    rows = db.session.execute(statement.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    rows, has_next = one_page(statement, page, PAGE_SIZE)
     arguments = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "feedback/list.html",
         form=form,
-        rows=rows[:PAGE_SIZE],
+        rows=rows,
         page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        has_next=has_next,
         arguments=arguments,
         today=today,
         local_date=local_date,
