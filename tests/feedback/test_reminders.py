@@ -15,10 +15,12 @@ from survey.db import write_session
 from survey.feedback.models import FeedbackCase
 from tests.factories import make_user
 from tests.feedback.conftest import all_cases, rate, send_feedback
+from tests.fleet import free_port
 
-#: Ports of this test's SMTP servers (the helper's range), one per outcome.
-SMTP_PORT = 8117
-CLOSED_PORT = 8119  # nothing listens there: a mail server that is down
+#: Ports chosen free in each test process: the suite's parallel workers run the SQLite and
+#: PostgreSQL cases of one test at once, and fixed ports made them collide.
+SMTP_PORT = free_port()
+CLOSED_PORT = free_port()  # nothing listens there: a mail server that is down
 
 
 class Inbox:
