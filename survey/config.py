@@ -109,6 +109,9 @@ class Defaults:
     MIN_RATINGS_FOR_RANKING = 30
     # Desks whose share of dossiers rated is below this percentage are listed in reports.
     DOSSIER_COVERAGE_PERCENT = 5
+    # The strata of the satisfaction weighted to the dossiers returned (survey/results/
+    # weighting.py): "agency_procedure_field" or "agency".
+    WEIGHTING_STRATA = "agency_procedure_field"
     # Publish official-level results on the public results page (Decree 61/2018 Art. 32 leaves
     # it to the province): off until an administrator turns it on.
     PUBLISH_OFFICIAL_RESULTS = False

@@ -56,9 +56,11 @@ class SettingSpec:
     name: str
     label: Any
     description: Any
-    kind: str  # "integer" | "boolean" | "rate_limit"
+    kind: str  # "integer" | "boolean" | "rate_limit" | "choice"
     minimum: int | None = None
     maximum: int | None = None
+    #: A choice's values and their labels, in the order offered.
+    choices: tuple[tuple[str, Any], ...] = ()
 
 
 def is_rate_limit(value: str) -> bool:
@@ -100,6 +102,19 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         "integer",
         minimum=1,
         maximum=100,
+    ),
+    SettingSpec(
+        "WEIGHTING_STRATA",
+        _l("Strata of the satisfaction weighted to the dossiers"),
+        _l(
+            "The groups whose ratings stand for their dossiers returned. A group with too few "
+            "ratings is merged into its agency, then into the parent agency."
+        ),
+        "choice",
+        choices=(
+            ("agency_procedure_field", _l("Agency × procedure field")),
+            ("agency", _l("Agency")),
+        ),
     ),
     SettingSpec(
         "PUBLISH_OFFICIAL_RESULTS",
@@ -182,6 +197,7 @@ VALUE_CHECKS: dict[str, Callable[[SettingSpec, Any], bool]] = {
     ),
     "boolean": lambda spec, value: isinstance(value, bool),
     "rate_limit": lambda spec, value: isinstance(value, str) and is_rate_limit(value),
+    "choice": lambda spec, value: value in {name for name, _label in spec.choices},
 }
 
 

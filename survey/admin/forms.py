@@ -695,6 +695,19 @@ def _setting_field(spec):
             validators=[InputRequired(message=_l("Enter a whole number.")), _whole_number(spec)],
             filters=[stripped],
         )
+    if spec.kind == "choice":
+        return SelectField(
+            spec.label,
+            description=spec.description,
+            choices=options(spec.choices),
+            validate_choice=False,
+            validators=[
+                AnyOf(
+                    [name for name, _label in spec.choices],
+                    message=_l("Choose one of the options in the list."),
+                )
+            ],
+        )
     return FormField(RateLimitForm, spec.label, description=spec.description)
 
 
@@ -753,6 +766,7 @@ class _SettingsFields(Form):
             "integer": lambda field: int(field.data),
             "boolean": lambda field: bool(field.data),
             "rate_limit": lambda field: field.form.limit(),
+            "choice": lambda field: field.data,
         }
         return {spec.name: convert[spec.kind](self[spec.name]) for spec in EDITABLE_SETTINGS}
 

@@ -105,6 +105,17 @@ def method_notes(report: Report) -> list[str]:
             "is the mean over the dossiers, rounded to one decimal."
         ),
         _(
+            "Where dossiers from the one-stop system are loaded, the satisfied share is also "
+            "weighted to the dossiers returned: each stratum (by default an agency and "
+            "procedure field) counts in proportion to its dossiers, its ratings standing for "
+            "all of them."
+        ),
+        _(
+            "A stratum with too few ratings is merged into its agency, then its parent "
+            "agency, never dropped; the interval, design effect and effective number of "
+            "respondents come from the weighted design."
+        ),
+        _(
             "Days are Vietnam time. Responses flagged for review (for example bursts of "
             "identical ratings) are left out unless the filters include them."
         ),
@@ -168,6 +179,7 @@ _SHEET_NAMES = {
     "official_scores": _l("Official scores"),
     "coverage": _l("Dossiers rated"),
     "low_coverage": _l("Low coverage"),
+    "weighted": _l("Weighted"),
 }
 #: Characters a sheet's name may not hold, and its longest length (Excel's rules).
 _NOT_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")

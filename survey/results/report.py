@@ -65,6 +65,7 @@ from survey.results.queries import (
 )
 from survey.results.report_tables import ReportTables, period_words, report_tables
 from survey.results.tables import Hidden
+from survey.results.weighting import WeightedSatisfaction, weighted_satisfaction
 from survey.settings import get_setting
 
 CHANNEL_LABELS = {
@@ -297,6 +298,8 @@ class Report:
     comments: tuple[Comment, ...] | None
     #: Ratings against the dossiers returned; None without dossiers in the scope.
     coverage: Coverage | None
+    #: The headline rate weighted to the dossiers returned; None without dossiers or headline.
+    weighted: WeightedSatisfaction | None
     #: Figures withheld by :func:`survey.results.disclosure.report_disclosure` (its keys).
     hidden_figures: frozenset[Key]
     generated_dt: datetime
@@ -460,10 +463,22 @@ def build_report(
         official_scores=official_scores,
         comments=comments,
         coverage=dossier_coverage(session, overview.report_filter),
+        weighted=_weighted(session, overview, definition, min_group_size),
         hidden_figures=hidden_figures,
         generated_dt=utcnow(),
         today=today,
         language=language,
+    )
+
+
+def _weighted(session, overview, definition, min_group_size) -> WeightedSatisfaction | None:
+    """The headline rate weighted to the dossiers returned (None when it is hidden or absent)."""
+    if overview.headline is None or overview.is_suppressed:
+        return None
+    item_key = overview.headline_item_key
+    satisfied = scoring_for_analysis(definition)["satisfied_values"][item_key]
+    return weighted_satisfaction(
+        session, overview.report_filter, item_key, satisfied, min_group_size
     )
 
 

@@ -20,11 +20,13 @@ from survey.i18n import format_day, format_number, format_percent
 from survey.results.disclosure import ONESTOP_TOTAL, OVERALL_INDEX
 from survey.results.filters import Period
 from survey.results.tables import Cell, Hidden, Table, derived_footnotes, figure, or_text, percent
+from survey.results.weighting import AGENCY_PROCEDURE_FIELD
 
 if TYPE_CHECKING:
     from survey.results.coverage import Coverage, CoverageUnit
     from survey.results.overview import Trend
     from survey.results.report import Report
+    from survey.results.weighting import WeightedSatisfaction
 
 #: A test's p-value below this: the difference is larger than chance alone would explain.
 SIGNIFICANCE_LEVEL = 0.05
@@ -509,6 +511,63 @@ def low_coverage_table(report: Report) -> Table | None:
     )
 
 
+def _weighting_footnotes(weighted: WeightedSatisfaction, minimum: int) -> tuple[str, ...]:
+    strata = (
+        _("agency × procedure field")
+        if weighted.strata_setting == AGENCY_PROCEDURE_FIELD
+        else _("agency")
+    )
+    return (
+        _(
+            "Each stratum (%(strata)s) counts in proportion to the dossiers it returned in "
+            "the period: the ratings of a stratum stand for all its dossiers. The interval "
+            "comes from the variance of the post-stratified rate; the design effect says how "
+            "much the unequal weights widen it, and the effective number of respondents is "
+            "the answers divided by it.",
+            strata=strata,
+        ),
+        _(
+            "A stratum with dossiers but fewer than %(minimum)s answers is never dropped: it "
+            "is merged with the other procedure fields of its agency, then, if still short, "
+            "with its parent agency, up to the whole scope. The share of dossiers whose "
+            "weight moved so is given above.",
+            minimum=format_number(minimum),
+        ),
+    )
+
+
+def weighted_table(report: Report) -> Table | None:
+    """The headline rate beside the same rate weighted to the dossiers returned."""
+    weighted, headline = report.weighted, report.overview.headline
+    if weighted is None or headline is None:
+        return None
+    rows = (
+        (Cell(_("Satisfied (overall question), unweighted")), percent(headline.rate)),
+        (Cell(_("Satisfied, weighted to the dossiers returned")), percent(weighted.rate)),
+        (Cell(_("Weighted confidence interval, lower bound")), percent(weighted.ci_low)),
+        (Cell(_("Weighted confidence interval, upper bound")), percent(weighted.ci_high)),
+        (Cell(_("Design effect")), Cell(weighted.design_effect, "coefficient")),
+        (Cell(_("Effective number of respondents")), Cell(weighted.effective_n, "number")),
+        (Cell(_("Answers weighted")), Cell(weighted.answers, "number")),
+        (Cell(_("Dossiers returned")), Cell(weighted.dossiers, "number")),
+        (Cell(_("Strata after merging")), Cell(weighted.strata, "number")),
+        (Cell(_("Strata merged into a parent")), Cell(weighted.collapsed_cells, "number")),
+        (Cell(_("Share of dossiers whose weight moved")), percent(weighted.moved_share)),
+        (
+            Cell(_("Answers without dossiers in their stratum (weight 0)")),
+            Cell(weighted.unweighted_answers, "number"),
+        ),
+    )
+    return Table(
+        "weighted",
+        _("Satisfaction weighted to the dossiers handled"),
+        (_("Measure"), _("Value")),
+        rows,
+        footnotes=_weighting_footnotes(weighted, max(2, report.min_group_size)),
+        number_columns=frozenset({1}),
+    )
+
+
 def file_tables(report: Report) -> tuple[Table, ...]:
     """Summary, factors, criteria, trend, agencies, officials: as every download writes them."""
     overview = report.overview
@@ -537,7 +596,11 @@ def file_tables(report: Report) -> tuple[Table, ...]:
     )
     if report.score_periods:
         tables.append(official_scores_table(report))
-    tables += [table for table in (coverage_table(report), low_coverage_table(report)) if table]
+    tables += [
+        table
+        for table in (coverage_table(report), low_coverage_table(report), weighted_table(report))
+        if table
+    ]
     return tuple(tables)
 
 
@@ -827,6 +890,7 @@ class ReportTables:
     official_scores: Table | None
     coverage: Table | None
     low_coverage: Table | None
+    weighted: Table | None
     #: The share of dossiers rated in the whole scope, for the headline (None without data).
     coverage_headline: Cell | None
     #: The headline against the previous period, in two sentences (None without one).
@@ -883,6 +947,7 @@ def report_tables(report: Report) -> ReportTables:
         official_scores=official_scores_page_table(report) if report.score_periods else None,
         coverage=coverage_table(report),
         low_coverage=low_coverage_table(report),
+        weighted=weighted_table(report),
         coverage_headline=_coverage_headline(report),
         change=change_words(overview.change) if overview.change is not None else None,
         notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,

@@ -32,6 +32,7 @@ VALID = {
     "FEEDBACK_ACKNOWLEDGE_WORKING_DAYS": "2",
     "FEEDBACK_ANSWER_WORKING_DAYS": "10",
     "DOSSIER_COVERAGE_PERCENT": "5",
+    "WEIGHTING_STRATA": "agency_procedure_field",
 }
 
 
@@ -74,6 +75,16 @@ def test_a_change_is_stored_audited_with_before_and_after_and_read_by_get_settin
         assert get_setting("MIN_RATINGS_FOR_RANKING") == 30  # not stored: app.config
 
 
+def test_the_weighting_strata_are_chosen_from_a_list(admin, app):
+    assert (
+        admin.post("/admin/settings", data={**VALID, "WEIGHTING_STRATA": "agency"}).status_code
+        == 302
+    )
+    assert stored(app) == {"WEIGHTING_STRATA": "agency"}
+    with app.test_request_context():
+        assert get_setting("WEIGHTING_STRATA") == "agency"
+
+
 def test_saving_unchanged_values_records_nothing(admin, app):
     assert admin.post("/admin/settings", data=VALID).status_code == 302
     assert stored(app) == {}
@@ -97,6 +108,7 @@ def test_saving_unchanged_values_records_nothing(admin, app):
         ("KIOSK_SUBMIT_LIMIT-count", "=1+1", "Nhập một số nguyên từ 1 đến 100000."),
         ("KIOSK_SUBMIT_LIMIT-count", "0", "Nhập một số nguyên từ 1 đến 100000."),
         ("KIOSK_SUBMIT_LIMIT-period", "fortnight", "Xin chọn một mục trong danh sách."),
+        ("WEIGHTING_STRATA", "service_point", "Xin chọn một mục trong danh sách."),
     ],
 )
 def test_bad_values_are_refused_with_a_translated_message_and_nothing_changes(

@@ -1,0 +1,259 @@
+"""Satisfaction weighted to the dossiers handled: the headline rate post-stratified.
+
+Citizens who rate are not a random sample of those served: a desk with many ratings per
+dossier weighs more in the raw rate than one with few. Here each stratum (by default an
+agency × procedure field; the setting ``WEIGHTING_STRATA`` may make it the agency alone)
+counts in proportion to the dossiers the one-stop system returned in it during the report's
+period (:func:`survey.results.coverage.dossier_cell_counts`), with the ratings of the
+stratum standing for all of its dossiers: weight N_h / n_h (:func:`analysis.poststratify`).
+
+A stratum with dossiers but fewer ratings than the minimum group size (and never fewer
+than 2, below which its variance cannot be estimated) is collapsed into its parent, never
+dropped: first every procedure field of its agency is merged into one agency stratum; an
+agency stratum still short of ratings is merged into its parent agency's stratum, and so
+on up the agency tree to one stratum for the whole scope. The dossiers of the strata that
+were short of ratings are reported as the weight that moved. Ratings in a stratum without
+any dossier returned in the period represent nobody and get weight 0; they are counted
+and said.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analysis import poststratify
+from survey.dossiers.models import Dossier
+from survey.org.models import Agency, Procedure
+from survey.results.coverage import dossier_cell_counts
+from survey.results.filters import Dimension, ReportFilter
+from survey.results.queries import level_counts_by
+from survey.settings import get_setting
+
+#: The setting's value for agency × procedure field strata (the other is "agency").
+AGENCY_PROCEDURE_FIELD = "agency_procedure_field"
+
+#: Normal quantile of the 95 % interval.
+_Z_95 = 1.959963984540054
+
+#: A cell: (agency id, procedure field or None). With agency strata the field is None.
+CellKey = tuple[int, str | None]
+#: A stratum while collapsing: ("cell", a cell's key), ("agency", id) or ("scope", None).
+GroupKey = tuple[str, Any]
+
+
+@dataclass(frozen=True)
+class CellCounts:
+    dossiers: int = 0
+    answers: int = 0
+    satisfied: int = 0
+
+    def __add__(self, other: CellCounts) -> CellCounts:
+        return CellCounts(
+            self.dossiers + other.dossiers,
+            self.answers + other.answers,
+            self.satisfied + other.satisfied,
+        )
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """The strata after collapsing, and what collapsing moved."""
+
+    strata: tuple[CellCounts, ...]
+    #: Cells with dossiers before collapsing.
+    cells: int
+    #: Cells with dossiers but fewer ratings than the minimum, merged into a parent.
+    collapsed_cells: int
+    #: The dossiers of those cells: their weight is carried by the parent's ratings.
+    moved_dossiers: int
+
+
+def collapse_strata(
+    cells: Mapping[CellKey, CellCounts], parents: Mapping[int, int | None], minimum: int
+) -> Collapsed:
+    """Merge the cells short of ratings into their parents (see the module's docstring).
+
+    ``parents`` maps each agency to its parent agency, or None at the top of the scope.
+    """
+    short = [key for key, cell in cells.items() if cell.dossiers and cell.answers < minimum]
+    # Each group is named by the agency it pools (all that agency's cells) or by a cell.
+    group_of: dict[CellKey, GroupKey] = {key: ("cell", key) for key in cells}
+    for agency, _field in short:
+        for key in cells:
+            if key[0] == agency:
+                group_of[key] = ("agency", agency)
+
+    def totals() -> dict[GroupKey, CellCounts]:
+        result: dict[GroupKey, CellCounts] = defaultdict(CellCounts)
+        for key, group in group_of.items():
+            result[group] += cells[key]
+        return result
+
+    while True:
+        deficient = [
+            group
+            for group, cell in totals().items()
+            if cell.dossiers and cell.answers < minimum and group != ("scope", None)
+        ]
+        if not deficient:
+            break
+        _kind, agency = deficient[0]
+        parent = parents.get(agency)
+        # Into the stratum that holds the parent's cells now (an ancestor's, once merged);
+        # at the top, every cell into one stratum of the whole scope.
+        target: GroupKey = ("scope", None) if parent is None else ("agency", parent)
+        if parent is not None:
+            target = next(
+                (
+                    group
+                    for key, group in group_of.items()
+                    if key[0] == parent and group[0] != "cell"
+                ),
+                target,
+            )
+        for key, group in group_of.items():
+            if parent is None or group == deficient[0] or (key[0] == parent and group[0] == "cell"):
+                group_of[key] = target
+    return Collapsed(
+        strata=tuple(totals().values()),
+        cells=sum(1 for cell in cells.values() if cell.dossiers),
+        collapsed_cells=len(short),
+        moved_dossiers=sum(cells[key].dossiers for key in short),
+    )
+
+
+@dataclass(frozen=True)
+class WeightedSatisfaction:
+    """The headline rate weighted to the dossiers returned. Rates are proportions (0-1)."""
+
+    strata_setting: str
+    rate: float
+    ci_low: float
+    ci_high: float
+    #: Kish's design effect of the respondents' weights.
+    design_effect: float
+    #: The answers weighted, divided by the design effect.
+    effective_n: float
+    #: Answers to the headline question that carry weight (those in strata with dossiers).
+    answers: int
+    #: Answers in strata without any dossier returned: weight 0.
+    unweighted_answers: int
+    dossiers: int
+    strata: int
+    cells: int
+    collapsed_cells: int
+    moved_dossiers: int
+
+    @property
+    def moved_share(self) -> float:
+        """The share of the dossiers whose weight moved to a parent stratum's ratings."""
+        return self.moved_dossiers / self.dossiers
+
+
+def strata_setting() -> str:
+    return str(get_setting("WEIGHTING_STRATA"))
+
+
+def _procedure_fields(session: Session) -> list[str]:
+    return list(session.scalars(select(Procedure.field).distinct().order_by(Procedure.field)))
+
+
+def _rating_cells(
+    session: Session,
+    report_filter: ReportFilter,
+    item_key: str,
+    satisfied: list[int],
+    by_field: bool,
+) -> dict[CellKey, CellCounts]:
+    """Answers and satisfied answers to the headline item, per agency (× procedure field).
+
+    A response without a procedure counts in the field None: the agency's answers less those
+    of every field."""
+
+    def by_agency(selection: ReportFilter) -> dict[int, CellCounts]:
+        counts: Mapping[Any, Any] = level_counts_by(
+            session, selection, Dimension.AGENCY, [item_key]
+        )
+        return {
+            agency: CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied))
+            for agency, items in counts.items()
+        }
+
+    everything = by_agency(report_filter)
+    if not by_field:
+        return {(agency, None): cell for agency, cell in everything.items()}
+    cells: dict[CellKey, CellCounts] = {}
+    remainder = dict(everything)
+    for field in _procedure_fields(session):
+        for agency, cell in by_agency(replace(report_filter, procedure_field=field)).items():
+            cells[(agency, field)] = cell
+            left = remainder[agency]
+            remainder[agency] = CellCounts(
+                0, left.answers - cell.answers, left.satisfied - cell.satisfied
+            )
+    cells.update({(agency, None): cell for agency, cell in remainder.items() if cell.answers})
+    return cells
+
+
+def _parents(session: Session, scope: frozenset[int] | None) -> dict[int, int | None]:
+    """Each agency's parent within the report's scope (None at the top of the scope)."""
+    statement = select(Agency.id, Agency.parent_id)
+    if scope is not None:
+        statement = statement.where(Agency.id.in_(sorted(scope)))
+    return {
+        agency: parent if scope is None or parent in scope else None
+        for agency, parent in session.execute(statement)
+    }
+
+
+def weighted_satisfaction(
+    session: Session,
+    report_filter: ReportFilter,
+    item_key: str,
+    satisfied: list[int],
+    min_group_size: int,
+) -> WeightedSatisfaction | None:
+    """The headline item's satisfied share weighted to the dossiers returned in the report's
+    period and scope; None without dossiers there or with too few answers in all."""
+    setting = strata_setting()
+    by_field = setting == AGENCY_PROCEDURE_FIELD
+    columns = (Dossier.agency_id, Procedure.field) if by_field else (Dossier.agency_id,)
+    dossiers = dossier_cell_counts(session, report_filter, columns)
+    if not dossiers:
+        return None
+    cells: dict[CellKey, CellCounts] = defaultdict(CellCounts)
+    for key, count in dossiers.items():
+        cells[(key[0], key[1] if by_field else None)] += CellCounts(count, 0, 0)
+    for key, cell in _rating_cells(session, report_filter, item_key, satisfied, by_field).items():
+        cells[key] += cell
+    minimum = max(2, min_group_size)
+    collapsed = collapse_strata(cells, _parents(session, report_filter.agency_ids), minimum)
+    used = [stratum for stratum in collapsed.strata if stratum.dossiers]
+    if any(stratum.answers < minimum for stratum in used):
+        return None  # even the whole scope has too few answers
+    result = poststratify(
+        [s.answers for s in used], [s.satisfied for s in used], [s.dossiers for s in used]
+    )
+    answers = sum(stratum.answers for stratum in used)
+    margin = _Z_95 * result.standard_error
+    return WeightedSatisfaction(
+        strata_setting=setting,
+        rate=result.rate,
+        ci_low=max(0.0, result.rate - margin),
+        ci_high=min(1.0, result.rate + margin),
+        design_effect=result.design_effect,
+        effective_n=answers / result.design_effect,
+        answers=answers,
+        unweighted_answers=sum(s.answers for s in collapsed.strata if not s.dossiers),
+        dossiers=sum(stratum.dossiers for stratum in used),
+        strata=len(used),
+        cells=collapsed.cells,
+        collapsed_cells=collapsed.collapsed_cells,
+        moved_dossiers=collapsed.moved_dossiers,
+    )
