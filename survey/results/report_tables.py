@@ -550,8 +550,9 @@ def weighted_table(report: Report) -> Table | None:
         (Cell(_("Effective number of respondents")), Cell(weighted.effective_n, "number")),
         (Cell(_("Answers weighted")), Cell(weighted.answers, "number")),
         (Cell(_("Dossiers returned")), Cell(weighted.dossiers, "number")),
-        (Cell(_("Strata after merging")), Cell(weighted.strata, "number")),
+        (Cell(_("Strata with dossiers")), Cell(weighted.cells, "number")),
         (Cell(_("Strata merged into a parent")), Cell(weighted.collapsed_cells, "number")),
+        (Cell(_("Strata after merging")), Cell(weighted.strata, "number")),
         (Cell(_("Share of dossiers whose weight moved")), percent(weighted.moved_share)),
         (
             Cell(_("Answers without dossiers in their stratum (weight 0)")),

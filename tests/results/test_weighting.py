@@ -185,10 +185,11 @@ def test_every_file_and_the_page_show_the_weighted_figures(
         vietnamese(app, format_number, expected["design_effect"], 2),
         vietnamese(app, format_number, expected["effective_n"]),
     ]
-    assert values[7:11] == [
+    assert values[7:12] == [
         vietnamese(app, format_number, expected["dossiers"]),
-        vietnamese(app, format_number, expected["strata"]),
+        "10",
         "1",
+        vietnamese(app, format_number, expected["strata"]),
         percent(expected["moved_share"]),
     ]
     method = vietnamese(app, gettext, METHOD_NOTE)
