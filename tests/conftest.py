@@ -13,8 +13,10 @@ when ``SURVEY_TEST_REPLICA_URL`` names it (``.ci/replica`` starts one); with
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -150,13 +152,25 @@ class Replica:
 
 
 @pytest.fixture(scope="session")
-def replica(postgres_server) -> Iterator[Replica]:
-    """Only requested by cases collected with a replica (:func:`pytest_collection_modifyitems`)."""
+def replica_server(postgres_server) -> Iterator[Replica]:
     assert REPLICA_URL and postgres_server is not None
     server = Replica(REPLICA_URL, postgres_server)
     yield server
     server.resume()  # so that it replays the drop of the test databases too
     server.engine.dispose()
+
+
+@pytest.fixture
+def replica(replica_server) -> Iterator[Replica]:
+    """The replica, to one test at a time of every test process (one pauses its replay while
+    another waits for it): only requested by cases collected with a replica
+    (:func:`pytest_collection_modifyitems`)."""
+    with open(os.path.join(tempfile.gettempdir(), "hailong-test-replica.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield replica_server
+        finally:
+            replica_server.resume()
 
 
 @pytest.fixture(scope="session")

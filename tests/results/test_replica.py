@@ -44,7 +44,6 @@ def apps(replica, postgres_server, tmp_path):
         COUNTS_FOLD_SECONDS=3600,  # no refresh of the fold time behind the test's back
     )
     yield primary, on_replica, organisation
-    replica.resume()
     for application in (primary, on_replica):
         with application.app_context():
             for engine in db.engines.values():
