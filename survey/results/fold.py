@@ -45,6 +45,7 @@ REPORT_BLUEPRINTS = frozenset({"results", "public_results"})
 
 def init_app(app: Flask) -> None:
     app.before_request(_fold_before_reports)
+    app.add_template_filter(as_of_moment, "as_of_moment")
     app.cli.add_command(fold_counts_command)
     add_database_gauge(
         app,

@@ -124,6 +124,8 @@ def test_every_format_and_page_says_how_fresh_the_replicas_numbers_are(apps, rep
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert f"Số liệu tính đến {stale}" in text  # under the title
     assert f"Số liệu tính đến: {stale}" in text  # among the filters used
+    start = client.get("/officer/").get_data(as_text=True)  # this quarter's headline
+    assert f"Số liệu tính đến {stale}" in start
     public = on_replica.test_client().get("/results?year=2026&lang=vi").get_data(as_text=True)
     assert f"Số liệu tính đến {stale}" in public
 
