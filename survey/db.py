@@ -110,7 +110,13 @@ def reports_session() -> Session:
     if REPORTS_BIND not in db.engines:
         return db.session()
     if "reports_session" not in g:
-        g.reports_session = Session(db.engines[REPORTS_BIND])
+        engine = db.engines[REPORTS_BIND]
+        if engine.dialect.name == "postgresql":
+            # One snapshot for the whole request: a replica replays the primary meanwhile,
+            # and a report's numbers must agree with each other and with their "data as
+            # of" (survey.results.fold.counts_as_of).
+            engine = engine.execution_options(isolation_level="REPEATABLE READ")
+        g.reports_session = Session(engine)
     return g.reports_session
 
 

@@ -5,12 +5,19 @@ Every test that takes ``app`` runs on SQLite, and also on PostgreSQL when
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``). The suite then creates
 a database with a unique name on that server, migrates it once, empties it after
 each test, and drops it at the end, so runs never see each other's data.
+
+The cases on a streaming replica of that server (tests/results/test_replica.py) exist only
+when ``SURVEY_TEST_REPLICA_URL`` names it (``.ci/replica`` starts one); with
+``SURVEY_REQUIRE_REPLICA=1`` (set by ``.ci/run``) a missing one fails the run.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -32,6 +39,21 @@ REDIS_URL = f"redis://127.0.0.1:6379/{5 + _WORKER % 10}"
 
 SERVER_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if SERVER_URL else ["sqlite"]
+REPLICA_URL = os.environ.get("SURVEY_TEST_REPLICA_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a replica (and its primary) the cases that need one are not collected."""
+    if REPLICA_URL and SERVER_URL:
+        return
+    if os.environ.get("SURVEY_REQUIRE_REPLICA") == "1":
+        raise pytest.UsageError(
+            "SURVEY_REQUIRE_REPLICA=1 needs SURVEY_TEST_REPLICA_URL and SURVEY_TEST_DATABASE_URL"
+        )
+    needing = [item for item in items if "replica" in getattr(item, "fixturenames", ())]
+    if needing:
+        config.hook.pytest_deselected(items=needing)
+        items[:] = [item for item in items if item not in needing]
 
 
 def alembic_config(app) -> Config:
@@ -93,6 +115,62 @@ def postgres_server() -> Iterator[PostgresServer | None]:
     server = PostgresServer(SERVER_URL)
     yield server
     server.drop_all()
+
+
+class Replica:
+    """The streaming replica of the test server: its databases' addresses, waiting for it to
+    replay what the primary wrote, pausing and resuming its replay."""
+
+    def __init__(self, replica_url: str, primary: PostgresServer):
+        self.url = make_url(replica_url)
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.primary = primary
+
+    def database_url(self, primary_url: str) -> str:
+        """The address on the replica of the primary's database ``primary_url``."""
+        name = make_url(primary_url).database
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def catch_up(self, timeout: float = 60) -> None:
+        """Wait until the replica has replayed everything the primary has written so far."""
+        with self.primary.engine.connect() as connection:
+            position = connection.scalar(text("SELECT pg_current_wal_lsn()"))
+        deadline = time.monotonic() + timeout
+        replayed = text("SELECT pg_last_wal_replay_lsn() >= CAST(:position AS pg_lsn)")
+        with self.engine.connect() as connection:
+            while not connection.scalar(replayed, {"position": position}):
+                assert time.monotonic() < deadline, "the replica did not catch up"
+                time.sleep(0.1)
+
+    def pause(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_wal_replay_pause()"))
+
+    def resume(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_wal_replay_resume()"))
+
+
+@pytest.fixture(scope="session")
+def replica_server(postgres_server) -> Iterator[Replica]:
+    assert REPLICA_URL and postgres_server is not None
+    server = Replica(REPLICA_URL, postgres_server)
+    yield server
+    server.resume()  # so that it replays the drop of the test databases too
+    server.engine.dispose()
+
+
+@pytest.fixture
+def replica(replica_server) -> Iterator[Replica]:
+    """The replica, to one test at a time of every test process (one pauses its replay while
+    another waits for it): only requested by cases collected with a replica
+    (:func:`pytest_collection_modifyitems`)."""
+    with open(os.path.join(tempfile.gettempdir(), "hailong-test-replica.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield replica_server
+        finally:
+            replica_server.resume()
 
 
 @pytest.fixture(scope="session")

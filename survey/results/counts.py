@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import (
@@ -67,6 +68,7 @@ from sqlalchemy import (
     true,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
@@ -76,7 +78,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
 
 from survey.collect.models import Answer, Response, UncountedResponse
-from survey.db import db
+from survey.db import db, utcnow
 from survey.questionnaires.definition import OnestopIndex, parsed_definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.results.grains import (
@@ -90,7 +92,13 @@ from survey.results.grains import (
     dimensions_of,
     grains_of,
 )
-from survey.results.models import COUNT_MODELS, NOT_ANSWERED, VECTOR_ALPHABET, AnswerVector
+from survey.results.models import (
+    COUNT_MODELS,
+    NOT_ANSWERED,
+    VECTOR_ALPHABET,
+    AnswerVector,
+    CountsFoldState,
+)
 
 # --------------------------------------------------------------------------------------
 # Vietnam-local months in SQL
@@ -541,32 +549,57 @@ def fold_counts(session: Session, batch: int = FOLD_BATCH) -> int:
     """Add up to ``batch`` queued responses to the count tables; returns how many.
 
     Runs in the caller's write transaction (``write_session``): the responses leave the
-    queue in the transaction that counts them, so each is counted exactly once.
+    queue in the transaction that counts them, so each is counted exactly once. A fold that
+    empties the queue records when it read it (:class:`CountsFoldState`): every response
+    stored before then is counted.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
+    # Before the queue is read: whatever committed earlier is in what the read sees.
+    started = utcnow()
     queued = session.execute(_QUEUED, {"batch": batch}).all()
-    if not queued:
-        return 0
-    response_ids = [response_id for response_id, _version in queued]
-    record_counts(session, response_ids, {version_id for _id, version_id in queued})
-    session.connection().execute(_DEQUEUE, {"response_ids": response_ids})
-    return len(response_ids)
+    if queued:
+        response_ids = [response_id for response_id, _version in queued]
+        record_counts(session, response_ids, {version_id for _id, version_id in queued})
+        session.connection().execute(_DEQUEUE, {"response_ids": response_ids})
+    if len(queued) < batch:
+        _record_counted_through(session, started)
+    return len(queued)
+
+
+def _record_counted_through(session: Session, moment) -> None:
+    """Set the one row of :class:`CountsFoldState` (folds take turns: no race to create it)."""
+    connection = session.connection()
+    state = update(CountsFoldState).values(counted_through_dt=moment)
+    if connection.execute(state).rowcount == 0:
+        connection.execute(insert(CountsFoldState).values(id=1, counted_through_dt=moment))
+
+
+def counted_through(connection) -> datetime | None:
+    """When the count tables were last known complete (UTC), as ``connection`` sees them."""
+    return connection.scalar(select(CountsFoldState.counted_through_dt))
 
 
 _ANY_QUEUED = select(UncountedResponse.response_id).limit(1)
 
 
-def fold_all(session_factory: Callable, batch: int = FOLD_BATCH) -> int:
+def fold_all(
+    session_factory: Callable, batch: int = FOLD_BATCH, *, refresh_seconds: float | None = None
+) -> int:
     """Fold the queue until it is empty, one transaction per ``batch``; returns how many.
 
     ``session_factory`` opens a write transaction (``survey.db.write_session``). An empty
     queue costs one read on the application's database and takes no write lock (on SQLite a
-    write transaction would queue behind citizens' submissions).
+    write transaction would queue behind citizens' submissions), unless ``refresh_seconds``
+    is given and the recorded :func:`counted_through` is older than that: then an empty
+    fold records that the counts are complete now (reports on a replica say how fresh they
+    are from it, and would otherwise name the last response's time on a quiet day).
     """
     folded = 0
     with db.engine.connect() as connection:
-        if connection.execute(_ANY_QUEUED).first() is None:
+        if connection.execute(_ANY_QUEUED).first() is None and (
+            refresh_seconds is None or not _stale(connection, refresh_seconds)
+        ):
             return 0
     while True:
         with session_factory() as session:
@@ -574,6 +607,11 @@ def fold_all(session_factory: Callable, batch: int = FOLD_BATCH) -> int:
         folded += done
         if done < batch:
             return folded
+
+
+def _stale(connection, seconds: float) -> bool:
+    recorded = counted_through(connection)
+    return recorded is None or recorded < utcnow() - timedelta(seconds=seconds)
 
 
 def rebuild_counts(session: Session) -> dict[str, int]:
@@ -585,6 +623,7 @@ def rebuild_counts(session: Session) -> dict[str, int]:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
+    _record_counted_through(session, utcnow())
     for model in (*DERIVED_MODELS, UncountedResponse):
         session.execute(delete(model))
     for statement in _plain_inserts(session, [], DERIVED_MODELS):

@@ -45,6 +45,7 @@ from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.results import charts
 from survey.results.filters import ReportFilter, vietnam_local_date
+from survey.results.fold import as_of_moment
 from survey.results.queries import selected_response_ids
 from survey.results.report import CHANNEL_LABELS, RESPONDENT_TYPE_LABELS, Report
 from survey.results.tables import Table, neutralise
@@ -338,14 +339,10 @@ def report_pdf(report: Report) -> bytes:
         align="C",
     )
     pdf.set_font(pdf.font_name, "", 9.5)
-    pdf.multi_cell(
-        0,
-        5,
-        f"{_('Questionnaire')}: {filters[_('Questionnaire')]}",
-        align="C",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    subtitle = f"{_('Questionnaire')}: {filters[_('Questionnaire')]}"
+    if report.data_as_of is not None:  # read on a replica: said under the title too
+        subtitle += "\n" + _("Data as of %(moment)s", moment=as_of_moment(report.data_as_of))
+    pdf.multi_cell(0, 5, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.heading(_("I. Headline"), 12)
     for line in headline_lines(report):

@@ -9,6 +9,12 @@
 
 The length of the queue is published at ``/metrics`` (``survey_uncounted_responses``): it
 should stay near zero; a growing number means the background folds fail (see the logs).
+
+When reports read a replica (``REPORTS_DATABASE_URL``), the fold before a report runs on the
+primary and the report reads the replica, which may lag. Each fold that empties the queue
+records the time it read it (:func:`survey.results.counts.counted_through`), also when there
+was nothing to fold (at most every ``COUNTS_FOLD_SECONDS``); a report reads that time in the
+same snapshot as its numbers (:func:`counts_as_of`) and says "data as of" it.
 """
 
 from __future__ import annotations
@@ -16,16 +22,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 
 import click
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from survey.collect.models import UncountedResponse
-from survey.db import db, write_session
+from survey.db import REPORTS_BIND, db, write_session
+from survey.i18n import format_day
 from survey.observability import add_database_gauge
-from survey.results.counts import fold_all
+from survey.results.counts import counted_through, fold_all
+from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +45,7 @@ REPORT_BLUEPRINTS = frozenset({"results", "public_results"})
 
 def init_app(app: Flask) -> None:
     app.before_request(_fold_before_reports)
+    app.add_template_filter(as_of_moment, "as_of_moment")
     app.cli.add_command(fold_counts_command)
     add_database_gauge(
         app,
@@ -50,7 +61,30 @@ def _queue_length() -> int:
 
 def _fold_before_reports() -> None:
     if request.blueprint in REPORT_BLUEPRINTS:
-        fold_all(write_session)
+        fold_all(write_session, refresh_seconds=_refresh_seconds(current_app))
+
+
+def _refresh_seconds(app: Flask) -> float | None:
+    """How old the recorded fold time may grow while nothing is stored: only reports on a
+    replica read it (on the main database a report folds first and is never behind)."""
+    if not app.config.get("REPORTS_DATABASE_URL"):
+        return None
+    return float(app.config["COUNTS_FOLD_SECONDS"])
+
+
+def counts_as_of(session) -> datetime | None:
+    """When reports read a replica: the time (UTC) up to which the numbers read in
+    ``session``'s transaction are complete, read in that transaction (its snapshot is the
+    numbers' own: see :func:`survey.db.reports_session`). None on the main database."""
+    if REPORTS_BIND not in db.engines:
+        return None
+    return counted_through(session)
+
+
+def as_of_moment(moment: datetime) -> str:
+    """A :func:`counts_as_of` time in Vietnam's time, as in "Data as of" 14:05 on 07/12/2026."""
+    local = moment + VIETNAM_UTC_OFFSET
+    return _("%(time)s on %(day)s", time=local.strftime("%H:%M"), day=format_day(local))
 
 
 @click.command("fold-counts")
@@ -90,6 +124,6 @@ class BackgroundFold:
         while not self._stop.wait(self.seconds):
             try:
                 with self.app.app_context():
-                    fold_all(write_session)
+                    fold_all(write_session, refresh_seconds=_refresh_seconds(self.app))
             except Exception:
                 logger.exception("folding responses into the count tables failed; will retry")

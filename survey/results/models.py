@@ -109,3 +109,18 @@ class AnswerVector(Model):
     __table_args__ = (
         Index("ix_answer_vectors_version_submitted", "questionnaire_version_id", "submitted_dt"),
     )
+
+
+class CountsFoldState(Model):
+    """How far the count tables are complete: one row, written by every fold that empties
+    the queue (:func:`survey.results.counts.fold_counts`) and by the rebuild.
+
+    ``counted_through_dt`` (UTC): every response stored before it is in the count tables.
+    A report read on a replica reads it in the same snapshot as its numbers, so it can say
+    how fresh they are ("data as of …") however far replication lags.
+    """
+
+    __tablename__ = "counts_fold_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counted_through_dt: Mapped[datetime] = mapped_column()

@@ -35,6 +35,7 @@ from survey.i18n import current_language
 from survey.org.models import Agency, Official
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
+from survey.results.fold import counts_as_of
 from survey.results.forms import FIRST_YEAR, LAST_YEAR
 from survey.results.overview import UnitRating, satisfaction_overview, sipas_with_interval
 from survey.results.queries import (
@@ -351,7 +352,9 @@ def results_page():
     figures = public_figures(
         reports_session(), int(form.year.data), form.questionnaire.data, current_language()
     )
-    return _cacheable(render_template("results/public.html", form=form, figures=figures), 200)
+    data_as_of = counts_as_of(reports_session())  # in the figures' own snapshot
+    page = render_template("results/public.html", form=form, figures=figures, data_as_of=data_as_of)
+    return _cacheable(page, 200)
 
 
 def _cacheable(page: str, status: int):

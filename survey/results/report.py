@@ -57,6 +57,7 @@ from survey.results.disclosure import (
     report_disclosure,
 )
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
+from survey.results.fold import as_of_moment, counts_as_of
 from survey.results.overview import SatisfactionOverview, satisfaction_overview
 from survey.results.queries import (
     onestop_points_counts_by,
@@ -303,15 +304,23 @@ class Report:
     #: Figures withheld by :func:`survey.results.disclosure.report_disclosure` (its keys).
     hidden_figures: frozenset[Key]
     generated_dt: datetime
+    #: Read on a replica: every response stored before this (UTC) is in the numbers
+    #: (:func:`survey.results.fold.counts_as_of`); None on the main database.
+    data_as_of: datetime | None
     #: The platform's local day the report was built for (its organisation chart by default).
     today: date
     language: str
 
     @property
     def filters(self) -> list[tuple[str, str]]:
-        return self.request.description(
+        """What the report covers, for the pages and every file; how fresh its data is when
+        read on a replica."""
+        description = self.request.description(
             self.definition.title(self.language), self.language, self.today
         )
+        if self.data_as_of is not None:
+            description.append((_("Data as of"), as_of_moment(self.data_as_of)))
+        return description
 
     @cached_property
     def tables(self) -> ReportTables:
@@ -466,6 +475,7 @@ def build_report(
         weighted=_weighted(session, overview, definition, min_group_size),
         hidden_figures=hidden_figures,
         generated_dt=utcnow(),
+        data_as_of=counts_as_of(session),
         today=today,
         language=language,
     )

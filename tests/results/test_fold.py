@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from survey.collect.models import Answer, Response, UncountedResponse
 from survey.collect.store import store_responses
-from survey.db import db, write_session
-from survey.results.counts import fold_all, rebuild_counts
+from survey.db import db, reports_session, utcnow, write_session
+from survey.results.counts import counted_through, fold_all, fold_counts, rebuild_counts
 from survey.results.filters import Period, ReportFilter
-from survey.results.fold import BackgroundFold
+from survey.results.fold import BackgroundFold, counts_as_of
 from survey.results.models import AnswerCount
 from survey.results.queries import onestop_points_counts, response_count
 from tests.results.dataset import build_organisation, random_submission
@@ -206,3 +206,42 @@ def test_an_empty_queue_is_checked_without_waiting_for_writers(app_context):
         reader.join(timeout=10)
         assert not reader.is_alive(), "the fold waited for the write transaction"
     assert outcome == [0]
+
+
+def recorded_fold_time():
+    with db.engine.connect() as connection:
+        return counted_through(connection)
+
+
+def test_a_fold_that_empties_the_queue_records_when_it_read_it(app_context):
+    organisation = build_organisation()
+    assert recorded_fold_time() is None  # never folded
+    store(organisation, range(6))
+    before = utcnow()
+    assert fold_all(write_session, batch=4) == 6
+    folded = recorded_fold_time()
+    assert before <= folded <= utcnow()
+
+    # Partial folds (the queue not yet empty) record nothing: their counts are incomplete.
+    store(organisation, range(6, 16))
+    with write_session() as session:
+        assert fold_counts(session, batch=4) == 4
+    assert recorded_fold_time() == folded
+
+    # An empty queue: one read and no write, unless the recorded time is too old.
+    assert fold_all(write_session) == 6
+    emptied = recorded_fold_time()
+    assert fold_all(write_session, refresh_seconds=3600) == 0
+    assert recorded_fold_time() == emptied
+    assert fold_all(write_session, refresh_seconds=0) == 0
+    assert recorded_fold_time() > emptied
+
+    with write_session() as session:
+        rebuild_counts(session)
+    assert recorded_fold_time() > emptied
+
+
+def test_reports_on_the_main_database_name_no_fold_time(app):
+    """On the main database a report folds first: it is never behind, and says nothing."""
+    with app.test_request_context("/"):
+        assert counts_as_of(reports_session()) is None
