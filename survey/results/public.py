@@ -296,7 +296,7 @@ def _quarter_responses(
     session, versions, quarters, *, include_flagged: bool
 ) -> dict[int, dict[Period, int]]:
     """Responses per agency and quarter (counted ones, or every stored one)."""
-    responses: dict[int, dict[Period, int]] = {}
+    responses: dict = {}  # the agency dimension's keys are agency ids
     for quarter in quarters:
         quarter_filter = ReportFilter(
             quarter, questionnaire_version_ids=versions, include_flagged=include_flagged
@@ -311,7 +311,7 @@ def _quarter_level_counts(
 ) -> dict[tuple[int, Period], dict[str, LevelCounts]]:
     """The level counts of the scored items per agency and quarter."""
     item_keys = _scored_items(definition)
-    counts: dict[tuple[int, Period], dict[str, LevelCounts]] = {}
+    counts: dict = {}  # the agency dimension's keys are agency ids
     for quarter in quarters:
         quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
         for agency_id, by_item in level_counts_by(
