@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from ._validation import as_counts, as_integer_counts, check_method, frozen_array
 
@@ -141,7 +141,7 @@ def chi2_independence(table: ArrayLike, method: str = "pearson") -> Chi2Independ
         )
         statistic = max(statistic, 0.0)  # rounding can give -1e-15 for a perfect fit
     dof = (n_rows - 1) * (n_columns - 1)
-    pvalue = float(stats.chi2.sf(statistic, dof))
+    pvalue = float(scipy.stats.chi2.sf(statistic, dof))
     return Chi2IndependenceResult(
         statistic=statistic, pvalue=pvalue, dof=dof, expected=frozen_array(expected), method=method
     )
@@ -255,7 +255,7 @@ def kruskal_from_counts(table: ArrayLike) -> KruskalResult:
         return KruskalResult(statistic=0.0, pvalue=1.0, dof=dof, groups=tuple(kept.tolist()))
     h = 12.0 / (n * (n + 1.0)) * float(np.sum(rank_sums**2 / group_totals)) - 3.0 * (n + 1.0)
     statistic = max(h / tie_correction, 0.0)
-    pvalue = float(stats.chi2.sf(statistic, dof))
+    pvalue = float(scipy.stats.chi2.sf(statistic, dof))
     return KruskalResult(statistic=statistic, pvalue=pvalue, dof=dof, groups=tuple(kept.tolist()))
 
 
@@ -352,7 +352,7 @@ def dunn_from_counts(table: ArrayLike, adjust: str | None = "holm") -> DunnResul
         z = np.zeros_like(difference)
     else:
         z = difference / np.sqrt(spread * (1.0 / group_totals[first] + 1.0 / group_totals[second]))
-    raw = np.minimum(2.0 * stats.norm.sf(np.abs(z)), 1.0)
+    raw = np.minimum(2.0 * scipy.stats.norm.sf(np.abs(z)), 1.0)
     adjusted = raw if adjust is None else adjust_pvalues(raw, method=adjust)
     pairs = tuple(zip(kept[first].tolist(), kept[second].tolist(), strict=True))
     return DunnResult(
@@ -453,7 +453,7 @@ def mann_whitney_from_counts(
         pvalue = 1.0
     else:
         distance = abs(u - mean) - (0.5 if use_continuity else 0.0)
-        pvalue = float(min(1.0, 2.0 * stats.norm.sf(distance / np.sqrt(variance))))
+        pvalue = float(min(1.0, 2.0 * scipy.stats.norm.sf(distance / np.sqrt(variance))))
     return MannWhitneyResult(statistic=u, pvalue=pvalue, probability_of_superiority=u / (n_a * n_b))
 
 
@@ -579,7 +579,7 @@ def trend_test(
     if pooled in (0.0, 1.0):
         return TrendTestResult(statistic=0.0, pvalue=1.0, dof=1, slope=0.0, direction="flat")
     statistic = covariation**2 / (pooled * (1.0 - pooled) * spread)
-    pvalue = float(stats.chi2.sf(statistic, 1))
+    pvalue = float(scipy.stats.chi2.sf(statistic, 1))
     direction = "rising" if slope > 0 else "falling" if slope < 0 else "flat"
     return TrendTestResult(
         statistic=float(statistic), pvalue=pvalue, dof=1, slope=slope, direction=direction

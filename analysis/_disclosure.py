@@ -20,8 +20,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import optimize, sparse
 
 from ._validation import as_integer_counts
 
@@ -134,7 +134,7 @@ class _Attack:
             if np.any(row != 0):
                 rows.append(row)
                 rhs.append(known)
-        self.a_eq = sparse.csc_array(np.array(rows)) if rows else None
+        self.a_eq = scipy.sparse.csc_array(np.array(rows)) if rows else None
         self.b_eq = np.array(rhs) if rows else None
         low, high = bounds
         self.bounds = [(low[c], None if math.isinf(high[c]) else high[c]) for c in unknown]
@@ -142,7 +142,7 @@ class _Attack:
 
     def _solve(self, objective: np.ndarray) -> np.ndarray | None:
         """A hidden-cell vector minimising ``objective``; None when unbounded below."""
-        solved = optimize.linprog(
+        solved = scipy.optimize.linprog(
             objective, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds, method="highs"
         )
         if solved.status == 3:

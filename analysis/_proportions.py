@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import special, stats
 
 from ._validation import as_integer_counts, check_confidence_level, check_method
 
@@ -124,7 +124,7 @@ class NetPromoterScore:
 
 
 def _z(confidence_level: float) -> float:
-    return float(special.ndtri(0.5 + confidence_level / 2.0))
+    return float(scipy.special.ndtri(0.5 + confidence_level / 2.0))
 
 
 def _check_successes_and_n(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -261,14 +261,18 @@ def proportion_ci(
         half = z * math.sqrt(p_tilde * (1.0 - p_tilde) / n_tilde)
         low, high = max(0.0, p_tilde - half), min(1.0, p_tilde + half)
     elif method == "clopper_pearson":
-        low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2.0, x, total - x + 1.0))
-        high = 1.0 if x == total else float(stats.beta.ppf(1.0 - alpha / 2.0, x + 1.0, total - x))
-    elif method == "jeffreys":
-        low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2.0, x + 0.5, total - x + 0.5))
+        low = 0.0 if x == 0 else float(scipy.stats.beta.ppf(alpha / 2.0, x, total - x + 1.0))
         high = (
             1.0
             if x == total
-            else float(stats.beta.ppf(1.0 - alpha / 2.0, x + 0.5, total - x + 0.5))
+            else float(scipy.stats.beta.ppf(1.0 - alpha / 2.0, x + 1.0, total - x))
+        )
+    elif method == "jeffreys":
+        low = 0.0 if x == 0 else float(scipy.stats.beta.ppf(alpha / 2.0, x + 0.5, total - x + 0.5))
+        high = (
+            1.0
+            if x == total
+            else float(scipy.stats.beta.ppf(1.0 - alpha / 2.0, x + 0.5, total - x + 0.5))
         )
     else:  # wald
         half = z * math.sqrt(p * (1.0 - p) / total)
@@ -481,7 +485,7 @@ def mean_score(
     # Two-pass sum of squares about the mean, as numpy.var does.
     sum_squares = float(np.dot(array, (level_values - mean) ** 2))
     sd = math.sqrt(sum_squares / (total - 1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, total - 1)) * sd / math.sqrt(total)
+    half = float(scipy.stats.t.ppf(0.5 + level / 2.0, total - 1)) * sd / math.sqrt(total)
     low = max(float(level_values.min()), mean - half)
     high = min(float(level_values.max()), mean + half)
     return MeanScore(mean=mean, sd=sd, n=total, ci=ConfidenceInterval(low=low, high=high))

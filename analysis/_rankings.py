@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import optimize, special, stats
 
 from ._validation import as_integer_counts, check_confidence_level, check_method, frozen_array
 
@@ -155,13 +155,13 @@ def _negative_log_likelihood(
     Parameterised by (logit mu, log strength) so that the search is unconstrained
     in mu and well scaled in strength.
     """
-    mu = special.expit(params[0])
+    mu = scipy.special.expit(params[0])
     strength = np.exp(params[1])
     a, b = mu * strength, (1.0 - mu) * strength
-    log_likelihood = np.sum(special.betaln(x + a, n - x + b) - special.betaln(a, b))
-    common = special.digamma(strength) - special.digamma(n + strength)
-    d_a = np.sum(special.digamma(x + a) - special.digamma(a) + common)
-    d_b = np.sum(special.digamma(n - x + b) - special.digamma(b) + common)
+    log_likelihood = np.sum(scipy.special.betaln(x + a, n - x + b) - scipy.special.betaln(a, b))
+    common = scipy.special.digamma(strength) - scipy.special.digamma(n + strength)
+    d_a = np.sum(scipy.special.digamma(x + a) - scipy.special.digamma(a) + common)
+    d_b = np.sum(scipy.special.digamma(n - x + b) - scipy.special.digamma(b) + common)
     d_logit_mu = (d_a - d_b) * strength * mu * (1.0 - mu)
     d_log_strength = d_a * a + d_b * b
     return -log_likelihood, -np.array([d_logit_mu, d_log_strength])
@@ -171,9 +171,9 @@ def _ml_fit(x: np.ndarray, n: np.ndarray, mu0: float, rho0: float) -> tuple[floa
     """Maximum-likelihood mean and strength of the beta-binomial prior."""
     strength0 = MAX_PRIOR_STRENGTH if rho0 <= 0 else min(1.0 / rho0 - 1.0, MAX_PRIOR_STRENGTH)
     strength0 = max(strength0, 1.0)
-    start = np.array([special.logit(mu0), np.log(min(strength0, 1.0e4))])
+    start = np.array([scipy.special.logit(mu0), np.log(min(strength0, 1.0e4))])
     bounds = [(-30.0, 30.0), (np.log(MIN_PRIOR_STRENGTH), np.log(MAX_PRIOR_STRENGTH))]
-    result = optimize.minimize(
+    result = scipy.optimize.minimize(
         _negative_log_likelihood,
         start,
         args=(x, n),
@@ -182,7 +182,7 @@ def _ml_fit(x: np.ndarray, n: np.ndarray, mu0: float, rho0: float) -> tuple[floa
         bounds=bounds,
         options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 500},
     )
-    return float(special.expit(result.x[0])), float(np.exp(result.x[1]))
+    return float(scipy.special.expit(result.x[0])), float(np.exp(result.x[1]))
 
 
 def shrink_rates(
@@ -280,8 +280,8 @@ def shrink_rates(
     posterior_a, posterior_b = alpha + x, beta + n - x
     rate = posterior_a / (posterior_a + posterior_b)
     tail = (1.0 - level) / 2.0
-    low = stats.beta.ppf(tail, posterior_a, posterior_b)
-    high = stats.beta.isf(tail, posterior_a, posterior_b)
+    low = scipy.stats.beta.ppf(tail, posterior_a, posterior_b)
+    high = scipy.stats.beta.isf(tail, posterior_a, posterior_b)
     return ShrunkRates(
         rate=frozen_array(rate),
         ci=RateIntervals(low=frozen_array(low), high=frozen_array(high)),
@@ -457,15 +457,15 @@ def funnel_limits(
 
     spread = np.sqrt(s2 + tau2)
     zscore = (angle - target_angle) / spread
-    quantiles = stats.norm.isf((1.0 - np.asarray(levels)) / 2.0)[:, None]
+    quantiles = scipy.stats.norm.isf((1.0 - np.asarray(levels)) / 2.0)[:, None]
     lower_angle = np.clip(target_angle - quantiles * spread, 0.0, np.pi / 2.0)
     upper_angle = np.clip(target_angle + quantiles * spread, 0.0, np.pi / 2.0)
     is_below = zscore[None, :] < -quantiles
     is_above = zscore[None, :] > quantiles
     if exact:
         alpha = ((1.0 - np.asarray(levels)) / 2.0)[:, None]
-        is_above &= stats.binom.sf(x - 1, n, target_rate)[None, :] < alpha  # P(X ≥ x)
-        is_below &= stats.binom.cdf(x, n, target_rate)[None, :] < alpha  # P(X ≤ x)
+        is_above &= scipy.stats.binom.sf(x - 1, n, target_rate)[None, :] < alpha  # P(X ≥ x)
+        is_below &= scipy.stats.binom.cdf(x, n, target_rate)[None, :] < alpha  # P(X ≤ x)
     return FunnelResult(
         target=target_rate,
         confidence_levels=levels,

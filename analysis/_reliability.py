@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from ._proportions import ConfidenceInterval
 from ._validation import check_confidence_level, check_method
@@ -84,8 +84,8 @@ def _feldt_interval(alpha: float, n: int, k: int, confidence_level: float) -> Co
     df_between = n - 1
     df_within = (n - 1) * (k - 1)
     tail = (1.0 - confidence_level) / 2.0
-    upper_quantile = stats.f.ppf(1.0 - tail, df_between, df_within)
-    lower_quantile = stats.f.ppf(tail, df_between, df_within)
+    upper_quantile = scipy.stats.f.ppf(1.0 - tail, df_between, df_within)
+    lower_quantile = scipy.stats.f.ppf(tail, df_between, df_within)
     return ConfidenceInterval(
         low=float(1.0 - (1.0 - alpha) * upper_quantile),
         high=float(1.0 - (1.0 - alpha) * lower_quantile),

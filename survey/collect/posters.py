@@ -14,14 +14,17 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from survey.org.models import PublicCode
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_FOLDER = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
 PAGE_SIZES = {"A4": (210.0, 297.0), "A5": (148.0, 210.0)}
@@ -88,6 +91,8 @@ def _instructions() -> dict[str, str]:
 
 def posters_pdf(posters: list[Poster], size: str = "A4") -> bytes:
     """One page per poster, in ``size`` ("A4" or "A5")."""
+    from fpdf import FPDF  # imported when a poster is drawn, not by every command's start
+
     width, height = PAGE_SIZES[size]
     pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
     pdf.set_auto_page_break(False)

@@ -292,6 +292,13 @@ def builtin_definitions() -> dict[str, dict]:
     return definitions
 
 
+@cache
+def builtin_keys() -> tuple[str, ...]:
+    """The keys of the built-in questionnaires, read once (the files ship with the code);
+    for callers that need only the keys, without parsing the files on every request."""
+    return tuple(builtin_definitions())
+
+
 def load_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
     """Validate ``data`` and return the questionnaire it defines.
 

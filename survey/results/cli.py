@@ -15,7 +15,6 @@ from survey.accounts import audit
 from survey.db import db, write_session
 from survey.org.models import Agency
 from survey.results.counts import fold_all, rebuild_counts, vacuum_counts
-from survey.results.downloads import report_csv, report_pdf, report_xlsx
 from survey.results.filters import Period
 from survey.results.forms import PERIOD_ERROR
 from survey.results.report import ReportRequest, build_report, questionnaire_labels
@@ -65,6 +64,9 @@ def report_command(agency_code, period, file_format, questionnaire, include_flag
     The same report as the dashboard's download, in Vietnamese, with small groups
     suppressed; written to the audit log as a download from the command line.
     """
+    # The PDF and workbook libraries load here, not at every command's start.
+    from survey.results.downloads import report_csv, report_pdf, report_xlsx
+
     try:
         chosen_period = Period.parse(period)
     except ValueError:

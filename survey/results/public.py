@@ -134,18 +134,21 @@ class PublicFigures:
 def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the year, questionnaire, language, today's date and settings, and the counts
-    the page is made of: responses and answers per level, per agency and quarter (the count tables'
-    cheap ``GROUP BY``). Responses are only ever added or flagged, and either changes these
-    counts, so a kept result is what a fresh computation gives; what is saved is the rest
-    (the respondent samples of every interval, the officials' comparison, and the HTML,
-    which is the same for every visitor in a language).
+    Its key is the year, questionnaire, language, today's date and settings, and the
+    responses per agency and quarter, counted and stored (flagged ones included), from the
+    count tables' cheap ``GROUP BY``. Responses are only ever added (the stored number grows)
+    or flagged (the counted number falls, the stored one stays), so every change to what the
+    page counts changes the key, and a kept result is what a fresh computation gives. What a
+    kept page saves is everything else: the answers' level counts (thousands of rows), the
+    respondent samples of every interval, the officials' comparison, and the HTML, which is
+    the same for every visitor in a language.
     """
     min_group_size, min_ratings = report_settings()
     definition = latest_definition(session, questionnaire_key)
     versions = questionnaire_version_ids(session, questionnaire_key)
     quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
-    responses, counts = _quarter_counts(session, definition, versions, quarters)
+    responses = _quarter_responses(session, versions, quarters, include_flagged=False)
+    stored = _quarter_responses(session, versions, quarters, include_flagged=True)
     key = (
         year,
         questionnaire_key,
@@ -156,12 +159,14 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
         min_ratings,
         publishes_official_results(),
         tuple(sorted(versions or ())),
-        _fingerprint(responses, counts),
+        _fingerprint(responses),
+        _fingerprint(stored),
     )
     with _kept_lock:
         if key in _kept:
             _kept.move_to_end(key)
             return _kept[key]
+    counts = _quarter_level_counts(session, definition, versions, quarters)
     results = _public_results(
         session, year, questionnaire_key, language, definition, versions, responses, counts
     )
@@ -184,18 +189,13 @@ _kept: OrderedDict[tuple, PublicFigures] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def _fingerprint(responses, counts) -> bytes:
-    """A digest of the counts, in a fixed order (dictionaries' order is not the data)."""
+def _fingerprint(responses: dict[int, dict[Period, int]]) -> bytes:
+    """A digest of responses per agency and quarter, in a fixed order (dictionaries' order is
+    not the data)."""
     digest = hashlib.blake2b(digest_size=16)
     for agency_id in sorted(responses):
         for quarter, n in sorted(responses[agency_id].items(), key=lambda item: item[0].start):
             digest.update(f"r{agency_id}:{quarter.label}:{n};".encode())
-    for (agency_id, quarter), by_item in sorted(
-        counts.items(), key=lambda i: (i[0][0], i[0][1].start)
-    ):
-        for item, answers in sorted(by_item.items()):
-            levels = sorted(answers.levels.items())
-            digest.update(f"a{agency_id}:{quarter.label}:{item}:{levels};".encode())
     return digest.digest()
 
 
@@ -293,20 +293,33 @@ def _scored_items(definition) -> list[str]:
     return [key for key in item_keys if key]
 
 
-def _quarter_counts(session, definition, versions, quarters):
-    """Responses per agency and quarter, and the level counts of the scored items."""
-    item_keys = _scored_items(definition)
-    responses: dict[int, dict[Period, int]] = {}
-    counts: dict[tuple[int, Period], dict[str, LevelCounts]] = {}
+def _quarter_responses(
+    session, versions, quarters, *, include_flagged: bool
+) -> dict[int, dict[Period, int]]:
+    """Responses per agency and quarter (counted ones, or every stored one)."""
+    responses: dict = {}  # the agency dimension's keys are agency ids
     for quarter in quarters:
-        quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
+        quarter_filter = ReportFilter(
+            quarter, questionnaire_version_ids=versions, include_flagged=include_flagged
+        )
         for agency_id, n in response_counts_by(session, quarter_filter, Dimension.AGENCY).items():
             responses.setdefault(agency_id, {})[quarter] = n
+    return responses
+
+
+def _quarter_level_counts(
+    session, definition, versions, quarters
+) -> dict[tuple[int, Period], dict[str, LevelCounts]]:
+    """The level counts of the scored items per agency and quarter."""
+    item_keys = _scored_items(definition)
+    counts: dict = {}  # the agency dimension's keys are agency ids
+    for quarter in quarters:
+        quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
         for agency_id, by_item in level_counts_by(
             session, quarter_filter, Dimension.AGENCY, item_keys
         ).items():
             counts[agency_id, quarter] = by_item
-    return responses, counts
+    return counts
 
 
 def _quarter_result(

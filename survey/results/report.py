@@ -40,6 +40,7 @@ from survey.org.tree import AgencyTree
 from survey.questionnaires.definition import (
     QuestionnaireDefinition,
     builtin_definitions,
+    builtin_keys,
     load_definition,
     parsed_definition,
     scoring_for_analysis,
@@ -103,7 +104,7 @@ def questionnaire_labels(session: Session, language: str) -> dict[str, str]:
         .where(Questionnaire.versions.any(QuestionnaireVersion.published_dt.isnot(None)))
         .order_by(Questionnaire.id)
     )
-    keys = dict.fromkeys([*published, *builtin_definitions()])
+    keys = dict.fromkeys([*published, *builtin_keys()])
     return {key: latest_definition(session, key).title(language) for key in keys}
 
 

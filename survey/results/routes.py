@@ -22,7 +22,7 @@ from survey.accounts.access import (
 )
 from survey.db import db, reports_engine, reports_session
 from survey.i18n import current_language, format_percent
-from survey.results import charts, downloads
+from survey.results import charts
 from survey.results.forms import ReportFilterForm
 from survey.results.report import build_report
 from survey.results.report_tables import period_words
@@ -109,6 +109,9 @@ def criteria():
 
 @officer_required
 def download(file_format: str):
+    # The file writers (fpdf2, openpyxl) load with the first download, not with the app.
+    from survey.results import downloads
+
     loaded, failure = _report_or_form_errors("results/overview.html")
     if failure is not None:
         return failure
@@ -145,6 +148,8 @@ for _format in FORMATS:
 @roles_required(*RESPONSE_READER_ROLES)
 def responses_csv(variant: str):
     """Every response: ``readable`` (question texts, answer labels) or ``codes`` (for analysts)."""
+    from survey.results import downloads
+
     loaded, failure = _report_or_form_errors("results/overview.html")
     if failure is not None:
         return failure

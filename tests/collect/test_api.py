@@ -690,7 +690,7 @@ def test_a_rating_without_any_rating_is_422(app, kiosk):
     with app.app_context(), write_session() as session:
         make_published_version(session, "sipas")
     for answers in ({"comment": "Không có gì"}, {"respondent_type": 1}, {"access_signs": "na"}):
-        body = submission(questionnaire="sipas", version=2, answers=answers)
+        body = submission(questionnaire="sipas", version=3, answers=answers)
         refused(
             client,
             body,

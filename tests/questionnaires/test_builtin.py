@@ -53,8 +53,9 @@ def test_the_two_builtins_are_found_and_valid(raw):
     for key, data in raw.items():
         definition = load_definition(data)
         assert definition.key == key
-        # SIPAS version 2 words its overall questions as questions ("có … không?").
-        assert definition.version == {"onestop-quick": 1, "sipas": 2}[key]
+        # SIPAS version 2 words its overall questions as questions ("có … không?"); version 3
+        # adds Khmer and the harassment question in Thông tư 01/2018's words.
+        assert definition.version == {"onestop-quick": 1, "sipas": 3}[key]
 
 
 def test_builtin_definitions_returns_fresh_copies(raw):
@@ -78,21 +79,27 @@ def test_every_text_has_vietnamese_and_english(raw, key):
         assert {"vi", "en"} <= set(item.text), item.key
 
 
-def test_quick_rating_has_khmer_for_every_text(raw):
-    texts = list(localized_texts(raw["onestop-quick"]))
+@pytest.mark.parametrize("key", ["sipas", "onestop-quick"])
+def test_every_text_has_khmer(raw, key):
+    """Khmer speakers read the whole form in Khmer: titles, questions and every scale label."""
+    assert "km" in raw[key]["languages"]
+    texts = list(localized_texts(raw[key]))
     missing = [path for path, text in texts if "km" not in text]
     assert missing == []
     not_khmer = [path for path, text in texts if not KHMER.search(text["km"])]
     assert not_khmer == []
     # Only Khmer script, digits, spaces and punctuation: catches a stray Thai or Latin word
     for path, text in texts:
-        stray = {c for c in text["km"] if not (KHMER.match(c) or c in " ()?!/,.:-" or c.isdigit())}
+        stray = {
+            c for c in text["km"] if not (KHMER.match(c) or c in " ()?!/,.:-«»" or c.isdigit())
+        }
         assert stray == set(), path
 
 
-def test_khmer_needs_review_is_marked(raw):
-    assert "native" in raw["onestop-quick"]["$comment"]
-    assert "Khmer" in raw["onestop-quick"]["$comment"]
+@pytest.mark.parametrize("key", ["sipas", "onestop-quick"])
+def test_khmer_needs_review_is_marked(raw, key):
+    assert "native" in raw[key]["$comment"]
+    assert "Khmer" in raw[key]["$comment"]
 
 
 def test_vietnamese_samples_appear_exactly():
@@ -163,7 +170,7 @@ def test_sipas_title_and_type(sipas):
         "của cơ quan hành chính nhà nước"
     )
     assert sipas.one_rating_per_dossier is False
-    assert sipas.languages == ("vi", "en")
+    assert sipas.languages == ("vi", "en", "km")
 
 
 def test_sipas_five_level_scale(sipas):
@@ -218,7 +225,7 @@ def test_sipas_headline_integrity_expectations_comment_profile(sipas):
     headline = sipas.item(sipas.scoring.headline_item_key)
     assert headline.scale.key == "satisfaction5" and not headline.allow_not_applicable
     harassment = sipas.item("integrity_harassment")
-    assert "gây phiền hà, sách nhiễu" in harassment.text["vi"]
+    assert "nhũng nhiễu, gây phiền hà" in harassment.text["vi"]  # Thông tư 01/2018's words
     payment = sipas.item("integrity_extra_payment")
     assert "đưa tiền ngoài quy định" in payment.text["vi"]
     for item in (harassment, payment):
