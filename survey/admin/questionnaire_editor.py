@@ -99,7 +99,9 @@ def _flag_field(data: dict, rest: str, _value: str, form: dict, _problems: list)
     path, _bar, attribute = rest.rpartition("|")
     item = value_at(data, _split(path))
     if isinstance(item, dict) and attribute in ("required", "allow_not_applicable"):
-        item[attribute] = f"check|{path}|{attribute}" in form
+        ticked = f"check|{path}|{attribute}" in form
+        if ticked or attribute in item:  # an unticked box leaves the default (false) unwritten
+            item[attribute] = ticked
 
 
 def _value_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
