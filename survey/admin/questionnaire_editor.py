@@ -199,7 +199,7 @@ def _assign_factors(data: dict, form: dict[str, list[str]]) -> None:
         for i, item in enumerate(section.get("items", []) if isinstance(section, dict) else []):
             chosen = form.get(f"factor|sections/{s}/items/{i}", [""])[-1]
             if chosen.isdigit() and int(chosen) < len(factors) and isinstance(item, dict):
-                criteria[int(chosen)].append(item.get("key"))
+                criteria[int(chosen)].append(str(item.get("key")))
     for factor, keys in zip(factors, criteria, strict=True):
         if isinstance(factor, dict):
             factor["items"] = keys
@@ -233,7 +233,8 @@ def _tidy_onestop(data: dict) -> None:
             for name in ("item", "points", "rules"):
                 index.pop(name, None)
         elif "item" in index and "rules" not in index:
-            old = index.get("points") if isinstance(index.get("points"), dict) else {}
+            found = index.get("points")
+            old: dict = found if isinstance(found, dict) else {}
             codes = [str(code) for code in scale_codes(data, index["item"])]
             if codes and set(codes) != set(old):
                 index["points"] = {code: old.get(code, 0) for code in codes}

@@ -221,7 +221,8 @@ def new_draft():
 def _scale_items(data: dict) -> list[dict]:
     """The scale items, each with its text in the reader's language and whether its scale is a
     satisfaction scale (only those may be criteria, overall or headline questions)."""
-    scales = data.get("scales") if isinstance(data.get("scales"), dict) else {}
+    found = data.get("scales")
+    scales: dict = found if isinstance(found, dict) else {}
     return [
         {
             "key": key,
