@@ -78,9 +78,16 @@ def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -
     return Edit(data, problems)
 
 
-def _text_field(data: dict, rest: str, value: str, _form: dict, _problems: list) -> None:
+#: Characters no one types into a text (NUL and other controls): refused, never stored.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
     path, _bar, language = rest.rpartition("|")
-    _set_text(data, _split(path), language, _clean(value))
+    if _CONTROL.search(value):
+        problems.append(f"{json_path([*_split(path), language])}: contains a control character")
+    else:
+        _set_text(data, _split(path), language, _clean(value))
 
 
 def _item_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:

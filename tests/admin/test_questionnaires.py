@@ -181,6 +181,18 @@ def test_the_phone_form_uses_the_newest_published_version(app, admin, published)
             "0 entries, at least 1 allowed",
         ),
         ({"choice|scoring/onestop/classification/0/key": ""}, "classification[0]", "required"),
+        (
+            {"number|scoring/onestop/agency_maximum": "9" * 5001},
+            "scoring.onestop.agency_maximum",
+            "must be a number",
+        ),
+        (
+            {"number|scoring/onestop/agency_maximum": "１８"},
+            "scoring.onestop.agency_maximum",
+            "must be a number",
+        ),
+        ({"text|title|vi": "Tiêu đề\x00"}, "title.vi", "contains a control character"),
+        ({"text|sections/0/items/0/text|en": "Rate\x1b[2J"}, "items[0].text.en", "control"),
     ],
 )
 def test_a_bad_edit_shows_the_problem_next_to_its_field_and_writes_nothing(
