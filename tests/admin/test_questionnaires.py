@@ -513,3 +513,14 @@ def test_dossier_fields_of_an_index_are_shown_and_kept(app, admin, published):
     assert save(admin, draft_id, fields, action="save").status_code == 302
     index = versions(app)[1].definition["scoring"]["onestop"]["indices"][1]
     assert index["dossier_fields"] == ["due_at", "returned_at"]
+
+
+def test_a_published_version_offers_a_new_draft_from_itself(app, admin, published):
+    page = admin.get(f"/admin/questionnaires/versions/{published}").get_data(as_text=True)
+    assert f'name="source" value="version:{published}"' in page
+    assert 'name="text|title|vi"' in page and " readonly>" in page  # shown, not editable
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    data = {"source": f"version:{published}"} | ({"csrf_token": token.group(1)} if token else {})
+    response = admin.post("/admin/questionnaires/drafts", data=data)
+    assert response.status_code == 302
+    assert [version.version_number for version in versions(app)] == [1, 2]
