@@ -61,6 +61,9 @@ class SettingSpec:
     maximum: int | None = None
     #: A choice's values and their labels, in the order offered.
     choices: tuple[tuple[str, Any], ...] = ()
+    #: What an integer counts, shown beside its field ("days", "%"); the stored value is the
+    #: bare number.
+    unit: Any = None
 
 
 def is_rate_limit(value: str) -> bool:
@@ -83,6 +86,7 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         "integer",
         minimum=2,
         maximum=1000,
+        unit=_l("responses"),
     ),
     SettingSpec(
         "MIN_RATINGS_FOR_RANKING",
@@ -91,10 +95,11 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         "integer",
         minimum=1,
         maximum=100000,
+        unit=_l("ratings"),
     ),
     SettingSpec(
         "DOSSIER_COVERAGE_PERCENT",
-        _l("Coverage below which a desk is listed (%)"),
+        _l("Coverage below which a desk is listed"),
         _l(
             "Desks where fewer than this percentage of the dossiers returned were rated are "
             "listed in the reports: there the index rests on few voices."
@@ -102,6 +107,7 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
         "integer",
         minimum=1,
         maximum=100,
+        unit="%",
     ),
     SettingSpec(
         "WEIGHTING_STRATA",
@@ -142,11 +148,12 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "CONTACT_RETENTION_DAYS",
-        _l("Days call-back phone numbers are kept"),
+        _l("How long call-back phone numbers are kept"),
         _l("A citizen's number is deleted this many days after they gave it."),
         "integer",
         minimum=1,
         maximum=3650,
+        unit=_l("days"),
     ),
     SettingSpec(
         "FEEDBACK_CASE_FROM_CALLBACK",
@@ -168,19 +175,21 @@ EDITABLE_SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "FEEDBACK_ACKNOWLEDGE_WORKING_DAYS",
-        _l("Working days to acknowledge a feedback case"),
+        _l("Time to acknowledge a feedback case"),
         _l("Set by local regulation; weekends, public holidays and announced days off skipped."),
         "integer",
         minimum=1,
         maximum=60,
+        unit=_l("working days"),
     ),
     SettingSpec(
         "FEEDBACK_ANSWER_WORKING_DAYS",
-        _l("Working days to answer a feedback case"),
+        _l("Time to answer a feedback case"),
         _l("Counted from the day the case was opened, as set by local regulation."),
         "integer",
         minimum=1,
         maximum=120,
+        unit=_l("working days"),
     ),
 )
 

@@ -9,11 +9,11 @@ scale value); :func:`survey.questionnaires.definition.load_definition` then deci
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from survey.json_input import JsonRefused, parse_json
 from survey.languages import LANGUAGES
 
 
@@ -33,6 +33,8 @@ def _split(path: str) -> list:
 def value_at(data: Any, parts: list) -> Any:
     """What stands at ``parts`` in ``data``; None where the path leads nowhere."""
     for part in parts:
+        if isinstance(data, dict) and isinstance(part, int):
+            part = str(part)  # a key of points by answer code, such as "1"
         in_mapping = isinstance(data, dict) and isinstance(part, str) and part in data
         in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
         if not (in_mapping or in_list):
@@ -54,54 +56,195 @@ class Edit:
 
 
 #: Optional texts that may be added or emptied in the editor, by the path of their parent.
-OPTIONAL_TEXTS = {"introduction", "closing", "description", "not_applicable_label"}
+OPTIONAL_TEXTS = {"introduction", "closing", "description", "not_applicable_label", "note"}
 
 
 def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -> Edit:
-    """The working definition with the posted fields and the requested action applied."""
+    """The working definition with the posted fields and the requested action applied.
+
+    A field's name says what it sets: ``kind|path[|attribute]``, the path as
+    :func:`value_at` reads it with ``/`` between its parts (see :data:`_FIELD_KINDS`).
+    """
     data = copy.deepcopy(base)
     data["key"], data["version"] = key, number
     problems: list[str] = []
     for name, values in form.items():
         kind, _bar, rest = name.partition("|")
-        value = values[-1]
-        if kind == "text":
-            path, _bar, language = rest.rpartition("|")
-            _set_text(data, _split(path), language, _clean(value))
-        elif kind == "item":
-            path, _bar, attribute = rest.rpartition("|")
-            item = value_at(data, _split(path))
-            if isinstance(item, dict) and attribute in ("key", "scale"):
-                item[attribute] = value.strip()
-            elif (
-                isinstance(item, dict) and attribute == "max_length" and item.get("type") == "text"
-            ):
-                if value.strip().isdigit():
-                    item["max_length"] = int(value)
-                else:
-                    problems.append(f"{json_path(_split(path))}.max_length: must be a number")
-        elif kind == "flag":
-            path, _bar, attribute = rest.rpartition("|")
-            item = value_at(data, _split(path))
-            if isinstance(item, dict) and attribute in ("required", "allow_not_applicable"):
-                item[attribute] = f"check|{path}|{attribute}" in form
-        elif kind == "value":
-            option = value_at(data, _split(rest))
-            if isinstance(option, dict):
-                text = value.strip()
-                if text.lstrip("-").isdigit():
-                    option["value"] = int(text)
-                else:
-                    problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
-    if "scoring" in form:
-        try:
-            data["scoring"] = parse_json(form["scoring"][-1])
-        except JsonRefused as refused:
-            problems.append(f"scoring: {refused}")
-        except ValueError as error:
-            problems.append(f"scoring: not valid JSON ({error})")
+        if kind in _FIELD_KINDS:
+            _FIELD_KINDS[kind](data, rest, values[-1], form, problems)
+    _assign_factors(data, form)
+    _tidy_onestop(data)
     _apply_action(data, form.get("action", ["save"])[-1])
     return Edit(data, problems)
+
+
+#: Characters no one types into a text (NUL and other controls): refused, never stored.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
+    path, _bar, language = rest.rpartition("|")
+    if _CONTROL.search(value):
+        problems.append(f"{json_path([*_split(path), language])}: contains a control character")
+    else:
+        _set_text(data, _split(path), language, _clean(value))
+
+
+def _item_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
+    path, _bar, attribute = rest.rpartition("|")
+    item = value_at(data, _split(path))
+    if isinstance(item, dict) and attribute in ("key", "scale"):
+        item[attribute] = value.strip()
+    elif isinstance(item, dict) and attribute == "max_length" and item.get("type") == "text":
+        if value.strip().isdigit():
+            item["max_length"] = int(value)
+        else:
+            problems.append(f"{json_path(_split(path))}.max_length: must be a number")
+
+
+def _flag_field(data: dict, rest: str, _value: str, form: dict, _problems: list) -> None:
+    path, _bar, attribute = rest.rpartition("|")
+    item = value_at(data, _split(path))
+    if isinstance(item, dict) and attribute in ("required", "allow_not_applicable"):
+        ticked = f"check|{path}|{attribute}" in form
+        if ticked or attribute in item:  # an unticked box leaves the default (false) unwritten
+            item[attribute] = ticked
+
+
+def _value_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
+    option = value_at(data, _split(rest))
+    if isinstance(option, dict):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            option["value"] = int(text)
+        else:
+            problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
+
+
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
+_DECIMAL = re.compile(r"-?[0-9]{1,9}[.,][0-9]{1,6}")
+
+
+def _number_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
+    """A number of the scoring rules (points, maxima, band minimums); "3,5" is 3.5."""
+    text = value.strip()
+    if _WHOLE.fullmatch(text):
+        _set_at(data, _split(rest), int(text))
+    elif _DECIMAL.fullmatch(text):
+        _set_at(data, _split(rest), float(text.replace(",", ".")))
+    else:
+        problems.append(f"{json_path(_split(rest))}: must be a number")
+
+
+def _choice_field(data: dict, rest: str, value: str, _form: dict, _problems: list) -> None:
+    """A key chosen or typed (an item, a source, a band's key); empty removes it."""
+    parts = _split(rest)
+    parent = value_at(data, parts[:-1])
+    if value.strip():
+        _set_at(data, parts, value.strip())
+    elif isinstance(parent, dict):
+        parent.pop(parts[-1], None)
+
+
+def _codes_field(data: dict, rest: str, _value: str, form: dict, _problems: list) -> None:
+    """The answer codes (or index numbers) ticked among ``code|<path>|<code>`` boxes."""
+    prefix = f"code|{rest}|"
+    ticked = sorted(
+        int(name[len(prefix) :])
+        for name in form
+        if name.startswith(prefix) and _WHOLE.fullmatch(name[len(prefix) :])
+    )
+    parts = _split(rest)
+    if ticked or value_at(data, parts) is not None:
+        _set_at(data, parts, ticked)
+
+
+def _set_at(data: dict, parts: list, value: Any) -> None:
+    parent, last = value_at(data, parts[:-1]), parts[-1]
+    if isinstance(parent, dict):
+        parent[str(last)] = value  # points are keyed by the answer code as text
+    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+        parent[last] = value
+
+
+#: What each kind of posted field sets (the ``check|`` and ``code|`` boxes are read by
+#: ``flag|`` and ``codes|``, which say that the boxes were shown; ``factor|`` by
+#: :func:`_assign_factors`).
+_FIELD_KINDS = {
+    "text": _text_field,
+    "item": _item_field,
+    "flag": _flag_field,
+    "value": _value_field,
+    "number": _number_field,
+    "choice": _choice_field,
+    "codes": _codes_field,
+}
+
+
+def _scoring(data: dict) -> dict:
+    scoring = data.get("scoring")
+    return scoring if isinstance(scoring, dict) else {}
+
+
+def _onestop(data: dict) -> dict:
+    onestop = _scoring(data).get("onestop")
+    return onestop if isinstance(onestop, dict) else {}
+
+
+def _list_at(data: dict, parts: list) -> list:
+    found = value_at(data, parts)
+    return found if isinstance(found, list) else []
+
+
+def _assign_factors(data: dict, form: dict[str, list[str]]) -> None:
+    """Each factor's criteria, from the factor chosen beside each question (in form order)."""
+    factors = _list_at(data, ["scoring", "factors"])
+    if not any(name.startswith("factor|") for name in form) or not factors:
+        return
+    criteria: list[list[str]] = [[] for _factor in factors]
+    for s, section in enumerate(_list_at(data, ["sections"])):
+        for i, item in enumerate(section.get("items", []) if isinstance(section, dict) else []):
+            chosen = form.get(f"factor|sections/{s}/items/{i}", [""])[-1]
+            if chosen.isdigit() and int(chosen) < len(factors) and isinstance(item, dict):
+                criteria[int(chosen)].append(str(item.get("key")))
+    for factor, keys in zip(factors, criteria, strict=True):
+        if isinstance(factor, dict):
+            factor["items"] = keys
+
+
+def items_by_key(data: dict) -> dict[str, dict]:
+    """The definition's items by key (the first of a repeated key)."""
+    found: dict[str, dict] = {}
+    for section in _list_at(data, ["sections"]):
+        for item in section.get("items", []) if isinstance(section, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
+                found.setdefault(item["key"], item)
+    return found
+
+
+def scale_codes(data: dict, item_key: Any) -> list[int]:
+    """The answer codes of a scale item's scale, in display order; [] for any other."""
+    item = items_by_key(data).get(item_key) if isinstance(item_key, str) else None
+    scale = value_at(data, ["scales", item.get("scale")]) if item else None
+    values = scale.get("values", []) if isinstance(scale, dict) else []
+    return [option["value"] for option in values if isinstance(option, dict) and "value" in option]
+
+
+def _tidy_onestop(data: dict) -> None:
+    """What a change of source or item implies: a case-system index has no item, points or
+    rules; an index's points are given for exactly the codes of its item's scale."""
+    for index in _onestop(data).get("indices", []):
+        if not isinstance(index, dict):
+            continue
+        if index.get("source") == "case_system":
+            for name in ("item", "points", "rules"):
+                index.pop(name, None)
+        elif "item" in index and "rules" not in index:
+            found = index.get("points")
+            old: dict = found if isinstance(found, dict) else {}
+            codes = [str(code) for code in scale_codes(data, index["item"])]
+            if codes and set(codes) != set(old):
+                index["points"] = {code: old.get(code, 0) for code in codes}
 
 
 def _set_text(data: dict, parts: list, language: str, value: str) -> None:
@@ -126,8 +269,12 @@ def _set_text(data: dict, parts: list, language: str, value: str) -> None:
 
 
 def _apply_action(data: dict, action: str) -> None:
-    """Structural changes: add or remove an item of a section, a value of a scale."""
+    """Structural changes: add or remove an item of a section, a value of a scale, a factor,
+    an index, a rule of an index or a classification band."""
     verb, _colon, argument = action.partition(":")
+    if verb in _SCORING_ACTIONS:
+        _SCORING_ACTIONS[verb](data, [int(part) for part in argument.split(":") if part.isdigit()])
+        return
     found_sections, found_scales = data.get("sections"), data.get("scales")
     sections: list = found_sections if isinstance(found_sections, list) else []
     scales: dict = found_scales if isinstance(found_scales, dict) else {}
@@ -164,6 +311,71 @@ def _apply_action(data: dict, action: str) -> None:
             values = scales[scale].get("values", [])
             if int(position) < len(values):
                 del values[int(position)]
+
+
+def _blank_texts() -> dict:
+    return {"vi": "", "en": ""}
+
+
+def _remove(items: list, position: list[int]) -> None:
+    if position and position[0] < len(items):
+        del items[position[0]]
+
+
+def _add_factor(data: dict, _position: list[int]) -> None:
+    factors = _scoring(data).setdefault("factors", [])
+    factors.append({"key": f"factor_{len(factors) + 1}", "title": _blank_texts(), "items": []})
+
+
+def _add_index(data: dict, _position: list[int]) -> None:
+    indices = _onestop(data).get("indices")
+    if isinstance(indices, list):
+        numbers = [index.get("number", 0) for index in indices if isinstance(index, dict)]
+        number = max((n for n in numbers if isinstance(n, int)), default=0) + 1
+        indices.append({"number": number, "title": _blank_texts(), "source": "case_system"})
+
+
+def _add_rule(data: dict, position: list[int]) -> None:
+    """A rule accepting every answer of the items the index's rules name, worth 0 points."""
+    index = value_at(data, ["scoring", "onestop", "indices", *position[:1]])
+    if not position or not isinstance(index, dict) or not isinstance(index.get("rules"), list):
+        return
+    named = dict.fromkeys(
+        key for rule in index["rules"] if isinstance(rule, dict) for key in rule.get("when", {})
+    )
+    when = {key: scale_codes(data, key) for key in named}
+    index["rules"].append({"when": when, "points": 0})
+
+
+def _remove_rule(data: dict, position: list[int]) -> None:
+    if len(position) == 2:
+        _remove(
+            _list_at(data, ["scoring", "onestop", "indices", position[0], "rules"]), position[1:]
+        )
+
+
+def _add_band(data: dict, _position: list[int]) -> None:
+    bands = _onestop(data).get("classification")
+    if isinstance(bands, list):
+        bands.append({"minimum": 0, "key": f"band_{len(bands) + 1}", "label": _blank_texts()})
+
+
+_SCORING_ACTIONS = {
+    "add_factor": _add_factor,
+    "remove_factor": lambda data, position: _remove(
+        _list_at(data, ["scoring", "factors"]), position
+    ),
+    "add_index": _add_index,
+    "remove_index": lambda data, position: _remove(
+        _list_at(data, ["scoring", "onestop", "indices"]), position
+    ),
+    "add_rule": _add_rule,
+    "remove_rule": _remove_rule,
+    "add_band": _add_band,
+    "remove_band": lambda data, position: _remove(
+        _list_at(data, ["scoring", "onestop", "classification"]), position
+    ),
+}
 
 
 def changed_values(before: Any, after: Any, path: str = "") -> list[dict]:

@@ -41,8 +41,10 @@ from survey.admin.pages import requested_token
 from survey.admin.questionnaire_editor import (
     apply_edits,
     changed_values,
+    items_by_key,
     json_path,
     problems_by_field,
+    scale_codes,
     value_at,
 )
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
@@ -79,6 +81,19 @@ def _version_or_404(version_id: int) -> QuestionnaireVersion:
     return db.get_or_404(QuestionnaireVersion, version_id)
 
 
+def in_reader_language(texts: object) -> str:
+    """A text of a definition in the reader's language, else in Vietnamese."""
+    if not isinstance(texts, dict):
+        return ""
+    return str(texts.get(current_language()) or texts.get("vi") or "")
+
+
+def version_name(version: QuestionnaireVersion) -> str:
+    """ "Đánh giá việc giải quyết hồ sơ … (phiên bản thứ 2)": what an officer calls it."""
+    title = in_reader_language(version.definition.get("title")) or version.questionnaire.key
+    return _("%(title)s (version %(number)s)", title=title, number=version.version_number)
+
+
 def _sources() -> list[tuple[str, str]]:
     choices = [
         (f"builtin:{key}", _("Built-in template: %(title)s", title=data["title"]["vi"]))
@@ -89,17 +104,7 @@ def _sources() -> list[tuple[str, str]]:
         .join(Questionnaire)
         .order_by(Questionnaire.key, QuestionnaireVersion.version_number)
     )
-    choices += [
-        (
-            f"version:{version.id}",
-            _(
-                "%(key)s, version %(number)s",
-                key=version.questionnaire.key,
-                number=version.version_number,
-            ),
-        )
-        for version in versions
-    ]
+    choices += [(f"version:{version.id}", version_name(version)) for version in versions]
     return choices
 
 
@@ -110,17 +115,7 @@ def _published_choices() -> list[tuple[int, str]]:
         .where(QuestionnaireVersion.published_dt.is_not(None))
         .order_by(Questionnaire.key, QuestionnaireVersion.version_number)
     )
-    return [
-        (
-            version.id,
-            _(
-                "%(key)s, version %(number)s",
-                key=version.questionnaire.key,
-                number=version.version_number,
-            ),
-        )
-        for version in versions
-    ]
+    return [(version.id, version_name(version)) for version in versions]
 
 
 def _index_page(
@@ -149,6 +144,8 @@ def _index_page(
         agency_search=words,
         agency_matches=matches,
         can_change=current_app_user_is_administrator(),
+        in_reader_language=in_reader_language,
+        version_name=version_name,
     )
     return page, status
 
@@ -221,6 +218,34 @@ def new_draft():
     return redirect(url_for("admin.questionnaire_version", version_id=version.id))
 
 
+def _scale_items(data: dict) -> list[dict]:
+    """The scale items, each with its text in the reader's language and whether its scale is a
+    satisfaction scale (only those may be criteria, overall or headline questions)."""
+    found = data.get("scales")
+    scales: dict = found if isinstance(found, dict) else {}
+    return [
+        {
+            "key": key,
+            "text": in_reader_language(item.get("text")) or key,
+            "satisfaction": (scales.get(item.get("scale")) or {}).get("kind") == "satisfaction",
+        }
+        for key, item in items_by_key(data).items()
+        if item.get("type") == "scale"
+    ]
+
+
+def _code_labels(data: dict, item_key: object) -> list[tuple[int, str]]:
+    """The answer codes of an item's scale with their labels in the reader's language."""
+    item = items_by_key(data).get(item_key) if isinstance(item_key, str) else None
+    scale = value_at(data, ["scales", item.get("scale")]) if item else None
+    labels = {
+        option.get("value"): in_reader_language(option.get("label"))
+        for option in (scale or {}).get("values", [])
+        if isinstance(option, dict)
+    }
+    return [(code, labels.get(code) or str(code)) for code in scale_codes(data, item_key)]
+
+
 def _editor_page(version, data, problems=(), status=200):
     grouped = problems_by_field(list(problems))
     readonly = version.is_published or not current_app_user_is_administrator()
@@ -233,7 +258,19 @@ def _editor_page(version, data, problems=(), status=200):
         problem_list=list(problems),
         json_path=json_path,
         texts_at=lambda parts: value_at(data, list(parts)) or {},
-        scoring_json=json.dumps(data.get("scoring", {}), ensure_ascii=False, indent=2),
+        in_reader_language=in_reader_language,
+        scale_items=_scale_items(data),
+        code_labels=lambda item_key: _code_labels(data, item_key),
+        answer_choices=lambda scale: [
+            (option.get("value"), in_reader_language(option.get("label")))
+            for option in scale.get("values", [])
+            if isinstance(option, dict)
+        ],
+        index_choices=lambda onestop: [
+            (index.get("number"), _("Index %(number)s", number=index.get("number")))
+            for index in onestop.get("indices", [])
+            if isinstance(index, dict)
+        ],
         working_json=json.dumps(data, ensure_ascii=False),
         form=TokenForm(),
         action_form=TokenForm(),

@@ -26,7 +26,8 @@ from survey.settings import EDITABLE_SETTINGS, change_settings, get_setting
 def settings():
     form = SettingsForm.showing({spec.name: get_setting(spec.name) for spec in EDITABLE_SETTINGS})
     if not form.validate_on_submit():
-        return form_page("admin/settings/edit.html", form)
+        units = {spec.name: spec.unit for spec in EDITABLE_SETTINGS if spec.unit}
+        return form_page("admin/settings/edit.html", form, units=units)
     if _save(form.values()):
         flash(_("The settings have been saved."), "info")
     else:

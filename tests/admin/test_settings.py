@@ -251,3 +251,25 @@ def test_a_change_made_in_this_process_is_seen_at_once(admin, app):
 )
 def test_a_stored_limit_is_shown_as_a_number_and_a_period(stored_limit, shown):
     assert rate_limit_data(stored_limit) == shown
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [
+        ("CONTACT_RETENTION_DAYS", "ngày"),
+        ("FEEDBACK_ACKNOWLEDGE_WORKING_DAYS", "ngày làm việc"),
+        ("FEEDBACK_ANSWER_WORKING_DAYS", "ngày làm việc"),
+        ("DOSSIER_COVERAGE_PERCENT", "%"),
+        ("MIN_GROUP_SIZE", "phiếu"),
+    ],
+)
+def test_a_duration_or_a_count_shows_its_unit_beside_the_field_and_stores_the_bare_number(
+    admin, app, name, unit
+):
+    text = admin.get("/admin/settings").get_data(as_text=True)
+    assert f'<span class="unit" id="{name}-unit">{unit}</span>' in text
+    field = re.search(rf'<input[^>]*name="{name}"[^>]*>', text).group(0)
+    assert f"{name}-unit" in re.search(r'aria-describedby="([^"]*)"', field).group(1)
+    changed = str(int(VALID[name]) + 1) if name in VALID else "6"
+    assert admin.post("/admin/settings", data={**VALID, name: changed}).status_code == 302
+    assert stored(app)[name] == int(changed)

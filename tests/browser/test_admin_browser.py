@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from survey.accounts.models import AuditEvent
 from survey.db import db, write_session
 from survey.org.models import ServicePoint
+from survey.questionnaires.models import QuestionnaireVersion
 from tests.browser.conftest import serious_violations
 from tests.collect.kiosk_helpers import make_kiosk_desk
-from tests.factories import OFFICER_PASSWORD, make_user
+from tests.factories import OFFICER_PASSWORD, make_published_version, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -79,4 +81,46 @@ def test_the_settings_page_has_number_and_period(live_server, new_context, axe_s
     page.get_by_role("button", name="Lưu các thiết lập").click()
     assert page.locator("select[name='PHONE_SUBMIT_LIMIT-period']").input_value() == "minute"
     assert page.locator("input[name='PHONE_SUBMIT_LIMIT-count']").input_value() == "30"
+    assert no_horizontal_overflow(page)
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1024, "height": 768}, {"width": 1366, "height": 768}],
+    ids=["tablet", "desktop"],
+)
+def test_the_questionnaire_editor_reads_in_words_and_saves_a_point_rule(
+    live_server, new_context, axe_script, viewport
+):
+    with live_server.app.app_context(), write_session() as session:
+        published = make_published_version(session, "onestop-quick").id
+    page = signed_in_admin(live_server, new_context)
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/admin/questionnaires/")
+    page.select_option("#source", f"version:{published}")
+    page.get_by_role("button", name="Tạo bản nháp").click()
+    expect(page.locator("h1")).to_have_text("Đánh giá việc giải quyết hồ sơ tại Bộ phận Một cửa")
+    expect(page.locator(".version-meta")).to_contain_text("Phiên bản số 2")
+    assert page.locator("textarea.json, textarea[name='scoring']").count() == 0
+    assert no_horizontal_overflow(page)
+    assert serious_violations(page, axe_script) == []
+    # Index 1: "after the date on the receipt" now gives 1 point, typed in a labelled field.
+    index = page.locator("fieldset.editor-item", has_text="Chỉ số 1: Tổng thời gian")
+    index.get_by_label("Trễ hơn ngày hẹn").fill("1")
+    page.get_by_role("button", name="Lưu bản nháp").click()
+    expect(page.locator(".flash")).to_contain_text("Đã lưu bản nháp")
+    with live_server.app.app_context():
+        draft = db.session.scalars(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.published_dt.is_(None))
+        ).one()
+        assert draft.definition["scoring"]["onestop"]["indices"][0]["points"]["3"] == 1
+
+
+def test_the_questionnaire_editor_fits_a_phone(live_server, new_context):
+    with live_server.app.app_context(), write_session() as session:
+        version = make_published_version(session, "sipas").id
+    page = signed_in_admin(live_server, new_context)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/admin/questionnaires/versions/{version}")
+    expect(page.locator("h1")).to_contain_text("Phiếu khảo sát")
     assert no_horizontal_overflow(page)
