@@ -13,11 +13,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analysis import Relation, protect_cells, suppress_small_cells
+from survey.org.models import Agency, Official
+from survey.org.tree import AgencyTree
+from survey.results.filters import Dimension, ReportFilter
+
+#: Rows of a table whose totals some report publishes (each scope's units); None: all rows.
+Scopes = Sequence[Sequence[int]] | None
+
+
+def _scope_rows(rows: int, scopes: Scopes) -> list[list[int]]:
+    """Each scope's rows, once each, in a deterministic order; all rows when ``scopes`` is None."""
+    if scopes is None:
+        return [list(range(rows))]
+    distinct = {tuple(sorted(int(row) for row in scope)) for scope in scopes if scope}
+    return [list(scope) for scope in sorted(distinct)]
 
 
 def hidden_groups(
@@ -26,9 +42,11 @@ def hidden_groups(
     min_group_size: int,
     *,
     lower_bound: int,
+    scopes: Scopes = None,
 ) -> np.ndarray:
     """Which groups (units, periods) to hide, published with their responses, their
-    answers to the rated question and both totals.
+    answers to the rated question and the totals of each of ``scopes`` (the units an
+    agency's report lists beside its totals; None: all groups are one scope).
 
     A group is too small when either count is below ``min_group_size`` (a rate on four
     answers is hidden even when five people responded); then enough other groups are
@@ -37,9 +55,9 @@ def hidden_groups(
     responses; answers may be 0). A group is hidden whole, counts and rate.
     """
     table = np.column_stack([np.asarray(responses), np.asarray(answers)]).astype(np.int64)
-    rows = len(table)
     relations = [
-        ({2 * i + column: 1.0 for i in range(rows)}, float(table[:, column].sum()))
+        ({2 * i + column: 1.0 for i in scope}, float(table[scope, column].sum()))
+        for scope in _scope_rows(len(table), scopes)
         for column in (0, 1)
     ]
     hidden = suppress_small_cells(
@@ -49,12 +67,16 @@ def hidden_groups(
 
 
 def hidden_by_period(
-    table: np.ndarray, min_group_size: int, already_hidden: np.ndarray | None = None
+    table: np.ndarray,
+    min_group_size: int,
+    already_hidden: np.ndarray | None = None,
+    scopes: Scopes = None,
 ) -> np.ndarray:
     """Which of the officials × periods dossier counts to hide.
 
     With more than one column, the last is the whole period, the sum of the others (its
-    quarters); every column's total over the officials counts as published. Decided on the
+    quarters); every column's total over the officials of each of ``scopes`` (None: all
+    officials) counts as published. Decided on the
     whole table at once, so that no hidden quarter is the year minus the other quarters
     (issue 21) and no official is the total minus the others. An official appears in a
     period only with dossiers in it, but may have none in another quarter: 0 is possible.
@@ -66,7 +88,8 @@ def hidden_by_period(
     rows, columns = table.shape
     index = np.arange(table.size).reshape(table.shape)
     relations = [
-        ({int(cell): 1.0 for cell in index[:, column]}, float(table[:, column].sum()))
+        ({int(cell): 1.0 for cell in index[scope, column]}, float(table[scope, column].sum()))
+        for scope in _scope_rows(rows, scopes)
         for column in range(columns)
     ]
     sums = []
@@ -77,6 +100,43 @@ def hidden_by_period(
     )
     # Hiding more never narrows what a reader can infer: the audit still holds.
     return hidden if already_hidden is None else hidden | already_hidden
+
+
+def finest_filter(report_filter: ReportFilter) -> ReportFilter:
+    """The selection a report's units are decided on: the same filter over every agency.
+
+    A unit's suppression must not depend on which report shows it (issue 21, case 6): a
+    unit hidden as the complement in an agency's report would otherwise be shown in the
+    province's, and the agency's totals would give the small unit away. So it is decided
+    once for the period at the finest level, every unit of the province, with the totals
+    of every scope a report can be about (:func:`unit_scopes`), and each report shows
+    that decision for its own units.
+    """
+    return replace(report_filter, agency_ids=None)
+
+
+def unit_scopes(
+    session: Session, report_filter: ReportFilter, dimension: Dimension, keys: Sequence[Hashable]
+) -> list[list[int]]:
+    """For each scope a report can be about, the positions in ``keys`` (agencies or
+    officials) of its units: the whole province, every agency's subtree, and the report's
+    own selection of agencies (the same as a subtree, unless an officer sees several, or
+    merged units are rolled up). An official counts under their agency."""
+    if dimension is Dimension.AGENCY:
+        home = {key: key for key in keys}
+    else:
+        rows = session.execute(
+            select(Official.id, Official.agency_id).where(Official.id.in_(sorted(keys)))
+        )
+        home = {official: agency for official, agency in rows}
+    tree = AgencyTree.load(session)
+    agencies = [set(tree.subtree(agency)) for agency in session.scalars(select(Agency.id))]
+    if report_filter.agency_ids is not None:
+        agencies.append(set(report_filter.agency_ids))
+    scopes = [list(range(len(keys)))]
+    for members in agencies:
+        scopes.append([i for i, key in enumerate(keys) if home.get(key) in members])
+    return scopes
 
 
 #: A figure's key: ("criterion", factor, criterion), ("factor", factor), ("index", 7) …
