@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis import Relation, protect_cells, suppress_small_cells
-from survey.org.models import Agency, Official
+from survey.org.models import Agency
 from survey.org.tree import AgencyTree
-from survey.results.filters import Dimension, ReportFilter
+from survey.results.filters import ReportFilter
 
 #: Rows of a table whose totals some report publishes (each scope's units); None: all rows.
 Scopes = Sequence[Sequence[int]] | None
@@ -67,16 +67,12 @@ def hidden_groups(
 
 
 def hidden_by_period(
-    table: np.ndarray,
-    min_group_size: int,
-    already_hidden: np.ndarray | None = None,
-    scopes: Scopes = None,
+    table: np.ndarray, min_group_size: int, already_hidden: np.ndarray | None = None
 ) -> np.ndarray:
     """Which of the officials × periods dossier counts to hide.
 
     With more than one column, the last is the whole period, the sum of the others (its
-    quarters); every column's total over the officials of each of ``scopes`` (None: all
-    officials) counts as published. Decided on the
+    quarters); every column's total over the officials counts as published. Decided on the
     whole table at once, so that no hidden quarter is the year minus the other quarters
     (issue 21) and no official is the total minus the others. An official appears in a
     period only with dossiers in it, but may have none in another quarter: 0 is possible.
@@ -88,8 +84,7 @@ def hidden_by_period(
     rows, columns = table.shape
     index = np.arange(table.size).reshape(table.shape)
     relations = [
-        ({int(cell): 1.0 for cell in index[scope, column]}, float(table[scope, column].sum()))
-        for scope in _scope_rows(rows, scopes)
+        ({int(cell): 1.0 for cell in index[:, column]}, float(table[:, column].sum()))
         for column in range(columns)
     ]
     sums = []
@@ -109,33 +104,25 @@ def finest_filter(report_filter: ReportFilter) -> ReportFilter:
     unit hidden as the complement in an agency's report would otherwise be shown in the
     province's, and the agency's totals would give the small unit away. So it is decided
     once for the period at the finest level, every unit of the province, with the totals
-    of every scope a report can be about (:func:`unit_scopes`), and each report shows
+    of every scope a report can be about (:func:`agency_scopes`), and each report shows
     that decision for its own units.
     """
     return replace(report_filter, agency_ids=None)
 
 
-def unit_scopes(
-    session: Session, report_filter: ReportFilter, dimension: Dimension, keys: Sequence[Hashable]
+def agency_scopes(
+    session: Session, report_filter: ReportFilter, keys: Sequence[int]
 ) -> list[list[int]]:
-    """For each scope a report can be about, the positions in ``keys`` (agencies or
-    officials) of its units: the whole province, every agency's subtree, and the report's
-    own selection of agencies (the same as a subtree, unless an officer sees several, or
-    merged units are rolled up). An official counts under their agency."""
-    if dimension is Dimension.AGENCY:
-        home = {key: key for key in keys}
-    else:
-        rows = session.execute(
-            select(Official.id, Official.agency_id).where(Official.id.in_(sorted(keys)))
-        )
-        home = {official: agency for official, agency in rows}
+    """For each scope a report can be about, the positions in ``keys`` (agencies) of its
+    agencies: the whole province, every agency's subtree, and the report's own selection
+    (the same as a subtree, unless an officer sees several, or merged units are rolled up)."""
     tree = AgencyTree.load(session)
     agencies = [set(tree.subtree(agency)) for agency in session.scalars(select(Agency.id))]
     if report_filter.agency_ids is not None:
         agencies.append(set(report_filter.agency_ids))
     scopes = [list(range(len(keys)))]
     for members in agencies:
-        scopes.append([i for i, key in enumerate(keys) if home.get(key) in members])
+        scopes.append([i for i, key in enumerate(keys) if key in members])
     return scopes
 
 

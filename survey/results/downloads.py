@@ -96,10 +96,9 @@ def method_notes(report: Report) -> list[str]:
         _(
             "To protect respondents, any figure resting on fewer than %(minimum)d responses or "
             "answers is hidden. So is any other figure (a total, a year, a factor index, another "
-            "unit) that would let a reader work a hidden one out from what this report or any "
-            "other report shows, checked by computing the smallest and largest value each "
-            "hidden figure could take; a figure hidden in one report is hidden in every report "
-            "that shows it.",
+            "unit) that would let a reader work a hidden one out from what the report shows, "
+            "checked by computing the smallest and largest value each hidden figure could take; "
+            "an agency hidden in one report is hidden in every report that lists it.",
             minimum=report.min_group_size,
         ),
         _(

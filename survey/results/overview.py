@@ -39,7 +39,7 @@ from analysis import (
     trend_test,
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
-from survey.results.disclosure import finest_filter, hidden_groups, unit_scopes
+from survey.results.disclosure import agency_scopes, finest_filter, hidden_groups
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
@@ -268,13 +268,17 @@ def _with_headline(
     levels = sorted(definition.item(headline_key).scale.values)
     rating = _Rating(headline_key, levels, scoring["satisfied_values"][headline_key])
     headline = rating.rate(counts[headline_key])
+    # A rate on fewer answers than the minimum is hidden, however many responded (issue
+    # 21, case 5): a report on one agency would otherwise print the answers its agencies'
+    # table hides.
+    too_few = headline is not None and headline.n < min_group_size
     return replace(
         overview,
-        headline=headline,
-        headline_levels=suppress_table(
-            {headline_key: counts[headline_key].levels}, levels, min_group_size
-        ),
-        target_rate=headline.rate if headline else None,
+        headline=None if too_few else headline,
+        headline_levels=None
+        if too_few
+        else suppress_table({headline_key: counts[headline_key].levels}, levels, min_group_size),
+        target_rate=headline.rate if headline and not too_few else None,
         trend=_trend(session, report_filter, rating, trend_by, min_group_size),
         change=_change(session, report_filter, rating, headline, min_group_size),
         agencies=_units(
@@ -406,20 +410,21 @@ def _unit_counts(session, report_filter, rating, dimension):
 def _hidden_units(session, report_filter, rating, dimension, min_group_size, counted):
     """Which of the report's units (``counted``: keys, responses, answers) to hide.
 
-    Decided for every unit of the province with the totals of every scope
-    (:func:`survey.results.disclosure.finest_filter`), so that the same unit is hidden in
-    every report that lists it. A unit this report counts differently (an official with
-    responses in agencies outside its scope) is a different figure: it is hidden here.
+    Agencies are decided for every agency of the province with the totals of every scope
+    (:func:`survey.results.disclosure.finest_filter`), so that the same agency is hidden in
+    every report that lists it. Officials are still decided within the report: a scope's
+    total also counts responses naming no official, which this model does not hold yet.
     """
     keys, sizes, totals = counted
     everywhere = finest_filter(report_filter)
-    if everywhere == report_filter:
-        all_keys, all_sizes, all_totals = keys, sizes, totals
-    else:
+    if dimension is not Dimension.AGENCY:
+        return hidden_groups(sizes, totals, min_group_size, lower_bound=1)
+    all_keys, all_sizes, all_totals = keys, sizes, totals
+    if everywhere != report_filter:
         all_keys, all_sizes, _satisfied, all_totals = _unit_counts(
             session, everywhere, rating, dimension
         )
-    scopes = unit_scopes(session, report_filter, dimension, all_keys)
+    scopes = agency_scopes(session, report_filter, all_keys)
     # A unit is listed because it has responses: each is at least 1.
     decided = hidden_groups(all_sizes, all_totals, min_group_size, lower_bound=1, scopes=scopes)
     province = {

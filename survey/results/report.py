@@ -51,12 +51,10 @@ from survey.results.disclosure import (
     Key,
     criterion_key,
     factor_key,
-    finest_filter,
     hidden_by_period,
     index_key,
     overall_key,
     report_disclosure,
-    unit_scopes,
 )
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.overview import SatisfactionOverview, satisfaction_overview
@@ -596,11 +594,23 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
     table over the whole period, and so are hidden here too."""
     min_group_size, min_ratings = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
-    counted = _counted_by_period(session, report_filter, periods)
-    keys, table = _dossier_table(counted)
-    hidden = _hidden_by_period_everywhere(
-        session, report_filter, periods, (keys, table), min_group_size, hidden_officials
-    )
+    counted: list = []
+    for period in periods:
+        if counted and period == periods[-1]:
+            # The whole period is exactly its quarters (see _score_periods): add theirs up
+            # rather than count the same rows again.
+            counted.append(_added_up(counted))
+        else:
+            period_filter = report_filter.with_period(period)
+            dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
+            points = onestop_points_counts_by(session, period_filter, Dimension.OFFICIAL)
+            counted.append((dossiers, points))
+    keys = sorted({key for dossiers, _points in counted for key in dossiers if key is not None})
+    table = np.array([[dossiers.get(key, 0) for dossiers, _ in counted] for key in keys])
+    already = np.zeros(table.shape, dtype=bool)
+    if keys:
+        already[:, -1] = [key in hidden_officials for key in keys]
+    hidden = hidden_by_period(table, min_group_size, already)
     result: dict[int, dict[Period, OfficialScores]] = {}
     for row, key in enumerate(keys):
         for column, (period, (dossiers, points)) in enumerate(zip(periods, counted, strict=True)):
@@ -621,57 +631,6 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
                 has_too_few_ratings=too_few,
             )
     return result
-
-
-def _counted_by_period(session, report_filter, periods) -> list:
-    """Each official's ``(dossiers, points)`` in each of ``periods``."""
-    counted: list = []
-    for period in periods:
-        if counted and period == periods[-1]:
-            # The whole period is exactly its quarters (see _score_periods): add theirs up
-            # rather than count the same rows again.
-            counted.append(_added_up(counted))
-        else:
-            period_filter = report_filter.with_period(period)
-            dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
-            points = onestop_points_counts_by(session, period_filter, Dimension.OFFICIAL)
-            counted.append((dossiers, points))
-    return counted
-
-
-def _dossier_table(counted) -> tuple[list[int], np.ndarray]:
-    """The officials (sorted) and their dossiers × periods table."""
-    keys = sorted({key for dossiers, _points in counted for key in dossiers if key is not None})
-    table = np.array([[dossiers.get(key, 0) for dossiers, _ in counted] for key in keys])
-    return keys, table.reshape(len(keys), len(counted))
-
-
-def _hidden_by_period_everywhere(
-    session, report_filter, periods, scoped, min_group_size, hidden_officials
-) -> np.ndarray:
-    """Which cells of the report's officials × periods table (``scoped``: keys, table) to
-    hide, decided for every official of the province with the totals of every scope (see
-    :func:`survey.results.disclosure.finest_filter`): the same cell is hidden in every
-    report that shows it. A row this report counts differently (an official with dossiers
-    in agencies outside its scope) is hidden whole. ``hidden_officials``: hidden in the
-    officials' table, so hidden over the whole period here too."""
-    keys, table = scoped
-    everywhere = finest_filter(report_filter)
-    all_keys, all_table = scoped
-    if everywhere != report_filter:
-        all_keys, all_table = _dossier_table(_counted_by_period(session, everywhere, periods))
-    already = np.zeros(all_table.shape, dtype=bool)
-    if all_keys:
-        already[:, -1] = [key in hidden_officials for key in all_keys]
-    scopes = unit_scopes(session, report_filter, Dimension.OFFICIAL, all_keys)
-    decided = hidden_by_period(all_table, min_group_size, already, scopes)
-    row_of = {key: row for row, key in enumerate(all_keys)}
-    hidden = np.ones(table.shape, dtype=bool)
-    for row, key in enumerate(keys):
-        other = row_of.get(key)
-        if other is not None and np.array_equal(all_table[other], table[row]):
-            hidden[row] = decided[other]
-    return hidden
 
 
 def _added_up(counted):

@@ -1,11 +1,11 @@
 """Issue 21, case 6: a unit's suppression does not depend on which report shows it.
 
-A ward's report hides a small official and, as the complement, the cheapest other
-official of the ward; the province's report, decided on its own, would hide the small
-official with a small official of the other ward instead and show the ward's complement,
-and the ward's total would then give the small official away. Decided once for the
-period at the finest level, the complement is hidden in both reports, and the audit over
-everything the two reports publish together finds no small official pinned down.
+A district's report hides a small commune and, as the complement, the cheapest other
+commune of the district; the province's report, decided on its own, would hide the small
+commune with a small commune of the other district instead and show the complement, and
+the district's total would then give the small commune away. Decided once for the period
+at the finest level, the complement is hidden in both reports, and the audit over
+everything the reports publish together finds no small commune pinned down.
 """
 
 import uuid
@@ -23,10 +23,10 @@ from survey.results.counts import fold_all
 from survey.results.disclosure import hidden_groups
 from survey.results.filters import Period, ReportFilter
 from survey.results.overview import satisfaction_overview
-from tests.factories import make_agency, make_desk, make_official, make_published_version
+from tests.factories import make_agency, make_desk, make_published_version
 
 MIN = 5
-#: Responses per official: X (2) and Y (6) in the first ward, U (3) in the second.
+#: Responses per commune: X (2) and Y (6) in the first district, U (3) in the second.
 WARDS = {"first": {"X": 2, "Y": 6, "Z": 20}, "second": {"U": 3, "V": 20}}
 
 
@@ -36,19 +36,21 @@ def world(app_context):
         version = make_published_version(session, "onestop-quick")
         definition = load_definition(version.definition)
         province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
-        ward_ids, officials = {}, {}
+        ward_ids, communes = {}, {}
         for ward_name, staff in WARDS.items():
             ward = make_agency(session, parent_id=province.id)
-            ward_ids[ward_name] = ward.id
-            desk = make_desk(session, agency=ward)
+            ward_ids[ward_name] = {ward.id}
             for name in staff:
-                officials[name] = (make_official(session, desk, name=name).id, ward.id, desk.id)
+                commune = make_agency(session, parent_id=ward.id)
+                desk = make_desk(session, agency=commune)
+                communes[name] = (commune.id, desk.id)
+                ward_ids[ward_name].add(commune.id)
         rows, answers = [], {}
         headline = scoring_for_analysis(definition)["headline_item"]
         top = max(definition.item(headline).scale.values)
         for staff in WARDS.values():
             for name, count in staff.items():
-                official_id, agency_id, desk_id = officials[name]
+                agency_id, desk_id = communes[name]
                 for _ in range(count):
                     row = {
                         "uuid": uuid.uuid4(),
@@ -56,7 +58,7 @@ def world(app_context):
                         "channel": Channel.KIOSK,
                         "agency_id": agency_id,
                         "service_point_id": desk_id,
-                        "official_id": official_id,
+                        "official_id": None,
                         "procedure_id": None,
                         "respondent_type": None,
                         "language": "vi",
@@ -76,11 +78,11 @@ def world(app_context):
                     answers[row["uuid"]] = given
         store_responses(session, rows, answers)
     fold_all(write_session)
-    ids = {name: official_id for name, (official_id, _a, _d) in officials.items()}
+    ids = {name: commune_id for name, (commune_id, _desk) in communes.items()}
     return definition, province.id, ward_ids, ids
 
 
-def _officials(definition, agency_ids):
+def _communes(definition, agency_ids):
     result = satisfaction_overview(
         db.session,
         ReportFilter(Period.parse("2026-Q1"), agency_ids=agency_ids),
@@ -88,10 +90,10 @@ def _officials(definition, agency_ids):
         min_group_size=MIN,
         min_ratings_for_ranking=1,
     )
-    return {unit.key: unit.is_suppressed for unit in result.officials}
+    return {unit.key: unit.is_suppressed for unit in result.agencies}
 
 
-def test_case_6_a_complement_in_a_wards_report_is_hidden_in_the_provinces(world):
+def test_case_6_a_complement_in_a_districts_report_is_hidden_in_the_provinces(world):
     definition, _province, wards, ids = world
     first = {ids[name]: WARDS["first"][name] for name in WARDS["first"]}
     everyone = {ids[name]: n for staff in WARDS.values() for name, n in staff.items()}
@@ -100,17 +102,17 @@ def test_case_6_a_complement_in_a_wards_report_is_hidden_in_the_provinces(world)
     apart = hidden_groups(list(everyone.values()), list(everyone.values()), MIN, lower_bound=1)
     assert alone[list(first).index(ids["Y"])] and not apart[list(everyone).index(ids["Y"])]
 
-    in_ward = _officials(definition, frozenset({wards["first"]}))
-    in_province = _officials(definition, None)
-    in_second = _officials(definition, frozenset({wards["second"]}))
-    for official, hidden in in_ward.items():
-        assert in_province[official] == hidden
-    for official, hidden in in_second.items():
-        assert in_province[official] == hidden
+    in_ward = _communes(definition, frozenset(wards["first"]))
+    in_province = _communes(definition, None)
+    in_second = _communes(definition, frozenset(wards["second"]))
+    for commune, hidden in in_ward.items():
+        assert in_province[commune] == hidden
+    for commune, hidden in in_second.items():
+        assert in_province[commune] == hidden
     assert in_ward[ids["X"]] and in_province[ids["X"]] and in_province[ids["U"]]
 
-    # Everything the three reports publish together: the shown officials, the province's
-    # and each ward's totals of responses; a listed official has at least one response.
+    # Everything the three reports publish together: the shown communes, the province's
+    # and each district's totals of responses; a listed commune has at least one response.
     keys = sorted(everyone)
     values = np.array([everyone[key] for key in keys])
     hidden = np.array([in_province[key] for key in keys])
