@@ -119,8 +119,11 @@ class _Attack:
         relations: list[Relation],
         bounds: tuple[np.ndarray, np.ndarray],
         integral: bool,
+        evidence: _Evidence | None = None,
     ) -> None:
         unknown = np.flatnonzero(mask)
+        self.unknown = unknown
+        self.evidence = evidence
         self.position = {int(cell): k for k, cell in enumerate(unknown)}
         rows, rhs = [], []
         for coefficients, constant in relations:
@@ -149,6 +152,8 @@ class _Attack:
             return None
         if solved.status != 0:
             raise ValueError(f"the published relations are inconsistent: {solved.message}")
+        if self.evidence is not None:
+            self.evidence.record(self.unknown, np.asarray(solved.x))
         return np.asarray(solved.x)
 
     def interval(self, cell: int) -> tuple[float, float]:
@@ -165,37 +170,69 @@ class _Attack:
                 largest = math.floor(largest + _TOLERANCE)
         return smallest, largest
 
-    def moved(self, cells: Sequence[int], values: np.ndarray, width: np.ndarray) -> set[int]:
-        """Of ``cells``, those shown to move by ``width`` from their value: one LP pushing
-        all of them up, one pushing them down (a cheap first pass before
-        :meth:`interval`, since the true values are a solution too)."""
-        shown: set[int] = set()
+    def push(self, cells: Sequence[int]) -> None:
+        """One LP pushing all of ``cells`` up and one pushing them down: a cheap first
+        pass before :meth:`interval`, whose solutions the evidence keeps."""
         for sign in (1.0, -1.0):
             objective = np.zeros(len(self.position))
             for cell in cells:
                 objective[self.position[cell]] = -sign
-            solution = self._solve(objective)
-            for cell in cells:
-                reached = math.inf if solution is None else solution[self.position[cell]]
-                if sign * (reached - values[cell]) >= width[cell] - _TOLERANCE:
-                    shown.add(cell)
-        return shown
+            self._solve(objective)
 
 
-def _linked_cells(cell: int, hidden: np.ndarray, relations: list[Relation]) -> set[int]:
+class _Evidence:
+    """The smallest and largest value each cell was seen to take in a solution of the
+    attacker's problem (the true values are one).
+
+    A solution stays a solution when more cells are hidden (each newly hidden cell keeps
+    its true value), so the evidence holds for every later, larger pattern: a cell once
+    seen to move by its protection width needs no more linear programs.
+    """
+
+    def __init__(self, cells: np.ndarray, integral: bool) -> None:
+        self.low, self.high = cells.copy(), cells.copy()
+        self.integral = integral
+
+    def record(self, unknown: np.ndarray, solution: np.ndarray) -> None:
+        self.low[unknown] = np.minimum(self.low[unknown], solution)
+        self.high[unknown] = np.maximum(self.high[unknown], solution)
+
+    def shows(self, cell: int, width: float) -> bool:
+        """Whether ``cell`` was seen to take values ``width`` apart (integral: whole
+        values, since the audit rounds its bounds inwards)."""
+        low, high = self.low[cell], self.high[cell]
+        if self.integral:
+            low, high = math.ceil(low - _TOLERANCE), math.floor(high + _TOLERANCE)
+        return bool(high - low >= width - _TOLERANCE)
+
+
+def _linked_cells(cell: int, hidden: np.ndarray, relations: _Relations) -> set[int]:
     """Cells sharing a relation with ``cell`` or with a hidden cell linked to it."""
     reached, frontier = {cell}, [cell]
     linked: set[int] = set()
     while frontier:
         current = frontier.pop()
-        for coefficients, _constant in relations:
-            if current in coefficients:
-                linked.update(coefficients)
-                for other in coefficients:
-                    if hidden[other] and other not in reached:
-                        reached.add(other)
-                        frontier.append(other)
+        for coefficients in relations.of(current):
+            linked.update(coefficients)
+            for other in coefficients:
+                if hidden[other] and other not in reached:
+                    reached.add(other)
+                    frontier.append(other)
     return linked
+
+
+class _Relations:
+    """The published relations, with each cell's relations at hand."""
+
+    def __init__(self, relations: list[Relation]) -> None:
+        self.all = relations
+        self.by_cell: dict[int, list[Mapping[int, float]]] = {}
+        for coefficients, _constant in relations:
+            for cell in coefficients:
+                self.by_cell.setdefault(cell, []).append(coefficients)
+
+    def of(self, cell: int) -> list[Mapping[int, float]]:
+        return self.by_cell.get(cell, [])
 
 
 def _pinned(
@@ -205,12 +242,16 @@ def _pinned(
     relations: list[Relation],
     bounds: tuple[np.ndarray, np.ndarray],
     protection: float,
-    integral: bool,
+    evidence: _Evidence,
     *,
     first_only: bool,
 ) -> tuple[list[int], list[int]]:
     """The hidden cells of ``to_check`` the audit narrows below their required width
-    (only the first when ``first_only``), and the cells found protected."""
+    (only the first when ``first_only``), and the cells found protected.
+
+    Only what could be pinned down is audited: a cell the ``evidence`` (every solution of
+    an attacker's problem seen so far) already shows moving by its width is protected
+    without a linear program of its own."""
     low, high = bounds
     width = np.minimum(protection, high - low)
     protected = [cell for cell in to_check if width[cell] <= 0]
@@ -221,16 +262,19 @@ def _pinned(
         remaining = [cell for cell in to_check if width[cell] > 0 and cell in component]
         if not remaining:
             continue
-        attack = _Attack(
-            cells, np.isin(np.arange(cells.size), list(component)), linked, bounds, integral
-        )
+        mask = np.isin(np.arange(cells.size), list(component))
+        attack = _Attack(cells, mask, linked, bounds, evidence.integral, evidence)
         while remaining:
-            shown = attack.moved(remaining, cells, width)
+            attack.push(remaining)
+            shown = [cell for cell in remaining if evidence.shows(cell, width[cell])]
             if not shown:
                 break
-            protected += [cell for cell in remaining if cell in shown]
+            protected += shown
             remaining = [cell for cell in remaining if cell not in shown]
         for cell in remaining:
+            if evidence.shows(cell, width[cell]):  # seen in another cell's solutions
+                protected.append(cell)
+                continue
             smallest, largest = attack.interval(cell)
             if largest - smallest < width[cell] - _TOLERANCE:
                 pinned.append(cell)
@@ -343,10 +387,23 @@ def protect_cells(
         mask |= np.asarray(hidden, dtype=bool).reshape(-1)
     primaries = [int(c) for c in np.flatnonzero(sensitive)]
     _hide_lone_cells(mask, sensitive, checked, price)
+    index = _Relations(checked)
+
+    # A primary cell pinned down even with every cell hidden (the totals alone give it
+    # away) cannot be protected by any pattern: hide everything at once rather than one
+    # cell at a time.
+    everything = np.ones(cells.size, dtype=bool)
+    alone = _Evidence(cells, integral)
+    if _pinned(cells, everything, primaries, checked, bounds, protection, alone, first_only=True)[
+        0
+    ]:
+        return everything
+    # Hiding more keeps every solution a solution: the evidence holds while the mask grows.
+    evidence = _Evidence(cells, integral)
 
     def pinned(to_check: Sequence[int], first_only: bool) -> tuple[list[int], list[int]]:
         return _pinned(
-            cells, mask, to_check, checked, bounds, protection, integral, first_only=first_only
+            cells, mask, to_check, checked, bounds, protection, evidence, first_only=first_only
         )
 
     # Hiding more never narrows an interval: a cell found protected stays protected.
@@ -359,22 +416,21 @@ def protect_cells(
             break
         for target in targets:  # one more cell for each cell still pinned down
             # first a cell sharing a relation with it, then one linked through hidden cells
-            direct = {c for co, _k in checked if target in co for c in co if not mask[c]}
-            linked = [c for c in _linked_cells(target, mask, checked) if not mask[c]]
+            direct = {c for co in index.of(target) for c in co if not mask[c]}
+            linked = [c for c in _linked_cells(target, mask, index) if not mask[c]]
             candidates = list(direct) or linked or [int(c) for c in np.flatnonzero(~mask)]
             if candidates:
                 # cheapest first; between equal costs, the lowest index (deterministic)
                 chosen = min(candidates, key=lambda c: (price[c], c))
                 mask[chosen] = True
                 added.append(chosen)
-    if mask.all() and pinned(primaries, True)[0]:
-        return mask
     # Publish again the dearest cells the loop added that the audit turns out not to need
     # (a cell the others give away protects nothing), at most _RECHECKS of them: each
     # costs an audit. Publishing a cell can only narrow the primary cells linked to it.
     for cell in sorted(added, key=lambda c: (-price[c], c))[:_RECHECKS]:
         mask[cell] = False
-        affected = _linked_cells(cell, mask, checked)
+        evidence = _Evidence(cells, integral)  # publishing a cell ends what was seen
+        affected = _linked_cells(cell, mask, index)
         if pinned([c for c in primaries if c in affected], True)[0]:
             mask[cell] = True
     return mask

@@ -13,11 +13,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analysis import Relation, protect_cells, suppress_small_cells
+from survey.org.models import Agency
+from survey.org.tree import AgencyTree
+from survey.results.filters import ReportFilter
+
+#: Rows of a table whose totals some report publishes (each scope's units); None: all rows.
+Scopes = Sequence[Sequence[int]] | None
+
+
+def _scope_rows(rows: int, scopes: Scopes) -> list[list[int]]:
+    """Each scope's rows, once each, in a deterministic order; all rows when ``scopes`` is None."""
+    if scopes is None:
+        return [list(range(rows))]
+    distinct = {tuple(sorted(int(row) for row in scope)) for scope in scopes if scope}
+    return [list(scope) for scope in sorted(distinct)]
 
 
 def hidden_groups(
@@ -26,9 +42,11 @@ def hidden_groups(
     min_group_size: int,
     *,
     lower_bound: int,
+    scopes: Scopes = None,
 ) -> np.ndarray:
     """Which groups (units, periods) to hide, published with their responses, their
-    answers to the rated question and both totals.
+    answers to the rated question and the totals of each of ``scopes`` (the units an
+    agency's report lists beside its totals; None: all groups are one scope).
 
     A group is too small when either count is below ``min_group_size`` (a rate on four
     answers is hidden even when five people responded); then enough other groups are
@@ -37,9 +55,9 @@ def hidden_groups(
     responses; answers may be 0). A group is hidden whole, counts and rate.
     """
     table = np.column_stack([np.asarray(responses), np.asarray(answers)]).astype(np.int64)
-    rows = len(table)
     relations = [
-        ({2 * i + column: 1.0 for i in range(rows)}, float(table[:, column].sum()))
+        ({2 * i + column: 1.0 for i in scope}, float(table[scope, column].sum()))
+        for scope in _scope_rows(len(table), scopes)
         for column in (0, 1)
     ]
     hidden = suppress_small_cells(
@@ -77,6 +95,35 @@ def hidden_by_period(
     )
     # Hiding more never narrows what a reader can infer: the audit still holds.
     return hidden if already_hidden is None else hidden | already_hidden
+
+
+def finest_filter(report_filter: ReportFilter) -> ReportFilter:
+    """The selection a report's units are decided on: the same filter over every agency.
+
+    A unit's suppression must not depend on which report shows it (issue 21, case 6): a
+    unit hidden as the complement in an agency's report would otherwise be shown in the
+    province's, and the agency's totals would give the small unit away. So it is decided
+    once for the period at the finest level, every unit of the province, with the totals
+    of every scope a report can be about (:func:`agency_scopes`), and each report shows
+    that decision for its own units.
+    """
+    return replace(report_filter, agency_ids=None)
+
+
+def agency_scopes(
+    session: Session, report_filter: ReportFilter, keys: Sequence[int]
+) -> list[list[int]]:
+    """For each scope a report can be about, the positions in ``keys`` (agencies) of its
+    agencies: the whole province, every agency's subtree, and the report's own selection
+    (the same as a subtree, unless an officer sees several, or merged units are rolled up)."""
+    tree = AgencyTree.load(session)
+    agencies = [set(tree.subtree(agency)) for agency in session.scalars(select(Agency.id))]
+    if report_filter.agency_ids is not None:
+        agencies.append(set(report_filter.agency_ids))
+    scopes = [list(range(len(keys)))]
+    for members in agencies:
+        scopes.append([i for i, key in enumerate(keys) if key in members])
+    return scopes
 
 
 #: A figure's key: ("criterion", factor, criterion), ("factor", factor), ("index", 7) …

@@ -39,7 +39,7 @@ from analysis import (
     trend_test,
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
-from survey.results.disclosure import hidden_groups
+from survey.results.disclosure import agency_scopes, finest_filter, hidden_groups
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
@@ -268,13 +268,17 @@ def _with_headline(
     levels = sorted(definition.item(headline_key).scale.values)
     rating = _Rating(headline_key, levels, scoring["satisfied_values"][headline_key])
     headline = rating.rate(counts[headline_key])
+    # A rate on fewer answers than the minimum is hidden, however many responded (issue
+    # 21, case 5): a report on one agency would otherwise print the answers its agencies'
+    # table hides.
+    too_few = headline is not None and headline.n < min_group_size
     return replace(
         overview,
-        headline=headline,
-        headline_levels=suppress_table(
-            {headline_key: counts[headline_key].levels}, levels, min_group_size
-        ),
-        target_rate=headline.rate if headline else None,
+        headline=None if too_few else headline,
+        headline_levels=None
+        if too_few
+        else suppress_table({headline_key: counts[headline_key].levels}, levels, min_group_size),
+        target_rate=headline.rate if headline and not too_few else None,
         trend=_trend(session, report_filter, rating, trend_by, min_group_size),
         change=_change(session, report_filter, rating, headline, min_group_size),
         agencies=_units(
@@ -361,20 +365,12 @@ def _units(
     hidden) a unit is listed, never ranked nor flagged. The prior is fitted to every unit
     with ratings; the funnel compares the ranked ones with the province's pooled rate.
     """
-    by_unit = level_counts_by(session, report_filter, dimension, [rating.item_key])
-    responses = response_counts_by(session, report_filter, dimension)
-    keys = sorted(key for key in responses if key is not None)
+    keys, sizes, successes, totals = _unit_counts(session, report_filter, rating, dimension)
     if not keys:
         return ()
-    sizes = np.array([responses[key] for key in keys], dtype=np.int64)
-    pairs = [
-        rating.successes_and_totals(by_unit.get(key, {}).get(rating.item_key, LevelCounts()))
-        for key in keys
-    ]
-    successes = np.array([pair[0] for pair in pairs], dtype=np.int64)
-    totals = np.array([pair[1] for pair in pairs], dtype=np.int64)
-    # A unit is listed because it has responses: each is at least 1.
-    hidden = hidden_groups(sizes, totals, min_group_size, lower_bound=1)
+    hidden = _hidden_units(
+        session, report_filter, rating, dimension, min_group_size, (keys, sizes, totals)
+    )
     ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
     comparison = _Comparison.of(successes, totals, ranked)
     units = []
@@ -393,6 +389,55 @@ def _units(
             )
         )
     return tuple(sorted(units, key=lambda unit: (unit.rank is None, unit.rank or 0)))
+
+
+def _unit_counts(session, report_filter, rating, dimension):
+    """The units with responses under ``report_filter`` (sorted keys), with their
+    responses, satisfied answers and answers to the rated item (arrays in key order)."""
+    by_unit = level_counts_by(session, report_filter, dimension, [rating.item_key])
+    responses = response_counts_by(session, report_filter, dimension)
+    keys = sorted(key for key in responses if key is not None)
+    sizes = np.array([responses[key] for key in keys], dtype=np.int64)
+    pairs = [
+        rating.successes_and_totals(by_unit.get(key, {}).get(rating.item_key, LevelCounts()))
+        for key in keys
+    ]
+    successes = np.array([pair[0] for pair in pairs], dtype=np.int64).reshape(-1)
+    totals = np.array([pair[1] for pair in pairs], dtype=np.int64).reshape(-1)
+    return keys, sizes, successes, totals
+
+
+def _hidden_units(session, report_filter, rating, dimension, min_group_size, counted):
+    """Which of the report's units (``counted``: keys, responses, answers) to hide.
+
+    Agencies are decided for every agency of the province with the totals of every scope
+    (:func:`survey.results.disclosure.finest_filter`), so that the same agency is hidden in
+    every report that lists it. Officials are still decided within the report: a scope's
+    total also counts responses naming no official, which this model does not hold yet.
+    """
+    keys, sizes, totals = counted
+    everywhere = finest_filter(report_filter)
+    if dimension is not Dimension.AGENCY:
+        return hidden_groups(sizes, totals, min_group_size, lower_bound=1)
+    all_keys, all_sizes, all_totals = keys, sizes, totals
+    if everywhere != report_filter:
+        all_keys, all_sizes, _satisfied, all_totals = _unit_counts(
+            session, everywhere, rating, dimension
+        )
+    scopes = agency_scopes(session, report_filter, all_keys)
+    # A unit is listed because it has responses: each is at least 1.
+    decided = hidden_groups(all_sizes, all_totals, min_group_size, lower_bound=1, scopes=scopes)
+    province = {
+        key: (int(size), int(total), bool(hide))
+        for key, size, total, hide in zip(all_keys, all_sizes, all_totals, decided, strict=True)
+    }
+    return np.array(
+        [
+            province.get(key, (-1, -1, True)) != (int(size), int(total), False)
+            for key, size, total in zip(keys, sizes, totals, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 _NOT_RANKED = {
