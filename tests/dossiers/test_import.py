@@ -7,6 +7,8 @@ only as the keyed hash that ratings use.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from datetime import datetime
 from types import SimpleNamespace
@@ -83,6 +85,9 @@ def test_a_file_is_imported_with_codes_only_as_the_ratings_hash(app, runner, tmp
         # The same hash a rating stores when the citizen types the code from the receipt.
         assert dossiers[0].code_hash == dossier_hash("h01-0001", key)
         assert dossiers[1].code_hash == dossier_hash("H01-0002", key)
+        # The keyed hash is HMAC-SHA256 of the code without spaces, in capitals.
+        expected = hmac.new(key, b"H01-0002", hashlib.sha256).hexdigest()
+        assert dossiers[1].code_hash == expected
         assert dossiers[0].service_point_id == org.desk_id
         assert dossiers[0].official_id == org.official_id
         # Vietnam's time (UTC+7) stored as UTC; a date alone is the end of the due day.
