@@ -482,7 +482,8 @@ class RowChecker:
             parsed = [check(cell.strip()) for check, cell in zip(self._checks, cells, strict=True)]
         except _Problem:
             return None, self._errors(line, cells)
-        agency, desk, received, due, returned = (parsed[index] for index in (1, 2, 6, 7, 8))
+        agency, desk = parsed[1], parsed[2]
+        received, due, returned = parsed[6:9]
         if (
             due < received
             or (returned is not None and returned < received)
