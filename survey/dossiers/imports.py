@@ -567,7 +567,8 @@ def import_dossiers(
                 _count_changes(session, result)
             if not result.is_valid or dry_run:
                 raise _Abandoned
-            _upsert(session)
+            if result.created or result.updated:  # a file sent again changes nothing
+                _upsert(session)
             _STAGING.drop(session.connection())
             audit.record(
                 "dossiers.imported",
