@@ -64,6 +64,22 @@ def test_errors_name_the_line_and_column_and_nothing_is_written(app):
     assert count(app) == 0
 
 
+def test_the_form_posts_without_javascript_and_has_an_upload_progress_bar(app):
+    client, _user = signed_in_client(app, "administrator")
+    page = client.get("/admin/dossiers/import?lang=vi").get_data(as_text=True)
+    start = page.index('<form class="officer-form"')
+    form = page[start : page.index("</form>", start)]
+    # An ordinary multipart form: without JavaScript it submits as it always did.
+    assert 'method="post"' in form and 'enctype="multipart/form-data"' in form
+    assert 'value="check"' in form and 'value="import"' in form
+    # With JavaScript: a bar for the upload, then the server's work said in words.
+    assert "data-upload-progress" in form
+    assert '<progress class="upload-progress" hidden></progress>' in form
+    assert 'role="status"' in form
+    assert 'data-importing="Đang nhập…' in form
+    assert "js/admin-upload-progress.js" in page
+
+
 def test_only_administrators_may_import(app):
     client, _user = signed_in_client(app, "reform_office")
     assert client.get("/admin/dossiers/import").status_code == 403

@@ -7,10 +7,14 @@ only as the keyed hash that ratings use.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import re
 from datetime import datetime
 from types import SimpleNamespace
 
+import click._termui_impl
 import pytest
 from sqlalchemy import func, select
 
@@ -18,6 +22,7 @@ from survey.accounts.models import AuditEvent
 from survey.collect.keys import dossier_key
 from survey.collect.store import dossier_hash
 from survey.db import db
+from survey.dossiers import imports
 from survey.dossiers.imports import COLUMNS
 from survey.dossiers.integrations import create_integration, revoke_integration
 from survey.dossiers.models import Dossier
@@ -83,6 +88,9 @@ def test_a_file_is_imported_with_codes_only_as_the_ratings_hash(app, runner, tmp
         # The same hash a rating stores when the citizen types the code from the receipt.
         assert dossiers[0].code_hash == dossier_hash("h01-0001", key)
         assert dossiers[1].code_hash == dossier_hash("H01-0002", key)
+        # The keyed hash is HMAC-SHA256 of the code without spaces, in capitals.
+        expected = hmac.new(key, b"H01-0002", hashlib.sha256).hexdigest()
+        assert dossiers[1].code_hash == expected
         assert dossiers[0].service_point_id == org.desk_id
         assert dossiers[0].official_id == org.official_id
         # Vietnam's time (UTC+7) stored as UTC; a date alone is the end of the due day.
@@ -119,6 +127,27 @@ def test_importing_again_updates_and_never_duplicates(app, runner, tmp_path, org
     rows = stored(app)
     assert len(rows) == 2
     assert rows[0][1:3] == (datetime(2025, 7, 3, 16, 59, 59), 2)
+
+
+def test_a_long_import_shows_a_progress_bar_by_bytes_read(app, runner, tmp_path, org, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)  # five rows: the bar moves three times
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda stream: True)  # a terminal
+    rows = "".join(f"H01-{number},AG-TT,,,,,2025-07-01,2025-07-04,,,,\n" for number in range(5))
+    result = run_import(runner, tmp_path, HEADER + rows)
+    assert result.exit_code == 0, result.output
+    assert "Imported 5 dossiers: 5 new" in result.output
+    bar = result.stderr
+    assert "Reading dossiers" in bar
+    assert [int(share) for share in re.findall(r"(\d+)%", bar)] == sorted(
+        int(share) for share in re.findall(r"(\d+)%", bar)
+    )
+    assert "100%" in bar
+
+
+def test_the_progress_bar_stays_off_when_the_output_is_not_a_terminal(app, runner, tmp_path, org):
+    result = run_import(runner, tmp_path, HEADER + "H01-1,AG-TT,,,,,2025-07-01,2025-07-04,,,,\n")
+    assert result.exit_code == 0, result.output
+    assert "%" not in result.stderr  # only the label, once, in a log file
 
 
 def test_a_dry_run_writes_nothing(app, runner, tmp_path, org):
