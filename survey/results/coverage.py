@@ -18,6 +18,7 @@ from survey.dossiers.models import Dossier
 from survey.i18n import current_language
 from survey.org.models import Agency, Official, ServicePoint
 from survey.results.filters import Dimension, ReportFilter
+from survey.results.onestop_points import dossier_conditions
 from survey.results.queries import response_count, response_counts_by
 from survey.settings import get_setting
 
@@ -65,14 +66,7 @@ def dossier_counts_by(
 ) -> dict[int | None, int]:
     """Dossiers returned in the filter's period and scope, by ``column`` of ``Dossier``
     (None: one total under the key None)."""
-    start, end = report_filter.period.utc_bounds()
-    conditions = [Dossier.returned_dt >= start, Dossier.returned_dt < end]
-    if report_filter.agency_ids is not None:
-        conditions.append(Dossier.agency_id.in_(sorted(report_filter.agency_ids)))
-    if report_filter.service_point_id is not None:
-        conditions.append(Dossier.service_point_id == report_filter.service_point_id)
-    if report_filter.official_id is not None:
-        conditions.append(Dossier.official_id == report_filter.official_id)
+    conditions = dossier_conditions(report_filter)
     if column is None:
         return {None: session.scalar(select(func.count()).where(*conditions)) or 0}
     statement = select(column, func.count()).where(*conditions, column.is_not(None))

@@ -54,7 +54,8 @@ def test_the_two_builtins_are_found_and_valid(raw):
         definition = load_definition(data)
         assert definition.key == key
         # SIPAS version 2 words its overall questions as questions ("có … không?").
-        assert definition.version == {"onestop-quick": 1, "sipas": 2}[key]
+        # One-stop quick version 2 scores imported dossiers (dossier_rules, precedence).
+        assert definition.version == {"onestop-quick": 2, "sipas": 2}[key]
 
 
 def test_builtin_definitions_returns_fresh_copies(raw):
