@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
+from typing import Any
 
 from sqlalchemy import Integer, String, and_, case, func, literal, null, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def timeliness() -> ColumnElement:
     )
 
 
-def _facts() -> dict[str, ColumnElement]:
+def _facts() -> dict[str, Any]:
     return {
         "timeliness": timeliness(),
         "complaint": type_coerce(Dossier.complaint, String),
@@ -109,7 +110,7 @@ def dossier_points(rules: Iterable[DossierRule]) -> ColumnElement:
     """An index's points for a dossier as SQL, as ``OnestopIndex.points_for`` does for
     answers: the first rule that holds; NULL when a rule before it names a missing fact."""
     facts = _facts()
-    branches = []
+    branches: list[tuple[ColumnElement, Any]] = []
     for rule in rules:
         branches.append((or_(*(facts[name].is_(None) for name in rule.when)), null()))
         branches.append(
@@ -221,11 +222,11 @@ def _citizen_points(
         for version, version_indices in rules.items()
         if (kept := tuple(index for index in version_indices if index.number in numbers))
     }
-    rows = onestop_rows(
+    query = onestop_rows(
         rules, extra=[Response.id.label("response_id")], where=[Response.id.in_(response_ids)]
     )
-    if rows is None:
+    if query is None:
         return {}
-    rows = rows.subquery()
+    rows = query.subquery()
     statement = select(rows.c.response_id, rows.c.index_number, rows.c.points)
     return {(rid, number): int(points) for rid, number, points in session.execute(statement)}
