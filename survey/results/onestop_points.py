@@ -160,17 +160,21 @@ def _group(columns, dimension) -> list[ColumnElement]:
 
 
 def _add_dossiers(session, report_filter, dimension, indices, totals) -> None:
+    """Every dossier-scored index in one pass over the dossiers (one row per combination of
+    points)."""
     group = _group(_DOSSIER_GROUPS, dimension)
-    for index in indices:
-        points = dossier_points(index.dossier_rules).label("points")
-        statement = (
-            select(*group, points, func.count())
-            .where(*dossier_conditions(report_filter))
-            .group_by(*group, points)
-        )
-        for *key, value, count in session.execute(statement):
+    points = [dossier_points(index.dossier_rules).label(f"i{index.number}") for index in indices]
+    statement = (
+        select(*group, *points, func.count())
+        .where(*dossier_conditions(report_filter))
+        .group_by(*group, *points)
+    )
+    for row in session.execute(statement):
+        key = row[0] if group else None
+        count = row[-1]
+        for index, value in zip(indices, row[len(group) : -1], strict=True):
             if value is not None:
-                totals[key[0] if key else None][index.number][int(value)] += count
+                totals[key][index.number][int(value)] += count
 
 
 def _take_back_linked(session, report_filter, dimension, indices, totals) -> None:
