@@ -78,6 +78,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
 
     app.register_blueprint(accounts_routes.blueprint)
 
+    from survey.results import late_dossiers  # noqa: F401 (its pages join the results blueprint)
     from survey.results import public as results_public
     from survey.results import routes as results_routes
 

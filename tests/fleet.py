@@ -35,6 +35,7 @@ from survey.collect.devices import pair_device, register_kiosk
 from survey.collect.models import Answer, Response
 from survey.db import db, write_session
 from survey.demo import seed_demo
+from survey.questionnaires.definition import builtin_definitions
 from survey.results.counts import fold_counts
 from survey.results.models import AnswerCount
 from tests.conftest import upgrade_to_head
@@ -245,7 +246,7 @@ class Client(threading.Thread):
                 {
                     "uuid": submission_id,
                     "questionnaire": "onestop-quick",
-                    "version": 1,
+                    "version": builtin_definitions()["onestop-quick"]["version"],
                     "answers": KIOSK_ANSWERS,
                     "language": "vi",
                     "submitted_at": datetime.now(UTC).isoformat(),

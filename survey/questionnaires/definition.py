@@ -134,6 +134,28 @@ class PointRule:
         return all(values.get(key) in allowed for key, allowed in self.when.items())
 
 
+#: The dossier facts a ``dossier_rules`` condition may name → the import columns they read.
+DOSSIER_FACT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "timeliness": ("due_at", "returned_at"),
+        "complaint": ("complaint",),
+        "channel": ("channel",),
+        "extra_visits": ("extra_visits",),
+        "agencies_contacted": ("agencies_contacted",),
+    }
+)
+
+
+@dataclass(frozen=True)
+class DossierRule:
+    """Points given when each named fact of an imported dossier meets its condition: one of
+    the listed words (timeliness, complaint, channel) or a ``(min, max)`` range of a count
+    (either end None when open)."""
+
+    when: Mapping[str, frozenset[str] | tuple[int | None, int | None]]
+    points: int
+
+
 @dataclass(frozen=True)
 class OnestopIndex:
     """One Circular 01/2018 evaluation index.
@@ -153,6 +175,12 @@ class OnestopIndex:
     note: Mapping[str, str] | None
     #: Columns of the dossier import that supply this index (empty: none does yet).
     dossier_fields: tuple[str, ...] = ()
+    #: How an imported dossier scores the index (empty: the import does not score it).
+    dossier_rules: tuple[DossierRule, ...] = ()
+    #: "citizen" or "dossier": which source wins for a rated dossier linked to its rating.
+    precedence: str | None = None
+    #: The data that would supply an index no import column supplies.
+    dossier_field_needed: Mapping[str, str] | None = None
 
     def points_for(self, values: Mapping[str, int | None]) -> int | None:
         """Points of one dossier from its answers (item key → code; None or absent when
@@ -529,6 +557,7 @@ def _onestop_problems(onestop, items, scale_of, scale_values) -> list[str]:
         if index["number"] in numbers:
             report(f"{path}.number: duplicate index number {index['number']}")
         numbers.add(index["number"])
+        problems.extend(_dossier_problems(path, index))
         has_simple = "item" in index or "points" in index
         has_rules = "rules" in index
         if index["source"] == "case_system":
@@ -579,6 +608,28 @@ def _onestop_problems(onestop, items, scale_of, scale_values) -> list[str]:
         report("scoring.onestop.classification[0].minimum: above agency_maximum")
     if onestop["officer_maximum"] > onestop["agency_maximum"]:
         report("scoring.onestop.officer_maximum: above agency_maximum")
+    return problems
+
+
+def _dossier_problems(path: str, index: Mapping[str, Any]) -> list[str]:
+    """What is wrong with an index's ``dossier_rules`` and ``precedence``."""
+    problems: list[str] = []
+    fields = set(index.get("dossier_fields", ()))
+    for position, rule in enumerate(index.get("dossier_rules", ())):
+        for fact, condition in rule["when"].items():
+            condition_path = f"{path}.dossier_rules[{position}].when.{fact}"
+            missing = sorted(set(DOSSIER_FACT_COLUMNS[fact]) - fields)
+            if missing:
+                problems.append(f"{condition_path}: needs dossier_fields {missing}")
+            if isinstance(condition, dict) and condition.get("min", 0) > condition.get(
+                "max", condition.get("min", 0)
+            ):
+                problems.append(f"{condition_path}: min is above max")
+    both = index["source"] == "questionnaire" and "dossier_rules" in index
+    if both and "precedence" not in index:
+        problems.append(f"{path}.precedence: needed with both questionnaire and dossier points")
+    if "precedence" in index and not both:
+        problems.append(f"{path}.precedence: only for an index scored by both sources")
     return problems
 
 
@@ -738,6 +789,22 @@ def _build_index(raw: Mapping[str, Any]) -> OnestopIndex:
         item_keys=item_keys,
         note=_optional_texts(raw.get("note")),
         dossier_fields=tuple(raw.get("dossier_fields", ())),
+        dossier_rules=tuple(
+            DossierRule(
+                when=MappingProxyType(
+                    {
+                        fact: (condition.get("min"), condition.get("max"))
+                        if isinstance(condition, dict)
+                        else frozenset(condition)
+                        for fact, condition in rule["when"].items()
+                    }
+                ),
+                points=rule["points"],
+            )
+            for rule in raw.get("dossier_rules", ())
+        ),
+        precedence=raw.get("precedence"),
+        dossier_field_needed=_optional_texts(raw.get("dossier_field_needed")),
     )
 
 

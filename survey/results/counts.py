@@ -124,6 +124,25 @@ def _vietnam_month_sqlite(element, compiler, **kw):
     return f"date({moment}, '+7 hours', 'start of month')"
 
 
+class vietnam_date(FunctionElement):
+    """The Vietnam-local (UTC+7) date of a naive UTC datetime, as a DATE."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(vietnam_date, "postgresql")
+def _vietnam_date_postgresql(element, compiler, **kw):
+    moment = compiler.process(element.clauses, **kw)
+    return f"CAST({moment} + INTERVAL '7 hours' AS DATE)"
+
+
+@compiles(vietnam_date, "sqlite")
+def _vietnam_date_sqlite(element, compiler, **kw):
+    moment = compiler.process(element.clauses, **kw)
+    return f"date({moment}, '+7 hours')"
+
+
 class quarter_start(FunctionElement):
     """First day of the quarter of a DATE that is the first day of a month."""
 
@@ -292,6 +311,24 @@ def onestop_rules(
         if indices:
             rules[version_id] = indices
     return rules
+
+
+def _first(pair):
+    return pair[0]
+
+
+def dossier_scored_indices(
+    session: Session, version_ids: Collection[int] | None = None
+) -> tuple[OnestopIndex, ...]:
+    """The one-stop indices imported dossiers score (``dossier_rules``), from the newest of
+    the versions (all when None) that has any: one rule set for every dossier, as a dossier
+    answers no particular version."""
+    newest: tuple[OnestopIndex, ...] = ()
+    for _id, definition in sorted(_parsed_definitions(session, version_ids), key=_first):
+        onestop = definition.scoring.onestop
+        indices = tuple(i for i in onestop.indices if i.dossier_rules) if onestop else ()
+        newest = indices or newest
+    return newest
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from survey.dossiers.models import Dossier
 from survey.i18n import current_language
 from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.results.filters import Dimension, ReportFilter
+from survey.results.onestop_points import dossier_conditions
 from survey.results.queries import response_count, response_counts_by
 from survey.settings import get_setting
 
@@ -61,25 +62,12 @@ def coverage_threshold() -> float:
     return int(get_setting("DOSSIER_COVERAGE_PERCENT")) / 100
 
 
-def _dossier_conditions(report_filter: ReportFilter) -> list:
-    """The dossiers returned in the filter's period and scope."""
-    start, end = report_filter.period.utc_bounds()
-    conditions = [Dossier.returned_dt >= start, Dossier.returned_dt < end]
-    if report_filter.agency_ids is not None:
-        conditions.append(Dossier.agency_id.in_(sorted(report_filter.agency_ids)))
-    if report_filter.service_point_id is not None:
-        conditions.append(Dossier.service_point_id == report_filter.service_point_id)
-    if report_filter.official_id is not None:
-        conditions.append(Dossier.official_id == report_filter.official_id)
-    return conditions
-
-
 def dossier_counts_by(
     session: Session, report_filter: ReportFilter, column
 ) -> dict[int | None, int]:
     """Dossiers returned in the filter's period and scope, by ``column`` of ``Dossier``
     (None: one total under the key None)."""
-    conditions = _dossier_conditions(report_filter)
+    conditions = dossier_conditions(report_filter)
     if column is None:
         return {None: session.scalar(select(func.count()).where(*conditions)) or 0}
     statement = select(column, func.count()).where(*conditions, column.is_not(None))
@@ -91,16 +79,14 @@ def dossier_cell_counts(
 ) -> dict[tuple, int]:
     """Dossiers returned in the filter's period and scope, by the values of ``columns``
     (of ``Dossier``, or ``Procedure.field``: a dossier without a procedure has field None),
-    of the filter's procedure field when it names one."""
+    of the filter's procedure field when it names one (``dossier_conditions``)."""
     statement = (
         select(*columns, func.count())
         .select_from(Dossier)
         .outerjoin(Procedure, Procedure.id == Dossier.procedure_id)
-        .where(*_dossier_conditions(report_filter))
+        .where(*dossier_conditions(report_filter))
         .group_by(*columns)
     )
-    if report_filter.procedure_field is not None:
-        statement = statement.where(Procedure.field == report_filter.procedure_field)
     return {tuple(row[:-1]): row[-1] for row in session.execute(statement)}
 
 

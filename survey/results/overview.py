@@ -41,13 +41,13 @@ from analysis import (
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
 from survey.results.disclosure import agency_scopes, finest_filter, hidden_groups
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
+from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
     LevelCounts,
     SuppressedTable,
     level_counts,
     level_counts_by,
-    onestop_points_counts,
     respondent_matrix,
     response_count,
     response_counts_by,
@@ -229,7 +229,7 @@ def satisfaction_overview(
             factor_alphas=alphas,
         )
     if scoring["onestop"] is not None:
-        points = onestop_points_counts(session, report_filter)
+        points = combined_points_counts_by(session, report_filter, None)[None]
         if any(sum(by_points.values()) for by_points in points.values()):
             rules = OneStopScoringDefinition(**scoring["onestop"])
             overview = replace(overview, onestop=onestop_scores(points, rules))

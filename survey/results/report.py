@@ -59,9 +59,9 @@ from survey.results.disclosure import (
 )
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.fold import as_of_moment, counts_as_of
+from survey.results.onestop_points import combined_points_counts_by
 from survey.results.overview import SatisfactionOverview, satisfaction_overview
 from survey.results.queries import (
-    onestop_points_counts_by,
     response_counts_by,
     selected_response_ids,
 )
@@ -377,12 +377,18 @@ class Report:
         groups: dict[str, list[str]] = {}
         for number in scores.missing_indices:
             index = onestop.index(number)
-            if index.source == "questionnaire":
-                reason = _("no rating in the selection answered it")
-            elif index.dossier_fields:
+            if index.dossier_fields:
                 reason = _(
-                    "the one-stop case system supplies it, from the dossier columns %(fields)s",
+                    "no rating answered it and no dossier returned in the selection has the "
+                    "dossier columns %(fields)s",
                     fields=", ".join(index.dossier_fields),
+                )
+            elif index.source == "questionnaire":
+                reason = _("no rating in the selection answered it")
+            elif index.dossier_field_needed:
+                reason = _(
+                    "no column of the dossier import supplies it yet: it needs %(field)s",
+                    field=self.definition.text(index.dossier_field_needed, self.language),
                 )
             else:
                 reason = _(
@@ -629,7 +635,7 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
         else:
             period_filter = report_filter.with_period(period)
             dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
-            points = onestop_points_counts_by(session, period_filter, Dimension.OFFICIAL)
+            points = combined_points_counts_by(session, period_filter, Dimension.OFFICIAL)
             counted.append((dossiers, points))
     keys = sorted({key for dossiers, _points in counted for key in dossiers if key is not None})
     table = np.array([[dossiers.get(key, 0) for dossiers, _ in counted] for key in keys])

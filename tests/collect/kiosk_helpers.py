@@ -16,6 +16,7 @@ from survey.accounts.models import AuditEvent
 from survey.collect.devices import register_kiosk
 from survey.collect.models import Answer, KioskDevice, Response
 from survey.db import db, write_session
+from survey.questionnaires.definition import builtin_definitions
 from tests.factories import make_desk, make_official, make_published_version
 
 
@@ -64,7 +65,7 @@ def submission(**changes) -> dict:
     body = {
         "uuid": str(uuid.uuid4()),
         "questionnaire": "onestop-quick",
-        "version": 1,
+        "version": builtin_definitions()["onestop-quick"]["version"],
         "answers": {"overall_satisfaction": 3, "result_timeliness": "na"},
         "language": "vi",
         "submitted_at": datetime.now(UTC).isoformat(timespec="milliseconds"),

@@ -14,6 +14,7 @@ from survey.accounts.models import AuditEvent
 from survey.collect.models import KioskDevice
 from survey.db import db, utcnow, write_session
 from survey.org.models import Official, PublicCode, ServicePoint
+from survey.questionnaires.definition import builtin_definitions
 from tests.collect.kiosk_helpers import (
     database_state,
     make_kiosk_desk,
@@ -205,7 +206,7 @@ def test_the_kiosk_page_embeds_everything_it_needs(app, desk):
     assert page.headers["Cache-Control"] == "no-cache"
     data = page_data(page)
     assert data["questionnaire"] == "onestop-quick"
-    assert data["version"] == 1
+    assert data["version"] == builtin_definitions()["onestop-quick"]["version"]
     assert [official["code"] for official in data["officials"]] == [desk.official_code]
     assert data["officials"][0]["initials"] == "NA"
     overall = data["items"][0]

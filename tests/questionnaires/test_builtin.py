@@ -54,8 +54,9 @@ def test_the_two_builtins_are_found_and_valid(raw):
         definition = load_definition(data)
         assert definition.key == key
         # SIPAS version 2 words its overall questions as questions ("có … không?"); version 3
-        # adds Khmer and the harassment question in Thông tư 01/2018's words.
-        assert definition.version == {"onestop-quick": 1, "sipas": 3}[key]
+        # adds Khmer and the harassment question in Thông tư 01/2018's words. One-stop quick
+        # version 2 scores imported dossiers (dossier_rules, precedence).
+        assert definition.version == {"onestop-quick": 2, "sipas": 3}[key]
 
 
 def test_builtin_definitions_returns_fresh_copies(raw):

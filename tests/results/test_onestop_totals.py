@@ -49,9 +49,13 @@ def missing_named(world, text: str) -> None:
     for index in onestop.indices:
         named = f"{index.number} ({index.title['vi']})" in text
         assert named == (index.number in (2, 5, 6, 8, 9)), index.number
-    # Version 1 of the built-in names no dossier column (a published version is frozen).
-    assert "phiên bản phiếu này chưa chỉ định cột nào của dữ liệu hồ sơ" in text
-    assert "Hệ thống một cửa" in text
+    # Version 2 of the built-in scores index 2 from dossier columns (none imported here) and
+    # names the data that would supply indices 5, 6, 8 and 9.
+    assert "các cột dữ liệu hồ sơ received_at, due_at, returned_at" in text
+    assert text.count("chưa có cột nào của dữ liệu hồ sơ cung cấp chỉ số này") == 4
+    for number in (5, 6, 8, 9):
+        needed = onestop.index(number).dossier_field_needed
+        assert needed is not None and needed["vi"] in text
 
 
 def test_the_page_shows_the_total_out_of_the_indices_with_data(app, results_world, officer):
