@@ -140,9 +140,10 @@ def combined_points_counts_by(
         return result
     totals: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for key, by_index in result.items():
+        group_totals = totals[key]  # kept when empty: the whole filter's None is always there
         for number, by_points in by_index.items():
             for points, count in by_points.items():
-                totals[key][number][points] += count
+                group_totals[number][points] += count
     _add_dossiers(session, report_filter, dimension, indices, totals)
     _take_back_linked(session, report_filter, dimension, indices, totals)
     return {
