@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from survey.choices import options
+from survey.feedback.apology import TEMPLATE_MAX_LENGTH, template_problem
 from survey.feedback.labels import SOURCE_LABELS, STATE_LABELS
 from survey.forms import Form
 from survey.questionnaires.definition import clean_text
@@ -86,3 +94,22 @@ class ReopenForm(_CaseActionForm):
 
 class ShowPhoneForm(Form):
     pass
+
+
+class ApologyTemplateForm(Form):
+    """An agency's text of the apology letter, with the placeholders of
+    :data:`survey.feedback.apology.PLACEHOLDERS`."""
+
+    text = TextAreaField(
+        _l("Text of the letter"),
+        filters=[_cleaned],
+        validators=[
+            DataRequired(message=_l("Write the text of the letter.")),
+            Length(max=TEMPLATE_MAX_LENGTH, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+    def validate_text(self, field) -> None:
+        problem = template_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(problem)

@@ -141,3 +141,16 @@ class CaseEvent(Model):
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
     case: Mapped[FeedbackCase] = relationship(back_populates="events")
+
+
+class ApologyTemplate(Model):
+    """An agency's text of the apology letter ("Thư xin lỗi"), edited by an administrator;
+    an agency without one uses :data:`survey.feedback.apology.DEFAULT_TEMPLATE`."""
+
+    __tablename__ = "feedback_apology_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), unique=True)
+    #: Vietnamese text with placeholders (:data:`survey.feedback.apology.PLACEHOLDERS`).
+    text: Mapped[str] = mapped_column(Text)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,9 +10,10 @@ changed the case after this one read it (nothing is overwritten).
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from survey.choices import options
 from survey.collect.models import CallbackRequest, Response
 from survey.collect.submit import definition_of
 from survey.db import db, one_page, utcnow, write_session
+from survey.feedback.apology import apology_pdf, may_apologise
 from survey.feedback.cases import (
     TRANSITIONS,
     Calendar,
@@ -258,6 +260,7 @@ def _case_page(
         or ReopenForm(formdata=None, version=case.version, prefix="reopen"),
         phone_form=ShowPhoneForm(formdata=None),
         may_reopen=current_user.role == Role.REFORM_OFFICE,
+        may_apologise=may_apologise(case),
         today=local_today(),
         local_date=local_date,
         error=error,
@@ -399,3 +402,32 @@ def show_phone(case_id: int):
         return _case_page(case, 404, _("The number has been deleted."))
     audit.record_now("feedback.phone_shown", target=f"feedback_case:{case.id}")
     return _case_page(case, phone=phone)
+
+
+@blueprint.get("/<int:case_id>/apology.pdf")
+@roles_required(*CASE_ROLES)
+def apology_letter(case_id: int):
+    """The apology letter of a case answered as founded with the agency at fault (409 for
+    any other case); each letter produced is written to the audit log."""
+    case = _visible_case(case_id)
+    if not may_apologise(case):
+        return _case_page(
+            case,
+            409,
+            _(
+                "An apology letter is produced only for a case answered as founded, with the "
+                "agency at fault."
+            ),
+        )
+    content = apology_pdf(db.session(), case, local_today())
+    audit.record_now("feedback.apology_letter", target=f"feedback_case:{case.id}")
+    return send_file(
+        io.BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"thu-xin-loi-{case.receipt}.pdf",
+    )
+
+
+# The administrator's editor of the letter's text registers its route on the blueprint.
+from survey.feedback import letter_texts  # noqa: E402, F401
