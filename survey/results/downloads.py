@@ -169,6 +169,7 @@ _SHEET_NAMES = {
     "official_scores": _l("Official scores"),
     "coverage": _l("Dossiers rated"),
     "low_coverage": _l("Low coverage"),
+    "responsiveness": _l("Responsiveness"),
 }
 #: Characters a sheet's name may not hold, and its longest length (Excel's rules).
 _NOT_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")
