@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -21,6 +24,10 @@ from survey.questionnaires.definition import clean_text
 
 NOTE_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 4000
+
+
+#: A page's start as the address carries it: "2026-03-02T03:00:00.123456~1234".
+CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?~\d{1,18}$"
 
 
 class CaseFilterForm(Form):
@@ -48,7 +55,26 @@ class CaseFilterForm(Form):
     )
     agency = SelectField(_l("Agency"), choices=[], default="")
     overdue = BooleanField(_l("Overdue only"))
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=1_000_000)], default=1)
+    #: Where the page starts: just after this case (its opening time and id), in the list's
+    #: order; empty: the newest cases (keyset paging, :func:`survey.db.keyset_page`).
+    after = StringField(validators=[Optional(), Regexp(CURSOR_PATTERN)], default="")
+
+    def validate_after(self, field) -> None:
+        if field.data and page_key(field.data) is None:
+            raise ValidationError(_l("This page does not exist."))
+
+
+def page_key(text: str) -> tuple[datetime, int] | None:
+    """The (opening time, id) a page starts after, from the address; None if it is none."""
+    moment, _separator, number = text.partition("~")
+    try:
+        return datetime.fromisoformat(moment), int(number)
+    except ValueError:
+        return None
+
+
+def page_address_key(key: tuple[datetime, int]) -> str:
+    return f"{key[0].isoformat()}~{key[1]}"
 
 
 def _cleaned(value):

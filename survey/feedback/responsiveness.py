@@ -179,6 +179,17 @@ def case_times(
     if official_id is not None:
         statement = statement.where(FeedbackCase.official_id == official_id)
     return [
-        CaseTimes(*row[:6], is_closed=row[6] in CLOSED_STATES, is_overdue=bool(row[7]))
-        for row in session.execute(statement)
+        CaseTimes(
+            agency_id=agency,
+            opened_dt=opened,
+            acknowledge_due=acknowledge_due,
+            answer_due=answer_due,
+            acknowledged_dt=acknowledged,
+            closed_dt=closed,
+            is_closed=state in CLOSED_STATES,
+            is_overdue=bool(overdue),
+        )
+        for agency, opened, acknowledge_due, answer_due, acknowledged, closed, state, overdue in (
+            session.execute(statement)
+        )
     ]
