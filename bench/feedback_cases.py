@@ -6,7 +6,8 @@ the same application in the same run (QUALITY.md: lists that grow, ≤ 200 ms pe
 
 The demo province (200 ratings) with ``--cases`` synthetic cases spread over its agencies,
 states and the last two years, bulk-inserted. Requests go through the whole application
-(Flask test client): the reform office's first page, its 500th page, its overdue filter
+(Flask test client): the reform office's first page, its 501st page (after 25,000
+cases, reached by keyset as the "older cases" link does), its overdue filter (first and deep)
 and a CSV-free filter by agency, and an agency manager's first page; the baseline is the
 privacy page (a plain template). Medians of ``--runs`` requests. Figures, never pass/fail.
 """
@@ -27,6 +28,7 @@ from survey.accounts.models import Role
 from survey.db import db, write_session
 from survey.demo import seed_demo
 from survey.feedback.cases import new_receipt
+from survey.feedback.forms import page_address_key
 from survey.feedback.models import CaseSource, CaseState, FeedbackCase
 from survey.org.models import Agency
 from tests.conftest import PostgresServer, upgrade_to_head
@@ -84,12 +86,25 @@ def run(database_url: str, cases: int, runs: int) -> None:
     with app.app_context():
         seed_demo(write_session, responses=200, until=date(2026, 12, 6))
         agencies = load_cases(cases)
+    with app.app_context():
+        # A deep page: the one after the 25,000th case, where following "older cases" from
+        # the first page arrives after 500 pages (keyset paging: the address says where).
+        deep = db.session.execute(
+            select(FeedbackCase.opened_dt, FeedbackCase.id)
+            .order_by(FeedbackCase.opened_dt.desc(), FeedbackCase.id.desc())
+            .offset(25_000 - 1)
+            .limit(1)
+        ).one()
     reform = signed_in(app, Role.REFORM_OFFICE)
     manager = signed_in(app, Role.AGENCY_MANAGER, agencies[len(agencies) // 2])
     pages = {
         "plain page (/privacy)": (reform, "/privacy"),
         "reform office, page 1": (reform, "/officer/cases/"),
-        "reform office, page 500": (reform, "/officer/cases/?page=500"),
+        "reform office, page 501": (reform, f"/officer/cases/?after={page_address_key(deep)}"),
+        "reform office, overdue, deep": (
+            reform,
+            f"/officer/cases/?overdue=y&after={page_address_key(deep)}",
+        ),
         "reform office, overdue": (reform, "/officer/cases/?overdue=y"),
         "reform office, one agency": (reform, f"/officer/cases/?agency={agencies[3]}"),
         "agency manager, page 1": (manager, "/officer/cases/"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from flask import g
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, Enum, Integer, MetaData, event
+from sqlalchemy import BigInteger, Enum, Integer, MetaData, event, or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -143,3 +143,23 @@ def one_page(statement, page: int, size: int) -> tuple[list, bool]:
     next page exists: one query, reading one row more than it shows."""
     rows = list(db.session.execute(statement.limit(size + 1).offset((page - 1) * size)))
     return rows[:size], len(rows) > size
+
+
+def keyset_page(
+    statement, keys: tuple, after: tuple | None, size: int
+) -> tuple[list, tuple | None]:
+    """The ``size`` rows of ``statement`` that follow ``after`` in the descending order of
+    ``keys`` (a time, then a unique id that breaks ties), and the key of the page's last row
+    when a next page exists (else None). Keyset paging: a deep page costs what the first
+    does, where an OFFSET reads and drops every row before it. ``statement`` must select
+    the key columns last, in the order of ``keys``; the condition is written so that both
+    SQLite and PostgreSQL walk an index on ``keys`` from ``after``."""
+    first, second = keys
+    if after is not None:
+        statement = statement.where(first <= after[0], or_(first < after[0], second < after[1]))
+    statement = statement.order_by(None).order_by(first.desc(), second.desc()).limit(size + 1)
+    rows = list(db.session.execute(statement))
+    if len(rows) <= size:
+        return rows, None
+    last = rows[size - 1]
+    return rows[:size], (last[-2], last[-1])

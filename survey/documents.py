@@ -14,6 +14,7 @@ the space left is shared in proportion to how much more each column's longest te
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -151,6 +152,27 @@ def draw_letterhead(pdf: DocumentPdf, head: Letterhead) -> None:
     pdf.set_xy(right_x, second_row)
     pdf.multi_cell(right_width, 5, head.place_and_date, align="C")
     pdf.set_xy(pdf.l_margin, pdf.get_y() + 6)
+
+
+def draw_signature_block(pdf: DocumentPdf, recipients: Sequence[str]) -> None:
+    """The decree's foot: the recipients at the left, the head of the agency signs at the
+    right (on a new page when the space left is too short)."""
+    if pdf.get_y() + 45 > pdf.page_break_trigger:
+        pdf.add_page()
+    half = pdf.epw / 2
+    top = pdf.get_y()
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.set_font(pdf.font_name, "B", 9)
+    pdf.cell(half, 5, _("Recipients:"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.font_name, "", 8.5)
+    for line in recipients:
+        pdf.cell(half, 4.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_xy(pdf.l_margin + half, top)
+    pdf.set_font(pdf.font_name, "B", 10)
+    pdf.cell(half, 5, _("HEAD OF THE AGENCY"), align="C")
+    pdf.set_xy(pdf.l_margin + half, top + 5)
+    pdf.set_font(pdf.font_name, "", 9)
+    pdf.cell(half, 5, _("(Signature, full name, seal)"), align="C")
 
 
 def _rule(pdf: DocumentPdf, centre: float, y: float, width: float) -> None:

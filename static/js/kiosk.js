@@ -226,10 +226,49 @@
   }
 
   function thanksScreen() {
-    return [
+    var parts = [
       element("h1", { id: "screen-title", class: "thanks", tabindex: "-1", text: local(data.closing) }),
       element("p", { class: "thanks-body", text: text("thanksBody") })
     ];
+    // The rating opened a feedback case: its receipt, to copy or photograph.
+    if (state.receipt) {
+      parts.push(
+        element("div", { class: "receipt", role: "status" }, [
+          element("p", { class: "receipt-title", text: text("receiptTitle") }),
+          element("p", { class: "receipt-code", text: state.receipt }),
+          element("p", { class: "receipt-address-title", text: text("receiptAddress") }),
+          element("p", { class: "receipt-address", text: data.receiptPage + state.receipt })
+        ])
+      );
+    } else if (state.queued) {
+      parts.push(element("p", { class: "receipt-queued", role: "status", text: text("receiptQueued") }));
+    }
+    return parts;
+  }
+
+  /* The server's answer for the rating on the thank-you screen: its receipt (kept on screen
+   * longer), or, when it could not be sent, that no receipt can be shown yet. */
+  function thanksOutcome(uuid, outcome) {
+    if (outcome.kind === "retry") thanksWaiting();
+    if (!state.done || state.sentUuid !== uuid) return;
+    if (outcome.kind === "stored" && outcome.receipt) {
+      state.receipt = outcome.receipt;
+      window.clearTimeout(timers.thanks);
+      timers.thanks = window.setTimeout(reset, data.timing.receipt * 1000);
+      render();
+    }
+  }
+
+  /* A send failed (no connection, the server busy): if the rating on the thank-you screen is
+   * still waiting in the queue, say that it has no receipt yet. */
+  function thanksWaiting() {
+    var waiting = load(QUEUE_KEY).some(function (entry) {
+      return entry.body.uuid === state.sentUuid;
+    });
+    if (state.done && waiting && !state.receipt && !state.queued) {
+      state.queued = true;
+      render();
+    }
   }
 
   function render() {
@@ -291,6 +330,9 @@
     };
     if (state.official) body.official_code = state.official;
     enqueue(body);
+    state.sentUuid = body.uuid;
+    // The last attempt failed and the queue waits to try again: nothing is sent now.
+    state.queued = Date.now() < pausedUntil;
     state.done = true;
     stopIdle();
     render();
@@ -417,6 +459,7 @@
     sending = true;
     send(entry.body, queue.length - 1)
       .then(function (outcome) {
+        thanksOutcome(entry.body.uuid, outcome);
         if (outcome.kind === "stored") {
           failures = 0;
           removeFromQueue(entry.body.uuid);
@@ -453,7 +496,16 @@
       })
       .then(
         function (response) {
-          if (response.status === 200 || response.status === 201) return { kind: "stored" };
+          if (response.status === 200 || response.status === 201) {
+            return response
+              .json()
+              .catch(function () {
+                return {};
+              })
+              .then(function (answer) {
+                return { kind: "stored", receipt: answer.receipt || null };
+              });
+          }
           if (response.status === 401) return { kind: "unregistered" };
           if (response.status === 429 || response.status >= 500 || response.status === 408) {
             return { kind: "retry", retryAfter: Number(response.headers.get("Retry-After")) || 0 };

@@ -148,7 +148,8 @@ def create_response():
         with write_session() as session:
             mark_seen(session, device.id, unsent)
     status = "created" if stored.created else "already_received"
-    return jsonify({"uuid": str(submission.uuid), "status": status}), 201 if stored.created else 200
+    answer = {"uuid": str(submission.uuid), "status": status, "receipt": stored.receipt}
+    return jsonify(answer), 201 if stored.created else 200
 
 
 # Routing errors happen before a blueprint is chosen, so its error handlers never see them:

@@ -63,6 +63,8 @@ COOKIE_MAX_AGE = timedelta(days=400)
 #: Seconds, overridable in the configuration (SURVEY_KIOSK_IDLE_SECONDS=90...).
 TIMING_DEFAULTS = {
     "KIOSK_THANKS_SECONDS": 6,  # thanks stay this long, then the kiosk starts again
+    # ...or this long when they show a feedback case's receipt code, to copy or photograph
+    "KIOSK_RECEIPT_SECONDS": 30,
     "KIOSK_IDLE_SECONDS": 45,  # without a touch this long mid-rating, a countdown appears
     "KIOSK_COUNTDOWN_SECONDS": 15,  # then starts again when it reaches zero
     "KIOSK_RETRY_BASE_SECONDS": 2,  # first wait before resending a queued rating
@@ -253,12 +255,15 @@ def page_data(target: Target, definition) -> dict:
         "strings": {lang: _strings_in(lang) for lang in LANGUAGES},
         "timing": {
             "thanks": _timing("KIOSK_THANKS_SECONDS"),
+            "receipt": _timing("KIOSK_RECEIPT_SECONDS"),
             "idle": _timing("KIOSK_IDLE_SECONDS"),
             "countdown": _timing("KIOSK_COUNTDOWN_SECONDS"),
             "retryBase": _timing("KIOSK_RETRY_BASE_SECONDS"),
             "retryMax": _timing("KIOSK_RETRY_MAX_SECONDS"),
         },
         "api": url_for("api.create_response"),
+        # The receipt page's address, the code after its last "/" (shown in full, to copy).
+        "receiptPage": url_for("feedback_public.receipt", receipt="", _external=True),
         "serviceWorker": url_for("kiosk.service_worker"),
     }
 
@@ -310,6 +315,12 @@ def _strings_in(language: str) -> dict[str, str]:
             "back": _("Back"),
             "progress": _("Question %(number)s of %(total)s"),
             "thanksBody": _("Your rating has been recorded."),
+            "receiptTitle": _("Your receipt code"),
+            "receiptAddress": _("Follow the answer to your feedback at:"),
+            "receiptQueued": _(
+                "Your rating is saved on this device and will be sent when the connection "
+                "returns. A receipt code cannot be shown before then."
+            ),
             "idleTitle": _("Are you still there?"),
             "idleBody": _(
                 "The screen starts again for the next person in %(seconds)s seconds."

@@ -179,6 +179,12 @@ ACCEPTED_SCHEMA = {
     "properties": {
         "uuid": {"type": "string", "pattern": UUID_PATTERN},
         "status": {"type": "string", "enum": ["created", "already_received"]},
+        "receipt": {
+            "type": ["string", "null"],
+            "description": "The receipt code of the feedback case the rating opened (the "
+            "citizen follows it at /feedback/<receipt>); null when it opened none, and on a "
+            "repeat.",
+        },
     },
 }
 

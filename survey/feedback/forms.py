@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from survey.choices import options
+from survey.feedback.apology import TEMPLATE_MAX_LENGTH, template_problem
 from survey.feedback.labels import SOURCE_LABELS, STATE_LABELS
 from survey.forms import Form
 from survey.questionnaires.definition import clean_text
 
 NOTE_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 4000
+
+
+#: A page's start as the address carries it: "2026-03-02T03:00:00.123456~1234".
+CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?~\d{1,18}$"
 
 
 class CaseFilterForm(Form):
@@ -40,7 +55,26 @@ class CaseFilterForm(Form):
     )
     agency = SelectField(_l("Agency"), choices=[], default="")
     overdue = BooleanField(_l("Overdue only"))
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=1_000_000)], default=1)
+    #: Where the page starts: just after this case (its opening time and id), in the list's
+    #: order; empty: the newest cases (keyset paging, :func:`survey.db.keyset_page`).
+    after = StringField(validators=[Optional(), Regexp(CURSOR_PATTERN)], default="")
+
+    def validate_after(self, field) -> None:
+        if field.data and page_key(field.data) is None:
+            raise ValidationError(_l("This page does not exist."))
+
+
+def page_key(text: str) -> tuple[datetime, int] | None:
+    """The (opening time, id) a page starts after, from the address; None if it is none."""
+    moment, _separator, number = text.partition("~")
+    try:
+        return datetime.fromisoformat(moment), int(number)
+    except ValueError:
+        return None
+
+
+def page_address_key(key: tuple[datetime, int]) -> str:
+    return f"{key[0].isoformat()}~{key[1]}"
 
 
 def _cleaned(value):
@@ -86,3 +120,22 @@ class ReopenForm(_CaseActionForm):
 
 class ShowPhoneForm(Form):
     pass
+
+
+class ApologyTemplateForm(Form):
+    """An agency's text of the apology letter, with the placeholders of
+    :data:`survey.feedback.apology.PLACEHOLDERS`."""
+
+    text = TextAreaField(
+        _l("Text of the letter"),
+        filters=[_cleaned],
+        validators=[
+            DataRequired(message=_l("Write the text of the letter.")),
+            Length(max=TEMPLATE_MAX_LENGTH, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+    def validate_text(self, field) -> None:
+        problem = template_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(problem)

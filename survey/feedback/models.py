@@ -16,6 +16,7 @@ import uuid as uuid_module
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.db import BigIdentifier, Model, string_enum, utcnow
@@ -43,6 +44,9 @@ class CaseState(enum.StrEnum):
 #: States in which the case still waits for the agency.
 OPEN_STATES = frozenset({CaseState.NEW, CaseState.ACKNOWLEDGED, CaseState.IN_PROGRESS})
 CLOSED_STATES = frozenset({CaseState.ANSWERED, CaseState.UNFOUNDED})
+#: The open states as SQL, in the words of the partial index on open cases: a query that
+#: says exactly this is one the index serves.
+OPEN_STATES_SQL = "state IN ('new', 'acknowledged', 'in_progress')"
 
 
 class FeedbackCase(Model):
@@ -98,9 +102,19 @@ class FeedbackCase(Model):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, when mapped)
     __table_args__ = (
         Index("ix_feedback_cases_agency_state", "agency_id", "state", "opened_dt"),
-        Index("ix_feedback_cases_state_opened", "state", "opened_dt"),
         # The list's order (newest first): paged without sorting every case.
         Index("ix_feedback_cases_opened", "opened_dt", "id"),
+        # The open cases in the list's order: the overdue filter (and "open") walks only
+        # them, newest first, instead of sorting every match (partial: closed cases, most
+        # of a province's history, are not in it). It replaced an index on (state,
+        # opened_dt), which SQLite preferred for the overdue filter and then sorted.
+        Index(
+            "ix_feedback_cases_open_opened",
+            "opened_dt",
+            "id",
+            sqlite_where=sql_text(OPEN_STATES_SQL),
+            postgresql_where=sql_text(OPEN_STATES_SQL),
+        ),
     )
 
     @property
@@ -141,3 +155,16 @@ class CaseEvent(Model):
     to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
     case: Mapped[FeedbackCase] = relationship(back_populates="events")
+
+
+class ApologyTemplate(Model):
+    """An agency's text of the apology letter ("Thư xin lỗi"), edited by an administrator;
+    an agency without one uses :data:`survey.feedback.apology.DEFAULT_TEMPLATE`."""
+
+    __tablename__ = "feedback_apology_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), unique=True)
+    #: Vietnamese text with placeholders (:data:`survey.feedback.apology.PLACEHOLDERS`).
+    text: Mapped[str] = mapped_column(Text)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

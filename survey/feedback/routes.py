@@ -10,12 +10,13 @@ changed the case after this one read it (nothing is overwritten).
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,7 +27,8 @@ from survey.admin.exports import csv_download
 from survey.choices import options
 from survey.collect.models import CallbackRequest, Response
 from survey.collect.submit import definition_of
-from survey.db import db, one_page, utcnow, write_session
+from survey.db import db, keyset_page, utcnow, write_session
+from survey.feedback.apology import apology_pdf, may_apologise
 from survey.feedback.cases import (
     TRANSITIONS,
     Calendar,
@@ -44,9 +46,11 @@ from survey.feedback.forms import (
     ShowPhoneForm,
     StateForm,
     TransferForm,
+    page_address_key,
+    page_key,
 )
 from survey.feedback.labels import STATE_LABELS, case_source_label, case_state_label
-from survey.feedback.models import OPEN_STATES, CaseEvent, CaseState, FeedbackCase
+from survey.feedback.models import OPEN_STATES_SQL, CaseEvent, CaseState, FeedbackCase
 from survey.i18n import current_language
 from survey.org.models import Agency, Official, ServicePoint
 from survey.questionnaires.models import QuestionnaireVersion
@@ -57,6 +61,8 @@ blueprint = Blueprint("feedback", __name__, url_prefix="/officer/cases")
 #: Who handles cases: the officers entitled to response-level data.
 CASE_ROLES = (Role.ADMINISTRATOR, Role.REFORM_OFFICE, Role.AGENCY_MANAGER)
 PAGE_SIZE = 50
+#: The list's order, newest first: paged by keyset on the index ix_feedback_cases_opened.
+PAGE_KEYS = (FeedbackCase.opened_dt, FeedbackCase.id)
 
 
 def _in_scope(statement, visible: set[int] | None):
@@ -66,9 +72,10 @@ def _in_scope(statement, visible: set[int] | None):
 def filtered_cases(form: CaseFilterForm, visible: set[int] | None, today: date):
     """The SELECT of the cases the filter (validated) and the scope let through, newest first."""
     statement = _in_scope(select(FeedbackCase, Agency.name).join(Agency), visible)
-    if form.state.data == "open":
-        statement = statement.where(FeedbackCase.state.in_(OPEN_STATES))
-    elif form.state.data:
+    if form.state.data == "open" or form.overdue.data:
+        # Said as the partial index on open cases says it, so that the index serves it.
+        statement = statement.where(text(OPEN_STATES_SQL))
+    if form.state.data and form.state.data != "open":
         statement = statement.where(FeedbackCase.state == CaseState(form.state.data))
     if form.source.data:
         statement = statement.where(FeedbackCase.source == form.source.data)
@@ -76,7 +83,7 @@ def filtered_cases(form: CaseFilterForm, visible: set[int] | None, today: date):
         statement = statement.where(FeedbackCase.agency_id == int(form.agency.data))
     if form.overdue.data:
         statement = statement.where(overdue_clause(today))
-    return statement.order_by(FeedbackCase.opened_dt.desc(), FeedbackCase.id.desc())
+    return statement.order_by(*(key.desc() for key in PAGE_KEYS))
 
 
 def _agency_choices(
@@ -114,18 +121,20 @@ def _filter_form() -> tuple[CaseFilterForm, set[int] | None]:
 def cases():
     form, visible = _filter_form()
     if not form.validate():
-        return render_template("feedback/list.html", form=form, rows=[], page=1), 400
-    page = form.page.data or 1
+        return render_template("feedback/list.html", form=form, rows=[], is_first=True), 400
     today = local_today()
-    statement = filtered_cases(form, visible, today)
-    rows, has_next = one_page(statement, page, PAGE_SIZE)
-    arguments = {key: value for key, value in request.args.items() if key != "page" and value}
+    statement = filtered_cases(form, visible, today).add_columns(
+        FeedbackCase.opened_dt, FeedbackCase.id
+    )
+    after = page_key(form.after.data) if form.after.data else None
+    rows, last = keyset_page(statement, PAGE_KEYS, after, PAGE_SIZE)
+    arguments = {key: value for key, value in request.args.items() if key != "after" and value}
     return render_template(
         "feedback/list.html",
         form=form,
-        rows=rows,
-        page=page,
-        has_next=has_next,
+        rows=[(case, agency_name) for case, agency_name, *_key in rows],
+        is_first=after is None,
+        next_after=page_address_key(last) if last is not None else None,
         arguments=arguments,
         today=today,
         local_date=local_date,
@@ -258,6 +267,7 @@ def _case_page(
         or ReopenForm(formdata=None, version=case.version, prefix="reopen"),
         phone_form=ShowPhoneForm(formdata=None),
         may_reopen=current_user.role == Role.REFORM_OFFICE,
+        may_apologise=may_apologise(case),
         today=local_today(),
         local_date=local_date,
         error=error,
@@ -399,3 +409,32 @@ def show_phone(case_id: int):
         return _case_page(case, 404, _("The number has been deleted."))
     audit.record_now("feedback.phone_shown", target=f"feedback_case:{case.id}")
     return _case_page(case, phone=phone)
+
+
+@blueprint.get("/<int:case_id>/apology.pdf")
+@roles_required(*CASE_ROLES)
+def apology_letter(case_id: int):
+    """The apology letter of a case answered as founded with the agency at fault (409 for
+    any other case); each letter produced is written to the audit log."""
+    case = _visible_case(case_id)
+    if not may_apologise(case):
+        return _case_page(
+            case,
+            409,
+            _(
+                "An apology letter is produced only for a case answered as founded, with the "
+                "agency at fault."
+            ),
+        )
+    content = apology_pdf(db.session(), case, local_today())
+    audit.record_now("feedback.apology_letter", target=f"feedback_case:{case.id}")
+    return send_file(
+        io.BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"thu-xin-loi-{case.receipt}.pdf",
+    )
+
+
+# The administrator's editor of the letter's text registers its route on the blueprint.
+from survey.feedback import letter_texts  # noqa: E402, F401

@@ -278,3 +278,22 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
             protection=max_points / min_group_size,
         )
     return frozenset(hidden)
+
+
+def hidden_units(counts: Sequence[int], total: int, min_group_size: int) -> np.ndarray:
+    """Which units of a list to hide, each published with its count of ``counts`` (at
+    least 1: a unit is listed because it has some) beside their ``total``.
+
+    A unit below ``min_group_size`` is hidden, and enough others that the total minus the
+    units shown does not give it away, as audited by :func:`analysis.suppress_small_cells`.
+    Used for the feedback cases each agency opened (its responsiveness figures).
+    """
+    if not counts:
+        return np.zeros(0, dtype=bool)
+    table = np.asarray(counts, dtype=np.int64)
+    relation = ({index: 1.0 for index in range(len(table))}, float(total))
+    return np.asarray(
+        suppress_small_cells(
+            table, min_group_size, lower_bound=1, margins=False, relations=[relation]
+        )
+    )

@@ -36,6 +36,7 @@ from survey.documents import (
     DocumentPdf,
     TableLayout,
     draw_letterhead,
+    draw_signature_block,
     letterhead_for,
     squeezed_layout,
     table_layout,
@@ -182,6 +183,7 @@ _SHEET_NAMES = {
     "coverage": _l("Dossiers rated"),
     "low_coverage": _l("Low coverage"),
     "weighted": _l("Weighted"),
+    "responsiveness": _l("Responsiveness"),
 }
 #: Characters a sheet's name may not hold, and its longest length (Excel's rules).
 _NOT_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")
@@ -366,7 +368,7 @@ def report_pdf(report: Report) -> bytes:
     for label, value in report.filters:
         pdf.paragraph(f"{label}: {value}")
     pdf.ln(6)
-    _signature_block(pdf)
+    draw_signature_block(pdf, ("- …………;", "- …………;", _("- Archived: VT.")))
     return bytes(pdf.output())
 
 
@@ -425,26 +427,6 @@ def headline_lines(report: Report) -> list[str]:
                 _("Indices without data") + ": " + report.onestop_missing_words(overview.onestop)
             )
     return lines
-
-
-def _signature_block(pdf: _ReportPdf) -> None:
-    """The decree's foot: the recipients at the left, the head of the agency signs at the right."""
-    if pdf.get_y() + 45 > pdf.page_break_trigger:
-        pdf.add_page()
-    half = pdf.epw / 2
-    top = pdf.get_y()
-    pdf.set_xy(pdf.l_margin, top)
-    pdf.set_font(pdf.font_name, "B", 9)
-    pdf.cell(half, 5, _("Recipients:"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(pdf.font_name, "", 8.5)
-    for line in ("- …………;", "- …………;", _("- Archived: VT.")):
-        pdf.cell(half, 4.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_xy(pdf.l_margin + half, top)
-    pdf.set_font(pdf.font_name, "B", 10)
-    pdf.cell(half, 5, _("HEAD OF THE AGENCY"), align="C")
-    pdf.set_xy(pdf.l_margin + half, top + 5)
-    pdf.set_font(pdf.font_name, "", 9)
-    pdf.cell(half, 5, _("(Signature, full name, seal)"), align="C")
 
 
 # --------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from analysis import (
 )
 from survey.collect.models import Answer, Channel, RespondentType, Response
 from survey.db import utcnow
+from survey.feedback.responsiveness import CaseResponsiveness, case_responsiveness
 from survey.i18n import current_language, format_day, format_number
 from survey.org.models import Agency, Official, ServicePoint
 from survey.org.tree import AgencyTree
@@ -302,6 +303,9 @@ class Report:
     coverage: Coverage | None
     #: The headline rate weighted to the dossiers returned; None without dossiers or headline.
     weighted: WeightedSatisfaction | None
+    #: The feedback cases opened in the period and scope, and how they were handled; None
+    #: when none was opened.
+    responsiveness: CaseResponsiveness | None
     #: Figures withheld by :func:`survey.results.disclosure.report_disclosure` (its keys).
     hidden_figures: frozenset[Key]
     generated_dt: datetime
@@ -480,6 +484,14 @@ def build_report(
         comments=comments,
         coverage=dossier_coverage(session, overview.report_filter),
         weighted=_weighted(session, overview, definition, min_group_size),
+        responsiveness=case_responsiveness(
+            session,
+            today,
+            overview.report_filter.period.utc_bounds(),
+            overview.report_filter.agency_ids,
+            overview.report_filter.service_point_id,
+            overview.report_filter.official_id,
+        ),
         hidden_figures=hidden_figures,
         generated_dt=utcnow(),
         data_as_of=counts_as_of(session),

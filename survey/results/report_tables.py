@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from survey.i18n import format_day, format_number, format_percent
-from survey.results.disclosure import ONESTOP_TOTAL, OVERALL_INDEX
+from survey.results.disclosure import ONESTOP_TOTAL, OVERALL_INDEX, hidden_units
 from survey.results.filters import Period
 from survey.results.tables import Cell, Hidden, Table, derived_footnotes, figure, or_text, percent
 from survey.results.weighting import AGENCY_PROCEDURE_FIELD
 
 if TYPE_CHECKING:
+    from survey.feedback.responsiveness import Responsiveness
     from survey.results.coverage import Coverage, CoverageUnit
     from survey.results.overview import Trend
     from survey.results.report import Report
@@ -536,6 +537,67 @@ def _weighting_footnotes(weighted: WeightedSatisfaction, minimum: int) -> tuple[
     )
 
 
+def _responsiveness_row(unit: Responsiveness, reason: Hidden | None) -> tuple[Cell, ...]:
+    median = unit.median_working_days
+    return (
+        Cell(unit.name or _("Whole scope")),
+        figure(unit.opened, "number", reason),
+        percent(unit.acknowledged_share, reason) if unit.acknowledge_due else Cell("–"),
+        percent(unit.answered_share, reason) if unit.answer_due else Cell("–"),
+        figure(median, "points", reason) if median is not None else Cell("–"),
+        figure(unit.overdue_now, "number", reason),
+    )
+
+
+def responsiveness_table(report: Report) -> Table | None:
+    """Responsiveness to feedback (SIPAS factor 5 as it happens): the cases opened in the
+    period, for the scope and each agency; an agency with few cases is withheld whole
+    (:func:`survey.results.disclosure.hidden_units`). None when no case was opened."""
+    figures = report.responsiveness
+    if figures is None:
+        return None
+    minimum = report.min_group_size
+    scope = figures.scope
+    hidden = hidden_units([unit.opened for unit in figures.agencies], scope.opened, minimum)
+    small = Hidden.SMALL_GROUP
+    rows = [_responsiveness_row(scope, small if scope.opened < minimum else None)]
+    rows += [
+        _responsiveness_row(unit, small if is_hidden else None)
+        for unit, is_hidden in zip(figures.agencies, hidden, strict=True)
+    ]
+    return Table(
+        "responsiveness",
+        _("Responsiveness to citizens' feedback"),
+        (
+            _("Agency"),
+            _("Cases opened"),
+            _("Acknowledged in time"),
+            _("Answered in time"),
+            _("Median working days to an answer"),
+            _("Overdue now"),
+        ),
+        tuple(rows),
+        footnotes=_responsiveness_footnotes(report),
+        number_columns=frozenset({1, 2, 3, 4, 5}),
+    )
+
+
+def _responsiveness_footnotes(report: Report) -> tuple[str, ...]:
+    return (
+        _(
+            "Feedback cases opened in the period (call-back requests, lowest ratings with a "
+            "comment, reports of harassment, the feedback form), each at the agency handling "
+            "it now."
+        ),
+        _(
+            "A share counts the cases already dealt with or past their deadline; a dash: "
+            "none yet. Deadlines are counted in working days, as of %(day)s; an answer "
+            "closes a case, founded or not.",
+            day=format_day(report.today),
+        ),
+    )
+
+
 def weighted_table(report: Report) -> Table | None:
     """The headline rate beside the same rate weighted to the dossiers returned."""
     weighted, headline = report.weighted, report.overview.headline
@@ -599,7 +661,12 @@ def file_tables(report: Report) -> tuple[Table, ...]:
         tables.append(official_scores_table(report))
     tables += [
         table
-        for table in (coverage_table(report), low_coverage_table(report), weighted_table(report))
+        for table in (
+            coverage_table(report),
+            low_coverage_table(report),
+            weighted_table(report),
+            responsiveness_table(report),
+        )
         if table
     ]
     return tuple(tables)
@@ -892,6 +959,8 @@ class ReportTables:
     coverage: Table | None
     low_coverage: Table | None
     weighted: Table | None
+    #: How the feedback cases were handled (None: no case opened in the period and scope).
+    responsiveness: Table | None
     #: The share of dossiers rated in the whole scope, for the headline (None without data).
     coverage_headline: Cell | None
     #: The headline against the previous period, in two sentences (None without one).
@@ -949,6 +1018,7 @@ def report_tables(report: Report) -> ReportTables:
         coverage=coverage_table(report),
         low_coverage=low_coverage_table(report),
         weighted=weighted_table(report),
+        responsiveness=responsiveness_table(report),
         coverage_headline=_coverage_headline(report),
         change=change_words(overview.change) if overview.change is not None else None,
         notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,

@@ -111,7 +111,7 @@ ROUTES: dict[str, Route] = {
     },
     **{
         f"feedback.{endpoint}": Route(roles=RESPONSE_READERS, url=_missing("case_id"), status=404)
-        for endpoint in ("case", "change", "transfer_case", "show_phone")
+        for endpoint in ("case", "change", "transfer_case", "show_phone", "apology_letter")
     },
     "feedback.reopen_case": Route(
         roles=frozenset({Role.REFORM_OFFICE}), url=_missing("case_id"), status=404
@@ -155,6 +155,9 @@ ROUTES: dict[str, Route] = {
     ),
     "admin.create_agency_page": Route(roles=ADMINISTRATORS),
     "admin.edit_agency": Route(
+        roles=ADMINISTRATORS, agency=True, url=lambda world, agency_id: {"agency_id": agency_id}
+    ),
+    "feedback.apology_template": Route(
         roles=ADMINISTRATORS, agency=True, url=lambda world, agency_id: {"agency_id": agency_id}
     ),
     "admin.close_agency_page": Route(

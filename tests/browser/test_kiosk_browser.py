@@ -230,3 +230,62 @@ def test_twelve_officials_and_skip_fit_a_tablet_screen(
     assert serious_violations(page, axe_script) == []
     skip.click()
     step(page, "overall_satisfaction")
+
+
+def report_harassment(page) -> None:
+    """A citizen who answers every question and reports harassment (it opens a case)."""
+    page.get_by_role("button", name="Tôi không biết / bỏ qua").click()
+    for key, value in (
+        ("overall_satisfaction", "3"),
+        ("result_timeliness", "2"),
+        ("extra_contacts", "1"),
+        ("other_agencies", "1"),
+    ):
+        step(page, key)
+        page.click(f"button[data-value='{value}']")
+    step(page, "harassment")
+    page.click("button[data-value='1']")
+    step(page, "respondent_type")
+    page.get_by_role("button", name="Bỏ qua câu này").click()
+    step(page, "thanks")
+
+
+def test_a_rating_that_opens_a_case_shows_its_receipt_long_enough(live_server, new_context):
+    from survey.feedback.models import FeedbackCase
+
+    live_server.app.config["KIOSK_RECEIPT_SECONDS"] = 4
+    viewport = {"width": 1024, "height": 768}
+    page, _desk, _ = paired_kiosk(live_server, new_context, viewport=viewport)
+    report_harassment(page)
+    code = page.locator(".receipt-code")
+    code.wait_for(timeout=5_000)
+    with live_server.app.app_context():
+        [case] = db.session.scalars(select(FeedbackCase)).all()
+        receipt = case.receipt
+    assert code.inner_text() == receipt
+    address = page.locator(".receipt-address").inner_text()
+    assert address == f"{live_server.url}/feedback/{receipt}"
+    box = page.locator(".receipt").bounding_box()
+    assert box["y"] + box["height"] <= viewport["height"]  # readable without scrolling
+    page.screenshot(path="/tmp/h3-kiosk-receipt.png")
+    page.wait_for_timeout(2_000)  # past the ordinary thank-you time (1 s here)
+    assert page.locator("#screen").get_attribute("data-step") == "thanks"
+    step(page, "official", timeout=6_000)  # then it starts again by itself
+    assert page.locator(".receipt").count() == 0
+
+
+def test_a_rating_queued_offline_says_it_has_no_receipt_yet(live_server, new_context):
+    viewport = {"width": 1024, "height": 768}
+    page, _desk, _ = paired_kiosk(
+        live_server, new_context, viewport=viewport, service_workers="block"
+    )
+    page.context.set_offline(True)
+    report_harassment(page)
+    queued = page.locator(".receipt-queued")
+    queued.wait_for(timeout=3_000)
+    assert "Trước đó chưa thể hiển thị mã tiếp nhận" in queued.inner_text()
+    page.screenshot(path="/tmp/h3-kiosk-queued.png")
+    assert page.locator(".receipt-code").count() == 0
+    step(page, "official")  # the ordinary reset, the rating kept in the queue
+    page.context.set_offline(False)
+    wait_until(lambda: len(responses(live_server.app)) == 1)

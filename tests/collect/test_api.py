@@ -104,7 +104,7 @@ def test_a_new_rating_is_stored_once_for_the_desk_and_device(app, kiosk, desk):
     )
     answer = post(client, body)
     assert answer.status_code == 201
-    assert answer.get_json() == {"uuid": body["uuid"], "status": "created"}
+    assert answer.get_json() == {"uuid": body["uuid"], "status": "created", "receipt": None}
     with app.app_context():
         stored = db.session.scalar(select(Response))
         assert stored.uuid == uuid.UUID(body["uuid"])
@@ -130,6 +130,21 @@ def test_a_repeat_of_the_same_rating_answers_200_and_stores_nothing_more(app, ki
     assert again.status_code == 200
     assert again.get_json()["status"] == "already_received"
     assert response_count(app) == 1
+
+
+def test_a_rating_that_opens_a_case_answers_with_its_receipt(app, kiosk):
+    from survey.feedback.models import FeedbackCase
+
+    client, _, _ = kiosk
+    plain = post(client, submission())
+    assert plain.get_json()["receipt"] is None
+    conforms(client, plain)
+    reported = post(client, submission(answers={"overall_satisfaction": 3, "harassment": 1}))
+    assert reported.status_code == 201
+    conforms(client, reported)
+    with app.app_context():
+        [case] = db.session.scalars(select(FeedbackCase)).all()
+        assert reported.get_json()["receipt"] == case.receipt
 
 
 def test_the_same_uuid_with_other_answers_is_a_conflict(app, kiosk):
