@@ -75,3 +75,16 @@ def test_without_javascript_the_lists_are_plain_selects(live_server, new_context
     page.locator("form.report-filter button[type=submit]").click()
     page.wait_for_url("**official=**")
     assert "Nguyễn Thị Đào" in page.locator(".report-filters").inner_text()
+
+
+def test_the_filter_fits_a_phone(live_server, new_context):
+    """At 360 px the filter's fields stack: no page-wide horizontal scroll (a fieldset is as
+    wide as its widest content unless told otherwise)."""
+    email = a_province(live_server.app)
+    context = new_context(locale="vi-VN", viewport={"width": 360, "height": 740})
+    page = signed_in(live_server, context, email)
+    for path in ("/officer/results/", "/officer/results/officials", "/officer/results/agencies"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        box = page.locator("form.report-filter fieldset").first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 360, path
