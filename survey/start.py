@@ -72,6 +72,14 @@ START_SECTIONS = (
                 _l("Criteria"),
                 _l("Every criterion, weakest first."),
             ),
+            StartEntry(
+                "results.late_dossiers",
+                _l("Dossiers returned late"),
+                _l(
+                    "The dossiers of the one-stop system returned after their due date, with "
+                    "the apology letters sent."
+                ),
+            ),
         ),
     ),
     StartSection(
@@ -94,6 +102,14 @@ START_SECTIONS = (
                 "admin.index",
                 _l("Administration pages"),
                 _l("Agencies, desks, officials, questionnaires, devices, accounts and settings."),
+            ),
+            StartEntry(
+                "admin.import_dossiers_page",
+                _l("Import dossier data"),
+                _l(
+                    "The one-stop system's dossiers, for the share of dossiers rated, the "
+                    "weighted satisfaction and the indices they supply."
+                ),
             ),
         ),
     ),

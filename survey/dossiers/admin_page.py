@@ -1,6 +1,6 @@
 """The administration page that imports a dossier file: a dry run first, then the import.
 
-Registered on the administration blueprint (``admin.import_dossiers``) before the
+Registered on the administration blueprint (``admin.import_dossiers_page``) before the
 application registers it; the file is streamed into the same import as the command line.
 """
 

@@ -40,6 +40,8 @@ def today(monkeypatch):
 
 #: The feedback cases, with the links of their counts (open, overdue).
 CASE_PAGES = {"/officer/cases/", "/officer/cases/?state=open", "/officer/cases/?overdue=y"}
+#: The one-stop dossiers returned late (officers who read responses).
+LATE_DOSSIERS = "/officer/results/late-dossiers"
 
 
 def links(text: str, tag: str = "body", attributes: str = "") -> set[str]:
@@ -74,8 +76,10 @@ def test_each_role_is_offered_exactly_the_pages_it_may_open(results_world, offic
     expected = set(RESULTS_PAGES)
     if role in ("administrator", "reform_office"):
         expected.add("/admin/")
+    if role == "administrator":
+        expected.add("/admin/dossiers/import")
     if role != "viewer":
-        expected |= CASE_PAGES
+        expected |= CASE_PAGES | {LATE_DOSSIERS}
     assert start_links(text) == expected
     # Every link of the page to another page of the site leads where the officer may go
     # (the skip link and the language links stay on this page).
@@ -137,7 +141,7 @@ def test_a_quarter_without_responses_says_so_and_still_leads_to_the_results(
     assert "Chưa có phiếu nào trong quý này." in words(text)
     assert "Quý 2/2027, đến ngày 01/05/2027" in words(text)
     assert '<dl class="headline">' not in text
-    assert start_links(text) == RESULTS_PAGES | {"/admin/"} | CASE_PAGES
+    assert start_links(text) == RESULTS_PAGES | {"/admin/"} | CASE_PAGES | {LATE_DOSSIERS}
 
 
 def test_an_officer_without_an_agency_sees_no_numbers(app, results_world, today):
