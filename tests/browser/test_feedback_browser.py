@@ -4,15 +4,18 @@ agency manager acknowledges and answers on a desktop, the receipt page shows the
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
 from survey.accounts.models import Role
 from survey.db import db, write_session
+from survey.feedback.cases import Opening, open_case
+from survey.feedback.models import CaseSource
 from survey.org.models import Agency
 from tests.browser.conftest import serious_violations
 from tests.collect.kiosk_helpers import make_kiosk_desk
-from tests.factories import OFFICER_PASSWORD, make_user
+from tests.factories import OFFICER_PASSWORD, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +74,22 @@ def test_a_call_back_request_is_answered_and_the_citizen_reads_the_answer(
     assert "Đã trả lời" in phone.locator(".case-status").inner_text()
     assert "hướng dẫn Ông/Bà hoàn thiện hồ sơ" in phone.locator(".reply").inner_text()
     assert "quanly@" not in phone.content() and "0912" not in phone.content()
+
+
+def test_the_case_list_scrolls_inside_its_box_on_a_phone(live_server, new_context):
+    """At 360 px the wide case list scrolls in its own box; the page never scrolls sideways."""
+    app = live_server.app
+    with app.app_context(), write_session() as session:
+        agency = make_agency(session, name="UBND Phường Bình Đức")
+        opening = Opening(source=CaseSource.DIRECT, agency_id=agency.id, language="vi")
+        open_case(session, opening, datetime(2026, 12, 1, 2, 0))
+        make_user(session, Role.AGENCY_MANAGER, agency=agency, email="hep@hailong.example")
+    page = new_context(locale="vi-VN", **PHONE).new_page()
+    page.goto(f"{live_server.url}/sign-in")
+    page.locator("input[name=email]").fill("hep@hailong.example")
+    page.locator("input[name=password]").fill(OFFICER_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/officer/")
+    page.goto(f"{live_server.url}/officer/cases/")
+    assert page.locator("table.case-list tbody tr").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
