@@ -86,8 +86,10 @@ def round_half_up(value: float, digits: int = 0) -> Decimal:
     rule for every number a reader sees (the Circular's rule for index scores), so that
     81.25 % reads "81,3 %" on the page, in the PDF, the CSV and the workbook alike. Babel
     and Python round halves to even (81.25 → 81.2); the decimal digits as written are
-    used, not the binary float's (2.675 rounds to 2.68)."""
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    used, not the binary float's (2.675 rounds to 2.68). What rounds to zero is zero, without
+    a sign: a change of -0.04 points reads "0,0", never "-0,0"."""
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)
 
 
 def format_percent(value: float | None, digits: int = 1) -> str:

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from pypdf import PdfReader
 
 from survey.db import db, write_session
+from survey.i18n import format_number, format_percent
 from survey.questionnaires.definition import builtin_definitions
 from survey.questionnaires.install import publish_definition
 from survey.results import downloads
@@ -169,6 +170,14 @@ def test_a_new_questionnaire_is_reported_under_its_own_title(app, results_world,
     assert "Questionnaire,Trial desk" in english.data.decode("utf-8-sig")
     public = client.get("/results?year=2026&questionnaire=desk-rating&lang=vi")
     assert public.status_code == 200 and "Đánh giá quầy thử nghiệm" in public.text
+
+
+def test_what_rounds_to_zero_has_no_sign(app):
+    # A change of -0.04 percentage points read "thay đổi -0,0 điểm phần trăm".
+    with app.test_request_context("/?lang=vi"):
+        assert format_number(-0.04, 1) == "0,0"
+        assert format_number(-0.05, 1) == "-0,1"
+        assert format_percent(-0.004) == "0,0\u00a0%"
 
 
 def test_halves_round_up_alike_on_the_page_and_in_every_file(app):
