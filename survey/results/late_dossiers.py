@@ -82,6 +82,7 @@ def late_dossiers():
     agency_id = request.args.get("agency", type=int)
     if agency_id is not None:
         require_agency_visible(current_user, agency_id)
+        db.get_or_404(Agency, agency_id)  # the whole province sees every id: an unknown one is 404
         agency_ids = {agency_id}
     page = max(request.args.get("page", 1, type=int), 1)
     rows, has_next = one_page(late_dossiers_statement(period, agency_ids), page, PAGE_SIZE)

@@ -144,6 +144,14 @@ ROUTES: dict[str, Route] = {
         roles=RESPONSE_READERS,
         agency=True,
     ),
+    # The dossiers returned late, and their letters of apology (the test organisation has no
+    # dossier: a mark is posted for an absent one).
+    "results.late_dossiers": Route(
+        url=lambda world, agency_id: {"agency": agency_id, "period": "2026-Q1"},
+        roles=RESPONSE_READERS,
+        agency=True,
+    ),
+    "results.mark_apology": Route(roles=RESPONSE_READERS, url=_missing("dossier_id"), status=404),
     "admin.index": Route(roles=ADMIN_VIEWERS),
     # The organisation (agency tree, desks, officials, procedures): the reform office looks,
     # administrators change. The test organisation has no desks, officials or procedures:

@@ -210,7 +210,7 @@ def test_khmer_renders_with_the_shipped_font_and_vietnamese_never_loads_it(
         " && f.status === 'loaded').length"
     )
     assert loaded >= 1
-    assert any(url.endswith("NotoSansKhmer-Regular.woff") for url in fonts)
+    assert any(url.endswith("NotoSansKhmer-Regular.woff") for url in fonts), fonts
     # Every glyph of the heading is drawn by the shipped font, none is a missing-glyph box.
     assert page.evaluate("document.fonts.check('16px \"Hai Long Khmer\"', 'ការវាយតម្លៃ')")
     assert serious_violations(page, axe_script) == []
