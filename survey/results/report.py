@@ -484,19 +484,24 @@ def build_report(
         comments=comments,
         coverage=dossier_coverage(session, overview.report_filter),
         weighted=_weighted(session, overview, definition, min_group_size),
-        responsiveness=case_responsiveness(
-            session,
-            today,
-            overview.report_filter.period.utc_bounds(),
-            overview.report_filter.agency_ids,
-            overview.report_filter.service_point_id,
-            overview.report_filter.official_id,
-        ),
+        responsiveness=_responsiveness(session, overview.report_filter, today),
         hidden_figures=hidden_figures,
         generated_dt=utcnow(),
         data_as_of=counts_as_of(session),
         today=today,
         language=language,
+    )
+
+
+def _responsiveness(session, report_filter: ReportFilter, today: date) -> CaseResponsiveness | None:
+    """The feedback cases opened in the report's period and scope, and how they were handled."""
+    return case_responsiveness(
+        session,
+        today,
+        report_filter.period.utc_bounds(),
+        report_filter.agency_ids,
+        report_filter.service_point_id,
+        report_filter.official_id,
     )
 
 
