@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey.languages import LANGUAGES
+from survey.questionnaires.definition import N_, Problem
 
 
 def json_path(parts: list) -> str:
@@ -51,8 +52,8 @@ def _clean(text: str) -> str:
 @dataclass
 class Edit:
     data: dict
-    #: Problems found before validation (a field that is not a number, JSON that does not parse).
-    problems: list[str]
+    #: Problems found before validation (a field that is not a number, a control character).
+    problems: list[Problem]
 
 
 #: Optional texts that may be added or emptied in the editor, by the path of their parent.
@@ -67,7 +68,7 @@ def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -
     """
     data = copy.deepcopy(base)
     data["key"], data["version"] = key, number
-    problems: list[str] = []
+    problems: list[Problem] = []
     for name, values in form.items():
         kind, _bar, rest = name.partition("|")
         if kind in _FIELD_KINDS:
@@ -78,6 +79,10 @@ def apply_edits(base: dict, form: dict[str, list[str]], key: str, number: int) -
     return Edit(data, problems)
 
 
+def _refuse(problems: list[Problem], parts: list, message: str) -> None:
+    problems.append(Problem(json_path(parts), tuple(parts), message))
+
+
 #: Characters no one types into a text (NUL and other controls): refused, never stored.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -85,7 +90,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _text_field(data: dict, rest: str, value: str, _form: dict, problems: list) -> None:
     path, _bar, language = rest.rpartition("|")
     if _CONTROL.search(value):
-        problems.append(f"{json_path([*_split(path), language])}: contains a control character")
+        _refuse(problems, [*_split(path), language], N_("contains a control character"))
     else:
         _set_text(data, _split(path), language, _clean(value))
 
@@ -99,7 +104,7 @@ def _item_field(data: dict, rest: str, value: str, _form: dict, problems: list) 
         if value.strip().isdigit():
             item["max_length"] = int(value)
         else:
-            problems.append(f"{json_path(_split(path))}.max_length: must be a number")
+            _refuse(problems, [*_split(path), "max_length"], N_("must be a number"))
 
 
 def _flag_field(data: dict, rest: str, _value: str, form: dict, _problems: list) -> None:
@@ -118,7 +123,7 @@ def _value_field(data: dict, rest: str, value: str, _form: dict, problems: list)
         if text.lstrip("-").isdigit():
             option["value"] = int(text)
         else:
-            problems.append(f"{json_path(_split(rest))}.value: must be a whole number")
+            _refuse(problems, [*_split(rest), "value"], N_("must be a whole number"))
 
 
 _WHOLE = re.compile(r"-?[0-9]{1,9}")
@@ -133,7 +138,7 @@ def _number_field(data: dict, rest: str, value: str, _form: dict, problems: list
     elif _DECIMAL.fullmatch(text):
         _set_at(data, _split(rest), float(text.replace(",", ".")))
     else:
-        problems.append(f"{json_path(_split(rest))}: must be a number")
+        _refuse(problems, _split(rest), N_("must be a number"))
 
 
 def _choice_field(data: dict, rest: str, value: str, _form: dict, _problems: list) -> None:
@@ -313,6 +318,41 @@ def _apply_action(data: dict, action: str) -> None:
                 del values[int(position)]
 
 
+def opened_by(action: str, data: dict) -> list[str]:
+    """The folded part of the editor that ``action`` changed (``"sections/2"``), to show it
+    open when the page comes back: a new factor, index or band is the last one."""
+    verb, _colon, argument = action.partition(":")
+    position = argument.split(":")[0]
+    if verb in ("add_item", "add_text_item", "remove_item"):
+        return [f"sections/{position}"]
+    if verb in ("add_value", "remove_value"):
+        return [f"scales/{action.partition(':')[2].rpartition(':')[0] or argument}"]
+    if verb in ("add_rule", "remove_rule"):
+        return [f"scoring/onestop/indices/{position}"]
+    if verb == "add_factor":
+        return [f"scoring/factors/{len(_list_at(data, ['scoring', 'factors'])) - 1}"]
+    if verb == "add_index":
+        return [f"scoring/onestop/indices/{len(_onestop(data).get('indices', [])) - 1}"]
+    if verb in ("add_band", "remove_band"):
+        return ["scoring/onestop/classification"]
+    return []
+
+
+_FOLDED = re.compile(
+    r"^(sections\[\d+\]|scales\.[^.\[]+|scoring\.factors\[\d+\]|scoring\.onestop\.indices\[\d+\]"
+    r"|scoring\.onestop\.classification)"
+)
+
+
+def opened_by_changes(changes: list[dict]) -> list[str]:
+    """The folded parts that a save changed (paths as :func:`changed_values` gives them)."""
+    found = (_FOLDED.match(change["path"]) for change in changes)
+    parts = (
+        re.sub(r"\[(\d+)\]", r"/\1", match.group(1)).replace(".", "/") for match in found if match
+    )
+    return list(dict.fromkeys(parts))
+
+
 def _blank_texts() -> dict:
     return {"vi": "", "en": ""}
 
@@ -393,12 +433,3 @@ def changed_values(before: Any, after: Any, path: str = "") -> list[dict]:
             changes += changed_values(old, new, f"{path}[{position}]")
         return changes
     return [] if before == after else [{"path": path, "before": before, "after": after}]
-
-
-def problems_by_field(problems: list[str]) -> dict[str, list[str]]:
-    """Problems keyed by the path they start with ("(root)" for the whole definition)."""
-    grouped: dict[str, list[str]] = {}
-    for problem in problems:
-        path, _colon, message = problem.partition(": ")
-        grouped.setdefault(path, []).append(message or problem)
-    return grouped

@@ -43,10 +43,12 @@ from survey.admin.questionnaire_editor import (
     changed_values,
     items_by_key,
     json_path,
-    problems_by_field,
+    opened_by,
+    opened_by_changes,
     scale_codes,
     value_at,
 )
+from survey.admin.questionnaire_problems import ShownProblem, in_reader_language, shown_problems
 from survey.collect.forms import ANSWER_PREFIX, CitizenForm
 from survey.collect.kiosk import page_data
 from survey.collect.submit import AgencyInfo, DeskInfo, Target
@@ -79,13 +81,6 @@ AUDITED_CHANGES = 200
 
 def _version_or_404(version_id: int) -> QuestionnaireVersion:
     return db.get_or_404(QuestionnaireVersion, version_id)
-
-
-def in_reader_language(texts: object) -> str:
-    """A text of a definition in the reader's language, else in Vietnamese."""
-    if not isinstance(texts, dict):
-        return ""
-    return str(texts.get(current_language()) or texts.get("vi") or "")
 
 
 def version_name(version: QuestionnaireVersion) -> str:
@@ -246,16 +241,22 @@ def _code_labels(data: dict, item_key: object) -> list[tuple[int, str]]:
     return [(code, labels.get(code) or str(code)) for code in scale_codes(data, item_key)]
 
 
-def _editor_page(version, data, problems=(), status=200):
-    grouped = problems_by_field(list(problems))
+def _editor_page(version, data, problems=(), status=200, opened=()):
+    shown = shown_problems(data, problems)
     readonly = version.is_published or not current_app_user_is_administrator()
     page = render_template(
         "admin/questionnaires/edit.html",
         version=version,
         data=data,
         languages=[lang for lang in LANGUAGES if lang in data.get("languages", LANGUAGES)],
-        problems=grouped,
-        problem_list=list(problems),
+        problem_list=shown,
+        problems_at=lambda parts: [
+            problem for problem in shown if _joined(problem.anchor) == _joined(parts)
+        ],
+        holds_problem=lambda parts: any(
+            _joined(problem.anchor).startswith(_joined(parts) + "/") for problem in shown
+        ),
+        opened=set(opened),
         json_path=json_path,
         texts_at=lambda parts: value_at(data, list(parts)) or {},
         in_reader_language=in_reader_language,
@@ -279,12 +280,16 @@ def _editor_page(version, data, problems=(), status=200):
     return page, status
 
 
+def _joined(parts) -> str:
+    return "/".join(str(part) for part in parts)
+
+
 @blueprint.route("/questionnaires/versions/<int:version_id>", methods=["GET", "POST"])
 @viewer_required
 def questionnaire_version(version_id: int):
     version = _version_or_404(version_id)
     if request.method == "GET":
-        return _editor_page(version, version.definition)
+        return _editor_page(version, version.definition, opened=request.args.getlist("open"))
     if not current_app_user_is_administrator():
         abort(403)
     if version.is_published:
@@ -303,13 +308,13 @@ def questionnaire_version(version_id: int):
     edit = apply_edits(base, posted, version.questionnaire.key, version.version_number)
     action = request.form.get("action", "save")
     if action != "save":
-        return _editor_page(version, edit.data)
+        return _editor_page(version, edit.data, opened=opened_by(action, edit.data))
     problems = list(edit.problems)
     if not problems:
         try:
             load_definition(edit.data)
         except DefinitionError as error:
-            problems = error.problems
+            problems = error.details
     if problems:
         return _editor_page(version, edit.data, problems, status=400)
     changes = changed_values(version.definition, edit.data)
@@ -321,7 +326,8 @@ def questionnaire_version(version_id: int):
             {"changes": changes[:AUDITED_CHANGES], "changed": len(changes)},
         )
         flash(_("The draft has been saved."), "info")
-    return redirect(url_for("admin.questionnaire_version", version_id=version.id))
+    opened = opened_by_changes(changes)[:20]
+    return redirect(url_for("admin.questionnaire_version", version_id=version.id, open=opened))
 
 
 def _change_version(
@@ -350,7 +356,7 @@ def publish_version(version_id: int):
     try:
         load_definition(version.definition)
     except DefinitionError as error:
-        return _editor_page(version, version.definition, error.problems, status=400)
+        return _editor_page(version, version.definition, error.details, status=400)
     _change_version(
         version,
         "questionnaire.published",
@@ -454,7 +460,7 @@ def export_version(version_id: int):
     )
 
 
-def _import_problems(upload) -> tuple[dict | None, list[str]]:
+def _import_problems(upload) -> tuple[dict | None, list[str] | list[ShownProblem]]:
     if upload is None or not upload.filename:
         return None, [_("Choose a JSON file to import.")]
     raw = upload.stream.read(IMPORT_BYTES + 1)
@@ -479,7 +485,7 @@ def _import_problems(upload) -> tuple[dict | None, list[str]]:
     try:
         load_definition(data)
     except DefinitionError as error:
-        return None, error.problems
+        return None, shown_problems(data, error.details)
     if _has_draft(data["key"]):
         return None, [
             _("This questionnaire already has a draft: edit it, publish it or delete it first.")

@@ -38,6 +38,7 @@ __all__ = [
     "OnestopIndex",
     "OnestopRules",
     "PointRule",
+    "Problem",
     "QuestionnaireDefinition",
     "Scale",
     "Scoring",
@@ -61,15 +62,59 @@ _FALLBACK_LANGUAGE = "vi"
 _MAX_RULE_COMBINATIONS = 10_000
 
 
+def N_(message: str) -> str:
+    """Marks a problem's message for the catalogs without translating it here: this module
+    has no Flask, so the application translates :attr:`Problem.message` when it shows it."""
+    return message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a definition: where it is and what is wrong, for a machine and a person.
+
+    ``path`` is the JSON path as written in the definition (``scoring.factors[0].items``);
+    ``parts`` the same place as keys and positions (``("scoring", "factors", 0, "items")``),
+    possibly one step deeper when the problem is a missing part; ``message`` is an English
+    text with ``%(name)s`` placeholders filled from ``params``, marked for translation.
+    ``str(problem)`` is the English line a command or a log prints.
+    """
+
+    path: str
+    parts: tuple[str | int, ...]
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message % self.params if self.params else self.message}"
+
+
+def _problem(path: str, message: str, parts: tuple | None = None, **params: Any) -> Problem:
+    return Problem(path, _parse_path(path) if parts is None else parts, message, params)
+
+
+_PATH_PART = re.compile(r'\.?([A-Za-z_$][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def _parse_path(path: str) -> tuple[str | int, ...]:
+    """The parts of a path as :func:`_format_path` writes it (``(root)`` has none)."""
+    parts: list[str | int] = []
+    for name, position, quoted in _PATH_PART.findall("" if path == "(root)" else path):
+        parts.append(int(position) if position else json.loads(quoted) if quoted else name)
+    return tuple(parts)
+
+
 class DefinitionError(ValueError):
     """A questionnaire definition is invalid.
 
-    ``problems`` lists every problem found, each starting with the JSON path of the
-    offending part, for example ``sections[2].items[0].scale: unknown scale 'foo'``.
+    ``problems`` lists every problem found as an English line starting with the JSON path of
+    the offending part, for example ``sections[2].items[0].scale: unknown scale 'foo'``;
+    ``details`` the same as :class:`Problem` objects, for the application to translate and
+    to place beside the field each names.
     """
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
+    def __init__(self, problems: list[Problem]) -> None:
+        self.details = list(problems)
+        self.problems = [str(problem) for problem in problems]
         summary = "; ".join(self.problems[:5])
         more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
         super().__init__(f"invalid questionnaire definition: {summary}{more}")
@@ -336,7 +381,7 @@ def load_definition(data: Mapping[str, Any]) -> QuestionnaireDefinition:
     """
     data = copy.deepcopy(dict(data)) if isinstance(data, Mapping) else data
     problems = [
-        f"{_format_path(error.absolute_path)}: {_schema_message(error)}"
+        _schema_problem(error)
         for error in sorted(
             _schema_validator().iter_errors(data), key=lambda error: list(error.absolute_path)
         )
@@ -363,17 +408,88 @@ def _parsed_definition(definition_json: str) -> QuestionnaireDefinition:
     return load_definition(json.loads(definition_json))
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "not" and error.validator_value == {}:
+#: What each schema pattern allows, in words (the patterns are in schema.json).
+_PATTERN_MESSAGES = {
+    "^[a-z][a-z0-9_]{0,62}$": N_(
+        "a code is lowercase Latin letters, digits and _, starting with a letter, "
+        "at most 63 characters"
+    ),
+    "^[a-z][a-z0-9-]{0,62}$": N_(
+        "a code is lowercase Latin letters, digits and -, starting with a letter, "
+        "at most 63 characters"
+    ),
+    "^[a-z]{2,3}$": N_("a language is a code of 2 or 3 lowercase letters, such as vi"),
+    "^-?[0-9]{1,3}$": N_("an answer code is a whole number of at most 3 digits"),
+    "\\S": N_("must not be empty"),
+}
+
+_TYPE_MESSAGES = {
+    "integer": N_("must be a whole number"),
+    "number": N_("must be a number"),
+    "string": N_("must be a text"),
+    "boolean": N_("must be yes or no (true or false)"),
+    "array": N_("must be a list"),
+    "object": N_("must be a group of named parts"),
+}
+
+
+def _schema_problem(error: jsonschema.ValidationError) -> Problem:
+    """A schema error as a :class:`Problem` whose message names the rule in words."""
+    path = _format_path(error.absolute_path)
+    parts = tuple(error.absolute_path)
+    rule, limit, instance = error.validator, error.validator_value, error.instance
+    if rule == "required":
+        # One error per missing part: point at the part itself, so the editor's field shows it.
+        name = next(
+            (name for name in limit if isinstance(instance, dict) and name not in instance), ""
+        )
+        return Problem(
+            path, (*parts, name), N_("%(name)s is a required property"), {"name": repr(name)}
+        )
+    if rule == "not" and limit == {}:
         # `"not": {}` marks a property this kind of part cannot have (e.g. max_length on
         # a scale item); the generic message would repeat the whole value.
-        return "not allowed here"
-    if error.validator in ("minItems", "maxItems"):
-        # The generic message starts with the whole list, and would be cut before the point.
-        bound = "at least" if error.validator == "minItems" else "at most"
-        return f"{len(error.instance)} entries, {bound} {error.validator_value} allowed"
-    message = error.message
-    return message if len(message) <= 200 else message[:199] + "…"
+        return Problem(path, parts, N_("not allowed here"))
+    if rule in ("minItems", "maxItems"):
+        message = (
+            N_("%(count)s entries, at least %(limit)s allowed")
+            if rule == "minItems"
+            else N_("%(count)s entries, at most %(limit)s allowed")
+        )
+        return Problem(path, parts, message, {"count": len(instance), "limit": limit})
+    message, params = _schema_rule_message(error)
+    return Problem(path, parts, message, params)
+
+
+def _schema_rule_message(error: jsonschema.ValidationError) -> tuple[str, dict[str, Any]]:
+    rule, limit, instance = error.validator, error.validator_value, error.instance
+    if rule == "type" and isinstance(limit, str) and limit in _TYPE_MESSAGES:
+        return _TYPE_MESSAGES[limit], {}
+    if rule == "pattern" and limit in _PATTERN_MESSAGES:
+        return _PATTERN_MESSAGES[limit], {}
+    if (rule == "minLength" and limit == 1) or rule == "minProperties":
+        return N_("must not be empty"), {}
+    if rule in ("minimum", "maximum", "exclusiveMinimum"):
+        message = {
+            "minimum": N_("must be at least %(limit)s"),
+            "maximum": N_("must be at most %(limit)s"),
+            "exclusiveMinimum": N_("must be more than %(limit)s"),
+        }[rule]
+        return message, {"limit": limit}
+    if rule == "enum":
+        return N_("must be one of %(choices)s"), {"choices": ", ".join(map(str, limit))}
+    if rule == "const":
+        return N_("must be %(value)s"), {"value": limit}
+    if rule == "contains" and isinstance(limit, dict) and "const" in limit:
+        return N_("must include %(value)s"), {"value": limit["const"]}
+    if rule == "uniqueItems":
+        return N_("an entry is repeated"), {}
+    if rule == "additionalProperties" and isinstance(instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = sorted(str(name) for name in instance if name not in known)
+        return N_("unknown parts: %(names)s"), {"names": ", ".join(extra)}
+    detail = error.message if len(error.message) <= 200 else error.message[:199] + "…"
+    return N_("does not follow the schema: %(detail)s"), {"detail": detail}
 
 
 def _format_path(path: Any) -> str:
@@ -403,7 +519,7 @@ def _walk_texts(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[str, Ma
             yield from _walk_texts(value, (*path, position))
 
 
-def _semantic_problems(data: Mapping[str, Any]) -> list[str]:
+def _semantic_problems(data: Mapping[str, Any]) -> list[Problem]:
     check = _SemanticCheck(data)
     check.texts()
     check.scales()
@@ -427,12 +543,14 @@ class _SemanticCheck:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         self.scales_by_key: Mapping[str, Any] = data["scales"]
-        self.problems: list[str] = []
-        self.report = self.problems.append
+        self.problems: list[Problem] = []
         #: The values of each scale, in order (filled by :meth:`scales`).
         self.scale_values: dict[str, list[int]] = {}
         #: The first item of each key (filled by :meth:`sections`).
         self.items: dict[str, Mapping[str, Any]] = {}
+
+    def report(self, path: str, message: str, **params: Any) -> None:
+        self.problems.append(_problem(path, message, **params))
 
     def texts(self) -> None:
         """Every text is in a declared language and in Unicode NFC form."""
@@ -440,9 +558,13 @@ class _SemanticCheck:
         for path, texts in _walk_texts(self.data):
             for lang, text in texts.items():
                 if lang not in languages:
-                    self.report(f"{path}.{lang}: language '{lang}' is not listed in languages")
+                    self.report(
+                        f"{path}.{lang}",
+                        N_("language %(language)s is not listed in languages"),
+                        language=repr(lang),
+                    )
                 if unicodedata.normalize("NFC", text) != text:
-                    self.report(f"{path}.{lang}: text is not in Unicode NFC form")
+                    self.report(f"{path}.{lang}", N_("text is not in Unicode NFC form"))
 
     def scales(self) -> None:
         """No scale repeats a value."""
@@ -451,8 +573,9 @@ class _SemanticCheck:
             for position, option in enumerate(scale["values"]):
                 if option["value"] in values:
                     self.report(
-                        f"scales.{scale_key}.values[{position}].value: "
-                        f"duplicate value {option['value']}"
+                        f"scales.{scale_key}.values[{position}].value",
+                        N_("duplicate value %(value)s"),
+                        value=option["value"],
                     )
                 values.append(option["value"])
             self.scale_values[scale_key] = values
@@ -463,25 +586,32 @@ class _SemanticCheck:
         for section_position, section in enumerate(self.data["sections"]):
             section_path = f"sections[{section_position}]"
             if section["key"] in section_keys:
-                self.report(f"{section_path}.key: duplicate section key '{section['key']}'")
+                self.report(
+                    f"{section_path}.key",
+                    N_("duplicate section key %(key)s"),
+                    key=repr(section["key"]),
+                )
             section_keys.add(section["key"])
             for item_position, item in enumerate(section["items"]):
                 self._item(f"{section_path}.items[{item_position}]", item)
 
     def _item(self, item_path: str, item: Mapping[str, Any]) -> None:
         if item["key"] in self.items:
-            self.report(f"{item_path}.key: duplicate item key '{item['key']}'")
+            self.report(f"{item_path}.key", N_("duplicate item key %(key)s"), key=repr(item["key"]))
         else:
             self.items[item["key"]] = item
         if item["type"] != "scale":
             return
         scale = self.scales_by_key.get(item["scale"])
         if scale is None:
-            self.report(f"{item_path}.scale: unknown scale '{item['scale']}'")
+            self.report(
+                f"{item_path}.scale", N_("unknown scale %(scale)s"), scale=repr(item["scale"])
+            )
         elif item.get("allow_not_applicable") and "not_applicable_label" not in scale:
             self.report(
-                f"{item_path}.allow_not_applicable: scale '{item['scale']}' "
-                "has no not_applicable_label"
+                f"{item_path}.allow_not_applicable",
+                N_("scale %(scale)s has no not_applicable_label"),
+                scale=repr(item["scale"]),
             )
 
     def scale_of(self, item_key: str) -> str | None:
@@ -496,26 +626,40 @@ class _SemanticCheck:
         for scale_key, values in self.data["scoring"]["satisfied_values"].items():
             path = f"scoring.satisfied_values.{scale_key}"
             if scale_key not in self.scales_by_key:
-                self.report(f"{path}: unknown scale '{scale_key}'")
+                self.report(path, N_("unknown scale %(scale)s"), scale=repr(scale_key))
                 continue
             if self.scales_by_key[scale_key]["kind"] != "satisfaction":
-                self.report(f"{path}: scale '{scale_key}' is not a satisfaction scale")
+                self.report(
+                    path, N_("scale %(scale)s is not a satisfaction scale"), scale=repr(scale_key)
+                )
             extra = sorted(set(values) - set(self.scale_values[scale_key]))
             if extra:
-                self.report(f"{path}: values {extra} are not values of scale '{scale_key}'")
+                self.report(
+                    path,
+                    N_("values %(values)s are not values of scale %(scale)s"),
+                    values=extra,
+                    scale=repr(scale_key),
+                )
 
     def satisfaction_item(self, path: str, item_key: str) -> None:
         """``item_key`` is an item on a satisfaction scale that has satisfied values."""
         if item_key not in self.items:
-            self.report(f"{path}: unknown item '{item_key}'")
+            self.report(path, N_("unknown item %(item)s"), item=repr(item_key))
             return
         scale_key = self.scale_of(item_key)
         if scale_key is None:
-            self.report(f"{path}: item '{item_key}' is not a scale item")
+            self.report(path, N_("item %(item)s is not a scale item"), item=repr(item_key))
         elif self.scales_by_key[scale_key]["kind"] != "satisfaction":
-            self.report(f"{path}: item '{item_key}' is not on a satisfaction scale")
+            self.report(
+                path, N_("item %(item)s is not on a satisfaction scale"), item=repr(item_key)
+            )
         elif scale_key not in self.data["scoring"]["satisfied_values"]:
-            self.report(f"{path}: scale '{scale_key}' of item '{item_key}' has no satisfied_values")
+            self.report(
+                path,
+                N_("scale %(scale)s of item %(item)s has no satisfied_values"),
+                scale=repr(scale_key),
+                item=repr(item_key),
+            )
 
     def factors(self) -> None:
         """Factor keys are unique; each criterion belongs to one factor, and a factor's
@@ -525,132 +669,165 @@ class _SemanticCheck:
         for position, factor in enumerate(self.data["scoring"].get("factors", [])):
             path = f"scoring.factors[{position}]"
             if factor["key"] in factor_keys:
-                self.report(f"{path}.key: duplicate factor key '{factor['key']}'")
+                self.report(
+                    f"{path}.key", N_("duplicate factor key %(key)s"), key=repr(factor["key"])
+                )
             factor_keys.add(factor["key"])
             for item_position, item_key in enumerate(factor["items"]):
                 item_path = f"{path}.items[{item_position}]"
                 self.satisfaction_item(item_path, item_key)
                 if item_key in factor_of_item:
                     self.report(
-                        f"{item_path}: item '{item_key}' already belongs to factor "
-                        f"'{factor_of_item[item_key]}'"
+                        item_path,
+                        N_("item %(item)s already belongs to factor %(factor)s"),
+                        item=repr(item_key),
+                        factor=repr(factor_of_item[item_key]),
                     )
                 factor_of_item.setdefault(item_key, factor["key"])
             factor_scales = {self.scale_of(key) for key in factor["items"]} - {None}
             if len(factor_scales) > 1:
-                self.report(f"{path}.items: criteria of one factor must share a scale")
+                self.report(f"{path}.items", N_("criteria of one factor must share a scale"))
             if "overall_item" in factor:
                 self.satisfaction_item(f"{path}.overall_item", factor["overall_item"])
                 if factor["overall_item"] in factor["items"]:
                     self.report(
-                        f"{path}.overall_item: '{factor['overall_item']}' is also one of the "
-                        "criteria"
+                        f"{path}.overall_item",
+                        N_("%(item)s is also one of the criteria"),
+                        item=repr(factor["overall_item"]),
                     )
 
 
-def _onestop_problems(onestop, items, scale_of, scale_values) -> list[str]:
-    problems: list[str] = []
-    report = problems.append
+def _onestop_problems(onestop, items, scale_of, scale_values) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def report(path: str, message: str, **params: Any) -> None:
+        problems.append(_problem(path, message, **params))
+
     numbers: set[int] = set()
     for position, index in enumerate(onestop["indices"]):
         path = f"scoring.onestop.indices[{position}]"
         if index["number"] in numbers:
-            report(f"{path}.number: duplicate index number {index['number']}")
+            report(
+                f"{path}.number", N_("duplicate index number %(number)s"), number=index["number"]
+            )
         numbers.add(index["number"])
         problems.extend(_dossier_problems(path, index))
         has_simple = "item" in index or "points" in index
         has_rules = "rules" in index
         if index["source"] == "case_system":
             if has_simple or has_rules:
-                report(f"{path}: a case_system index has no item, points or rules")
+                report(path, N_("a case_system index has no item, points or rules"))
             continue
         if has_simple and has_rules:
-            report(f"{path}: give either item and points, or rules, not both")
+            report(path, N_("give either item and points, or rules, not both"))
             continue
         if not has_rules and not ("item" in index and "points" in index):
-            report(f"{path}: a questionnaire index needs item and points, or rules")
+            report(path, N_("a questionnaire index needs item and points, or rules"))
             continue
         if has_rules:
             problems.extend(_rule_problems(path, index["rules"], items, scale_of, scale_values))
             continue
         item_key = index["item"]
         if item_key not in items:
-            report(f"{path}.item: unknown item '{item_key}'")
+            report(f"{path}.item", N_("unknown item %(item)s"), item=repr(item_key))
             continue
         scale_key = scale_of(item_key)
         if scale_key is None:
-            report(f"{path}.item: item '{item_key}' is not a scale item")
+            report(f"{path}.item", N_("item %(item)s is not a scale item"), item=repr(item_key))
             continue
         expected = {str(value) for value in scale_values[scale_key]}
         given = set(index["points"])
         if given != expected:
             report(
-                f"{path}.points: keys {sorted(given)} must be exactly the values "
-                f"{sorted(expected)} of scale '{scale_key}'"
+                f"{path}.points",
+                N_("keys %(keys)s must be exactly the values %(values)s of scale %(scale)s"),
+                keys=sorted(given),
+                values=sorted(expected),
+                scale=repr(scale_key),
             )
 
     for position, number in enumerate(onestop["officer_indices"]):
         if number not in numbers:
-            report(f"scoring.onestop.officer_indices[{position}]: unknown index number {number}")
+            report(
+                f"scoring.onestop.officer_indices[{position}]",
+                N_("unknown index number %(number)s"),
+                number=number,
+            )
 
     bands = onestop["classification"]
     keys: set[str] = set()
     for position, band in enumerate(bands):
         path = f"scoring.onestop.classification[{position}]"
         if band["key"] in keys:
-            report(f"{path}.key: duplicate classification key '{band['key']}'")
+            report(f"{path}.key", N_("duplicate classification key %(key)s"), key=repr(band["key"]))
         keys.add(band["key"])
         if position and band["minimum"] >= bands[position - 1]["minimum"]:
-            report(f"{path}.minimum: minimums must strictly decrease")
+            report(f"{path}.minimum", N_("minimums must strictly decrease"))
     if bands[-1]["minimum"] != 0:
-        report(f"scoring.onestop.classification[{len(bands) - 1}].minimum: the last must be 0")
+        report(
+            f"scoring.onestop.classification[{len(bands) - 1}].minimum", N_("the last must be 0")
+        )
     if bands[0]["minimum"] > onestop["agency_maximum"]:
-        report("scoring.onestop.classification[0].minimum: above agency_maximum")
+        report("scoring.onestop.classification[0].minimum", N_("above agency_maximum"))
     if onestop["officer_maximum"] > onestop["agency_maximum"]:
-        report("scoring.onestop.officer_maximum: above agency_maximum")
+        report("scoring.onestop.officer_maximum", N_("above agency_maximum"))
     return problems
 
 
-def _dossier_problems(path: str, index: Mapping[str, Any]) -> list[str]:
+def _dossier_problems(path: str, index: Mapping[str, Any]) -> list[Problem]:
     """What is wrong with an index's ``dossier_rules`` and ``precedence``."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     fields = set(index.get("dossier_fields", ()))
     for position, rule in enumerate(index.get("dossier_rules", ())):
         for fact, condition in rule["when"].items():
             condition_path = f"{path}.dossier_rules[{position}].when.{fact}"
             missing = sorted(set(DOSSIER_FACT_COLUMNS[fact]) - fields)
             if missing:
-                problems.append(f"{condition_path}: needs dossier_fields {missing}")
+                problems.append(
+                    _problem(condition_path, N_("needs dossier_fields %(fields)s"), fields=missing)
+                )
             if isinstance(condition, dict) and condition.get("min", 0) > condition.get(
                 "max", condition.get("min", 0)
             ):
-                problems.append(f"{condition_path}: min is above max")
+                problems.append(_problem(condition_path, N_("min is above max")))
     both = index["source"] == "questionnaire" and "dossier_rules" in index
     if both and "precedence" not in index:
-        problems.append(f"{path}.precedence: needed with both questionnaire and dossier points")
+        problems.append(
+            _problem(f"{path}.precedence", N_("needed with both questionnaire and dossier points"))
+        )
     if "precedence" in index and not both:
-        problems.append(f"{path}.precedence: only for an index scored by both sources")
+        problems.append(
+            _problem(f"{path}.precedence", N_("only for an index scored by both sources"))
+        )
     return problems
 
 
-def _rule_problems(path, rules, items, scale_of, scale_values) -> list[str]:
-    problems: list[str] = []
-    report = problems.append
+def _rule_problems(path, rules, items, scale_of, scale_values) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def report(path: str, message: str, **params: Any) -> None:
+        problems.append(_problem(path, message, **params))
+
     named: dict[str, str] = {}  # item key -> scale key
     for rule_position, rule in enumerate(rules):
         for item_key, values in rule["when"].items():
             condition_path = f"{path}.rules[{rule_position}].when.{item_key}"
             if item_key not in items:
-                report(f"{condition_path}: unknown item '{item_key}'")
+                report(condition_path, N_("unknown item %(item)s"), item=repr(item_key))
                 continue
             scale_key = scale_of(item_key)
             if scale_key is None:
-                report(f"{condition_path}: item '{item_key}' is not a scale item")
+                report(condition_path, N_("item %(item)s is not a scale item"), item=repr(item_key))
                 continue
             named[item_key] = scale_key
             extra = sorted(set(values) - set(scale_values[scale_key]))
             if extra:
-                report(f"{condition_path}: values {extra} are not values of scale '{scale_key}'")
+                report(
+                    condition_path,
+                    N_("values %(values)s are not values of scale %(scale)s"),
+                    values=extra,
+                    scale=repr(scale_key),
+                )
     if problems:
         return problems
     keys = sorted(named)
@@ -659,14 +836,22 @@ def _rule_problems(path, rules, items, scale_of, scale_values) -> list[str]:
     for values in choices:
         combinations *= len(values)
     if combinations > _MAX_RULE_COMBINATIONS:
-        return [f"{path}.rules: too many answer combinations to check ({combinations})"]
+        return [
+            _problem(
+                f"{path}.rules",
+                N_("too many answer combinations to check (%(combinations)s)"),
+                combinations=combinations,
+            )
+        ]
     for combination in itertools.product(*choices):
         answers = dict(zip(keys, combination, strict=True))
         if not any(
             all(answers[key] in values for key, values in rule["when"].items()) for rule in rules
         ):
             described = ", ".join(f"{key}={value}" for key, value in answers.items())
-            report(f"{path}.rules: no rule matches the answers {described}")
+            report(
+                f"{path}.rules", N_("no rule matches the answers %(answers)s"), answers=described
+            )
     return problems
 
 

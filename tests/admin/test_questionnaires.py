@@ -69,6 +69,74 @@ def editor_fields(page: str) -> dict[str, str]:
     return fields
 
 
+def shown_beside_a_field(page: str, words: str) -> bool:
+    """Whether a problem saying ``words`` is shown inside the editor's form (beside its field
+    or block) and listed in the error summary above it with a link to it."""
+    start = page.index('class="questionnaire-editor"')
+    shown = re.findall(r'<p class="field-errors" id="(problem-\d+)">(.*?)</p>', page[start:], re.S)
+    return any(
+        words in unescape(text) and f'href="#{problem_id}"' in page[:start]
+        for problem_id, text in shown
+    )
+
+
+def summary_lines(page: str) -> list[str]:
+    """The error summary's entries as the reader sees them (place, message, path)."""
+    summary = page[
+        page.index('class="error-summary"') : page.index(
+            "</ul>", page.index('class="error-summary"')
+        )
+    ]
+    return [
+        " ".join(unescape(re.sub(r"<[^>]+>", " ", entry)).split())
+        for entry in re.findall(r"<li>(.*?)</li>", summary, re.S)
+    ]
+
+
+def test_a_draft_with_several_problems_names_each_in_vietnamese_beside_its_field(
+    app, admin, published
+):
+    draft_id = new_draft(admin, f"version:{published}")
+    fields = editor_fields(
+        admin.get(f"/admin/questionnaires/versions/{draft_id}").get_data(as_text=True)
+    )
+    fields["item|sections/1/items/0|key"] = "overall_satisfaction"
+    fields["number|scoring/onestop/indices/1/number"] = "1"
+    fields["number|scoring/onestop/classification/4/minimum"] = "1"
+    fields["number|scoring/onestop/officer_maximum"] = "40"
+    response = admin.post(f"/admin/questionnaires/versions/{draft_id}", data=fields)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    # Each named as the editor labels its place, in Vietnamese, in the summary at the top.
+    assert summary_lines(page) == [
+        "Mục “Ý kiến khác”, câu hỏi 1, mã câu hỏi "
+        "mã câu hỏi 'overall_satisfaction' bị trùng "
+        "sections[1].items[0].key: duplicate item key 'overall_satisfaction'",
+        "Chỉ số 1: Thời gian giải quyết tại từng cơ quan, đơn vị, số thứ tự trong văn bản quy định "
+        "số chỉ số 1 bị trùng scoring.onestop.indices[1].number: duplicate index number 1",
+        "Các chỉ số dùng để đánh giá từng công chức, mục thứ 2 không có chỉ số số 2 "
+        "scoring.onestop.officer_indices[1]: unknown index number 2",
+        "Xếp loại, mức 5, từ (điểm) mức cuối cùng phải bắt đầu từ 0 "
+        "scoring.onestop.classification[4].minimum: the last must be 0",
+        "Tổng điểm tối đa của công chức (điểm) cao hơn tổng điểm tối đa của cơ quan "
+        "scoring.onestop.officer_maximum: above agency_maximum",
+    ]
+    # Each beside its field, which a screen reader announces as invalid with the message.
+    for message in (
+        "mã câu hỏi 'overall_satisfaction' bị trùng",
+        "số chỉ số 1 bị trùng",
+        "mức cuối cùng phải bắt đầu từ 0",
+        "cao hơn tổng điểm tối đa của cơ quan",
+    ):
+        assert shown_beside_a_field(page, message), message
+    key_field = re.search(r'<input name="item\|sections/1/items/0\|key"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in key_field
+    assert re.search(r'aria-describedby="[^"]*problem-1\b', key_field)
+    # The parts holding a problem are unfolded, the others stay folded.
+    folds = re.findall(r'<details class="editor-fold editor-section"( open)?>', page)
+    assert folds == ["", " open", ""]
+
+
 def test_a_draft_from_a_template_is_edited_side_by_side_published_and_then_frozen(
     app, admin, published
 ):
@@ -125,38 +193,42 @@ def test_the_phone_form_uses_the_newest_published_version(app, admin, published)
 @pytest.mark.parametrize(
     ("change", "field", "problem"),
     [
-        ({"text|sections/0/items/0/text|vi": ""}, "sections[0].items[0].text.vi", "does not match"),
-        ({"item|sections/0/items/1|key": "Bad Key"}, "sections[0].items[1].key", "does not match"),
+        (
+            {"text|sections/0/items/0/text|vi": ""},
+            "sections[0].items[0].text.vi",
+            "không được để trống",
+        ),
+        ({"item|sections/0/items/1|key": "Bad Key"}, "sections[0].items[1].key", "mã chỉ gồm chữ"),
         (
             {"item|sections/0/items/1|key": "overall_satisfaction"},
             "sections[0].items[1].key",
-            "duplicate item key",
+            "bị trùng",
         ),
         (
             {"value|scales/satisfaction3/values/0": "abc"},
             "scales.satisfaction3.values[0].value",
-            "whole number",
+            "phải là số nguyên",
         ),
         # The scoring rules, typed into fields rather than JSON.
         (
             {"number|scoring/onestop/indices/0/points/1": "abc"},
             "scoring.onestop.indices[0].points[1]",
-            "must be a number",
+            "phải là một số",
         ),
         (
             {"number|scoring/onestop/indices/0/points/1": "1,5"},
             "scoring.onestop.indices[0].points",
-            "1.5 is not of type",
+            "phải là số nguyên",
         ),
         (
             {"number|scoring/onestop/indices/1/number": "1"},
             "scoring.onestop.indices[1].number",
-            "duplicate index number 1",
+            "số chỉ số 1 bị trùng",
         ),
         (
             {"number|scoring/onestop/indices/6/rules/0/points": "-1"},
             "scoring.onestop.indices[6].rules[0].points",
-            "less than the minimum of 0",
+            "không được nhỏ hơn 0",
         ),
         (
             {
@@ -164,17 +236,17 @@ def test_the_phone_form_uses_the_newest_published_version(app, admin, published)
                 "code|scoring/onestop/indices/6/rules/1/when/harassment|1": "1",
             },
             "scoring.onestop.indices[6].rules",
-            "no rule matches the answers",
+            "không có quy tắc nào khớp với các câu trả lời",
         ),
         (
             {"number|scoring/onestop/classification/1/minimum": "99"},
             "scoring.onestop.classification[1].minimum",
-            "minimums must strictly decrease",
+            "phải thấp hơn mức đứng trước",
         ),
         (
             {"number|scoring/onestop/officer_maximum": "40"},
             "scoring.onestop.officer_maximum",
-            "above agency_maximum",
+            "cao hơn tổng điểm tối đa của cơ quan",
         ),
         (
             {
@@ -182,21 +254,25 @@ def test_the_phone_form_uses_the_newest_published_version(app, admin, published)
                 "code|scoring/satisfied_values/satisfaction3|3": None,
             },
             "scoring.satisfied_values.satisfaction3",
-            "0 entries, at least 1 allowed",
+            "có 0 mục, cần ít nhất 1",
         ),
-        ({"choice|scoring/onestop/classification/0/key": ""}, "classification[0]", "required"),
+        ({"choice|scoring/onestop/classification/0/key": ""}, "classification[0]", "thiếu phần"),
         (
             {"number|scoring/onestop/agency_maximum": "9" * 5001},
             "scoring.onestop.agency_maximum",
-            "must be a number",
+            "phải là một số",
         ),
         (
             {"number|scoring/onestop/agency_maximum": "１８"},
             "scoring.onestop.agency_maximum",
-            "must be a number",
+            "phải là một số",
         ),
-        ({"text|title|vi": "Tiêu đề\x00"}, "title.vi", "contains a control character"),
-        ({"text|sections/0/items/0/text|en": "Rate\x1b[2J"}, "items[0].text.en", "control"),
+        ({"text|title|vi": "Tiêu đề\x00"}, "title.vi", "có ký tự điều khiển"),
+        (
+            {"text|sections/0/items/0/text|en": "Rate\x1b[2J"},
+            "items[0].text.en",
+            "ký tự điều khiển",
+        ),
     ],
 )
 def test_a_bad_edit_shows_the_problem_next_to_its_field_and_writes_nothing(
@@ -211,8 +287,10 @@ def test_a_bad_edit_shows_the_problem_next_to_its_field_and_writes_nothing(
     response = admin.post(f"/admin/questionnaires/versions/{draft_id}", data=posted)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert problem in page and field in page
-    # The problem is shown beside the field: the form keeps what was typed.
+    # In Vietnamese beside the field and in the summary at the top, which links to it; the
+    # validator's path (in English) stays under it for experts.
+    assert shown_beside_a_field(page, problem) and field in page
+    # Nothing is written: the form keeps what was typed.
     assert versions(app)[1].definition == before
     assert events(app, "questionnaire.draft_saved") == []
 
@@ -284,15 +362,27 @@ def broken(**changes) -> bytes:
     return json.dumps(data).encode()
 
 
+def last_band_from(points: int) -> bytes:
+    data = builtin_definitions()["onestop-quick"]
+    data["scoring"]["onestop"]["classification"][-1]["minimum"] = points
+    return json.dumps(data).encode()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"\xff\xfe{ not utf-8", "UTF-8"),
         (b'{"key": "x",', "không phải JSON hợp lệ"),
-        (b"[1, 2, 3]", "(root): [1, 2, 3] is not of type"),
+        (b"[1, 2, 3]", "Toàn bộ phiếu khảo sát:</strong> phải là một nhóm các phần có tên"),
         (broken(languages=["vi"]), "languages"),
         (broken(scales={}), "scales"),
-        (broken(key="Not A Key"), "key: &#39;Not A Key&#39; does not match"),
+        (broken(key="Not A Key"), "Mã phiếu khảo sát:</strong> mã chỉ gồm chữ Latinh thường"),
+        (
+            last_band_from(1),
+            "Xếp loại, mức 5, từ (điểm):</strong> mức cuối cùng phải bắt đầu từ 0<br>"
+            '<code class="problem-path">scoring.onestop.classification[4].minimum: '
+            "the last must be 0</code>",
+        ),
         (b"", "không phải JSON hợp lệ"),
         (b"[" * 5000 + b"]" * 5000, "lồng nhau sâu quá 32 cấp"),
         (b'{"key": ' + b"9" * 5001 + b"}", "dài hơn 30 chữ số"),
@@ -480,9 +570,7 @@ def test_rules_indices_and_bands_are_added_and_removed_with_buttons(app, admin, 
     }
     refused = save(admin, draft_id, fields, action="save")
     assert refused.status_code == 400
-    assert "scoring.onestop.indices[9].title.vi: &#39;&#39; does not match" in refused.get_data(
-        as_text=True
-    )
+    assert shown_beside_a_field(refused.get_data(as_text=True), "không được để trống")
     fields["text|scoring/onestop/indices/9/title|vi"] = "Mức độ số hóa hồ sơ"
     fields["text|scoring/onestop/indices/9/title|en"] = "Digitised dossiers"
     refused = save(admin, draft_id, fields, action="save")

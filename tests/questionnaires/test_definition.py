@@ -158,7 +158,7 @@ def test_duplicate_scale_values_are_rejected():
 def test_non_integer_scale_values_are_rejected():
     data = sipas_data()
     data["scales"]["satisfaction5"]["values"][0]["value"] = 4.5
-    assert_problem(data, "scales.satisfaction5.values[0].value", "not of type 'integer'")
+    assert_problem(data, "scales.satisfaction5.values[0].value", "must be a whole number")
 
 
 def test_a_scale_of_more_than_62_options_is_rejected():
@@ -183,7 +183,7 @@ def test_scale_label_without_vietnamese_is_rejected():
 def test_blank_text_is_rejected():
     data = quick_data()
     data["closing"]["vi"] = "   "
-    assert_problem(data, "closing.vi", "does not match")
+    assert_problem(data, "closing.vi", "must not be empty")
 
 
 def test_text_in_an_unlisted_language_is_rejected():
@@ -201,7 +201,7 @@ def test_text_not_in_nfc_is_rejected():
 def test_languages_must_include_vietnamese_and_english():
     data = quick_data()
     data["languages"] = ["vi", "km"]
-    assert_problem(data, "languages", "does not contain")
+    assert_problem(data, "languages", "must include en")
 
 
 def test_factor_item_must_exist():
@@ -314,11 +314,11 @@ def test_properties_of_the_other_item_type_are_rejected():
 def test_unknown_item_type_is_rejected():
     data = quick_data()
     data["sections"][1]["items"][0]["type"] = "multi"
-    assert_problem(data, "sections[1].items[0].type", "'multi' is not one of")
+    assert_problem(data, "sections[1].items[0].type", "must be one of scale, text")
 
 
 def test_not_a_dict_is_rejected():
-    assert rejected([]) == ["(root): [] is not of type 'object'"]
+    assert rejected([]) == ["(root): must be a group of named parts"]
 
 
 def test_not_applicable_needs_a_label_on_the_scale():
