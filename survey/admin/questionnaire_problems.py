@@ -306,7 +306,7 @@ _STEPS: dict[tuple[str, Any], tuple[str, Callable[[Any, Any, Any], str]]] = {
     ("factors", int): ("factor", _factor),
     ("factor", "title"): ("text", _label(lambda: _("Name of the factor"))),
     ("factor", "key"): ("field", _label(lambda: _("Code of the factor"))),
-    ("factor", "items"): ("criteria", _label(lambda: _("Criteria"))),
+    ("factor", "items"): ("criteria*", _label(lambda: _("Criteria"))),
     ("criteria", int): (
         "field",
         lambda position, key, data: _(

@@ -257,6 +257,7 @@ def _editor_page(version, data, problems=(), status=200, opened=()):
             _joined(problem.anchor).startswith(_joined(parts) + "/") for problem in shown
         ),
         opened=set(opened),
+        summary_targets={},
         json_path=json_path,
         texts_at=lambda parts: value_at(data, list(parts)) or {},
         in_reader_language=in_reader_language,

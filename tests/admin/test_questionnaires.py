@@ -75,9 +75,19 @@ def shown_beside_a_field(page: str, words: str) -> bool:
     start = page.index('class="questionnaire-editor"')
     shown = re.findall(r'<p class="field-errors" id="(problem-\d+)">(.*?)</p>', page[start:], re.S)
     return any(
-        words in unescape(text) and f'href="#{problem_id}"' in page[:start]
+        words in unescape(text) and f'href="#{link_target(page, problem_id)}"' in page[:start]
         for problem_id, text in shown
     )
+
+
+def link_target(page: str, problem_id: str) -> str:
+    """What the summary should link to: the field the problem describes, else the problem."""
+    field = re.search(
+        rf'id="([^"]+)"[^>]*aria-describedby="[^"]*\b{problem_id}\b|'
+        rf'aria-describedby="[^"]*\b{problem_id}\b"[^>]*id="([^"]+)"',
+        page,
+    )
+    return (field.group(1) or field.group(2)) if field else problem_id
 
 
 def summary_lines(page: str) -> list[str]:

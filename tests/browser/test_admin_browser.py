@@ -107,10 +107,15 @@ def test_the_questionnaire_editor_reads_in_words_and_saves_a_point_rule(
     assert no_horizontal_overflow(page)
     assert serious_violations(page, axe_script) == []
     # Index 1: "after the date on the receipt" now gives 1 point, typed in a labelled field.
-    index = page.locator("fieldset.editor-item", has_text="Chỉ số 1: Tổng thời gian")
+    # Each index is folded under its name; opened, its fields are there.
+    index = page.locator("details.editor-fold", has_text="Chỉ số 1: Tổng thời gian")
+    index.locator("summary").click()
     index.get_by_label("Trễ hơn ngày hẹn").fill("1")
     page.get_by_role("button", name="Lưu bản nháp").click()
     expect(page.locator(".flash")).to_contain_text("Đã lưu bản nháp")
+    # The page comes back with the index just changed open, the others folded.
+    expect(index).to_have_attribute("open", "")
+    expect(page.locator("details.editor-fold[open]")).to_have_count(1)
     with live_server.app.app_context():
         draft = db.session.scalars(
             select(QuestionnaireVersion).where(QuestionnaireVersion.published_dt.is_(None))
