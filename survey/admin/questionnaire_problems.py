@@ -1,5 +1,5 @@
 """A definition's problems as an office worker reads them: in the reader's language, naming
-the place the way the editor labels it ("Mục “Tiếp cận dịch vụ”, câu 2, mã câu hỏi"), and
+the place the way the editor labels it ("Phần “Tiếp cận dịch vụ”, câu 2, mã câu hỏi"), and
 tied to the field of the editor that shows it.
 
 :mod:`survey.questionnaires.definition` has no Flask: it gives each problem's place as JSON

@@ -119,7 +119,7 @@ def test_a_draft_with_several_problems_names_each_in_vietnamese_beside_its_field
     page = response.get_data(as_text=True)
     # Each named as the editor labels its place, in Vietnamese, in the summary at the top.
     assert summary_lines(page) == [
-        "Mục “Ý kiến khác”, câu hỏi 1, mã câu hỏi "
+        "Phần “Ý kiến khác”, câu hỏi 1, mã câu hỏi "
         "mã câu hỏi 'overall_satisfaction' bị trùng "
         "sections[1].items[0].key: duplicate item key 'overall_satisfaction'",
         "Chỉ số 1: Thời gian giải quyết tại từng cơ quan, đơn vị, số thứ tự trong văn bản quy định "

@@ -73,7 +73,7 @@ def test_a_problem_opens_its_part_and_is_named_in_vietnamese(live_server, new_co
     expect(page.locator("details.editor-section").nth(0)).not_to_have_attribute("open", "")
     # (The factor whose criterion it was names the same problem first.)
     expect(summary).to_contain_text("Yếu tố 2: Thủ tục hành chính, tiêu chí 1")
-    summary.get_by_role("link", name="Mục “Thủ tục hành chính”, câu hỏi 1, mã câu hỏi").click()
+    summary.get_by_role("link", name="Phần “Thủ tục hành chính”, câu hỏi 1, mã câu hỏi").click()
     field = page.locator("input[aria-invalid=true]")
     expect(field).to_have_count(1)
     expect(field).to_be_in_viewport()
