@@ -53,6 +53,11 @@ def test_the_sipas_editor_is_folded_into_parts_that_fit_the_screen(
     expect(first.locator("textarea").first).to_be_visible()
     assert no_horizontal_overflow(page)
     assert serious_violations(page, axe_script) == []
+    # A line of the contents opens its section (the browser unfolds what a link leads into).
+    page.locator(".editor-toc").get_by_role("link", name="Kết quả giải quyết").click()
+    result = page.locator("details.editor-section").nth(3)  # Phần 4: Kết quả giải quyết
+    expect(result).to_have_attribute("open", "")
+    expect(result.locator("textarea").first).to_be_in_viewport()
     # The save button is always within reach at the bottom of the screen.
     save = page.get_by_role("button", name="Lưu bản nháp")
     expect(save).to_be_in_viewport()

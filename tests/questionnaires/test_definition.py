@@ -798,3 +798,28 @@ def test_input_mapping_is_not_modified(quick):
     before = copy.deepcopy(raw)
     validate_answers(quick, raw)
     assert raw == before
+
+
+def test_each_problem_gives_its_place_and_a_message_to_translate():
+    data = quick_data()
+    data["scoring"]["onestop"]["classification"][-1]["minimum"] = 1
+    [problem] = rejected_details(data)
+    last = len(data["scoring"]["onestop"]["classification"]) - 1
+    assert problem.parts == ("scoring", "onestop", "classification", last, "minimum")
+    assert problem.message == "the last must be 0" and problem.params == {}
+    # The command line and logs read the English line with its path.
+    assert rejected(data) == [f"scoring.onestop.classification[{last}].minimum: the last must be 0"]
+
+
+def test_a_missing_part_is_placed_at_the_part_itself():
+    data = quick_data()
+    del data["title"]["en"]
+    [problem] = rejected_details(data)
+    assert problem.parts == ("title", "en")
+    assert str(problem) == "title: 'en' is a required property"
+
+
+def rejected_details(data):
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(data)
+    return caught.value.details
