@@ -19,14 +19,14 @@ and said.
 Each agency and each official is weighted the same way over its own strata (its
 procedure fields; itself alone with agency strata), a field short of ratings merged into
 the unit as a whole (:func:`weighted_satisfactions`). The counts for every unit come from
-one query per kind of unit and one per procedure field, not from queries per unit.
+two queries per kind of unit (its dossiers, its answers), not from queries per unit.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -165,10 +165,6 @@ def strata_setting() -> str:
     return str(get_setting("WEIGHTING_STRATA"))
 
 
-def _procedure_fields(session: Session) -> list[str]:
-    return list(session.scalars(select(Procedure.field).distinct().order_by(Procedure.field)))
-
-
 def _rating_cells(
     session: Session,
     report_filter: ReportFilter,
@@ -177,34 +173,20 @@ def _rating_cells(
     by_field: bool,
 ) -> dict[CellKey, CellCounts]:
     """Answers and satisfied answers to the headline item (``headline``: its key and its
-    satisfied levels), per agency or official (``dimension``) × procedure field: one query
-    for every unit and one per field, whatever the number of units.
+    satisfied levels), per agency or official (``dimension``) × procedure field, in one
+    query whatever the number of units.
 
-    A response without a procedure counts in the field None: the unit's answers less those
-    of every field. Responses naming no official are left out of the officials' cells."""
+    A response without a procedure counts in the field None. Responses naming no official
+    are left out of the officials' cells."""
     item_key, satisfied = headline
-
-    def by_unit(selection: ReportFilter) -> dict[int, CellCounts]:
-        counts: Mapping[Any, Any] = level_counts_by(session, selection, dimension, [item_key])
-        return {
-            unit: CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied))
-            for unit, items in counts.items()
-            if unit is not None
-        }
-
-    everything = by_unit(report_filter)
-    if not by_field:
-        return {(unit, None): cell for unit, cell in everything.items()}
-    cells: dict[CellKey, CellCounts] = {}
-    remainder = dict(everything)
-    for field in _procedure_fields(session):
-        for unit, cell in by_unit(replace(report_filter, procedure_field=field)).items():
+    grouping = (dimension, Dimension.PROCEDURE_FIELD) if by_field else dimension
+    counts: Mapping[Any, Any] = level_counts_by(session, report_filter, grouping, [item_key])
+    cells = {}
+    for key, items in counts.items():
+        unit, field = key if by_field else (key, None)
+        if unit is not None:
+            cell = CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied))
             cells[(unit, field)] = cell
-            left = remainder[unit]
-            remainder[unit] = CellCounts(
-                0, left.answers - cell.answers, left.satisfied - cell.satisfied
-            )
-    cells.update({(unit, None): cell for unit, cell in remainder.items() if cell.answers})
     return cells
 
 
