@@ -22,7 +22,7 @@ import pytest
 from flask_babel import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from survey import documents
 from survey.db import db, write_session
@@ -30,7 +30,7 @@ from survey.dossiers.models import Dossier
 from survey.i18n import format_number, format_percent
 from survey.org.models import Agency, Official, Procedure
 from survey.results.filters import Period, ReportFilter
-from survey.results.tables import round_half_up
+from survey.results.tables import DERIVED_FOOTNOTE, round_half_up
 from survey.results.weighting import weighted_satisfactions
 from tests.results.dataset import selected
 from tests.results.test_coverage import rows_of
@@ -104,7 +104,7 @@ def unit_dossiers(app, results_world, weighted_world):
     return {"agency": by_agency, "official": by_official}
 
 
-def reference(results_world, dossiers, unit_column):
+def reference(results_world, dossiers, unit_column, minimum=MINIMUM):
     """Each unit's weighted figures from the raw rows: {unit: dict or None (too few)}."""
     selection = ReportFilter(
         Period.parse(PERIOD),
@@ -125,7 +125,7 @@ def reference(results_world, dossiers, unit_column):
     result = {}
     for unit in units:
         cells = {cell for cell in (*dossiers, *answers) if cell[0] == unit}
-        short = any(dossiers.get(c, 0) and answers[c] < MINIMUM for c in cells)
+        short = any(dossiers.get(c, 0) and answers[c] < minimum for c in cells)
         # stratum → [N, n, x]; a short field merges all the unit's cells into one stratum.
         strata: dict = {}
         for cell in cells:
@@ -135,7 +135,7 @@ def reference(results_world, dossiers, unit_column):
             totals[1] += answers[cell]
             totals[2] += satisfied[cell]
         used = [s for s in strata.values() if s[0]]
-        if any(n < MINIMUM for _population, n, _x in used):
+        if any(n < minimum for _population, n, _x in used):
             result[unit] = None
             continue
         weights, values = [], []
@@ -331,7 +331,9 @@ def test_the_start_page_shows_the_weighted_rate_beside_the_raw_one(
     def row(label):
         return _row_value(overview, vietnamese(app, gettext, label))
 
-    weighted = shown[vietnamese(app, gettext, "Weighted to the dossiers handled")]
+    weighted = shown[
+        vietnamese(app, gettext, "Satisfied overall, weighted to the dossiers handled")
+    ]
     low = row("Weighted confidence interval, lower bound")
     high = row("Weighted confidence interval, upper bound")
     interval = f"{low} – {high}"
@@ -354,4 +356,51 @@ def test_the_start_page_shows_the_weighted_rate_beside_the_raw_one(
 
 def test_the_start_page_says_nothing_weighted_without_dossiers(app, results_world, officer, today):
     shown = headline_figures(officer("administrator").get("/officer/").get_data(as_text=True))
-    assert vietnamese(app, gettext, "Weighted to the dossiers handled") not in shown
+    assert (
+        vietnamese(app, gettext, "Satisfied overall, weighted to the dossiers handled") not in shown
+    )
+
+
+def _giving_away(results_world, by_official):
+    """An official's field whose dossiers, taken away, leave a few of the official's answers
+    without weight, and the minimum group size that makes them few: (cell, minimum, figures)."""
+    for minimum in range(MINIMUM, 16):
+        for official_id, field in sorted(by_official, key=str):
+            trial = {key: n for key, n in by_official.items() if key != (official_id, field)}
+            figures = reference(results_world, trial, "official", minimum).get(official_id)
+            if figures is not None and 0 < figures["unweighted"] < minimum:
+                return (official_id, field), minimum, figures
+    raise AssertionError("the data set has no such field")
+
+
+def test_a_weighted_rate_that_would_give_away_a_few_answers_is_hidden(
+    app, results_world, officer, unit_dossiers
+):
+    # An official's field without dossiers gets weight 0: its few answers would then follow
+    # from the raw rate and the weighted one, so the weighted figures are withheld.
+    chosen, minimum, expected = _giving_away(results_world, unit_dossiers["official"])
+    app.config["MIN_GROUP_SIZE"] = minimum
+    app.config["MIN_RATINGS_FOR_RANKING"] = minimum
+    field = chosen[1]
+    with app.app_context(), write_session() as session:
+        of_field = (
+            Dossier.procedure_id.in_(select(Procedure.id).where(Procedure.field == field))
+            if field is not None
+            else Dossier.procedure_id.is_(None)
+        )
+        session.execute(delete(Dossier).where(Dossier.official_id == chosen[0], of_field))
+    client = officer("administrator")
+    response = client.get(f"/officer/results/report.csv?{QUERY}")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    title = vietnamese(app, gettext, "Officials")
+    header = rows[rows.index([title]) + 1]
+    first = header.index(vietnamese(app, gettext, "Weighted to dossiers"))
+    name = _names(app, Official, [chosen[0]])[chosen[0]]
+    row = next(row for row in rows_of(title, rows) if row[0] == name)
+    # Shown and ranked, but its weighted figures hidden.
+    assert row[first - 7] != vietnamese(app, gettext, "hidden")
+    assert row[first - 5].endswith("%")  # its raw rate: ranked
+    assert row[first : first + 5] == [vietnamese(app, gettext, "hidden")] * 5
+    assert vietnamese(app, format_percent, expected["rate"] * 100) not in row
+    page = client.get(f"/officer/results/officials?{QUERY}").get_data(as_text=True)
+    assert vietnamese(app, lambda: str(DERIVED_FOOTNOTE)) in page
