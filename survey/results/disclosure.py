@@ -297,3 +297,18 @@ def hidden_units(counts: Sequence[int], total: int, min_group_size: int) -> np.n
             table, min_group_size, lower_bound=1, margins=False, relations=[relation]
         )
     )
+
+
+def weighted_gives_away(unweighted_answers: int, min_group_size: int) -> bool:
+    """Whether a unit's rate weighted to the dossiers returned, published beside its raw
+    rate, would give away a small group: the answers in its strata without any dossier
+    (:mod:`survey.results.weighting` gives them weight 0).
+
+    The raw rate counts them and the weighted rate does not. With one stratum the weighted
+    rate is the satisfied share of the other answers, so their satisfied count, raw × all
+    answers − weighted × answers weighted, follows from the two (``Link``: the unit's
+    satisfied = the weighted strata's satisfied + theirs, the first two published). Fewer
+    than ``min_group_size`` such answers, but some, are a small group: the weighted rate
+    is then withheld as derived.
+    """
+    return 0 < unweighted_answers < min_group_size

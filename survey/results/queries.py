@@ -92,6 +92,17 @@ _GROUP_COLUMNS = {
 }
 
 
+#: What a count is grouped by: one dimension, several (a tuple: the key is then a tuple of
+#: their keys, in order), or None for one total.
+Grouping = Dimension | tuple[Dimension, ...] | None
+
+
+def _dimensions(grouping: Grouping) -> tuple[Dimension, ...]:
+    if grouping is None:
+        return ()
+    return grouping if isinstance(grouping, tuple) else (grouping,)
+
+
 @dataclass(frozen=True)
 class LevelCounts:
     """Answers to one item: how many at each value, how many "not applicable", how many texts.
@@ -121,15 +132,17 @@ class LevelCounts:
 # --------------------------------------------------------------------------------------
 
 
-def _by_procedure(report_filter: ReportFilter, dimension: Dimension | None) -> bool:
-    return report_filter.procedure_field is not None or dimension is Dimension.PROCEDURE_FIELD
+def _by_procedure(report_filter: ReportFilter, dimension: Grouping) -> bool:
+    return report_filter.procedure_field is not None or Dimension.PROCEDURE_FIELD in _dimensions(
+        dimension
+    )
 
 
 def _source(
     kind: RowKind,
     rows_builder: Callable,
     report_filter: ReportFilter,
-    dimension: Dimension | None,
+    dimension: Grouping,
     use_counts: bool,
 ):
     """``(source, period_in_source)``: the count table of ``kind`` that can answer, else
@@ -164,7 +177,7 @@ def _with_procedure_field(table) -> FromClause:
 def _raw_source(
     rows_builder: Callable,
     report_filter: ReportFilter,
-    dimension: Dimension | None,
+    dimension: Grouping,
     utc_ranges: Sequence[tuple] | None = None,
 ):
     """Raw rows as a subquery named like a count table (``count`` = 1 per row).
@@ -180,7 +193,7 @@ def _raw_source(
         and_(Response.submitted_dt >= low, Response.submitted_dt < high) for low, high in utc_ranges
     ]
     where = [or_(*within)]
-    if dimension is Dimension.PROCEDURE_FIELD:
+    if Dimension.PROCEDURE_FIELD in _dimensions(dimension):
         field = select(Procedure.field).where(Procedure.id == Response.procedure_id)
         extra.append(field.scalar_subquery().label("procedure_field"))
     elif report_filter.procedure_field is not None:
@@ -251,9 +264,7 @@ def _conditions(
     return conditions
 
 
-def _narrowest(
-    kind: RowKind, report_filter: ReportFilter, dimension: Dimension | None
-) -> Grain | None:
+def _narrowest(kind: RowKind, report_filter: ReportFilter, dimension: Grouping) -> Grain | None:
     """The smallest count table of ``kind`` whose dimensions cover the columns the filter
     and grouping read (None: only the raw rows can answer)."""
     columns = {"month"} | {
@@ -263,8 +274,7 @@ def _narrowest(
     }
     if not report_filter.include_flagged:
         columns.add("is_flagged")
-    if dimension is not None:
-        columns.add(_GROUP_COLUMNS[dimension])
+    columns |= {_GROUP_COLUMNS[one] for one in _dimensions(dimension)}
     return narrowest(kind, columns)
 
 
@@ -294,20 +304,34 @@ def _grouped_sum(
     source: FromClause,
     report_filter: ReportFilter,
     period_in_source: bool,
-    dimension: Dimension | None,
+    dimension: Grouping,
     keys: Sequence[str],
     extra_conditions: Iterable[ColumnElement] = (),
 ):
-    """Rows of ``(group, *keys, SUM(count))``; group is None without a dimension."""
+    """Rows of ``(group, *keys, SUM(count))``; group is None without a dimension, one
+    column per dimension of a tuple (:func:`_split_row`)."""
     columns = source.c
-    group = _group_column(columns, dimension) if dimension else literal(None)
+    groups = [_group_column(columns, one) for one in _dimensions(dimension)]
+    labelled = [group.label(f"group_key_{i}") for i, group in enumerate(groups)]
     key_columns = [columns[key] for key in keys]
     statement = (
-        select(group.label("group_key"), *key_columns, func.sum(columns["count"]))
+        select(*(labelled or [literal(None).label("group_key")]), *key_columns)
+        .add_columns(func.sum(columns["count"]))
         .where(*_conditions(columns, report_filter, period_in_source), *extra_conditions)
-        .group_by(*([group] if dimension else []), *key_columns)
+        .group_by(*groups, *key_columns)
     )
     return statement
+
+
+def _split_row(dimension: Grouping, row) -> tuple[Hashable, tuple]:
+    """A row of :func:`_grouped_sum`: its group's key and its other columns."""
+    if isinstance(dimension, tuple):
+        width = len(dimension)
+        key = tuple(
+            _group_key(one, value) for one, value in zip(dimension, row[:width], strict=True)
+        )
+        return key, tuple(row[width:])
+    return (_group_key(dimension, row[0]) if dimension else None), tuple(row[1:])
 
 
 # --------------------------------------------------------------------------------------
@@ -315,19 +339,20 @@ def _grouped_sum(
 # --------------------------------------------------------------------------------------
 
 
-def _answer_source(report_filter: ReportFilter, dimension: Dimension | None, use_counts: bool):
+def _answer_source(report_filter: ReportFilter, dimension: Grouping, use_counts: bool):
     return _source(ANSWERS, answer_rows, report_filter, dimension, use_counts)
 
 
 def level_counts_by(
     session: Session,
     report_filter: ReportFilter,
-    dimension: Dimension,
+    dimension: Dimension | tuple[Dimension, ...],
     item_keys: Iterable[str],
     *,
     use_counts: bool = True,
 ) -> dict[Hashable, dict[str, LevelCounts]]:
-    """Answers per level of each item, per group of ``dimension``.
+    """Answers per level of each item, per group of ``dimension`` (of a tuple of
+    dimensions: keyed by the tuple of their keys, in one query).
 
     Groups without any answer to these items are absent; within a group every requested
     item is present (empty :class:`LevelCounts` when unanswered).
@@ -363,8 +388,9 @@ def _level_counts(session, report_filter, dimension, item_keys, use_counts):
     )
     # group → item → [{value: count}, not applicable, texts]
     found: dict = defaultdict(lambda: {key: [defaultdict(int), 0, 0] for key in item_keys})
-    for group, item_key, value, is_not_applicable, count in session.execute(statement):
-        entry = found[_group_key(dimension, group) if dimension else None][item_key]
+    for row in session.execute(statement):
+        group, (item_key, value, is_not_applicable, count) = _split_row(dimension, row)
+        entry = found[group][item_key]
         if is_not_applicable:
             entry[1] += int(count)
         elif value == NO_VALUE:

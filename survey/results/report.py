@@ -68,7 +68,7 @@ from survey.results.queries import (
 )
 from survey.results.report_tables import ReportTables, period_words, report_tables
 from survey.results.tables import Hidden
-from survey.results.weighting import WeightedSatisfaction, weighted_satisfaction
+from survey.results.weighting import WeightedSatisfaction, WeightedUnits, weighted_satisfactions
 from survey.settings import get_setting
 
 CHANNEL_LABELS = {
@@ -301,8 +301,9 @@ class Report:
     comments: tuple[Comment, ...] | None
     #: Ratings against the dossiers returned; None without dossiers in the scope.
     coverage: Coverage | None
-    #: The headline rate weighted to the dossiers returned; None without dossiers or headline.
-    weighted: WeightedSatisfaction | None
+    #: The headline rate weighted to the dossiers returned, for the scope and for each agency
+    #: and official; None without dossiers or headline.
+    weighting: WeightedUnits | None
     #: The feedback cases opened in the period and scope, and how they were handled; None
     #: when none was opened.
     responsiveness: CaseResponsiveness | None
@@ -315,6 +316,11 @@ class Report:
     #: The platform's local day the report was built for (its organisation chart by default).
     today: date
     language: str
+
+    @property
+    def weighted(self) -> WeightedSatisfaction | None:
+        """The whole scope's weighted rate (None without one)."""
+        return None if self.weighting is None else self.weighting.scope
 
     @property
     def filters(self) -> list[tuple[str, str]]:
@@ -483,7 +489,7 @@ def build_report(
         official_scores=official_scores,
         comments=comments,
         coverage=dossier_coverage(session, overview.report_filter),
-        weighted=_weighted(session, overview, definition, min_group_size),
+        weighting=_weighting(session, overview, definition, min_group_size),
         responsiveness=_responsiveness(session, overview.report_filter, today),
         hidden_figures=hidden_figures,
         generated_dt=utcnow(),
@@ -505,13 +511,14 @@ def _responsiveness(session, report_filter: ReportFilter, today: date) -> CaseRe
     )
 
 
-def _weighted(session, overview, definition, min_group_size) -> WeightedSatisfaction | None:
-    """The headline rate weighted to the dossiers returned (None when it is hidden or absent)."""
+def _weighting(session, overview, definition, min_group_size) -> WeightedUnits | None:
+    """The headline rate weighted to the dossiers returned, for the scope, each agency and
+    each official (None when the headline is hidden or absent, or without dossiers)."""
     if overview.headline is None or overview.is_suppressed:
         return None
     item_key = overview.headline_item_key
     satisfied = scoring_for_analysis(definition)["satisfied_values"][item_key]
-    return weighted_satisfaction(
+    return weighted_satisfactions(
         session, overview.report_filter, item_key, satisfied, min_group_size
     )
 

@@ -10,16 +10,31 @@ and why (:class:`~survey.results.tables.Hidden`), how a period or a test result 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
 from survey.i18n import format_day, format_number, format_percent
-from survey.results.disclosure import ONESTOP_TOTAL, OVERALL_INDEX, hidden_units
+from survey.results.disclosure import (
+    ONESTOP_TOTAL,
+    OVERALL_INDEX,
+    hidden_units,
+    weighted_gives_away,
+)
 from survey.results.filters import Period
-from survey.results.tables import Cell, Hidden, Table, derived_footnotes, figure, or_text, percent
+from survey.results.tables import (
+    Cell,
+    Hidden,
+    Table,
+    derived_footnotes,
+    figure,
+    hidden,
+    or_text,
+    percent,
+)
 from survey.results.weighting import AGENCY_PROCEDURE_FIELD
 
 if TYPE_CHECKING:
@@ -338,11 +353,102 @@ def _ranked_figure(unit, value: float | None) -> Cell:
     return or_text(None if value is None else value * 100, "percent", "")
 
 
+#: A unit's weighted rate, or the one cell that stands for its weighted figures instead.
+UnitWeighted = Callable[[Any], "WeightedSatisfaction | Cell"]
+
+
+def unit_weighting(report: Report, kind: str) -> UnitWeighted | None:
+    """How each agency's (``kind`` "agencies") or official's ("officials") weighted rate
+    reads; None when no dossier was returned in the report's scope (no weighted column).
+
+    Beside the raw rate and like it: hidden for a hidden unit, left empty for one not
+    ranked; "No dossier data" for a unit without dossiers returned; hidden as derived when
+    it would give away the few answers it leaves out (:func:`weighted_gives_away`)."""
+    if report.weighting is None:
+        return None
+    by_unit: Mapping[int, WeightedSatisfaction | None] = getattr(report.weighting, kind)
+
+    def weighted(unit) -> WeightedSatisfaction | Cell:
+        if unit.is_suppressed:
+            return hidden("percent", Hidden.SMALL_GROUP)
+        if not unit.is_ranked:
+            return Cell("")
+        if unit.key not in by_unit:
+            return Cell(_("No dossier data"))
+        result = by_unit[unit.key]
+        if result is None:
+            return Cell(_("Too few ratings of dossiers returned"))
+        if weighted_gives_away(result.unweighted_answers, report.min_group_size):
+            return hidden("percent", Hidden.DERIVED)
+        return result
+
+    return weighted
+
+
+def _weighted_file_columns() -> tuple[str, ...]:
+    return (
+        _("Weighted to dossiers"),
+        _("Weighted lower bound"),
+        _("Weighted upper bound"),
+        _("Design effect"),
+        _("Effective number of respondents"),
+    )
+
+
+def _weighted_file_cells(weighted: WeightedSatisfaction | Cell) -> tuple[Cell, ...]:
+    """The weighted rate, its interval, design effect and effective n (files)."""
+    if isinstance(weighted, Cell):
+        rest = weighted if weighted.is_hidden else Cell("")
+        return (weighted, rest, rest, rest, rest)
+    return (
+        percent(weighted.rate),
+        percent(weighted.ci_low),
+        percent(weighted.ci_high),
+        Cell(weighted.design_effect, "coefficient"),
+        Cell(weighted.effective_n, "number"),
+    )
+
+
+def _weighted_page_cell(weighted: WeightedSatisfaction | Cell) -> Cell:
+    """The weighted rate with its interval on a second line (pages)."""
+    if isinstance(weighted, Cell):
+        return weighted
+    interval = Cell((weighted.ci_low * 100, weighted.ci_high * 100), "interval").text()
+    return Cell(weighted.rate * 100, "percent", detail=interval)
+
+
+def weighted_units_words(report: Report) -> str:
+    """The footnote of a table of units with a weighted column ("" without one)."""
+    if report.weighting is None:
+        return ""
+    if report.weighting.strata_setting == AGENCY_PROCEDURE_FIELD:
+        return _(
+            "Weighted to dossiers: each procedure field of the unit counts in proportion to "
+            "the dossiers returned in it, not to its ratings (the confidence interval from "
+            "the weighted design; a field with fewer than %(minimum)s ratings is merged into "
+            "the unit as a whole).",
+            minimum=format_number(max(2, report.min_group_size)),
+        )
+    return _(
+        "Weighted to dossiers: the unit's ratings where it returned dossiers (one stratum "
+        "per unit), with the confidence interval from the weighted design."
+    )
+
+
 def units_table(
-    key: str, title: str, name_column: str, units, name, minimum: int, agency=None
+    key: str,
+    title: str,
+    name_column: str,
+    units,
+    name,
+    minimum: int,
+    agency=None,
+    weighted: UnitWeighted | None = None,
+    weighted_words: str = "",
 ) -> Table:
     """Agencies or officials compared (ranked first, then those apart): ``name(key)``, and
-    ``agency(key)`` beside it when given (an official's agency)."""
+    ``agency(key)`` beside it when given (an official's agency); their rates weighted to
+    the dossiers returned when ``weighted`` is given (:func:`unit_weighting`)."""
     columns = (
         name_column,
         *((_("Agency"),) if agency else ()),
@@ -354,6 +460,7 @@ def units_table(
         _("Lower bound"),
         _("Upper bound"),
         _("Against the province"),
+        *(_weighted_file_columns() if weighted else ()),
         _("Note"),
     )
     rows = []
@@ -371,10 +478,12 @@ def units_table(
                 _ranked_figure(unit, unit.shrunk_low),
                 _ranked_figure(unit, unit.shrunk_high),
                 Cell(tier_words(unit)),
+                *(_weighted_file_cells(weighted(unit)) if weighted else ()),
                 Cell(unit_note(unit, minimum)),
             )
         )
-    return Table(key, title, columns, tuple(rows), ranking_words(minimum))
+    footnotes = (*ranking_words(minimum), *((weighted_words,) if weighted else ()))
+    return Table(key, title, columns, tuple(rows), (*footnotes, *derived_footnotes(rows)))
 
 
 def _score_cells(report: Report, official_id: int, scores) -> tuple[Cell, ...]:
@@ -598,16 +707,51 @@ def _responsiveness_footnotes(report: Report) -> tuple[str, ...]:
     )
 
 
+def _weighted_reason(report: Report, weighted: WeightedSatisfaction) -> Hidden | None:
+    """Why the scope's weighted rate is withheld beside the raw one, if it is."""
+    if weighted_gives_away(weighted.unweighted_answers, report.min_group_size):
+        return Hidden.DERIVED
+    return None
+
+
+def _weighted_headline(report: Report) -> tuple[Cell, str] | None:
+    """The scope's weighted rate for a headline, with its interval under it, and the words
+    that say what it is (None without one)."""
+    weighted = report.weighted
+    if weighted is None or report.overview.headline is None:
+        return None
+    reason = _weighted_reason(report, weighted)
+    cell = hidden("percent", reason) if reason else _weighted_page_cell(weighted)
+    if weighted.strata_setting == AGENCY_PROCEDURE_FIELD:
+        words = _(
+            "The same answers, each agency and procedure field counted by its dossiers "
+            "returned in the period rather than by its ratings."
+        )
+    else:
+        words = _(
+            "The same answers, each agency counted by its dossiers returned in the period "
+            "rather than by its ratings."
+        )
+    return cell, words
+
+
 def weighted_table(report: Report) -> Table | None:
     """The headline rate beside the same rate weighted to the dossiers returned."""
     weighted, headline = report.weighted, report.overview.headline
     if weighted is None or headline is None:
         return None
+    reason = _weighted_reason(report, weighted)
     rows = (
         (Cell(_("Satisfied (overall question), unweighted")), percent(headline.rate)),
-        (Cell(_("Satisfied, weighted to the dossiers returned")), percent(weighted.rate)),
-        (Cell(_("Weighted confidence interval, lower bound")), percent(weighted.ci_low)),
-        (Cell(_("Weighted confidence interval, upper bound")), percent(weighted.ci_high)),
+        (Cell(_("Satisfied, weighted to the dossiers returned")), percent(weighted.rate, reason)),
+        (
+            Cell(_("Weighted confidence interval, lower bound")),
+            percent(weighted.ci_low, reason),
+        ),
+        (
+            Cell(_("Weighted confidence interval, upper bound")),
+            percent(weighted.ci_high, reason),
+        ),
         (Cell(_("Design effect")), Cell(weighted.design_effect, "coefficient")),
         (Cell(_("Effective number of respondents")), Cell(weighted.effective_n, "number")),
         (Cell(_("Answers weighted")), Cell(weighted.answers, "number")),
@@ -641,9 +785,17 @@ def file_tables(report: Report) -> tuple[Table, ...]:
     if overview.trend is not None:
         tables.append(trend_table(overview.trend, report.today))
     minimum = report.min_ratings_for_ranking
+    weighted_words = weighted_units_words(report)
     tables.append(
         units_table(
-            "agencies", _("Agencies"), _("Agency"), overview.agencies, report.agency_name, minimum
+            "agencies",
+            _("Agencies"),
+            _("Agency"),
+            overview.agencies,
+            report.agency_name,
+            minimum,
+            weighted=unit_weighting(report, "agencies"),
+            weighted_words=weighted_words,
         )
     )
     tables.append(
@@ -655,6 +807,8 @@ def file_tables(report: Report) -> tuple[Table, ...]:
             report.official_name,
             minimum,
             report.official_agency,
+            weighted=unit_weighting(report, "officials"),
+            weighted_words=weighted_words,
         )
     )
     if report.score_periods:
@@ -803,11 +957,20 @@ def alphas_page_table(report: Report) -> Table:
 
 
 def units_page_table(
-    key: str, title: str, units, name, minimum: int, agency_of=None
+    key: str,
+    title: str,
+    units,
+    name,
+    minimum: int,
+    agency_of=None,
+    weighted: UnitWeighted | None = None,
+    weighted_words: str = "",
 ) -> Table | None:
     """The ranked units, best first, numbered as on the funnel plot (None without any).
 
-    ``agency_of(key)``, for officials: their agency, in a column beside the name."""
+    ``agency_of(key)``, for officials: their agency, in a column beside the name;
+    ``weighted``: the rate weighted to the dossiers returned beside the raw rate, with its
+    interval under it (:func:`unit_weighting`)."""
     columns = (
         _("No."),
         _("Places"),
@@ -815,6 +978,7 @@ def units_page_table(
         *((_("Agency"),) if agency_of else ()),
         _("Answers"),
         _("Satisfied"),
+        *((_("Weighted to dossiers"),) if weighted else ()),
         _("Adjusted for size"),
         _("Confidence interval"),
         _("Against the province"),
@@ -827,6 +991,7 @@ def units_page_table(
             *((Cell(agency_of(unit.key)),) if agency_of else ()),
             Cell(unit.ratings, "number"),
             percent(unit.rate),
+            *((_weighted_page_cell(weighted(unit)),) if weighted else ()),
             percent(unit.shrunk_rate),
             _interval_cell(unit.shrunk_low, unit.shrunk_high, 100),
             Cell(tier_words(unit)),
@@ -836,13 +1001,15 @@ def units_page_table(
     if not rows:
         return None
     shift = 1 if agency_of else 0
+    figures = 4 if weighted else 3  # answers, satisfied, [weighted,] adjusted
+    notes = (_("Ordered by the rate adjusted for size, highest first."), ranking_words(minimum)[0])
     return Table(
         key,
         title,
         columns,
         rows,
-        (_("Ordered by the rate adjusted for size, highest first."), ranking_words(minimum)[0]),
-        number_columns=frozenset({0, 3 + shift, 4 + shift, 5 + shift}),
+        (*notes, *((weighted_words,) if weighted else ()), *derived_footnotes(rows)),
+        number_columns=frozenset({0, *range(3 + shift, 3 + shift + figures)}),
         header_column=2,
     )
 
@@ -963,6 +1130,9 @@ class ReportTables:
     responsiveness: Table | None
     #: The share of dossiers rated in the whole scope, for the headline (None without data).
     coverage_headline: Cell | None
+    #: The headline rate weighted to the dossiers returned and what it is, for the headline
+    #: (None without dossiers).
+    weighted_headline: tuple[Cell, str] | None
     #: The headline against the previous period, in two sentences (None without one).
     change: tuple[str, str] | None
     #: Why nothing is shown, when the whole selection is too small (else None).
@@ -987,7 +1157,13 @@ def report_tables(report: Report) -> ReportTables:
         criteria=criteria_page_table(report),
         alphas=alphas_page_table(report) if overview.factor_alphas else None,
         agencies=units_page_table(
-            "agencies", _("Agencies, best first"), overview.agencies, report.agency_name, minimum
+            "agencies",
+            _("Agencies, best first"),
+            overview.agencies,
+            report.agency_name,
+            minimum,
+            weighted=unit_weighting(report, "agencies"),
+            weighted_words=weighted_units_words(report),
         ),
         officials=units_page_table(
             "officials",
@@ -996,6 +1172,8 @@ def report_tables(report: Report) -> ReportTables:
             report.official_name,
             minimum,
             report.official_agency,
+            weighted=unit_weighting(report, "officials"),
+            weighted_words=weighted_units_words(report),
         ),
         agencies_apart=unranked_page_table(
             "agencies_apart",
@@ -1020,6 +1198,7 @@ def report_tables(report: Report) -> ReportTables:
         weighted=weighted_table(report),
         responsiveness=responsiveness_table(report),
         coverage_headline=_coverage_headline(report),
+        weighted_headline=_weighted_headline(report),
         change=change_words(overview.change) if overview.change is not None else None,
         notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,
     )

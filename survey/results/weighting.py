@@ -15,13 +15,18 @@ on up the agency tree to one stratum for the whole scope. The dossiers of the st
 were short of ratings are reported as the weight that moved. Ratings in a stratum without
 any dossier returned in the period represent nobody and get weight 0; they are counted
 and said.
+
+Each agency and each official is weighted the same way over its own strata (its
+procedure fields; itself alone with agency strata), a field short of ratings merged into
+the unit as a whole (:func:`weighted_satisfactions`). The counts for every unit come from
+two queries per kind of unit (its dossiers, its answers), not from queries per unit.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -160,44 +165,55 @@ def strata_setting() -> str:
     return str(get_setting("WEIGHTING_STRATA"))
 
 
-def _procedure_fields(session: Session) -> list[str]:
-    return list(session.scalars(select(Procedure.field).distinct().order_by(Procedure.field)))
-
-
 def _rating_cells(
     session: Session,
     report_filter: ReportFilter,
-    item_key: str,
-    satisfied: list[int],
+    dimension: Dimension,
+    headline: tuple[str, list[int]],
     by_field: bool,
 ) -> dict[CellKey, CellCounts]:
-    """Answers and satisfied answers to the headline item, per agency (× procedure field).
+    """Answers and satisfied answers to the headline item (``headline``: its key and its
+    satisfied levels), per agency or official (``dimension``) × procedure field, in one
+    query whatever the number of units.
 
-    A response without a procedure counts in the field None: the agency's answers less those
-    of every field."""
+    A response without a procedure counts in the field None. Responses naming no official
+    are left out of the officials' cells."""
+    item_key, satisfied = headline
+    grouping = (dimension, Dimension.PROCEDURE_FIELD) if by_field else dimension
+    counts: Mapping[Any, Any] = level_counts_by(session, report_filter, grouping, [item_key])
+    cells = {}
+    for key, items in counts.items():
+        unit, field = key if by_field else (key, None)
+        if unit is not None:
+            cell = CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied))
+            cells[(unit, field)] = cell
+    return cells
 
-    def by_agency(selection: ReportFilter) -> dict[int, CellCounts]:
-        counts: Mapping[Any, Any] = level_counts_by(
-            session, selection, Dimension.AGENCY, [item_key]
-        )
-        return {
-            agency: CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied))
-            for agency, items in counts.items()
-        }
 
-    everything = by_agency(report_filter)
-    if not by_field:
-        return {(agency, None): cell for agency, cell in everything.items()}
-    cells: dict[CellKey, CellCounts] = {}
-    remainder = dict(everything)
-    for field in _procedure_fields(session):
-        for agency, cell in by_agency(replace(report_filter, procedure_field=field)).items():
-            cells[(agency, field)] = cell
-            left = remainder[agency]
-            remainder[agency] = CellCounts(
-                0, left.answers - cell.answers, left.satisfied - cell.satisfied
-            )
-    cells.update({(agency, None): cell for agency, cell in remainder.items() if cell.answers})
+#: The column of ``Dossier`` that names each kind of unit.
+_DOSSIER_COLUMNS = {Dimension.AGENCY: Dossier.agency_id, Dimension.OFFICIAL: Dossier.official_id}
+
+
+def _unit_cells(
+    session: Session,
+    report_filter: ReportFilter,
+    dimension: Dimension,
+    headline: tuple[str, list[int]],
+    by_field: bool,
+) -> dict[CellKey, CellCounts]:
+    """Dossiers returned, answers and satisfied answers per unit (× procedure field); empty
+    when no dossier was returned in the report's period and scope."""
+    unit = _DOSSIER_COLUMNS[dimension]
+    columns = (unit, Procedure.field) if by_field else (unit,)
+    dossiers = dossier_cell_counts(session, report_filter, columns)
+    if not dossiers:
+        return {}
+    cells: dict[CellKey, CellCounts] = defaultdict(CellCounts)
+    for key, count in dossiers.items():
+        if key[0] is not None:  # a dossier naming no official
+            cells[(key[0], key[1] if by_field else None)] += CellCounts(count, 0, 0)
+    for key, cell in _rating_cells(session, report_filter, dimension, headline, by_field).items():
+        cells[key] += cell
     return cells
 
 
@@ -212,31 +228,18 @@ def _parents(session: Session, scope: frozenset[int] | None) -> dict[int, int | 
     }
 
 
-def weighted_satisfaction(
-    session: Session,
-    report_filter: ReportFilter,
-    item_key: str,
-    satisfied: list[int],
-    min_group_size: int,
+def _weighted(
+    cells: Mapping[CellKey, CellCounts],
+    parents: Mapping[int, int | None],
+    minimum: int,
+    setting: str,
 ) -> WeightedSatisfaction | None:
-    """The headline item's satisfied share weighted to the dossiers returned in the report's
-    period and scope; None without dossiers there or with too few answers in all."""
-    setting = strata_setting()
-    by_field = setting == AGENCY_PROCEDURE_FIELD
-    columns = (Dossier.agency_id, Procedure.field) if by_field else (Dossier.agency_id,)
-    dossiers = dossier_cell_counts(session, report_filter, columns)
-    if not dossiers:
-        return None
-    cells: dict[CellKey, CellCounts] = defaultdict(CellCounts)
-    for key, count in dossiers.items():
-        cells[(key[0], key[1] if by_field else None)] += CellCounts(count, 0, 0)
-    for key, cell in _rating_cells(session, report_filter, item_key, satisfied, by_field).items():
-        cells[key] += cell
-    minimum = max(2, min_group_size)
-    collapsed = collapse_strata(cells, _parents(session, report_filter.agency_ids), minimum)
+    """The satisfied share weighted over ``cells`` after collapsing them (None with too few
+    answers even in one stratum for them all)."""
+    collapsed = collapse_strata(cells, parents, minimum)
     used = [stratum for stratum in collapsed.strata if stratum.dossiers]
-    if any(stratum.answers < minimum for stratum in used):
-        return None  # even the whole scope has too few answers
+    if not used or any(stratum.answers < minimum for stratum in used):
+        return None
     result = poststratify(
         [s.answers for s in used], [s.satisfied for s in used], [s.dossiers for s in used]
     )
@@ -256,4 +259,56 @@ def weighted_satisfaction(
         cells=collapsed.cells,
         collapsed_cells=collapsed.collapsed_cells,
         moved_dossiers=collapsed.moved_dossiers,
+    )
+
+
+@dataclass(frozen=True)
+class WeightedUnits:
+    """The headline rate weighted to the dossiers returned, for the whole scope and for
+    each agency and official that returned dossiers (None: too few answers to weight)."""
+
+    strata_setting: str
+    scope: WeightedSatisfaction | None
+    agencies: Mapping[int, WeightedSatisfaction | None]
+    officials: Mapping[int, WeightedSatisfaction | None]
+
+
+def _each_unit(
+    cells: Mapping[CellKey, CellCounts], minimum: int, setting: str
+) -> dict[int, WeightedSatisfaction | None]:
+    """Each unit weighted over its own cells: its procedure fields, collapsed into the
+    unit as a whole when one is short of answers (a unit is the top of its own scope)."""
+    by_unit: dict[int, dict[CellKey, CellCounts]] = defaultdict(dict)
+    for key, cell in cells.items():
+        by_unit[key[0]][key] = cell
+    return {
+        unit: _weighted(own, {unit: None}, minimum, setting)
+        for unit, own in by_unit.items()
+        if any(cell.dossiers for cell in own.values())
+    }
+
+
+def weighted_satisfactions(
+    session: Session,
+    report_filter: ReportFilter,
+    item_key: str,
+    satisfied: list[int],
+    min_group_size: int,
+) -> WeightedUnits | None:
+    """The headline item's satisfied share weighted to the dossiers returned in the report's
+    period and scope, for the scope and for each agency and official; None without dossiers
+    there. The agencies' cells are the scope's strata: they are counted once for both."""
+    setting = strata_setting()
+    by_field = setting == AGENCY_PROCEDURE_FIELD
+    headline = (item_key, satisfied)
+    agencies = _unit_cells(session, report_filter, Dimension.AGENCY, headline, by_field)
+    if not agencies:
+        return None
+    officials = _unit_cells(session, report_filter, Dimension.OFFICIAL, headline, by_field)
+    minimum = max(2, min_group_size)
+    return WeightedUnits(
+        strata_setting=setting,
+        scope=_weighted(agencies, _parents(session, report_filter.agency_ids), minimum, setting),
+        agencies=_each_unit(agencies, minimum, setting),
+        officials=_each_unit(officials, minimum, setting),
     )

@@ -122,6 +122,25 @@ def test_level_counts_by_every_dimension_and_filter(dataset, use_counts):
 
 
 @pytest.mark.parametrize("use_counts", [True, False], ids=["counts", "raw"])
+def test_level_counts_by_a_unit_and_procedure_field_at_once(dataset, use_counts):
+    # The weighting's cells: every agency or official × procedure field in one query.
+    organisation, responses = dataset
+    keys = item_keys(organisation)
+    for name, report_filter in filters(organisation).items():
+        for unit in (Dimension.AGENCY, Dimension.OFFICIAL):
+            expected = {}
+            for field in ("Hộ tịch", "Đất đai", None):
+                of_field = [r for r in responses if r["procedure_field"] == field]
+                counted = reference_level_counts(of_field, report_filter, keys, unit)
+                expected |= {(group, field): items for group, items in counted.items()}
+            grouping = (unit, Dimension.PROCEDURE_FIELD)
+            found = level_counts_by(
+                db.session, report_filter, grouping, keys, use_counts=use_counts
+            )
+            assert found == as_level_counts(expected), (name, unit)
+
+
+@pytest.mark.parametrize("use_counts", [True, False], ids=["counts", "raw"])
 def test_response_counts_by_every_dimension_and_filter(dataset, use_counts):
     organisation, responses = dataset
     for name, report_filter in filters(organisation).items():

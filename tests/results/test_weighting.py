@@ -28,7 +28,7 @@ from survey.i18n import format_number, format_percent
 from survey.org.models import Procedure
 from survey.results.filters import Period, ReportFilter
 from survey.results.tables import round_half_up
-from survey.results.weighting import CellCounts, collapse_strata, weighted_satisfaction
+from survey.results.weighting import CellCounts, collapse_strata, weighted_satisfactions
 from tests.results.dataset import selected
 from tests.results.test_coverage import rows_of
 from tests.results.test_routes import PERIOD, vietnamese
@@ -148,7 +148,9 @@ def test_the_weighted_rate_is_recomputed_from_the_raw_rows(app, results_world, w
         questionnaire_version_ids={organisation.version_ids[QUESTIONNAIRE]},
     )
     with app.test_request_context():
-        result = weighted_satisfaction(db.session(), selection, ITEM, list(SATISFIED), 5)
+        units = weighted_satisfactions(db.session(), selection, ITEM, list(SATISFIED), 5)
+    assert units is not None
+    result = units.scope
     assert result is not None
     assert result.rate == pytest.approx(expected["rate"], rel=1e-12)
     assert result.ci_low == pytest.approx(expected["low"], rel=1e-12)
@@ -222,7 +224,9 @@ def test_agency_strata_are_a_setting(app, results_world, weighted_world):
     for (agency, _field), count in weighted_world.items():
         per_agency[(agency, None)] = per_agency.get((agency, None), 0) + count
     with app.test_request_context():
-        result = weighted_satisfaction(db.session(), selection, ITEM, list(SATISFIED), 5)
+        units = weighted_satisfactions(db.session(), selection, ITEM, list(SATISFIED), 5)
+    assert units is not None
+    result = units.scope
     assert result is not None
     assert (result.strata, result.collapsed_cells, result.moved_dossiers) == (3, 0, 0)
     assert result.dossiers == sum(per_agency.values())
