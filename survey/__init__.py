@@ -119,7 +119,7 @@ class _MigrationCommands(click.Command):
     def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
         assert parent is not None, "a subcommand of flask"
         init_migrations(parent.ensure_object(ScriptInfo).load_app())
-        from flask_migrate.cli import db as commands
+        from flask_migrate.cli import db as commands  # type: ignore[import-untyped]
 
         return commands.make_context(info_name, args, parent=parent, **extra)
 
