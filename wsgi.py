@@ -1,5 +1,10 @@
-"""The application for gunicorn: ``gunicorn -c gunicorn.conf.py wsgi:app``."""
+"""The application for gunicorn: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-from survey import create_app
+Commands leave PDF, spreadsheet and statistics libraries to first use (they start faster);
+a server imports them here, before gunicorn forks its workers (``preload_app``).
+"""
+
+from survey import create_app, preload_request_modules
 
 app = create_app()
+preload_request_modules()

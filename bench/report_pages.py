@@ -8,8 +8,8 @@ and what a citizen waits for on the public results page, beside the plain `/sign
 
 The public page (anonymous client, year 2026, each questionnaire): first request with
 nothing kept (its figures and the SIPAS intervals computed), then as kept in the process
-until the counts it is made of change (the responses per agency and quarter that key it,
-counted and stored, are still read on every request).
+until the counts it is made of change (the count tables' generation that keys it is read on
+every request: one row by primary key).
 
 Data as in ``bench/reports.py`` (the demo province, bulk-loaded synthetic responses, counts
 rebuilt). Requests go through the whole application (Flask test client, signed in as the

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
+from flask.cli import ScriptInfo
 from flask_compress import Compress
-from flask_migrate import Migrate
 
 from survey.config import load_settings
 from survey.db import close_reports_session, configure_engine, db
@@ -15,7 +17,6 @@ from survey.db import close_reports_session, configure_engine, db
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
 
-migrate = Migrate(directory=MIGRATIONS_DIRECTORY)
 #: Pages, style sheets, SVG and JSON go out compressed (zstd, Brotli or gzip) whenever the
 #: client accepts it, from gunicorn alone as behind a proxy (``COMPRESS_*`` settings).
 compress = Compress()
@@ -46,7 +47,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
         for engine in db.engines.values():
             configure_engine(engine)
     app.teardown_appcontext(close_reports_session)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    app.cli.add_command(_MigrationCommands("db", help="Database migrations (Flask-Migrate)."))
     compress.init_app(app)
 
     from survey import cli, health, home, i18n, observability, outage, security
@@ -97,3 +98,49 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     app.register_blueprint(start.blueprint)
     feedback.init_app(app)
     return app
+
+
+def init_migrations(app: Flask) -> None:
+    """Flask-Migrate for ``app``: for ``flask db …`` and Alembic's ``env.py`` only.
+
+    Flask-Migrate imports Alembic, which every other command and every server process
+    would otherwise load for nothing (measured in ``bench/command_start.py``).
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
+
+
+class _MigrationCommands(click.Command):
+    """``flask db …``: stands for Flask-Migrate's command group, loaded when it is used
+    (Click makes the context of the command it runs, and runs what that context names)."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        assert parent is not None, "a subcommand of flask"
+        init_migrations(parent.ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as commands  # type: ignore[import-untyped]
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
+#: What some requests use but no command needs at its start, so ``create_app`` leaves it
+#: to first use: PDF (fpdf2 and fontTools under it), spreadsheets, and the statistics
+#: that ``analysis`` loads from scipy when first asked.
+REQUEST_MODULES = (
+    "fpdf",
+    "openpyxl",
+    "scipy.optimize",
+    "scipy.sparse",
+    "scipy.special",
+    "scipy.stats",
+    "survey.documents",
+    "survey.results.downloads",
+)
+
+
+def preload_request_modules() -> None:
+    """Import :data:`REQUEST_MODULES` now: ``wsgi.py`` does, so that gunicorn's workers
+    inherit them from the preloaded application and no request waits for an import."""
+    for name in REQUEST_MODULES:
+        importlib.import_module(name)

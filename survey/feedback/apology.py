@@ -15,11 +15,9 @@ from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.documents import DocumentPdf, draw_letterhead, draw_signature_block, letterhead_for
 from survey.feedback.cases import local_date
 from survey.feedback.models import ApologyTemplate, CaseSource, CaseState, FeedbackCase
 from survey.org.models import Agency, ServicePoint
@@ -105,6 +103,17 @@ def letter_text(session: Session, case: FeedbackCase, agency: Agency) -> str:
 def apology_pdf(session: Session, case: FeedbackCase, today: date) -> bytes:
     """The letter of the case's agency, dated ``today``, in Vietnamese whatever the
     officer's language."""
+    # fpdf2 (and fontTools under it) only when a letter is made: 1.2 s of imports that
+    # every command and server start would otherwise pay.
+    from fpdf.enums import XPos, YPos
+
+    from survey.documents import (
+        DocumentPdf,
+        draw_letterhead,
+        draw_signature_block,
+        letterhead_for,
+    )
+
     agency = session.get_one(Agency, case.agency_id)
     with force_locale("vi"):
         pdf = DocumentPdf(f"Thư xin lỗi · {case.receipt}")

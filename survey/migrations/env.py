@@ -4,6 +4,11 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from survey import init_migrations
+
+# Flask-Migrate is set up only for migrations (see survey.init_migrations).
+init_migrations(current_app._get_current_object())
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config

@@ -599,22 +599,41 @@ def fold_counts(session: Session, batch: int = FOLD_BATCH) -> int:
         response_ids = [response_id for response_id, _version in queued]
         record_counts(session, response_ids, {version_id for _id, version_id in queued})
         session.connection().execute(_DEQUEUE, {"response_ids": response_ids})
-    if len(queued) < batch:
-        _record_counted_through(session, started)
+    _record_fold(
+        session, counted_through=started if len(queued) < batch else None, changed=bool(queued)
+    )
     return len(queued)
 
 
-def _record_counted_through(session: Session, moment) -> None:
-    """Set the one row of :class:`CountsFoldState` (folds take turns: no race to create it)."""
+def _record_fold(session: Session, *, counted_through: datetime | None, changed: bool) -> None:
+    """Update the one row of :class:`CountsFoldState` in the transaction that changed the
+    counts (``changed``: one more generation) or found them complete (``counted_through``).
+    Folds take turns: no race to create the row."""
+    values: dict = {}
+    if counted_through is not None:
+        values["counted_through_dt"] = counted_through
+    if changed:
+        values["generation"] = CountsFoldState.generation + 1
+    if not values:
+        return
     connection = session.connection()
-    state = update(CountsFoldState).values(counted_through_dt=moment)
-    if connection.execute(state).rowcount == 0:
-        connection.execute(insert(CountsFoldState).values(id=1, counted_through_dt=moment))
+    if connection.execute(update(CountsFoldState).values(values)).rowcount == 0:
+        connection.execute(
+            insert(CountsFoldState).values(
+                id=1, counted_through_dt=counted_through, generation=int(changed)
+            )
+        )
 
 
 def counted_through(connection) -> datetime | None:
     """When the count tables were last known complete (UTC), as ``connection`` sees them."""
     return connection.scalar(select(CountsFoldState.counted_through_dt))
+
+
+def counts_generation(connection) -> int:
+    """How many times the count tables have changed, as ``connection``'s transaction sees
+    them (:attr:`CountsFoldState.generation`; 0 before the first change)."""
+    return connection.scalar(select(CountsFoldState.generation)) or 0
 
 
 _ANY_QUEUED = select(UncountedResponse.response_id).limit(1)
@@ -660,7 +679,7 @@ def rebuild_counts(session: Session) -> dict[str, int]:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_FOLD_LOCK)))
-    _record_counted_through(session, utcnow())
+    _record_fold(session, counted_through=utcnow(), changed=True)
     for model in (*DERIVED_MODELS, UncountedResponse):
         session.execute(delete(model))
     for statement in _plain_inserts(session, [], DERIVED_MODELS):

@@ -117,10 +117,17 @@ class CountsFoldState(Model):
 
     ``counted_through_dt`` (UTC): every response stored before it is in the count tables.
     A report read on a replica reads it in the same snapshot as its numbers, so it can say
-    how fresh they are ("data as of …") however far replication lags.
+    how fresh they are ("data as of …") however far replication lags. None until a fold has
+    emptied the queue once.
+
+    ``generation`` grows by one in every transaction that changes the count tables (a fold
+    that adds responses, a rebuild), in that transaction: two reads that see the same
+    generation see the same counts, so it keys what is computed from them (the public
+    page's figures) in every process with one read by primary key.
     """
 
     __tablename__ = "counts_fold_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    counted_through_dt: Mapped[datetime] = mapped_column()
+    counted_through_dt: Mapped[datetime | None] = mapped_column()
+    generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -14,7 +14,6 @@ a language, so caches may keep it (``Cache-Control: public``).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -34,6 +33,7 @@ from survey.forms import Form
 from survey.i18n import current_language
 from survey.org.models import Agency, Official
 from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.counts import counts_generation
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.fold import counts_as_of
 from survey.results.forms import FIRST_YEAR, LAST_YEAR
@@ -134,21 +134,19 @@ class PublicFigures:
 def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the year, questionnaire, language, today's date and settings, and the
-    responses per agency and quarter, counted and stored (flagged ones included), from the
-    count tables' cheap ``GROUP BY``. Responses are only ever added (the stored number grows)
-    or flagged (the counted number falls, the stored one stays), so every change to what the
-    page counts changes the key, and a kept result is what a fresh computation gives. What a
-    kept page saves is everything else: the answers' level counts (thousands of rows), the
-    respondent samples of every interval, the officials' comparison, and the HTML, which is
-    the same for every visitor in a language.
+    Its key is the year, questionnaire (its versions), language, today's date, the settings,
+    and the generation of the count tables (:func:`counts_generation`: one read by primary
+    key). Every transaction that changes the counts (a fold adding responses, flagged ones
+    too, or a rebuild) makes the next generation in that transaction, so in every server
+    process a change to what the page counts changes the key, and a kept result is what a
+    fresh computation gives. The generation is read before the counts: figures kept under
+    it are never older than it. What a kept page saves is everything else: the responses
+    and answers' counts per agency and quarter, the respondent samples of every interval,
+    the officials' comparison, and the HTML, which is the same for every visitor in a
+    language.
     """
     min_group_size, min_ratings = report_settings()
-    definition = latest_definition(session, questionnaire_key)
     versions = questionnaire_version_ids(session, questionnaire_key)
-    quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
-    responses = _quarter_responses(session, versions, quarters, include_flagged=False)
-    stored = _quarter_responses(session, versions, quarters, include_flagged=True)
     key = (
         year,
         questionnaire_key,
@@ -158,14 +156,16 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
         min_group_size,
         min_ratings,
         publishes_official_results(),
-        tuple(sorted(versions or ())),
-        _fingerprint(responses),
-        _fingerprint(stored),
+        tuple(sorted(versions)),
+        counts_generation(session),
     )
     with _kept_lock:
         if key in _kept:
             _kept.move_to_end(key)
             return _kept[key]
+    definition = latest_definition(session, questionnaire_key)
+    quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
+    responses = _quarter_responses(session, versions, quarters)
     counts = _quarter_level_counts(session, definition, versions, quarters)
     results = _public_results(
         session, year, questionnaire_key, language, definition, versions, responses, counts
@@ -187,16 +187,6 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
 KEPT_PAGES = 32
 _kept: OrderedDict[tuple, PublicFigures] = OrderedDict()
 _kept_lock = threading.Lock()
-
-
-def _fingerprint(responses: dict[int, dict[Period, int]]) -> bytes:
-    """A digest of responses per agency and quarter, in a fixed order (dictionaries' order is
-    not the data)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for agency_id in sorted(responses):
-        for quarter, n in sorted(responses[agency_id].items(), key=lambda item: item[0].start):
-            digest.update(f"r{agency_id}:{quarter.label}:{n};".encode())
-    return digest.digest()
 
 
 def _public_results(
@@ -293,15 +283,11 @@ def _scored_items(definition) -> list[str]:
     return [key for key in item_keys if key]
 
 
-def _quarter_responses(
-    session, versions, quarters, *, include_flagged: bool
-) -> dict[int, dict[Period, int]]:
-    """Responses per agency and quarter (counted ones, or every stored one)."""
+def _quarter_responses(session, versions, quarters) -> dict[int, dict[Period, int]]:
+    """Counted responses per agency and quarter."""
     responses: dict = {}  # the agency dimension's keys are agency ids
     for quarter in quarters:
-        quarter_filter = ReportFilter(
-            quarter, questionnaire_version_ids=versions, include_flagged=include_flagged
-        )
+        quarter_filter = ReportFilter(quarter, questionnaire_version_ids=versions)
         for agency_id, n in response_counts_by(session, quarter_filter, Dimension.AGENCY).items():
             responses.setdefault(agency_id, {})[quarter] = n
     return responses

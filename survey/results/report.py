@@ -33,6 +33,7 @@ from analysis import (
     onestop_scores,
 )
 from survey.collect.models import Answer, Channel, RespondentType, Response
+from survey.collect.submit import PublishedVersion, definition_of
 from survey.db import utcnow
 from survey.feedback.responsiveness import CaseResponsiveness, case_responsiveness
 from survey.i18n import current_language, format_day, format_number
@@ -43,7 +44,6 @@ from survey.questionnaires.definition import (
     builtin_definitions,
     builtin_keys,
     load_definition,
-    parsed_definition,
     scoring_for_analysis,
 )
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
@@ -100,13 +100,28 @@ def questionnaire_labels(session: Session, language: str) -> dict[str, str]:
     """The questionnaires a report can be about, each named by its definition's own title
     in ``language``: the published ones in the order they were added, then the built-in
     ones not published yet."""
-    published = session.scalars(
-        select(Questionnaire.key)
-        .where(Questionnaire.versions.any(QuestionnaireVersion.published_dt.isnot(None)))
-        .order_by(Questionnaire.id)
+    newest: dict[str, PublishedVersion] = {}  # in one read: this runs on every report page
+    for key, *version in session.execute(_PUBLISHED_VERSIONS):
+        newest[key] = _published(*version)  # the newer replaces, in the key's place
+    labels = {key: definition_of(version).title(language) for key, version in newest.items()}
+    for key in builtin_keys():
+        if key not in labels:
+            labels[key] = latest_definition(session, key).title(language)
+    return labels
+
+
+_PUBLISHED_VERSIONS = (
+    select(
+        Questionnaire.key,
+        QuestionnaireVersion.id,
+        QuestionnaireVersion.questionnaire_id,
+        QuestionnaireVersion.version_number,
+        QuestionnaireVersion.published_dt,
     )
-    keys = dict.fromkeys([*published, *builtin_keys()])
-    return {key: latest_definition(session, key).title(language) for key in keys}
+    .join(Questionnaire)
+    .where(QuestionnaireVersion.published_dt.isnot(None))
+    .order_by(Questionnaire.id, QuestionnaireVersion.version_number)
+)
 
 
 def latest_definition(
@@ -115,7 +130,12 @@ def latest_definition(
     """The definition of the chosen version, else of the newest published version, else
     (nothing published yet, so nothing to count) the built-in definition."""
     statement = (
-        select(QuestionnaireVersion.definition)
+        select(
+            QuestionnaireVersion.id,
+            QuestionnaireVersion.questionnaire_id,
+            QuestionnaireVersion.version_number,
+            QuestionnaireVersion.published_dt,
+        )
         .join(Questionnaire)
         .where(
             Questionnaire.key == questionnaire_key, QuestionnaireVersion.published_dt.isnot(None)
@@ -125,10 +145,17 @@ def latest_definition(
     )
     if version_id is not None:
         statement = statement.where(QuestionnaireVersion.id == version_id)
-    data = session.scalar(statement)
-    if data is None:
+    version = session.execute(statement).first()
+    if version is None:
         return load_definition(builtin_definitions()[questionnaire_key])
-    return parsed_definition(data)
+    # Parsed once per process: a published version never changes (nor is deleted), so the
+    # copy a process keeps is the stored one (``definition_of`` keys it by id and time).
+    return definition_of(_published(*version))
+
+
+def _published(version_id, questionnaire_id, version_number, published_dt) -> PublishedVersion:
+    assert published_dt is not None, "selected among the published versions"
+    return PublishedVersion(version_id, questionnaire_id, version_number, published_dt)
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import re
+from collections import OrderedDict
+from datetime import datetime
 
-from survey.db import db
+import pytest
+
+from survey.collect.store import canonical_body_hash, store_responses
+from survey.db import db, write_session
 from survey.i18n import format_number
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results import public
+from survey.results.counts import counts_generation, fold_all
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.public import _quarter_result
 from survey.results.queries import LevelCounts
 from survey.results.report import latest_definition
-from tests.results.dataset import reference_response_counts, submit
+from tests.results.dataset import random_submission, reference_response_counts, submit
 from tests.results.test_routes import vietnamese
 
 
@@ -136,3 +143,78 @@ def test_a_quarter_rate_on_fewer_than_five_answers_is_not_published(app):
 
         assert result(4).headline is None and result(4).responses == 6
         assert result(5).headline is not None and result(5).headline.n == 5
+
+
+def store_one_sipas_response(organisation, *, flagged: bool) -> None:
+    """One SIPAS response in 2026-Q1, stored (queued) and folded by another process's fold."""
+    rng = random.Random(4242)
+    row, answers = random_submission(rng, organisation, 10)
+    while row["questionnaire_version_id"] != organisation.version_ids["sipas"]:
+        row, answers = random_submission(rng, organisation, 10)
+    row |= {"submitted_dt": datetime(2026, 2, 10, 3, 0), "is_flagged": flagged}
+    row["body_hash"] = canonical_body_hash({"answers": answers, **row})
+    with write_session() as session:
+        store_responses(session, [row], {row["uuid"]: answers})
+    fold_all(write_session)
+
+
+def province_total(text: str) -> str:
+    headline = text[text.index('id="province-heading"') :]
+    return re.search(r"<strong>([\d.]+)</strong>", headline).group(1)
+
+
+@pytest.mark.parametrize("flagged", [False, True])
+def test_every_process_sees_a_new_response_once_folded(
+    app, client, results_world, monkeypatch, flagged
+):
+    """Each gunicorn worker keeps its own figures: the key read from the database (the
+    count tables' generation) must change in all of them, whoever stored and folded."""
+    computed = []
+    original = public._public_results
+
+    def counting(*args):
+        computed.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(public, "_public_results", counting)
+    workers = [OrderedDict(), OrderedDict()]
+    before = []
+    for kept in workers:
+        monkeypatch.setattr(public, "_kept", kept)
+        before.append(client.get("/results?year=2026").get_data(as_text=True))
+        assert client.get("/results?year=2026").get_data(as_text=True) == before[-1]
+    assert before[0] == before[1] and len(computed) == 2
+    with app.app_context():
+        generation = counts_generation(db.session)
+        db.session.rollback()  # read again after the fold's commit
+        store_one_sipas_response(results_world.organisation, flagged=flagged)
+        assert counts_generation(db.session) == generation + 1
+    for kept, old in zip(workers, before, strict=True):
+        monkeypatch.setattr(public, "_kept", kept)
+        text = client.get("/results?year=2026").get_data(as_text=True)
+        # A flagged response is not counted: the same figures, computed again.
+        grown = int(province_total(text).replace(".", "")) - int(
+            province_total(old).replace(".", "")
+        )
+        assert grown == (0 if flagged else 1)
+    assert len(computed) == 4
+
+
+def test_an_empty_fold_keeps_the_figures(app, client, results_world, monkeypatch):
+    computed = []
+    original = public._public_results
+
+    def counting(*args):
+        computed.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(public, "_public_results", counting)
+    public._kept.clear()
+    client.get("/results?year=2026")
+    with app.app_context():
+        generation = counts_generation(db.session)
+        db.session.rollback()
+        assert fold_all(write_session, refresh_seconds=0) == 0
+        assert counts_generation(db.session) == generation
+    client.get("/results?year=2026")
+    assert computed == [2026]
