@@ -274,6 +274,9 @@ class OfficialScores:
     #: Dossiers with points on every officer index, and those at the definition's mark or
     #: above (``officer_classification``); None when the definition classes no official.
     marks: tuple[int, int] | None = None
+    #: Why ``marks`` are withheld: with the official's hidden figures, or, over the whole
+    #: period, because a hidden quarter would be the whole minus the others.
+    marks_hidden: Hidden | None = None
 
 
 @dataclass(frozen=True)
@@ -661,6 +664,9 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
             if key not in dossiers:
                 continue
             is_hidden = bool(hidden[row, column])
+            marks_hidden = Hidden.SMALL_GROUP if is_hidden else None
+            if column == len(periods) - 1 > 0 and hidden[row, :-1].any() and not is_hidden:
+                marks_hidden = Hidden.DERIVED
             too_few = dossiers[key] < min_ratings
             has_points = any(sum(by_points.values()) for by_points in points.get(key, {}).values())
             scores = None
@@ -674,6 +680,7 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
                 is_suppressed=is_hidden,
                 has_too_few_ratings=too_few,
                 marks=None if marks is None else marks.get(key, (0, 0)),
+                marks_hidden=marks_hidden,
             )
     return result
 

@@ -431,7 +431,7 @@ def official_scores_table(report: Report) -> Table:
         _("Officials: Circular 01/2018 scores"),
         columns,
         rows,
-        (official_class_words(report),),
+        (official_class_words(report), *derived_footnotes(rows)),
     )
 
 
@@ -472,8 +472,8 @@ def official_class_cells(report: Report, scores) -> tuple[Cell, Cell]:
     classes = onestop.officer_classification if onestop else None
     if onestop is None or classes is None or scores.marks is None:
         return Cell(""), Cell("")
-    if scores.is_suppressed:
-        return percent(None, Hidden.SMALL_GROUP), Cell(Hidden.SMALL_GROUP.label)
+    if scores.marks_hidden is not None:
+        return percent(None, scores.marks_hidden), Cell(scores.marks_hidden.label)
     if scores.has_too_few_ratings or scores.scores is None:
         return Cell("–"), Cell(_("Not classified: too few ratings"))
     missing = [n for n in onestop.officer_indices if n in scores.scores.missing_indices]
@@ -976,7 +976,7 @@ def _score_page_cell(report: Report, scores) -> Cell:
         n=format_number(scores.dossiers),
     )
     share, official_class = official_class_cells(report, scores)
-    if share.kind != "percent":
+    if share.is_hidden or share.kind != "percent":
         return Cell(words, detail=str(official_class.value))
     detail = _(
         "%(share)s of %(n)s dossiers at the mark: %(official_class)s",
@@ -1002,7 +1002,16 @@ def official_scores_page_table(report: Report) -> Table:
         _("Officials: Circular 01/2018 scores"),
         columns,
         rows,
-        (official_class_words(report),),
+        (
+            official_class_words(report),
+            *derived_footnotes(
+                [
+                    official_class_cells(report, scores)
+                    for by_period in report.official_scores.values()
+                    for scores in by_period.values()
+                ]
+            ),
+        ),
     )
 
 
