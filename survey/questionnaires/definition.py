@@ -763,23 +763,7 @@ def _build(data: Mapping[str, Any]) -> QuestionnaireDefinition:
         )
         for raw in raw_scoring.get("factors", [])
     )
-    onestop = None
-    if "onestop" in raw_scoring:
-        raw_onestop = raw_scoring["onestop"]
-        onestop = OnestopRules(
-            indices=tuple(_build_index(raw) for raw in raw_onestop["indices"]),
-            officer_indices=tuple(raw_onestop["officer_indices"]),
-            officer_maximum=raw_onestop["officer_maximum"],
-            agency_maximum=raw_onestop["agency_maximum"],
-            classification=tuple(
-                (band["minimum"], band["key"], _texts(band["label"]))
-                for band in raw_onestop["classification"]
-            ),
-            decimals=raw_onestop.get("decimals", 1),
-            officer_classification=_officer_classification(
-                raw_onestop.get("officer_classification")
-            ),
-        )
+    onestop = _build_onestop(raw_scoring["onestop"]) if "onestop" in raw_scoring else None
     scoring = Scoring(
         satisfied=MappingProxyType(
             {key: frozenset(values) for key, values in raw_scoring["satisfied_values"].items()}
@@ -799,6 +783,21 @@ def _build(data: Mapping[str, Any]) -> QuestionnaireDefinition:
         items=items,
         scoring=scoring,
         _items_by_key=MappingProxyType({item.key: item for item in items}),
+    )
+
+
+def _build_onestop(raw_onestop: Mapping[str, Any]) -> OnestopRules:
+    return OnestopRules(
+        indices=tuple(_build_index(raw) for raw in raw_onestop["indices"]),
+        officer_indices=tuple(raw_onestop["officer_indices"]),
+        officer_maximum=raw_onestop["officer_maximum"],
+        agency_maximum=raw_onestop["agency_maximum"],
+        classification=tuple(
+            (band["minimum"], band["key"], _texts(band["label"]))
+            for band in raw_onestop["classification"]
+        ),
+        decimals=raw_onestop.get("decimals", 1),
+        officer_classification=_officer_classification(raw_onestop.get("officer_classification")),
     )
 
 
