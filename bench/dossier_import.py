@@ -76,6 +76,10 @@ def write_file(path: Path, dossiers: int, seed: int = 17) -> None:
                     generator.choice(("0", "0", "1", "")),
                     generator.choice(("1", "1", "2", "")),
                     generator.choice(("none", "none", "none", "other", "")),
+                    generator.choice(("both", "both", "both", "partly", "")),
+                    generator.choice(("full", "full", "full", "partial", "")),
+                    generator.choice(("none", "none", "early", "on_time", "late", "")),
+                    generator.choice(("full", "partial", "none", "")),
                 ]
             )
 

@@ -118,6 +118,26 @@ DOSSIER_SCHEMA: dict[str, Any] = {
         "extra_visits": _DOSSIER_COUNT,
         "agencies_contacted": _DOSSIER_COUNT,
         "complaint": {"enum": ["none", "harassment", "other", "", None]},
+        "one_stop_desk": {
+            "enum": ["both", "partly", "neither", "", None],
+            "description": "Received and returned through the one-stop desk: both, one of"
+            " the two, neither (Circular 01/2018 index 5).",
+        },
+        "procedure_published": {
+            "enum": ["full", "partial", "none", "", None],
+            "description": "The procedure's publication: in full as the rules say, in part,"
+            " not at all (index 6).",
+        },
+        "feedback_handling": {
+            "enum": ["none", "early", "on_time", "late", "", None],
+            "description": "Feedback on the dossier: none, answered before, on or after its"
+            " deadline (index 8).",
+        },
+        "online_service": {
+            "enum": ["full", "partial", "none", "", None],
+            "description": "The procedure's online public service: whole procedure, a part,"
+            " none (index 9).",
+        },
     },
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,7 +53,15 @@ from survey.collect.openapi import DOSSIER_PATTERN
 from survey.collect.store import dossier_hash
 from survey.collect.submit import DOSSIER_CODE_MAX_LENGTH, normalise_dossier_code
 from survey.db import utcnow, write_session
-from survey.dossiers.models import Complaint, Dossier, DossierChannel
+from survey.dossiers.models import (
+    Complaint,
+    Dossier,
+    DossierChannel,
+    FeedbackHandling,
+    OneStopDesk,
+    OnlineService,
+    Publication,
+)
 from survey.org.models import Agency, Official, Procedure, PublicCode, ServicePoint
 from survey.org.reorganise import FORMULA_PREFIXES, looks_like_formula
 from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
@@ -71,6 +80,10 @@ COLUMNS = (
     "extra_visits",
     "agencies_contacted",
     "complaint",
+    "one_stop_desk",
+    "procedure_published",
+    "feedback_handling",
+    "online_service",
 )
 REQUIRED = ("dossier_code", "agency_code", "received_at", "due_at")
 #: The most a count column may say (a larger number is a typing error).
@@ -112,6 +125,10 @@ _STAGING = Table(
     Column("extra_visits", SmallInteger),
     Column("agencies_contacted", SmallInteger),
     Column("complaint", String(32)),
+    Column("one_stop_desk", String(32)),
+    Column("procedure_published", String(32)),
+    Column("feedback_handling", String(32)),
+    Column("online_service", String(32)),
     prefixes=["TEMPORARY"],
 )
 #: PostgreSQL's names of the staging table's types, for a binary ``COPY``.
@@ -385,7 +402,7 @@ def _count(text: str) -> int | None:
     return int(text)
 
 
-def _choice(choices: type[DossierChannel] | type[Complaint]) -> Callable[[str], str | None]:
+def _choice(choices: type[enum.StrEnum]) -> Callable[[str], str | None]:
     values = tuple(member.value for member in choices)
     known = {value: value for value in values}
 
@@ -468,6 +485,10 @@ class RowChecker:
             _count,
             _count,
             _choice(Complaint),
+            _choice(OneStopDesk),
+            _choice(Publication),
+            _choice(FeedbackHandling),
+            _choice(OnlineService),
         )
 
     def __call__(

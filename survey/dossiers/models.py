@@ -27,6 +27,43 @@ class Complaint(enum.StrEnum):
     OTHER = "other"
 
 
+class OneStopDesk(enum.StrEnum):
+    """Whether the dossier was received and its result returned through the one-stop desk
+    (Bộ phận Một cửa): both, only one of the two, or neither."""
+
+    BOTH = "both"
+    PARTLY = "partly"
+    NEITHER = "neither"
+
+
+class Publication(enum.StrEnum):
+    """How the dossier's procedure was published (công khai TTHC): in full and as the rules
+    say, in part (or not as the rules say), or not at all."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+class FeedbackHandling(enum.StrEnum):
+    """Feedback on the dossier (phản ánh, kiến nghị): none received, or answered before its
+    deadline, on it, or after it."""
+
+    NONE = "none"
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+
+class OnlineService(enum.StrEnum):
+    """The online public service (dịch vụ công trực tuyến) of the dossier's procedure: the
+    whole procedure online (toàn trình), a part of it (một phần), or none."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
 class Dossier(Model):
     """One dossier (hồ sơ) handled by an agency, as the one-stop system recorded it.
 
@@ -56,6 +93,16 @@ class Dossier(Model):
     #: How many agencies the citizen had to deal with.
     agencies_contacted: Mapped[int | None] = mapped_column(SmallInteger)
     complaint: Mapped[Complaint | None] = mapped_column(string_enum(Complaint))
+    #: Circular 01/2018 index 5: received and returned through the one-stop desk.
+    one_stop_desk: Mapped[OneStopDesk | None] = mapped_column(string_enum(OneStopDesk))
+    #: Index 6: the procedure's publication.
+    procedure_published: Mapped[Publication | None] = mapped_column(string_enum(Publication))
+    #: Index 8: how feedback on the dossier was handled.
+    feedback_handling: Mapped[FeedbackHandling | None] = mapped_column(
+        string_enum(FeedbackHandling)
+    )
+    #: Index 9: the procedure's online public service.
+    online_service: Mapped[OnlineService | None] = mapped_column(string_enum(OnlineService))
     #: The day a letter of apology (thư xin lỗi) was sent for a late dossier.
     apology_sent_on: Mapped[date | None] = mapped_column(Date)
     imported_dt: Mapped[datetime] = mapped_column(default=utcnow)

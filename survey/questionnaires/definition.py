@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -187,6 +188,10 @@ DOSSIER_FACT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "channel": ("channel",),
         "extra_visits": ("extra_visits",),
         "agencies_contacted": ("agencies_contacted",),
+        "one_stop_desk": ("one_stop_desk",),
+        "procedure_published": ("procedure_published",),
+        "feedback_handling": ("feedback_handling",),
+        "online_service": ("online_service",),
     }
 )
 
@@ -194,7 +199,7 @@ DOSSIER_FACT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 @dataclass(frozen=True)
 class DossierRule:
     """Points given when each named fact of an imported dossier meets its condition: one of
-    the listed words (timeliness, complaint, channel) or a ``(min, max)`` range of a count
+    the listed words (timeliness and the coded columns) or a ``(min, max)`` range of a count
     (either end None when open)."""
 
     when: Mapping[str, frozenset[str] | tuple[int | None, int | None]]
@@ -246,6 +251,19 @@ class OnestopIndex:
 
 
 @dataclass(frozen=True)
+class OfficerClassification:
+    """An official's class by the share of their dossiers whose officer-index points add up
+    to ``minimum_points`` or more (never the agency's bands)."""
+
+    minimum_points: float
+    bands: tuple[tuple[float, str, Mapping[str, str]], ...]  # (minimum percent, key, label)
+
+    def classify(self, percent: float | Fraction) -> tuple[float, str, Mapping[str, str]]:
+        """The class of a share (in percent) of dossiers reaching the mark."""
+        return next(band for band in self.bands if percent >= band[0])
+
+
+@dataclass(frozen=True)
 class OnestopRules:
     indices: tuple[OnestopIndex, ...]
     officer_indices: tuple[int, ...]
@@ -253,6 +271,7 @@ class OnestopRules:
     agency_maximum: float
     classification: tuple[tuple[float, str, Mapping[str, str]], ...]  # (minimum, key, label)
     decimals: int = 1
+    officer_classification: OfficerClassification | None = None
 
     def index(self, number: int) -> OnestopIndex:
         for candidate in self.indices:
@@ -771,6 +790,40 @@ def _onestop_problems(onestop, items, scale_of, scale_values) -> list[Problem]:
         report("scoring.onestop.classification[0].minimum", N_("above agency_maximum"))
     if onestop["officer_maximum"] > onestop["agency_maximum"]:
         report("scoring.onestop.officer_maximum", N_("above agency_maximum"))
+    if "officer_classification" in onestop:
+        problems.extend(_officer_class_problems(onestop))
+    return problems
+
+
+def _officer_class_problems(onestop: Mapping[str, Any]) -> list[Problem]:
+    """What is wrong with the officials' classification: a mark above the officer maximum,
+    shares that do not strictly decrease to 0, a repeated key."""
+    problems: list[Problem] = []
+    path = "scoring.onestop.officer_classification"
+    raw = onestop["officer_classification"]
+    if raw["minimum_points"] > onestop["officer_maximum"]:
+        problems.append(_problem(f"{path}.minimum_points", N_("above officer_maximum")))
+    bands = raw["bands"]
+    for position, band in enumerate(bands):
+        if band["key"] in (other["key"] for other in bands[:position]):
+            problems.append(
+                _problem(
+                    f"{path}.bands[{position}].key",
+                    N_("duplicate classification key %(key)s"),
+                    key=repr(band["key"]),
+                )
+            )
+        if position and band["minimum_percent"] >= bands[position - 1]["minimum_percent"]:
+            problems.append(
+                _problem(
+                    f"{path}.bands[{position}].minimum_percent",
+                    N_("minimums must strictly decrease"),
+                )
+            )
+    if bands[-1]["minimum_percent"] != 0:
+        problems.append(
+            _problem(f"{path}.bands[{len(bands) - 1}].minimum_percent", N_("the last must be 0"))
+        )
     return problems
 
 
@@ -908,20 +961,7 @@ def _build(data: Mapping[str, Any]) -> QuestionnaireDefinition:
         )
         for raw in raw_scoring.get("factors", [])
     )
-    onestop = None
-    if "onestop" in raw_scoring:
-        raw_onestop = raw_scoring["onestop"]
-        onestop = OnestopRules(
-            indices=tuple(_build_index(raw) for raw in raw_onestop["indices"]),
-            officer_indices=tuple(raw_onestop["officer_indices"]),
-            officer_maximum=raw_onestop["officer_maximum"],
-            agency_maximum=raw_onestop["agency_maximum"],
-            classification=tuple(
-                (band["minimum"], band["key"], _texts(band["label"]))
-                for band in raw_onestop["classification"]
-            ),
-            decimals=raw_onestop.get("decimals", 1),
-        )
+    onestop = _build_onestop(raw_scoring["onestop"]) if "onestop" in raw_scoring else None
     scoring = Scoring(
         satisfied=MappingProxyType(
             {key: frozenset(values) for key, values in raw_scoring["satisfied_values"].items()}
@@ -941,6 +981,32 @@ def _build(data: Mapping[str, Any]) -> QuestionnaireDefinition:
         items=items,
         scoring=scoring,
         _items_by_key=MappingProxyType({item.key: item for item in items}),
+    )
+
+
+def _build_onestop(raw_onestop: Mapping[str, Any]) -> OnestopRules:
+    return OnestopRules(
+        indices=tuple(_build_index(raw) for raw in raw_onestop["indices"]),
+        officer_indices=tuple(raw_onestop["officer_indices"]),
+        officer_maximum=raw_onestop["officer_maximum"],
+        agency_maximum=raw_onestop["agency_maximum"],
+        classification=tuple(
+            (band["minimum"], band["key"], _texts(band["label"]))
+            for band in raw_onestop["classification"]
+        ),
+        decimals=raw_onestop.get("decimals", 1),
+        officer_classification=_officer_classification(raw_onestop.get("officer_classification")),
+    )
+
+
+def _officer_classification(raw: Mapping[str, Any] | None) -> OfficerClassification | None:
+    if raw is None:
+        return None
+    return OfficerClassification(
+        minimum_points=raw["minimum_points"],
+        bands=tuple(
+            (band["minimum_percent"], band["key"], _texts(band["label"])) for band in raw["bands"]
+        ),
     )
 
 

@@ -19,9 +19,22 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, func, literal, null, or_, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from survey.collect.models import Response
 from survey.dossiers.models import Dossier
@@ -93,6 +106,15 @@ def _facts() -> dict[str, Any]:
         "channel": type_coerce(Dossier.channel, String),
         "extra_visits": Dossier.extra_visits,
         "agencies_contacted": Dossier.agencies_contacted,
+        **{
+            name: type_coerce(getattr(Dossier, name), String)
+            for name in (
+                "one_stop_desk",
+                "procedure_published",
+                "feedback_handling",
+                "online_service",
+            )
+        },
     }
 
 
@@ -235,3 +257,140 @@ def _citizen_points(
     rows = query.subquery()
     statement = select(rows.c.response_id, rows.c.index_number, rows.c.points)
     return {(rid, number): int(points) for rid, number, points in session.execute(statement)}
+
+
+def officer_mark_counts(
+    session: Session, report_filter: ReportFilter, officer_indices: Iterable[int], mark: float
+) -> dict[int, tuple[int, int]]:
+    """Per official: (dossiers with points on every officer index, those of them whose
+    points on these indices add up to ``mark`` or more).
+
+    A dossier is counted as :func:`combined_points_counts_by` counts it: an unlinked rating
+    on its own; an imported dossier with, on each index both score, the points of the
+    source the index's ``precedence`` names (the lowest of its linked ratings' points if
+    several ratings gave its code), under its own official or, without one, the rating's.
+    Grouped in SQL: one row per dossier, then one per official, comes back.
+    """
+    numbers = sorted(set(officer_indices))
+    dossier_indices = {
+        index.number: index
+        for index in dossier_scored_indices(session, report_filter.questionnaire_version_ids)
+        if index.number in numbers and _selects_dossiers(report_filter)
+    }
+    parts = [
+        part
+        for part in (
+            _citizen_units(session, report_filter, numbers, bool(dossier_indices)),
+            _dossier_units(report_filter, numbers, dossier_indices),
+        )
+        if part is not None
+    ]
+    if not parts:
+        return {}
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    units = (
+        select(
+            func.max(rows.c.official_id).label("official_id"),
+            *(
+                _unit_value(number, dossier_indices.get(number), rows).label(f"v{number}")
+                for number in numbers
+            ),
+        )
+        .group_by(rows.c.unit)
+        .subquery()
+    )
+    values = [units.c[f"v{number}"] for number in numbers]
+    complete = and_(*(value.is_not(None) for value in values))
+    total = sum(values[1:], values[0])
+    statement = (
+        select(
+            units.c.official_id,
+            func.count().filter(complete),
+            func.count().filter(complete, total >= mark),
+        )
+        .where(units.c.official_id.is_not(None))
+        .group_by(units.c.official_id)
+    )
+    return {official: (scored, at_mark) for official, scored, at_mark in session.execute(statement)}
+
+
+def _unit_value(number: int, index: OnestopIndex | None, rows) -> ColumnElement:
+    """A dossier's points on index ``number``: the citizen's, the dossier's, or the one the
+    index's precedence names when both give some."""
+    citizen, dossier = func.min(rows.c[f"c{number}"]), func.max(rows.c[f"d{number}"])
+    if index is None:
+        return citizen
+    if index.precedence == "citizen":
+        return func.coalesce(citizen, dossier)
+    if index.precedence == "dossier":
+        return func.coalesce(dossier, citizen)
+    return dossier
+
+
+def _citizen_units(session, report_filter, numbers, with_dossiers: bool):
+    """One row per selected rating with points on an officer index: ``unit`` (its linked
+    dossier's id, or minus its own id), ``official_id``, ``c<n>`` (its points on index n)
+    and ``d<n>`` (NULL)."""
+    rules = {
+        version: kept
+        for version, indices in onestop_rules(
+            session, report_filter.questionnaire_version_ids
+        ).items()
+        if (kept := tuple(index for index in indices if index.number in numbers))
+    }
+    query = onestop_rows(
+        rules,
+        extra=[
+            Response.id.label("response_id"),
+            Response.official_id.label("rating_official"),
+            Response.dossier_hash.label("rating_hash"),
+        ],
+        where=[Response.id.in_(selected_response_ids(report_filter))],
+    )
+    if query is None:
+        return None
+    rows = query.subquery()
+    unit: ColumnElement = -rows.c.response_id
+    official: ColumnElement = rows.c.rating_official
+    source: FromClause = rows
+    if with_dossiers:
+        # The dossier the rating gave the code of, when it is in the selection too.
+        source = rows.outerjoin(
+            Dossier,
+            and_(Dossier.code_hash == rows.c.rating_hash, *dossier_conditions(report_filter)),
+        )
+        unit = func.coalesce(Dossier.id, unit)
+        official = func.coalesce(Dossier.official_id, official)
+    return (
+        select(
+            unit.label("unit"),
+            func.max(official).label("official_id"),
+            *(
+                func.max(case((rows.c.index_number == number, rows.c.points))).label(f"c{number}")
+                for number in numbers
+            ),
+            *(null().label(f"d{number}") for number in numbers),
+        )
+        .select_from(source)
+        .group_by(rows.c.response_id, unit)
+    )
+
+
+def _dossier_units(report_filter, numbers, dossier_indices):
+    """One row per selected dossier: ``unit`` (its id), ``official_id``, ``c<n>`` (NULL) and
+    ``d<n>``, its points on index n."""
+    if not dossier_indices:
+        return None
+    return select(
+        Dossier.id.label("unit"),
+        Dossier.official_id.label("official_id"),
+        *(null().label(f"c{number}") for number in numbers),
+        *(
+            (
+                dossier_points(dossier_indices[number].dossier_rules)
+                if number in dossier_indices
+                else null()
+            ).label(f"d{number}")
+            for number in numbers
+        ),
+    ).where(*dossier_conditions(report_filter))

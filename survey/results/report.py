@@ -60,7 +60,7 @@ from survey.results.disclosure import (
 )
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.fold import as_of_moment, counts_as_of
-from survey.results.onestop_points import combined_points_counts_by
+from survey.results.onestop_points import combined_points_counts_by, officer_mark_counts
 from survey.results.overview import SatisfactionOverview, satisfaction_overview
 from survey.results.queries import (
     response_counts_by,
@@ -298,6 +298,12 @@ class OfficialScores:
     scores: OneStopScores | None
     is_suppressed: bool
     has_too_few_ratings: bool
+    #: Dossiers with points on every officer index, and those at the definition's mark or
+    #: above (``officer_classification``); None when the definition classes no official.
+    marks: tuple[int, int] | None = None
+    #: Why ``marks`` are withheld: with the official's hidden figures, or, over the whole
+    #: period, because a hidden quarter would be the whole minus the others.
+    marks_hidden: Hidden | None = None
 
 
 @dataclass(frozen=True)
@@ -677,29 +683,24 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
     table over the whole period, and so are hidden here too."""
     min_group_size, min_ratings = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
-    counted: list = []
-    for period in periods:
-        if counted and period == periods[-1]:
-            # The whole period is exactly its quarters (see _score_periods): add theirs up
-            # rather than count the same rows again.
-            counted.append(_added_up(counted))
-        else:
-            period_filter = report_filter.with_period(period)
-            dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
-            points = combined_points_counts_by(session, period_filter, Dimension.OFFICIAL)
-            counted.append((dossiers, points))
-    keys = sorted({key for dossiers, _points in counted for key in dossiers if key is not None})
-    table = np.array([[dossiers.get(key, 0) for dossiers, _ in counted] for key in keys])
+    counted = _official_counts(session, report_filter, definition, periods)
+    keys = sorted({key for dossiers, *_rest in counted for key in dossiers if key is not None})
+    table = np.array([[dossiers.get(key, 0) for dossiers, *_rest in counted] for key in keys])
     already = np.zeros(table.shape, dtype=bool)
     if keys:
         already[:, -1] = [key in hidden_officials for key in keys]
     hidden = hidden_by_period(table, min_group_size, already)
     result: dict[int, dict[Period, OfficialScores]] = {}
     for row, key in enumerate(keys):
-        for column, (period, (dossiers, points)) in enumerate(zip(periods, counted, strict=True)):
+        for column, (period, (dossiers, points, marks)) in enumerate(
+            zip(periods, counted, strict=True)
+        ):
             if key not in dossiers:
                 continue
             is_hidden = bool(hidden[row, column])
+            marks_hidden = Hidden.SMALL_GROUP if is_hidden else None
+            if column == len(periods) - 1 > 0 and hidden[row, :-1].any() and not is_hidden:
+                marks_hidden = Hidden.DERIVED
             too_few = dossiers[key] < min_ratings
             has_points = any(sum(by_points.values()) for by_points in points.get(key, {}).values())
             scores = None
@@ -712,25 +713,59 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
                 scores=scores,
                 is_suppressed=is_hidden,
                 has_too_few_ratings=too_few,
+                marks=None if marks is None else marks.get(key, (0, 0)),
+                marks_hidden=marks_hidden,
             )
     return result
 
 
+def _official_counts(session, report_filter, definition, periods) -> list[tuple]:
+    """Per period: ``(ratings, points, marks)`` per official; ``marks`` (dossiers scored on
+    every officer index, those at the mark) is None when the definition classes nobody."""
+    onestop = definition.scoring.onestop
+    classes = onestop.officer_classification
+    counted: list[tuple] = []
+    for period in periods:
+        if counted and period == periods[-1]:
+            # The whole period is exactly its quarters (see _score_periods): add theirs up
+            # rather than count the same rows again.
+            counted.append(_added_up(counted))
+            continue
+        period_filter = report_filter.with_period(period)
+        dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
+        points = combined_points_counts_by(session, period_filter, Dimension.OFFICIAL)
+        marks = None
+        if classes is not None:
+            marks = officer_mark_counts(
+                session, period_filter, onestop.officer_indices, classes.minimum_points
+            )
+        counted.append((dossiers, points, marks))
+    return counted
+
+
 def _added_up(counted):
-    """Dossiers and points per official over several periods' ``(dossiers, points)``."""
+    """Ratings, points and marks per official over several periods' counts."""
     dossiers: dict = defaultdict(int)
     points: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for period_dossiers, period_points in counted:
+    marks: dict | None = None if counted[0][2] is None else defaultdict(lambda: (0, 0))
+    for period_dossiers, period_points, period_marks in counted:
+        if marks is not None:
+            for official, (scored, at_mark) in period_marks.items():
+                marks[official] = (marks[official][0] + scored, marks[official][1] + at_mark)
         for official, count in period_dossiers.items():
             dossiers[official] += count
         for official, by_index in period_points.items():
             for index, by_points in by_index.items():
                 for value, count in by_points.items():
                     points[official][index][value] += count
-    return dict(dossiers), {
-        official: {index: dict(by_points) for index, by_points in by_index.items()}
-        for official, by_index in points.items()
-    }
+    return (
+        dict(dossiers),
+        {
+            official: {index: dict(by_points) for index, by_points in by_index.items()}
+            for official, by_index in points.items()
+        },
+        None if marks is None else dict(marks),
+    )
 
 
 def _comments(session, report_filter, definition, language) -> tuple[Comment, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -500,8 +501,18 @@ def _score_cells(report: Report, official_id: int, scores) -> tuple[Cell, ...]:
         figure(scores.dossiers, "number", Hidden.SMALL_GROUP if scores.is_suppressed else None),
         Cell(result.officer_total, "points") if result else Cell(""),
         Cell(result.agency_total, "points") if result else Cell(""),
+        *_class_file_cells(report, scores),
         Cell(note),
     )
+
+
+def _class_file_cells(report: Report, scores) -> tuple[Cell, ...]:
+    """Dossiers scored on every officer index, the share at the mark and the class."""
+    share, official_class = official_class_cells(report, scores)
+    scored = Cell("")
+    if scores.marks is not None:
+        scored = figure(scores.marks[0], "number", share.hidden)
+    return scored, share, official_class
 
 
 def official_scores_table(report: Report) -> Table:
@@ -511,6 +522,9 @@ def official_scores_table(report: Report) -> Table:
         _("Dossiers"),
         _("Officer total"),
         _("Total of the indices"),
+        _("Dossiers scored on the officer indices"),
+        _("Share of dossiers at the mark"),
+        _("Official's class"),
         _("Note"),
     )
     rows = tuple(
@@ -526,17 +540,64 @@ def official_scores_table(report: Report) -> Table:
         _("Officials: Circular 01/2018 scores"),
         columns,
         rows,
-        (official_class_words(),),
+        (official_class_words(report), *derived_footnotes(rows)),
     )
 
 
-def official_class_words() -> str:
-    """Why an official's scores carry no class (the agency's bands are not for officials)."""
+def official_class_words(report: Report) -> str:
+    """How an official is classed, or why officials carry no class (the agency's bands are
+    never applied to an official)."""
+    onestop = report.definition.scoring.onestop
+    classes = onestop.officer_classification if onestop else None
+    if onestop is None or classes is None:
+        return _(
+            "No class is shown for an official: this scoring definition gives no rule for "
+            "classing officials. The agency's bands apply to agencies only."
+        )
+    bands = "; ".join(
+        _(
+            "%(label)s: %(share)s of the dossiers or more",
+            label=report.definition.text(label, report.language),
+            share=format_percent(minimum, 0),
+        )
+        for minimum, _key, label in classes.bands
+    )
     return _(
-        "No class is shown for an official: Circular 01/2018 classes an official by the share "
-        "of their dossiers scoring 5 points or more, which the counts kept cannot give yet. "
-        "The agency's bands apply to agencies only."
+        "An official is classed by the share of their dossiers whose points on indices "
+        "%(indices)s add up to %(mark)s or more (a rating linked to its dossier counts once; "
+        "only dossiers with points on all these indices count): %(bands)s. An official is "
+        "classed only when each of these indices has data. The agency's bands apply to "
+        "agencies only.",
+        indices=", ".join(str(number) for number in onestop.officer_indices),
+        mark=format_number(classes.minimum_points, 0 if classes.minimum_points % 1 == 0 else 1),
+        bands=bands,
     )
+
+
+def official_class_cells(report: Report, scores) -> tuple[Cell, Cell]:
+    """An official's share of dossiers at the mark and their class in one period, or why
+    there is none (hidden with the official's other figures by the small-group rule)."""
+    onestop = report.definition.scoring.onestop
+    classes = onestop.officer_classification if onestop else None
+    if onestop is None or classes is None or scores.marks is None:
+        return Cell(""), Cell("")
+    if scores.marks_hidden is not None:
+        return percent(None, scores.marks_hidden), Cell(scores.marks_hidden.label)
+    if scores.has_too_few_ratings or scores.scores is None:
+        return Cell("–"), Cell(_("Not classified: too few ratings"))
+    missing = [n for n in onestop.officer_indices if n in scores.scores.missing_indices]
+    if missing:
+        words = _(
+            "Not classified: no data on index %(numbers)s",
+            numbers=", ".join(str(number) for number in missing),
+        )
+        return Cell("–"), Cell(words)
+    scored, at_mark = scores.marks
+    if not scored:
+        return Cell("–"), Cell(_("Not classified: no dossier has points on all these indices"))
+    # Exact: 7 of 10 dossiers is 70 %, whatever a float would make of it.
+    _minimum, _key, label = classes.classify(Fraction(100 * at_mark, scored))
+    return percent(at_mark / scored), Cell(report.definition.text(label, report.language))
 
 
 def _coverage_hidden(unit: CoverageUnit, min_group_size: int) -> Hidden | None:
@@ -1081,7 +1142,16 @@ def _score_page_cell(report: Report, scores) -> Cell:
         maximum=format_number(result.officer_maximum),
         n=format_number(scores.dossiers),
     )
-    return Cell(words)
+    share, official_class = official_class_cells(report, scores)
+    if share.is_hidden or share.kind != "percent":
+        return Cell(words, detail=str(official_class.value))
+    detail = _(
+        "%(share)s of %(n)s dossiers at the mark: %(official_class)s",
+        share=format_percent(100 * scores.marks[1] / scores.marks[0]),
+        n=format_number(scores.marks[0]),
+        official_class=official_class.value,
+    )
+    return Cell(words, detail=detail)
 
 
 def official_scores_page_table(report: Report) -> Table:
@@ -1099,7 +1169,16 @@ def official_scores_page_table(report: Report) -> Table:
         _("Officials: Circular 01/2018 scores"),
         columns,
         rows,
-        (official_class_words(),),
+        (
+            official_class_words(report),
+            *derived_footnotes(
+                [
+                    official_class_cells(report, scores)
+                    for by_period in report.official_scores.values()
+                    for scores in by_period.values()
+                ]
+            ),
+        ),
     )
 
 

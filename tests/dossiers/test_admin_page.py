@@ -12,7 +12,9 @@ from survey.dossiers.imports import COLUMNS
 from survey.dossiers.models import Dossier
 from tests.factories import make_agency, signed_in_client
 
-HEADER = ",".join(COLUMNS) + "\n"
+#: The columns of indices 5, 6, 8 and 9, optional: most tests' files leave them out.
+INDEX_COLUMNS = ("one_stop_desk", "procedure_published", "feedback_handling", "online_service")
+HEADER = ",".join(column for column in COLUMNS if column not in INDEX_COLUMNS) + "\n"
 GOOD = HEADER + "H-1,AG-PAGE,,,,direct,2025-07-01,2025-07-04,2025-07-03,0,1,none\n"
 
 
@@ -61,6 +63,24 @@ def test_errors_name_the_line_and_column_and_nothing_is_written(app):
     )
     personal = upload(client, "ho_ten," + GOOD, "check")
     assert "personal data" in personal.get_data(as_text=True)
+    assert count(app) == 0
+
+
+def test_the_dry_run_checks_the_index_columns(app):
+    with app.app_context():
+        make_agency(db.session, code="AG-PAGE")
+        db.session.commit()
+    client, _user = signed_in_client(app, "administrator")
+    header = HEADER.strip() + "," + ",".join(INDEX_COLUMNS) + "\n"
+    line = "H-1,AG-PAGE,,,,direct,2025-07-01,2025-07-04,2025-07-03,0,1,none,"
+    good = upload(client, header + line + "both,full,early,full\n", "check")
+    assert "Dry run, nothing written: 1 dossiers, 1 new" in good.get_data(as_text=True)
+    bad = upload(client, header + line + "both,full,soon,full\n", "check")
+    assert bad.status_code == 422
+    assert (
+        "Line 2, column feedback_handling: soon is not one of none, early, on_time, late."
+        in bad.get_data(as_text=True)
+    )
     assert count(app) == 0
 
 

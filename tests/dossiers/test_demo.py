@@ -8,11 +8,22 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from analysis import OneStopScoringDefinition, onestop_scores
 from survey.collect.models import Response
 from survey.db import db, write_session
 from survey.demo import seed_demo
 from survey.dossiers.demo import DEMO_DAYS, HIGHEST_RATE, LOWEST_RATE
-from survey.dossiers.models import Dossier
+from survey.dossiers.models import (
+    Dossier,
+    FeedbackHandling,
+    OneStopDesk,
+    OnlineService,
+    Publication,
+)
+from survey.questionnaires.definition import parsed_definition, scoring_for_analysis
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.results.filters import Period, ReportFilter, vietnam_local_date
+from survey.results.onestop_points import combined_points_counts_by, officer_mark_counts
 
 
 def test_demo_dossiers(app_context):
@@ -47,6 +58,40 @@ def test_demo_dossiers(app_context):
         .join(Dossier, Dossier.code_hash == Response.dossier_hash)
     )
     assert linked > 0
+    # The columns of indices 5, 6, 8 and 9: mostly through the desk and published, some
+    # online, a few feedbacks late; all nine indices, a total out of 18 with its band, and
+    # officials classed by their share of dossiers at 5 points or more.
+    share = Counter(dossier.one_stop_desk for dossier in dossiers)
+    assert share[OneStopDesk.BOTH] / len(dossiers) > 0.85
+    published = Counter(dossier.procedure_published for dossier in dossiers)
+    assert published[Publication.FULL] / len(dossiers) > 0.9
+    online = Counter(dossier.online_service for dossier in dossiers)
+    assert 0.15 < online[OnlineService.FULL] / len(dossiers) < 0.5
+    feedback = Counter(dossier.feedback_handling for dossier in dossiers)
+    assert 0 < feedback[FeedbackHandling.LATE] / len(dossiers) < 0.05
+    nine_indices_and_a_class(last)
     again = seed_demo(write_session, responses=1500, seed=5)
     assert again.dossiers_created == 0
     assert db.session.scalar(select(func.count()).select_from(Dossier)) == len(dossiers)
+
+
+def nine_indices_and_a_class(last) -> None:
+    version_id, definition = db.session.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.definition)
+        .join(Questionnaire)
+        .where(Questionnaire.key == "onestop-quick")
+        .order_by(QuestionnaireVersion.version_number.desc())
+    ).first()
+    parsed = parsed_definition(definition)
+    end = vietnam_local_date(last)
+    selection = ReportFilter(
+        Period.custom(end - timedelta(DEMO_DAYS - 7), end),
+        questionnaire_version_ids={version_id},
+    )
+    rules = OneStopScoringDefinition(**scoring_for_analysis(parsed)["onestop"])
+    scores = onestop_scores(combined_points_counts_by(db.session, selection, None)[None], rules)
+    assert scores.missing_indices == () and scores.attainable_maximum == 18
+    assert 9 <= scores.agency_total <= 18 and scores.classification_key in {"good", "excellent"}
+    marks = officer_mark_counts(db.session, selection, (1, 2, 3, 4, 7), 5)
+    assert sum(scored for scored, _at in marks.values()) > 1000
+    assert any(at_mark < scored for scored, at_mark in marks.values())

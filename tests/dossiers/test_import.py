@@ -29,7 +29,9 @@ from survey.dossiers.models import Dossier
 from survey.org.models import Procedure
 from tests.factories import make_agency, make_desk, make_official
 
-HEADER = ",".join(COLUMNS) + "\n"
+#: The columns of indices 5, 6, 8 and 9, optional: most tests' files leave them out.
+INDEX_COLUMNS = ("one_stop_desk", "procedure_published", "feedback_handling", "online_service")
+HEADER = ",".join(column for column in COLUMNS if column not in INDEX_COLUMNS) + "\n"
 
 
 @pytest.fixture
@@ -496,3 +498,101 @@ def test_a_body_over_a_megabyte_is_refused_with_413(app, client, key, org):
     assert response.status_code == 413
     assert response.get_json()["error"] == "too_large"
     assert stored(app) == []
+
+
+# --------------------------------------------------------------------------------------
+# The columns of Circular 01/2018 indices 5, 6, 8 and 9
+# --------------------------------------------------------------------------------------
+
+FULL_HEADER = HEADER.strip() + "," + ",".join(INDEX_COLUMNS) + "\n"
+BASE = "H-1,AG-TT,,,,,2025-07-01,2025-07-04,2025-07-03,,,"
+
+
+def index_fields(app) -> list[tuple]:
+    with app.app_context():
+        return [
+            (row.one_stop_desk, row.procedure_published, row.feedback_handling, row.online_service)
+            for row in db.session.scalars(select(Dossier).order_by(Dossier.id))
+        ]
+
+
+def test_the_index_columns_are_imported_and_updated_again(app, runner, tmp_path, org):
+    first = FULL_HEADER + BASE + ",both,full,none,partial\n" + "H-2" + BASE[3:] + ",,,,\n"
+    result = run_import(runner, tmp_path, first)
+    assert result.exit_code == 0, result.output
+    assert index_fields(app) == [("both", "full", "none", "partial"), (None, None, None, None)]
+    # Another system writes its codes in capitals; a later file fills in the feedback.
+    later = FULL_HEADER + BASE + ",BOTH,Full,late,partial\n" + "H-2" + BASE[3:] + ",,,,\n"
+    dry = run_import(runner, tmp_path, later, "--dry-run")
+    assert "0 new, 1 updated, 1 unchanged" in dry.output
+    assert index_fields(app)[0][2] == "none"
+    assert run_import(runner, tmp_path, later).exit_code == 0
+    assert index_fields(app) == [("both", "full", "late", "partial"), (None, None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            "yes,full,none,full",
+            "Line 3, column one_stop_desk: yes is not one of both, partly, neither.",
+        ),
+        (
+            "both,1,none,full",
+            "Line 3, column procedure_published: 1 is not one of full, partial, none.",
+        ),
+        (
+            "both,full,overdue,full",
+            "Line 3, column feedback_handling: overdue is not one of none, early, on_time, late.",
+        ),
+        ("both,full,none,4", "Line 3, column online_service: 4 is not one of full, partial, none."),
+        (
+            "both,full,none,@level4",
+            "Line 3, column online_service: starts with a character that would run as a formula.",
+        ),
+    ],
+)
+def test_a_bad_index_value_is_named_and_nothing_is_written(
+    app, runner, tmp_path, org, values, message
+):
+    text = FULL_HEADER + BASE + ",both,full,none,full\n" + "H-2" + BASE[3:] + "," + values + "\n"
+    result = run_import(runner, tmp_path, text)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert stored(app) == []
+
+
+def test_the_api_takes_the_index_fields_and_refuses_a_bad_one(app, client, key, org):
+    fields = {
+        "one_stop_desk": "partly",
+        "procedure_published": "partial",
+        "feedback_handling": "on_time",
+        "online_service": "none",
+    }
+    bad = post(client, key, {"dossiers": [{**DOSSIER, **fields, "online_service": "level4"}]})
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == [
+        {"item": 1, "field": "online_service", "message": "this value is not valid."}
+    ]
+    assert stored(app) == []
+    response = post(client, key, {"dossiers": [{**DOSSIER, **fields}]})
+    assert response.status_code == 200, response.get_json()
+    assert index_fields(app) == [("partly", "partial", "on_time", "none")]
+    again = post(client, key, {"dossiers": [{**DOSSIER, **fields, "feedback_handling": None}]})
+    assert again.get_json()["updated"] == 1
+    assert index_fields(app) == [("partly", "partial", None, "none")]
+
+
+def test_the_openapi_document_lists_the_index_fields(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    properties = document["components"]["schemas"]["Dossier"]["properties"]
+    assert properties["one_stop_desk"]["enum"] == ["both", "partly", "neither", "", None]
+    assert properties["feedback_handling"]["enum"] == [
+        "none",
+        "early",
+        "on_time",
+        "late",
+        "",
+        None,
+    ]
+    assert set(INDEX_COLUMNS) <= set(properties)

@@ -55,8 +55,9 @@ def test_the_two_builtins_are_found_and_valid(raw):
         assert definition.key == key
         # SIPAS version 2 words its overall questions as questions ("có … không?"); version 3
         # adds Khmer and the harassment question in Thông tư 01/2018's words. One-stop quick
-        # version 2 scores imported dossiers (dossier_rules, precedence).
-        assert definition.version == {"onestop-quick": 2, "sipas": 3}[key]
+        # version 2 scores imported dossiers (dossier_rules, precedence); version 3 all nine
+        # indices (the dossier columns of indices 5, 6, 8, 9) and classes officials.
+        assert definition.version == {"onestop-quick": 3, "sipas": 3}[key]
 
 
 def test_builtin_definitions_returns_fresh_copies(raw):

@@ -413,6 +413,49 @@ def test_last_classification_minimum_must_be_zero():
     assert_problem(data, "scoring.onestop.classification[4].minimum", "the last must be 0")
 
 
+def test_the_officials_classification_is_checked():
+    data = quick_data()
+    classes = data["scoring"]["onestop"]["officer_classification"]
+    classes["minimum_points"] = 11
+    assert_problem(
+        data, "scoring.onestop.officer_classification.minimum_points", "above officer_maximum"
+    )
+    data = quick_data()
+    data["scoring"]["onestop"]["officer_classification"]["bands"][1]["minimum_percent"] = 100
+    assert_problem(
+        data,
+        "scoring.onestop.officer_classification.bands[1].minimum_percent",
+        "must strictly decrease",
+    )
+    data = quick_data()
+    bands = data["scoring"]["onestop"]["officer_classification"]["bands"]
+    bands[2]["minimum_percent"] = 10
+    bands[2]["key"] = bands[0]["key"]
+    assert_problem(
+        data,
+        "scoring.onestop.officer_classification.bands[2].minimum_percent",
+        "the last must be 0",
+    )
+    assert_problem(
+        data, "scoring.onestop.officer_classification.bands[2].key", "duplicate classification key"
+    )
+    data = quick_data()
+    data["scoring"]["onestop"]["officer_classification"]["bands"][0]["minimum_percent"] = 120
+    assert any("minimum_percent" in problem for problem in rejected(data))
+
+
+def test_officials_are_classed_by_the_share_at_the_mark():
+    classes = load_definition(quick_data()).scoring.onestop.officer_classification
+    assert classes is not None and classes.minimum_points == 5
+    assert [classes.classify(share)[1] for share in (100, 99.9, 70, 69.9, 0)] == [
+        "five_or_more",
+        "three_and_a_half_to_five",
+        "three_and_a_half_to_five",
+        "below_three_and_a_half",
+        "below_three_and_a_half",
+    ]
+
+
 def test_all_problems_are_listed_together():
     data = sipas_data()
     data["sections"][0]["items"][0]["scale"] = "foo"

@@ -7,12 +7,15 @@ from __future__ import annotations
 import csv
 import io
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from survey.i18n import format_number
+from survey.questionnaires.definition import builtin_definitions, load_definition
 from survey.results.filters import Period, ReportFilter
+from survey.results.report import Report
 from tests.results.dataset import reference_points
 from tests.results.test_downloads import QUERY, summary_rows
 from tests.results.test_routes import PERIOD, vietnamese
@@ -49,13 +52,13 @@ def missing_named(world, text: str) -> None:
     for index in onestop.indices:
         named = f"{index.number} ({index.title['vi']})" in text
         assert named == (index.number in (2, 5, 6, 8, 9)), index.number
-    # Version 2 of the built-in scores index 2 from dossier columns (none imported here) and
-    # names the data that would supply indices 5, 6, 8 and 9.
+    # Version 3 of the built-in scores index 2 and indices 5, 6, 8, 9 from dossier columns,
+    # none imported here: each is named with the columns that would supply it.
     assert "các cột dữ liệu hồ sơ received_at, due_at, returned_at" in text
-    assert text.count("chưa có cột nào của dữ liệu hồ sơ cung cấp chỉ số này") == 4
-    for number in (5, 6, 8, 9):
-        needed = onestop.index(number).dossier_field_needed
-        assert needed is not None and needed["vi"] in text
+    for number, column in ((5, "one_stop_desk"), (6, "procedure_published")):
+        assert onestop.index(number).dossier_fields == (column,)
+    for column in ("one_stop_desk", "procedure_published", "feedback_handling", "online_service"):
+        assert f"các cột dữ liệu hồ sơ {column}" in text
 
 
 def test_the_page_shows_the_total_out_of_the_indices_with_data(app, results_world, officer):
@@ -93,3 +96,24 @@ def test_the_pdf_gives_the_total_out_of_8_and_no_band(app, results_world, office
     assert expected_words(app, results_world).replace("\u00a0", " ") in flat
     assert NOT_YET in flat
     missing_named(results_world, flat)
+
+
+def test_an_index_without_rules_names_the_data_it_needs(app):
+    """A definition that says what data an index would need, instead of rules (as version 2
+    did for 5, 6, 8 and 9), still has it named where the index has no data."""
+    data = builtin_definitions()["onestop-quick"]
+    [index] = [i for i in data["scoring"]["onestop"]["indices"] if i["number"] == 9]
+    for key in ("dossier_fields", "dossier_rules", "note"):
+        del index[key]
+    index["dossier_field_needed"] = {
+        "vi": "mức độ dịch vụ công trực tuyến của thủ tục",
+        "en": "the procedure's online service level",
+        "km": "កម្រិតសេវាអនឡាញ",
+    }
+    report = SimpleNamespace(definition=load_definition(data), language="vi")
+    words = vietnamese(
+        app, Report.onestop_missing_words, report, SimpleNamespace(missing_indices=(9,))
+    )
+    assert "9 (Cung cấp dịch vụ công trực tuyến)" in words
+    assert "chưa có cột nào của dữ liệu hồ sơ cung cấp chỉ số này" in words
+    assert "mức độ dịch vụ công trực tuyến của thủ tục" in words

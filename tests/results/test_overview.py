@@ -22,6 +22,7 @@ from survey.results import overview as overview_module
 from survey.results import report as report_module
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.overview import Tier, satisfaction_overview
+from survey.results.tables import Hidden
 from tests.results.dataset import (
     build_organisation,
     raw_responses,
@@ -364,3 +365,39 @@ def test_no_hidden_unit_follows_from_the_totals_of_responses_or_answers(dataset,
         np.where(small, minimum - 1, np.inf).reshape(-1),
     )
     assert np.all((high - low)[small.reshape(-1)] >= min(1, minimum - 2))
+
+
+def test_an_officials_share_at_the_mark_over_the_year_hides_with_any_hidden_quarter(dataset):
+    # The share of dossiers at 5 points or more (and how many were counted) over the whole
+    # period is its quarters added up: shown beside a hidden quarter, it would give it away.
+    organisation, responses = dataset
+    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
+    periods = report_module._score_periods(half_year)
+    versions = {organisation.version_ids["onestop-quick"]}
+    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
+    first = reference_response_counts(
+        responses, report_filter.with_period(periods[0]), Dimension.OFFICIAL
+    )
+    minimum = int(np.median([n for key, n in first.items() if key is not None])) + 1
+    scores = report_module._official_scores(
+        db.session,
+        report_filter,
+        organisation.definitions["onestop-quick"],
+        periods,
+        (minimum, 1),
+        set(),
+    )
+    derived = 0
+    for by_period in scores.values():
+        for found in by_period.values():
+            assert found.marks is not None  # the built-in definition classes officials
+            if found.is_suppressed:
+                assert found.marks_hidden is Hidden.SMALL_GROUP
+        whole = by_period.get(half_year)
+        quarter_hidden = any(by_period[q].is_suppressed for q in periods[:-1] if q in by_period)
+        if whole is not None and quarter_hidden and not whole.is_suppressed:
+            assert whole.marks_hidden is Hidden.DERIVED
+            derived += 1
+        elif whole is not None and not whole.is_suppressed:
+            assert whole.marks_hidden is None
+    assert derived > 0
