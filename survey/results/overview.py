@@ -39,7 +39,13 @@ from analysis import (
     trend_test,
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
-from survey.results.disclosure import agency_scopes, finest_filter, hidden_groups
+from survey.results.disclosure import (
+    OfficialRows,
+    agency_scopes,
+    finest_filter,
+    hidden_groups,
+    hidden_in_scopes,
+)
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import (
@@ -310,16 +316,7 @@ class _Rating:
 def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
     by_period = level_counts_by(session, report_filter, dimension, [rating.item_key])
     responses = response_counts_by(session, report_filter, dimension)
-    start = report_filter.period.start
-    periods = []
-    while start < report_filter.period.end:
-        period = (
-            Period.month(start.year, start.month)
-            if dimension is Dimension.MONTH
-            else Period.quarter(start.year, (start.month + 2) // 3)
-        )
-        periods.append(period)
-        start = period.end
+    periods = _periods(report_filter.period, dimension)
     sizes = [responses.get(period, 0) for period in periods]
     successes, totals, points = [], [], []
     for period in periods:
@@ -327,8 +324,7 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         satisfied, answered = rating.successes_and_totals(counts)
         successes.append(satisfied)
         totals.append(answered)
-    # A period without any response reveals nobody and is shown as such.
-    hidden = hidden_groups(sizes, totals, min_group_size, lower_bound=0)
+    hidden = _hidden_periods(session, report_filter, rating, dimension, min_group_size)
     for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
         counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
         points.append(
@@ -342,6 +338,52 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
     with_answers = sum(total > 0 for total in totals)
     test = trend_test(successes, totals) if with_answers >= 2 else None
     return Trend(tuple(points), test)
+
+
+def _periods(within: Period, dimension: Dimension) -> list[Period]:
+    """The months or quarters (``dimension``) of the period ``within``."""
+    start = within.start
+    periods = []
+    while start < within.end:
+        period = (
+            Period.month(start.year, start.month)
+            if dimension is Dimension.MONTH
+            else Period.quarter(start.year, (start.month + 2) // 3)
+        )
+        periods.append(period)
+        start = period.end
+    return periods
+
+
+def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -> list[bool]:
+    """Which periods of the report's trend to hide: decided for the whole province at
+    once (:func:`survey.results.disclosure.hidden_in_scopes`), every scope's months and
+    quarters, so that the same month is hidden in every report that shows it and the
+    province's month less its agencies' gives none away. A period without any response
+    reveals nobody and is shown as such."""
+    everywhere = finest_filter(report_filter)
+    responses = response_counts_by(session, everywhere, Dimension.MONTH, by_agency=True)
+    answers = level_counts_by(
+        session, everywhere, Dimension.MONTH, [rating.item_key], by_agency=True
+    )
+    months = _periods(report_filter.period, Dimension.MONTH)
+    agencies = sorted({agency for agency, _month in responses})
+    parts = np.zeros((len(agencies), len(months), 2), dtype=np.int64)
+    for (agency, month), count in responses.items():
+        row, column = agencies.index(agency), months.index(month)
+        counts = answers.get((agency, month), {}).get(rating.item_key, LevelCounts())
+        parts[row, column] = count, counts.answered
+    quarters = [
+        [i for i, month in enumerate(months) if quarter.start <= month.start < quarter.end]
+        for quarter in _periods(report_filter.period, Dimension.QUARTER)
+    ]
+    scopes = agency_scopes(session, report_filter, agencies)
+    scopes += [[row] for row in range(len(agencies))]
+    decided = hidden_in_scopes(parts, scopes, min_group_size, quarters)
+    within = report_filter.agency_ids
+    own = tuple(i for i, agency in enumerate(agencies) if within is None or agency in within)
+    figures = [(i,) for i in range(len(months))] if dimension is Dimension.MONTH else quarters
+    return [decided.get((own, tuple(figure)), False) for figure in figures]
 
 
 def _change(session, report_filter, rating, headline, min_group_size) -> Change | None:
@@ -410,15 +452,19 @@ def _unit_counts(session, report_filter, rating, dimension):
 def _hidden_units(session, report_filter, rating, dimension, min_group_size, counted):
     """Which of the report's units (``counted``: keys, responses, answers) to hide.
 
-    Agencies are decided for every agency of the province with the totals of every scope
-    (:func:`survey.results.disclosure.finest_filter`), so that the same agency is hidden in
-    every report that lists it. Officials are still decided within the report: a scope's
-    total also counts responses naming no official, which this model does not hold yet.
+    Units are decided for the whole province with the totals of every scope
+    (:func:`survey.results.disclosure.finest_filter`), so that the same unit is hidden in
+    every report that lists it: agencies, and officials by their part in each agency.
     """
     keys, sizes, totals = counted
     everywhere = finest_filter(report_filter)
-    if dimension is not Dimension.AGENCY:
-        return hidden_groups(sizes, totals, min_group_size, lower_bound=1)
+    if dimension is Dimension.OFFICIAL:
+        rows, table, decided = decided_officials(
+            session, report_filter, rating.item_key, min_group_size
+        )
+        shown = {key: (int(n), int(t)) for key, n, t in zip(keys, sizes, totals, strict=True)}
+        hide = rows.hidden_in_report(decided, report_filter, table, shown)
+        return np.array([hide[key] for key in keys], dtype=bool)
     all_keys, all_sizes, all_totals = keys, sizes, totals
     if everywhere != report_filter:
         all_keys, all_sizes, _satisfied, all_totals = _unit_counts(
@@ -438,6 +484,33 @@ def _hidden_units(session, report_filter, rating, dimension, min_group_size, cou
         ],
         dtype=bool,
     )
+
+
+def decided_officials(
+    session: Session, report_filter: ReportFilter, item_key: str, min_group_size: int
+) -> tuple[OfficialRows, np.ndarray, np.ndarray]:
+    """The officials' decision for the period at the finest level
+    (:class:`survey.results.disclosure.OfficialRows`): the rows, their responses and
+    answers to the rated item ``item_key``, and which rows are hidden."""
+    everywhere = finest_filter(report_filter)
+    responses = response_counts_by(session, everywhere, Dimension.OFFICIAL, by_agency=True)
+    answers = level_counts_by(session, everywhere, Dimension.OFFICIAL, [item_key], by_agency=True)
+    rows = OfficialRows.of(session, report_filter, responses)
+    counts = {
+        pair: (n, answers.get(pair, {}).get(item_key, LevelCounts()).answered)
+        for pair, n in responses.items()
+    }
+    table = rows.table(counts, 2)
+    decided = hidden_groups(
+        table[:, 0],
+        table[:, 1],
+        min_group_size,
+        lower_bound=1,
+        scopes=rows.scopes,
+        unpublished=rows.unpublished,
+        sums=rows.sums,
+    )
+    return rows, table, decided
 
 
 _NOT_RANKED = {

@@ -110,10 +110,9 @@ def test_no_small_unit_follows_from_all_the_reports_of_a_period_together(dataset
             response_figures.append((index, unit.key, n, unit.is_suppressed))
             answer_figures.append((index, unit.key, m, unit.is_suppressed))
             shown_as.setdefault((unit.key, n, m), set()).add(unit.is_suppressed)
-    # Case 6: the same agency figure is hidden in every report or in none (officials are
-    # still decided report by report; the audit below plays their reports together).
-    if dimension is Dimension.AGENCY:
-        assert all(len(decisions) == 1 for decisions in shown_as.values())
+    # Case 6: the same figure (an agency, an official's part) is hidden in every report
+    # or in none.
+    assert all(len(decisions) == 1 for decisions in shown_as.values())
     assert any(h for *_rest, h in response_figures)
     for pairs, figures, totals in (
         (sizes, response_figures, response_totals),
