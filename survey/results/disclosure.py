@@ -172,7 +172,9 @@ def hidden_in_scopes(
     """
     agencies, periods, counts = parts.shape
     distinct = _scope_rows(agencies, scopes)
-    figures = [(tuple(scope), (p,)) for scope in distinct for p in range(periods)]
+    figures: list[ScopeFigure] = [
+        (tuple(scope), (p,)) for scope in distinct for p in range(periods)
+    ]
     figures += [(tuple(scope), tuple(group)) for scope in distinct for group in groups]
     base = parts.reshape(agencies * periods, counts).astype(np.int64)
     derived = np.array(
