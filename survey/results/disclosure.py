@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session
 from analysis import Relation, protect_cells, suppress_small_cells
 from survey.org.models import Agency
 from survey.org.tree import AgencyTree
-from survey.results.filters import ReportFilter
+from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.filters import Dimension, ReportFilter
+from survey.results.onestop_points import combined_points_counts_by
+from survey.results.queries import level_counts_by
 
 #: Rows of a table whose totals some report publishes (each scope's units); None: all rows.
 Scopes = Sequence[Sequence[int]] | None
@@ -158,6 +161,8 @@ def hidden_in_scopes(
     scopes: Scopes,
     min_group_size: int,
     groups: Sequence[Sequence[int]] = (),
+    *,
+    with_totals: bool = True,
 ) -> dict[ScopeFigure, bool]:
     """Which figures of every scope's periods to hide, decided at once for all scopes.
 
@@ -165,7 +170,8 @@ def hidden_in_scopes(
     report shows an agency's month on its own, but each scope's report shows, for each
     period and for each of ``groups`` (a quarter's months), the sum over its agencies,
     and its total over all the periods; an agency's own total is in the agencies' table.
-    A figure is too small when a count of it is 0 < n < ``min_group_size``. Decided on
+    (``with_totals``: the periods are items whose sum no report shows). A figure is too
+    small when a count of it is 0 < n < ``min_group_size``. Decided on
     everything the scopes publish together, so a month hidden in one scope's report is
     hidden in every report that shows it, and the province's month less the other
     agencies' months does not give a hidden month away (issue 21, case 6 for the trend).
@@ -186,12 +192,13 @@ def hidden_in_scopes(
         for k, (rows, added) in enumerate(figures)
     ]
     totals = [[r * periods + p for r in scope for p in range(periods)] for scope in distinct]
+    totals += [[r * periods + p for p in range(periods)] for r in range(agencies)]
     hidden = hidden_groups(
         table[:, 0],
         table[:, 1],
         min_group_size,
         lower_bound=0,
-        scopes=totals + [[r * periods + p for p in range(periods)] for r in range(agencies)],
+        scopes=totals if with_totals else [],
         unpublished=[True] * len(base) + [False] * len(derived),
         sums=sums,
     )
@@ -419,7 +426,9 @@ def _sipas_figures(sipas, min_group_size, figures, primary, links) -> None:
         links.append(Link(OVERALL_INDEX, tuple(overalls), len(overalls)))
 
 
-def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) -> frozenset[Key]:
+def report_disclosure(
+    sipas, onestop, max_points: float, min_group_size: int, also: frozenset[Key] = frozenset()
+) -> frozenset[Key]:
     """The figures of a report's SIPAS and Circular 01/2018 results to hide (keys above).
 
     A criterion or overall question on fewer than ``min_group_size`` answers, and a
@@ -427,7 +436,9 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
     figures shown: first the derived figure (a factor index, the mean of the overall
     questions, the one-stop total), then, if that is not enough, another part. The SIPAS
     index itself is always shown. No hidden figure can then be narrowed to less than
-    ``1 / min_group_size`` of its scale (issue 21, cases 1 and 2).
+    ``1 / min_group_size`` of its scale (issue 21, cases 1 and 2). ``also``: figures to
+    hide and protect alike because other reports would give them away
+    (:func:`hidden_across_reports`).
     """
     hidden: set[Key] = set()
     if sipas is not None:
@@ -435,6 +446,7 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
         primary: set[Key] = set()
         links: list[Link] = []
         _sipas_figures(sipas, min_group_size, figures, primary, links)
+        primary |= also & set(figures)
         hidden |= primary | hidden_derived(
             figures,
             primary,
@@ -450,7 +462,7 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
         }
         small: set[Key] = {
             index_key(index.number) for index in onestop.indices if index.dossiers < min_group_size
-        }
+        } | (also & set(scores))
         hidden |= small | hidden_derived(
             {**scores, ONESTOP_TOTAL: onestop.agency_total},
             small,
@@ -479,3 +491,54 @@ def hidden_units(counts: Sequence[int], total: int, min_group_size: int) -> np.n
             table, min_group_size, lower_bound=1, margins=False, relations=[relation]
         )
     )
+
+
+def hidden_across_reports(
+    session: Session, report_filter: ReportFilter, definition, min_group_size: int
+) -> frozenset[Key]:
+    """The report's criteria, overall questions and one-stop indices to hide because of
+    what the other reports publish: each is the sum of its agencies' answers (dossiers),
+    so a small one hidden in an agency's report would be the province's less the other
+    agencies'. Decided once for the period over every scope
+    (:func:`hidden_in_scopes`); :func:`report_disclosure` then protects them within the
+    report like small ones (a factor index would give a hidden criterion away)."""
+    everywhere = finest_filter(report_filter)
+    scoring = scoring_for_analysis(definition)
+    items = [
+        (criterion_key(factor["key"], item), item)
+        for factor in scoring["factors"]
+        for item in factor["criterion_items"]
+    ] + [
+        (overall_key(f["key"]), f["overall_item"]) for f in scoring["factors"] if f["overall_item"]
+    ]
+    counted: dict[Key, dict[int, int]] = {}
+    if items:
+        by_agency = level_counts_by(
+            session, everywhere, Dimension.AGENCY, [item for _key, item in items]
+        )
+        for key, item in items:
+            counted[key] = {int(a): c[item].answered for a, c in by_agency.items()}  # type: ignore[call-overload]
+    if scoring["onestop"] is not None:
+        points = combined_points_counts_by(session, everywhere, Dimension.AGENCY)
+        numbers = sorted({number for by_index in points.values() for number in by_index})
+        for number in numbers:
+            counted[index_key(number)] = {
+                int(agency): sum(by_index.get(number, {}).values())  # type: ignore[call-overload]
+                for agency, by_index in points.items()
+                if agency is not None
+            }
+    agencies = sorted({agency for by_agency in counted.values() for agency in by_agency})
+    if not agencies:
+        return frozenset()
+    keys = list(counted)
+    parts = np.array([[counted[key].get(agency, 0) for key in keys] for agency in agencies])
+    scopes = agency_scopes(session, report_filter, agencies)
+    decided = hidden_in_scopes(
+        np.stack([parts, parts], axis=2),
+        scopes + [[row] for row in range(len(agencies))],
+        min_group_size,
+        with_totals=False,
+    )
+    within = report_filter.agency_ids
+    own = tuple(i for i, agency in enumerate(agencies) if within is None or agency in within)
+    return frozenset(key for k, key in enumerate(keys) if decided.get((own, (k,)), False))

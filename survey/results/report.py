@@ -56,6 +56,7 @@ from survey.results.disclosure import (
     criterion_key,
     factor_key,
     finest_filter,
+    hidden_across_reports,
     hidden_by_period,
     index_key,
     overall_key,
@@ -472,7 +473,11 @@ def build_report(
     if with_comments:
         comments = _comments(session, overview.report_filter, definition, language)
     hidden_figures = report_disclosure(
-        overview.sipas, overview.onestop, _max_points(definition), min_group_size
+        overview.sipas,
+        overview.onestop,
+        _max_points(definition),
+        min_group_size,
+        hidden_across_reports(session, overview.report_filter, definition, min_group_size),
     )
     return Report(
         request=request,

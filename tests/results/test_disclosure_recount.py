@@ -6,9 +6,9 @@ reader holding every report would: each unit's figure in each report is the sum 
 responses (or answers) at the report's agencies, a shown figure is known, each report's
 totals are known, a listed unit has at least one response and a unit hidden as too small
 has fewer than the minimum. Linear programming then finds no small figure pinned down,
-and an agency counted alike in two reports is hidden in both or in neither (case 6).
-Not covered yet: the months of the trend and the officials' quarters across reports,
-and the files' text (the pages and files render these same tables).
+and a unit counted alike in two reports (an agency, an official's part) is hidden in
+both or in neither (case 6). The months, the officials' quarters, the criteria and
+indices and the files' text across reports: test_disclosure_trend, _officials, _reports.
 """
 
 from collections import Counter
