@@ -304,11 +304,13 @@ def _components(
     groups: dict[int, set[int]] = {}
     for cell in parent:
         groups.setdefault(root(cell), set()).add(cell)
-    result = []
-    for group in groups.values():
-        touching = [r for r in relations if any(cell in group for cell in r[0])]
-        result.append((group, touching))
-    return result
+    # each relation goes with the group of its hidden cells (all in one group, by the above)
+    touching: dict[int, list[Relation]] = {group: [] for group in groups}
+    for relation in relations:
+        member = next((cell for cell in relation[0] if cell in parent), None)
+        if member is not None:
+            touching[root(member)].append(relation)
+    return [(group, touching[key]) for key, group in groups.items()]
 
 
 def _hide_lone_cells(

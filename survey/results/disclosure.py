@@ -152,57 +152,41 @@ def hidden_by_period(
     return hidden if already_hidden is None else hidden | already_hidden
 
 
-#: A published figure of a period table: (a scope's agencies as rows, the periods added).
-ScopeFigure = tuple[tuple[int, ...], tuple[int, ...]]
+#: A published figure of :func:`hidden_in_scopes`: (a scope's agencies as rows, the item).
+ScopeFigure = tuple[tuple[int, ...], int]
 
 
 def hidden_in_scopes(
-    parts: np.ndarray,
-    scopes: Scopes,
-    min_group_size: int,
-    groups: Sequence[Sequence[int]] = (),
-    *,
-    with_totals: bool = True,
+    parts: np.ndarray, scopes: Scopes, min_group_size: int
 ) -> dict[ScopeFigure, bool]:
-    """Which figures of every scope's periods to hide, decided at once for all scopes.
+    """Which of every scope's figures to hide, decided at once for all scopes.
 
-    ``parts``: agencies × periods × counts (responses, answers to the rated item); no
-    report shows an agency's month on its own, but each scope's report shows, for each
-    period and for each of ``groups`` (a quarter's months), the sum over its agencies,
-    and its total over all the periods; an agency's own total is in the agencies' table.
-    (``with_totals``: the periods are items whose sum no report shows). A figure is too
-    small when a count of it is 0 < n < ``min_group_size``. Decided on
-    everything the scopes publish together, so a month hidden in one scope's report is
-    hidden in every report that shows it, and the province's month less the other
-    agencies' months does not give a hidden month away (issue 21, case 6 for the trend).
+    ``parts``: agencies × items (a criterion's answers, an index's dossiers); no report
+    shows an agency's part on its own, but each scope's report shows, for each item, the
+    sum over its agencies. A figure is too small when 0 < n < ``min_group_size``. Decided
+    on everything the scopes publish together, so a figure hidden in one scope's report
+    cannot be worked out as the province's less the other agencies' (issue 21, case 6).
     """
-    agencies, periods, counts = parts.shape
+    agencies, items = parts.shape
     distinct = _scope_rows(agencies, scopes)
-    figures: list[ScopeFigure] = [
-        (tuple(scope), (p,)) for scope in distinct for p in range(periods)
-    ]
-    figures += [(tuple(scope), tuple(group)) for scope in distinct for group in groups]
-    base = parts.reshape(agencies * periods, counts).astype(np.int64)
-    derived = np.array(
-        [parts[np.ix_(rows, added)].sum(axis=(0, 1)) for rows, added in figures], dtype=np.int64
-    ).reshape(-1, counts)
-    table = np.vstack([base, derived])
+    figures = [(tuple(scope), item) for scope in distinct for item in range(items)]
+    base = parts.reshape(-1).astype(np.int64)
+    derived = np.array([parts[list(rows), item].sum() for rows, item in figures], dtype=np.int64)
+    table = np.concatenate([base, derived])
     sums = [
-        (len(base) + k, [r * periods + p for r in rows for p in added])
-        for k, (rows, added) in enumerate(figures)
+        (base.size + k, [row * items + item for row in rows])
+        for k, (rows, item) in enumerate(figures)
     ]
-    totals = [[r * periods + p for r in scope for p in range(periods)] for scope in distinct]
-    totals += [[r * periods + p for p in range(periods)] for r in range(agencies)]
     hidden = hidden_groups(
-        table[:, 0],
-        table[:, 1],
+        table,
+        table,
         min_group_size,
         lower_bound=0,
-        scopes=totals if with_totals else [],
-        unpublished=[True] * len(base) + [False] * len(derived),
+        scopes=[],
+        unpublished=[True] * base.size + [False] * derived.size,
         sums=sums,
     )
-    return {figure: bool(hidden[len(base) + k]) for k, figure in enumerate(figures)}
+    return {figure: bool(hidden[base.size + k]) for k, figure in enumerate(figures)}
 
 
 def finest_filter(report_filter: ReportFilter) -> ReportFilter:
@@ -534,11 +518,8 @@ def hidden_across_reports(
     parts = np.array([[counted[key].get(agency, 0) for key in keys] for agency in agencies])
     scopes = agency_scopes(session, report_filter, agencies)
     decided = hidden_in_scopes(
-        np.stack([parts, parts], axis=2),
-        scopes + [[row] for row in range(len(agencies))],
-        min_group_size,
-        with_totals=False,
+        parts, scopes + [[row] for row in range(len(agencies))], min_group_size
     )
     within = report_filter.agency_ids
     own = tuple(i for i, agency in enumerate(agencies) if within is None or agency in within)
-    return frozenset(key for k, key in enumerate(keys) if decided.get((own, (k,)), False))
+    return frozenset(key for k, key in enumerate(keys) if decided.get((own, k), False))
