@@ -304,11 +304,13 @@ def _components(
     groups: dict[int, set[int]] = {}
     for cell in parent:
         groups.setdefault(root(cell), set()).add(cell)
-    result = []
-    for group in groups.values():
-        touching = [r for r in relations if any(cell in group for cell in r[0])]
-        result.append((group, touching))
-    return result
+    # each relation goes with the group of its hidden cells (all in one group, by the above)
+    touching: dict[int, list[Relation]] = {group: [] for group in groups}
+    for relation in relations:
+        member = next((cell for cell in relation[0] if cell in parent), None)
+        if member is not None:
+            touching[root(member)].append(relation)
+    return [(group, touching[key]) for key, group in groups.items()]
 
 
 def _hide_lone_cells(
@@ -510,6 +512,7 @@ def suppress_small_cells(
     margins: bool = True,
     relations: Sequence[Relation] = (),
     protection: int = 1,
+    unpublished: ArrayLike | None = None,
 ) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
 
@@ -534,6 +537,10 @@ def suppress_small_cells(
         published elsewhere when ``margins`` is False).
     protection : int
         Smallest width of the interval a reader may narrow a hidden small cell to.
+    unpublished : array_like of bool, optional
+        Cells no report ever shows (the responses naming no official, beside
+        the officials and their agency's total): unknown to the reader, hidden
+        from the start, and not small cells themselves.
 
     Returns
     -------
@@ -628,12 +635,16 @@ def suppress_small_cells(
     if any(abs(sum(c * flat[i] for i, c in co.items()) - k) > 0 for co, k in checked):
         raise ValueError("every sum and relation must hold for the table's counts")
 
-    small = (counts > 0) & (counts < minimum)
+    unseen = np.zeros(counts.shape, dtype=bool)
+    if unpublished is not None:
+        unseen = np.broadcast_to(np.asarray(unpublished, dtype=bool), counts.shape)
+    small = (counts > 0) & (counts < minimum) & ~unseen
     start = _first_pattern(counts, small.copy()) if margins and not sums else small
+    start = start | unseen
     primary = small.reshape(-1)
     lower = np.where(primary, np.maximum(1, floor), floor)
     upper = np.where(primary, minimum - 1, np.inf)
-    cost = _cell_costs(flat, np.zeros(flat.size, dtype=bool))
+    cost = _cell_costs(flat, unseen.reshape(-1))
     hidden = protect_cells(
         flat, primary, checked, lower, upper, cost=cost, protection=width, hidden=start
     )

@@ -12,7 +12,7 @@ and the rule itself, no hidden figure can be narrowed below its protection inter
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,10 +22,19 @@ from sqlalchemy.orm import Session
 from analysis import Relation, protect_cells, suppress_small_cells
 from survey.org.models import Agency
 from survey.org.tree import AgencyTree
-from survey.results.filters import ReportFilter
+from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.filters import Dimension, ReportFilter
+from survey.results.onestop_points import combined_points_counts_by
+from survey.results.queries import level_counts_by
 
 #: Rows of a table whose totals some report publishes (each scope's units); None: all rows.
 Scopes = Sequence[Sequence[int]] | None
+
+#: A part of an officials' decision: (agency id, official id; None for no official named).
+Pair = tuple[int, int | None]
+
+#: A derived row: ``(row, parts)``, the row's counts the sum of its parts' (row indices).
+RowSum = tuple[int, Sequence[int]]
 
 
 def _scope_rows(rows: int, scopes: Scopes) -> list[list[int]]:
@@ -36,6 +45,26 @@ def _scope_rows(rows: int, scopes: Scopes) -> list[list[int]]:
     return [list(scope) for scope in sorted(distinct)]
 
 
+def _scope_relations(table: np.ndarray, scopes: Scopes) -> list[Relation]:
+    """Each scope's total of each column of ``table`` (flattened indices) as published."""
+    index = np.arange(table.size).reshape(table.shape)
+    return [
+        ({int(cell): 1.0 for cell in index[scope, column]}, float(table[scope, column].sum()))
+        for scope in _scope_rows(len(table), scopes)
+        for column in range(table.shape[1])
+    ]
+
+
+def _column_sums(table: np.ndarray, sums: Sequence[RowSum]) -> list[tuple[int, list[int]]]:
+    """Row sums (a row the sum of others) in every column, on flattened indices."""
+    index = np.arange(table.size).reshape(table.shape)
+    return [
+        (int(index[row, column]), [int(index[part, column]) for part in parts])
+        for row, parts in sums
+        for column in range(table.shape[1])
+    ]
+
+
 def hidden_groups(
     responses: Sequence[int] | np.ndarray,
     answers: Sequence[int] | np.ndarray,
@@ -43,6 +72,8 @@ def hidden_groups(
     *,
     lower_bound: int,
     scopes: Scopes = None,
+    unpublished: Sequence[bool] | np.ndarray | None = None,
+    sums: Sequence[RowSum] = (),
 ) -> np.ndarray:
     """Which groups (units, periods) to hide, published with their responses, their
     answers to the rated question and the totals of each of ``scopes`` (the units an
@@ -53,48 +84,109 @@ def hidden_groups(
     hidden that, with the totals, no small count can be worked out, as audited by
     :func:`analysis.suppress_small_cells` (each group has at least ``lower_bound``
     responses; answers may be 0). A group is hidden whole, counts and rate.
+    ``unpublished``: groups no report shows (an agency's responses naming no official),
+    which count in the scopes' totals but are unknown to the reader, at least 0.
+    ``sums``: groups that are the sum of others (an official over several agencies), in
+    no scope's total.
     """
     table = np.column_stack([np.asarray(responses), np.asarray(answers)]).astype(np.int64)
-    relations = [
-        ({2 * i + column: 1.0 for i in scope}, float(table[scope, column].sum()))
-        for scope in _scope_rows(len(table), scopes)
-        for column in (0, 1)
-    ]
+    if table.size == 0:
+        return np.zeros(0, dtype=bool)
+    unseen = np.zeros(len(table), dtype=bool)
+    if unpublished is not None:
+        unseen = np.asarray(unpublished, dtype=bool)
+    floors = np.column_stack([np.where(unseen, 0, lower_bound), np.zeros(len(table))])
     hidden = suppress_small_cells(
-        table, min_group_size, lower_bound=[lower_bound, 0], margins=False, relations=relations
+        table,
+        min_group_size,
+        lower_bound=floors.astype(np.int64),
+        margins=False,
+        sums=_column_sums(table, sums),
+        relations=_scope_relations(table, scopes),
+        unpublished=np.column_stack([unseen, unseen]),
     )
     return np.asarray(hidden.any(axis=1))
 
 
 def hidden_by_period(
-    table: np.ndarray, min_group_size: int, already_hidden: np.ndarray | None = None
+    table: np.ndarray,
+    min_group_size: int,
+    already_hidden: np.ndarray | None = None,
+    *,
+    scopes: Scopes = None,
+    unpublished: Sequence[bool] | np.ndarray | None = None,
+    row_sums: Sequence[RowSum] = (),
 ) -> np.ndarray:
     """Which of the officials × periods dossier counts to hide.
 
     With more than one column, the last is the whole period, the sum of the others (its
-    quarters); every column's total over the officials counts as published. Decided on the
-    whole table at once, so that no hidden quarter is the year minus the other quarters
-    (issue 21) and no official is the total minus the others. An official appears in a
-    period only with dossiers in it, but may have none in another quarter: 0 is possible.
-    ``already_hidden``: cells another table of the report hides (an official hidden in the
-    officials' table is hidden here too, so the two tables cannot be played against each other).
+    quarters); every column's total over each of ``scopes`` (None: all rows) counts as
+    published. Decided on the whole table at once, so that no hidden quarter is the year
+    minus the other quarters (issue 21) and no official is the total minus the others. An
+    official appears in a period only with dossiers in it, but may have none in another
+    quarter: 0 is possible. ``already_hidden``: cells another table of the report hides (an
+    official hidden in the officials' table is hidden here too, so the two tables cannot
+    be played against each other). ``unpublished``: rows no report shows (an agency's
+    dossiers naming no official), counted in the scopes' totals only; ``row_sums``: rows
+    that are the sum of others (an official over several agencies).
     """
     if table.size == 0:
         return np.zeros(table.shape, dtype=bool)
     rows, columns = table.shape
     index = np.arange(table.size).reshape(table.shape)
-    relations = [
-        ({int(cell): 1.0 for cell in index[:, column]}, float(table[:, column].sum()))
-        for column in range(columns)
-    ]
-    sums = []
+    sums: list[tuple[int, list[int]]] = []
     if columns > 1:
         sums = [(int(index[row, -1]), [int(c) for c in index[row, :-1]]) for row in range(rows)]
+    unseen = np.zeros(table.shape, dtype=bool)
+    if unpublished is not None:
+        unseen[np.asarray(unpublished, dtype=bool)] = True
     hidden = suppress_small_cells(
-        table, min_group_size, margins=False, sums=sums, relations=relations
+        table,
+        min_group_size,
+        margins=False,
+        sums=sums + _column_sums(table, row_sums),
+        relations=_scope_relations(table, scopes),
+        unpublished=unseen,
     )
     # Hiding more never narrows what a reader can infer: the audit still holds.
     return hidden if already_hidden is None else hidden | already_hidden
+
+
+#: A published figure of :func:`hidden_in_scopes`: (a scope's agencies as rows, the item).
+ScopeFigure = tuple[tuple[int, ...], int]
+
+
+def hidden_in_scopes(
+    parts: np.ndarray, scopes: Scopes, min_group_size: int
+) -> dict[ScopeFigure, bool]:
+    """Which of every scope's figures to hide, decided at once for all scopes.
+
+    ``parts``: agencies × items (a criterion's answers, an index's dossiers); no report
+    shows an agency's part on its own, but each scope's report shows, for each item, the
+    sum over its agencies. A figure is too small when 0 < n < ``min_group_size``. Decided
+    on everything the scopes publish together, so a figure hidden in one scope's report
+    cannot be worked out as the province's less the other agencies' (issue 21, case 6).
+    """
+    agencies, items = parts.shape
+    distinct = _scope_rows(agencies, scopes)
+    figures = [(tuple(scope), item) for scope in distinct for item in range(items)]
+    base = parts.reshape(-1).astype(np.int64)
+    derived = np.array([parts[list(rows), item].sum() for rows, item in figures], dtype=np.int64)
+    table = np.concatenate([base, derived])
+    sums = [
+        (base.size + k, [row * items + item for row in rows])
+        for k, (rows, item) in enumerate(figures)
+    ]
+    hidden = hidden_groups(
+        table,
+        table,
+        min_group_size,
+        lower_bound=0,
+        scopes=[],
+        unpublished=[True] * base.size + [False] * derived.size,
+        sums=sums,
+    )
+    return {figure: bool(hidden[base.size + k]) for k, figure in enumerate(figures)}
 
 
 def finest_filter(report_filter: ReportFilter) -> ReportFilter:
@@ -124,6 +216,87 @@ def agency_scopes(
     for members in agencies:
         scopes.append([i for i, key in enumerate(keys) if key in members])
     return scopes
+
+
+@dataclass(frozen=True)
+class OfficialRows:
+    """The rows officials are decided on, for the period at the finest level.
+
+    First each official's part in each agency (a report on that agency shows it), and
+    each agency's responses naming no official, which count in the agency's totals but no
+    report shows (``unpublished``); then, for an official counted in several agencies, each
+    sum of their parts that some scope shows (the province's report shows the whole).
+    ``scopes``: the base rows whose totals some report publishes."""
+
+    pairs: tuple[Pair, ...]
+    combined: tuple[tuple[int, ...], ...]
+    scopes: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(
+        cls, session: Session, report_filter: ReportFilter, counted: Iterable[Pair]
+    ) -> OfficialRows:
+        counted = list(counted)
+        found = set(counted) | {(agency, None) for agency, _official in counted}
+        pairs = sorted(found, key=lambda pair: (pair[0], pair[1] is None, pair[1] or 0))
+        agencies = [agency for agency, _official in pairs]
+        own: dict[int, list[int]] = defaultdict(list)
+        for row, agency in enumerate(agencies):
+            own[agency].append(row)
+        # every scope's total, and each agency's own (its line in the agencies' table)
+        scopes = agency_scopes(session, report_filter, agencies) + list(own.values())
+        combined = set()
+        for scope in scopes:
+            parts: dict[int, list[int]] = defaultdict(list)
+            for row in scope:
+                official = pairs[row][1]
+                if official is not None:
+                    parts[official].append(row)
+            combined |= {tuple(sorted(rows)) for rows in parts.values() if len(rows) > 1}
+        return cls(tuple(pairs), tuple(sorted(combined)), tuple(tuple(s) for s in scopes))
+
+    def table(self, counts: Mapping[Pair, Sequence[int]], columns: int) -> np.ndarray:
+        """The counts of every row (absent parts 0), one column per published count."""
+        base = [list(counts.get(pair, (0,) * columns)) for pair in self.pairs]
+        derived = [
+            [sum(base[row][c] for row in rows) for c in range(columns)] for rows in self.combined
+        ]
+        return np.array(base + derived, dtype=np.int64).reshape(-1, columns)
+
+    @property
+    def unpublished(self) -> list[bool]:
+        return [official is None for _agency, official in self.pairs] + [False] * len(self.combined)
+
+    @property
+    def sums(self) -> list[RowSum]:
+        first = len(self.pairs)
+        return [(first + k, rows) for k, rows in enumerate(self.combined)]
+
+    def hidden_in_report(
+        self,
+        decided: np.ndarray,
+        report_filter: ReportFilter,
+        table: np.ndarray,
+        shown: Mapping[int, Sequence[int]],
+    ) -> dict[int, bool]:
+        """Which of a report's officials to hide, given the decision (``decided``, one
+        entry per row of ``table``): an official is shown only when the row of their parts
+        in the report's agencies is, and their counts in the report (``shown``) are that
+        row's."""
+        within = report_filter.agency_ids
+        parts: dict[int, list[int]] = defaultdict(list)
+        for part, (agency, official) in enumerate(self.pairs):
+            if official is not None and (within is None or agency in within):
+                parts[official].append(part)
+        position = {rows: len(self.pairs) + k for k, rows in enumerate(self.combined)}
+        result = {}
+        for official, figures in shown.items():
+            rows = tuple(parts.get(official, ()))
+            row = rows[0] if len(rows) == 1 else position.get(rows)
+            result[official] = (
+                row is None or bool(decided[row]) or [int(v) for v in table[row]] != list(figures)
+            )
+        return result
 
 
 #: A figure's key: ("criterion", factor, criterion), ("factor", factor), ("index", 7) …
@@ -237,7 +410,9 @@ def _sipas_figures(sipas, min_group_size, figures, primary, links) -> None:
         links.append(Link(OVERALL_INDEX, tuple(overalls), len(overalls)))
 
 
-def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) -> frozenset[Key]:
+def report_disclosure(
+    sipas, onestop, max_points: float, min_group_size: int, also: frozenset[Key] = frozenset()
+) -> frozenset[Key]:
     """The figures of a report's SIPAS and Circular 01/2018 results to hide (keys above).
 
     A criterion or overall question on fewer than ``min_group_size`` answers, and a
@@ -245,7 +420,9 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
     figures shown: first the derived figure (a factor index, the mean of the overall
     questions, the one-stop total), then, if that is not enough, another part. The SIPAS
     index itself is always shown. No hidden figure can then be narrowed to less than
-    ``1 / min_group_size`` of its scale (issue 21, cases 1 and 2).
+    ``1 / min_group_size`` of its scale (issue 21, cases 1 and 2). ``also``: figures to
+    hide and protect alike because other reports would give them away
+    (:func:`hidden_across_reports`).
     """
     hidden: set[Key] = set()
     if sipas is not None:
@@ -253,6 +430,7 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
         primary: set[Key] = set()
         links: list[Link] = []
         _sipas_figures(sipas, min_group_size, figures, primary, links)
+        primary |= also & set(figures)
         hidden |= primary | hidden_derived(
             figures,
             primary,
@@ -268,7 +446,7 @@ def report_disclosure(sipas, onestop, max_points: float, min_group_size: int) ->
         }
         small: set[Key] = {
             index_key(index.number) for index in onestop.indices if index.dossiers < min_group_size
-        }
+        } | (also & set(scores))
         hidden |= small | hidden_derived(
             {**scores, ONESTOP_TOTAL: onestop.agency_total},
             small,
@@ -312,3 +490,51 @@ def weighted_gives_away(unweighted_answers: int, min_group_size: int) -> bool:
     is then withheld as derived.
     """
     return 0 < unweighted_answers < min_group_size
+
+
+def hidden_across_reports(
+    session: Session, report_filter: ReportFilter, definition, min_group_size: int
+) -> frozenset[Key]:
+    """The report's criteria, overall questions and one-stop indices to hide because of
+    what the other reports publish: each is the sum of its agencies' answers (dossiers),
+    so a small one hidden in an agency's report would be the province's less the other
+    agencies'. Decided once for the period over every scope
+    (:func:`hidden_in_scopes`); :func:`report_disclosure` then protects them within the
+    report like small ones (a factor index would give a hidden criterion away)."""
+    everywhere = finest_filter(report_filter)
+    scoring = scoring_for_analysis(definition)
+    items = [
+        (criterion_key(factor["key"], item), item)
+        for factor in scoring["factors"]
+        for item in factor["criterion_items"]
+    ] + [
+        (overall_key(f["key"]), f["overall_item"]) for f in scoring["factors"] if f["overall_item"]
+    ]
+    counted: dict[Key, dict[int, int]] = {}
+    if items:
+        by_agency = level_counts_by(
+            session, everywhere, Dimension.AGENCY, [item for _key, item in items]
+        )
+        for key, item in items:
+            counted[key] = {int(a): c[item].answered for a, c in by_agency.items()}  # type: ignore[call-overload]
+    if scoring["onestop"] is not None:
+        points = combined_points_counts_by(session, everywhere, Dimension.AGENCY)
+        numbers = sorted({number for by_index in points.values() for number in by_index})
+        for number in numbers:
+            counted[index_key(number)] = {
+                int(agency): sum(by_index.get(number, {}).values())  # type: ignore[call-overload]
+                for agency, by_index in points.items()
+                if agency is not None
+            }
+    agencies = sorted({agency for by_agency in counted.values() for agency in by_agency})
+    if not agencies:
+        return frozenset()
+    keys = list(counted)
+    parts = np.array([[counted[key].get(agency, 0) for key in keys] for agency in agencies])
+    scopes = agency_scopes(session, report_filter, agencies)
+    decided = hidden_in_scopes(
+        parts, scopes + [[row] for row in range(len(agencies))], min_group_size
+    )
+    within = report_filter.agency_ids
+    own = tuple(i for i, agency in enumerate(agencies) if within is None or agency in within)
+    return frozenset(key for k, key in enumerate(keys) if decided.get((own, k), False))

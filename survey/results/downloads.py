@@ -100,7 +100,8 @@ def method_notes(report: Report) -> list[str]:
             "answers is hidden. So is any other figure (a total, a year, a factor index, another "
             "unit) that would let a reader work a hidden one out from what the report shows, "
             "checked by computing the smallest and largest value each hidden figure could take; "
-            "an agency hidden in one report is hidden in every report that lists it.",
+            "an agency or an official hidden in one report is hidden in every report that "
+            "shows it.",
             minimum=report.min_group_size,
         ),
         _(

@@ -39,7 +39,7 @@ from analysis import (
     trend_test,
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
-from survey.results.disclosure import agency_scopes, finest_filter, hidden_groups
+from survey.results.disclosure import OfficialRows, agency_scopes, finest_filter, hidden_groups
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import (
@@ -310,16 +310,7 @@ class _Rating:
 def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
     by_period = level_counts_by(session, report_filter, dimension, [rating.item_key])
     responses = response_counts_by(session, report_filter, dimension)
-    start = report_filter.period.start
-    periods = []
-    while start < report_filter.period.end:
-        period = (
-            Period.month(start.year, start.month)
-            if dimension is Dimension.MONTH
-            else Period.quarter(start.year, (start.month + 2) // 3)
-        )
-        periods.append(period)
-        start = period.end
+    periods = _periods(report_filter.period, dimension)
     sizes = [responses.get(period, 0) for period in periods]
     successes, totals, points = [], [], []
     for period in periods:
@@ -327,7 +318,9 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         satisfied, answered = rating.successes_and_totals(counts)
         successes.append(satisfied)
         totals.append(answered)
-    # A period without any response reveals nobody and is shown as such.
+    # A period without any response reveals nobody and is shown as such. Decided within
+    # the report: deciding every scope's months at once (disclosure.hidden_in_scopes)
+    # took 8 s of CPU for a year's report on the demo data.
     hidden = hidden_groups(sizes, totals, min_group_size, lower_bound=0)
     for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
         counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
@@ -342,6 +335,21 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
     with_answers = sum(total > 0 for total in totals)
     test = trend_test(successes, totals) if with_answers >= 2 else None
     return Trend(tuple(points), test)
+
+
+def _periods(within: Period, dimension: Dimension) -> list[Period]:
+    """The months or quarters (``dimension``) of the period ``within``."""
+    start = within.start
+    periods = []
+    while start < within.end:
+        period = (
+            Period.month(start.year, start.month)
+            if dimension is Dimension.MONTH
+            else Period.quarter(start.year, (start.month + 2) // 3)
+        )
+        periods.append(period)
+        start = period.end
+    return periods
 
 
 def _change(session, report_filter, rating, headline, min_group_size) -> Change | None:
@@ -410,15 +418,19 @@ def _unit_counts(session, report_filter, rating, dimension):
 def _hidden_units(session, report_filter, rating, dimension, min_group_size, counted):
     """Which of the report's units (``counted``: keys, responses, answers) to hide.
 
-    Agencies are decided for every agency of the province with the totals of every scope
-    (:func:`survey.results.disclosure.finest_filter`), so that the same agency is hidden in
-    every report that lists it. Officials are still decided within the report: a scope's
-    total also counts responses naming no official, which this model does not hold yet.
+    Units are decided for the whole province with the totals of every scope
+    (:func:`survey.results.disclosure.finest_filter`), so that the same unit is hidden in
+    every report that lists it: agencies, and officials by their part in each agency.
     """
     keys, sizes, totals = counted
     everywhere = finest_filter(report_filter)
-    if dimension is not Dimension.AGENCY:
-        return hidden_groups(sizes, totals, min_group_size, lower_bound=1)
+    if dimension is Dimension.OFFICIAL:
+        rows, table, decided = decided_officials(
+            session, report_filter, rating.item_key, min_group_size
+        )
+        shown = {key: (int(n), int(t)) for key, n, t in zip(keys, sizes, totals, strict=True)}
+        hide = rows.hidden_in_report(decided, report_filter, table, shown)
+        return np.array([hide[key] for key in keys], dtype=bool)
     all_keys, all_sizes, all_totals = keys, sizes, totals
     if everywhere != report_filter:
         all_keys, all_sizes, _satisfied, all_totals = _unit_counts(
@@ -438,6 +450,33 @@ def _hidden_units(session, report_filter, rating, dimension, min_group_size, cou
         ],
         dtype=bool,
     )
+
+
+def decided_officials(
+    session: Session, report_filter: ReportFilter, item_key: str, min_group_size: int
+) -> tuple[OfficialRows, np.ndarray, np.ndarray]:
+    """The officials' decision for the period at the finest level
+    (:class:`survey.results.disclosure.OfficialRows`): the rows, their responses and
+    answers to the rated item ``item_key``, and which rows are hidden."""
+    everywhere = finest_filter(report_filter)
+    responses = response_counts_by(session, everywhere, Dimension.OFFICIAL, by_agency=True)
+    answers = level_counts_by(session, everywhere, Dimension.OFFICIAL, [item_key], by_agency=True)
+    rows = OfficialRows.of(session, report_filter, responses)
+    counts = {
+        pair: (n, answers.get(pair, {}).get(item_key, LevelCounts()).answered)
+        for pair, n in responses.items()
+    }
+    table = rows.table(counts, 2)
+    decided = hidden_groups(
+        table[:, 0],
+        table[:, 1],
+        min_group_size,
+        lower_bound=1,
+        scopes=rows.scopes,
+        unpublished=rows.unpublished,
+        sums=rows.sums,
+    )
+    return rows, table, decided
 
 
 _NOT_RANKED = {

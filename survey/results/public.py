@@ -134,7 +134,7 @@ class PublicFigures:
 def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the year, questionnaire (its versions), language, today's date, the settings,
+    Its key is the database, the year, questionnaire (its versions), language, today's date, the settings,
     and the generation of the count tables (:func:`counts_generation`: one read by primary
     key). Every transaction that changes the counts (a fold adding responses, flagged ones
     too, or a rebuild) makes the next generation in that transaction, so in every server
@@ -148,6 +148,8 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
     min_group_size, min_ratings = report_settings()
     versions = questionnaire_version_ids(session, questionnaire_key)
     key = (
+        # One process serves one database; tests (and tools) may open several in turn.
+        str(session.get_bind().url),
         year,
         questionnaire_key,
         language,

@@ -144,15 +144,16 @@ def _source(
     report_filter: ReportFilter,
     dimension: Grouping,
     use_counts: bool,
+    by_agency: bool = False,
 ):
-    """``(source, period_in_source)``: the count table of ``kind`` that can answer, else
-    raw rows.
+    """``(source, period_in_source)``: the count table of ``kind`` that can answer (with
+    the agency column too when ``by_agency``), else raw rows.
 
     A table by procedure gives each procedure's current field. A period that is not whole
     months takes its whole months from the table and only the days at either end from the
     raw rows (:func:`_edge_days_source`).
     """
-    grain = _narrowest(kind, report_filter, dimension) if use_counts else None
+    grain = _narrowest(kind, report_filter, dimension, by_agency) if use_counts else None
     if grain is None:
         return _raw_source(rows_builder, report_filter, dimension)
     table = COUNT_MODELS[grain.table].__table__
@@ -264,10 +265,12 @@ def _conditions(
     return conditions
 
 
-def _narrowest(kind: RowKind, report_filter: ReportFilter, dimension: Grouping) -> Grain | None:
+def _narrowest(
+    kind: RowKind, report_filter: ReportFilter, dimension: Grouping, by_agency: bool = False
+) -> Grain | None:
     """The smallest count table of ``kind`` whose dimensions cover the columns the filter
     and grouping read (None: only the raw rows can answer)."""
-    columns = {"month"} | {
+    columns = {"month", *(("agency_id",) if by_agency else ())} | {
         column
         for attribute, column in _FILTER_COLUMNS.items()
         if getattr(report_filter, attribute) is not None
@@ -339,8 +342,13 @@ def _split_row(dimension: Grouping, row) -> tuple[Hashable, tuple]:
 # --------------------------------------------------------------------------------------
 
 
-def _answer_source(report_filter: ReportFilter, dimension: Grouping, use_counts: bool):
-    return _source(ANSWERS, answer_rows, report_filter, dimension, use_counts)
+#: The extra grouping column of a count ``by_agency`` (the agency id comes after the group's).
+_AGENCY_KEY: dict[bool, tuple[str, ...]] = {False: (), True: ("agency_id",)}
+
+
+def _key(group: Hashable, agency: Sequence[int]) -> Hashable:
+    """A result's key: the group's (:func:`_split_row`), after the agency id if any."""
+    return (int(agency[0]), group) if agency else group
 
 
 def level_counts_by(
@@ -350,14 +358,16 @@ def level_counts_by(
     item_keys: Iterable[str],
     *,
     use_counts: bool = True,
+    by_agency: bool = False,
 ) -> dict[Hashable, dict[str, LevelCounts]]:
     """Answers per level of each item, per group of ``dimension`` (of a tuple of
-    dimensions: keyed by the tuple of their keys, in one query).
+    dimensions: keyed by the tuple of their keys, in one query; ``by_agency``: per
+    ``(agency id, group)``, each agency's part of the group).
 
     Groups without any answer to these items are absent; within a group every requested
     item is present (empty :class:`LevelCounts` when unanswered).
     """
-    return _level_counts(session, report_filter, dimension, item_keys, use_counts)
+    return _level_counts(session, report_filter, dimension, item_keys, use_counts, by_agency)
 
 
 def level_counts(
@@ -369,28 +379,30 @@ def level_counts(
 ) -> dict[str, LevelCounts]:
     """Answers per level of each item (every requested item is in the result)."""
     item_keys = list(item_keys)
-    grouped = _level_counts(session, report_filter, None, item_keys, use_counts)
+    grouped = _level_counts(session, report_filter, None, item_keys, use_counts, False)
     return grouped.get(None, {key: LevelCounts() for key in item_keys})
 
 
-def _level_counts(session, report_filter, dimension, item_keys, use_counts):
+def _level_counts(session, report_filter, dimension, item_keys, use_counts, by_agency):
     item_keys = list(dict.fromkeys(item_keys))
     if not item_keys:
         return {}
-    source, period_in_source = _answer_source(report_filter, dimension, use_counts)
+    source, period_in_source = _source(
+        ANSWERS, answer_rows, report_filter, dimension, use_counts, by_agency
+    )
     statement = _grouped_sum(
         source,
         report_filter,
         period_in_source,
         dimension,
-        ("item_key", "value", "is_not_applicable"),
+        (*_AGENCY_KEY[by_agency], "item_key", "value", "is_not_applicable"),
         [source.c.item_key.in_(item_keys)],
     )
     # group → item → [{value: count}, not applicable, texts]
     found: dict = defaultdict(lambda: {key: [defaultdict(int), 0, 0] for key in item_keys})
     for row in session.execute(statement):
-        group, (item_key, value, is_not_applicable, count) = _split_row(dimension, row)
-        entry = found[group][item_key]
+        group, (*agency, item_key, value, is_not_applicable, count) = _split_row(dimension, row)
+        entry = found[_key(group, agency)][item_key]
         if is_not_applicable:
             entry[1] += int(count)
         elif value == NO_VALUE:
@@ -410,8 +422,8 @@ def _level_counts(session, report_filter, dimension, item_keys, use_counts):
 # --------------------------------------------------------------------------------------
 
 
-def _response_source(report_filter, dimension, use_counts):
-    return _source(RESPONSES, response_rows, report_filter, dimension, use_counts)
+def _response_source(report_filter, dimension, use_counts, by_agency=False):
+    return _source(RESPONSES, response_rows, report_filter, dimension, use_counts, by_agency)
 
 
 def response_counts_by(
@@ -420,11 +432,18 @@ def response_counts_by(
     dimension: Dimension,
     *,
     use_counts: bool = True,
+    by_agency: bool = False,
 ) -> dict[Hashable, int]:
-    """Number of responses per group of ``dimension`` (groups without responses absent)."""
-    source, period_in_source = _response_source(report_filter, dimension, use_counts)
-    statement = _grouped_sum(source, report_filter, period_in_source, dimension, ())
-    return {_group_key(dimension, group): int(count) for group, count in session.execute(statement)}
+    """Number of responses per group of ``dimension`` (groups without responses absent;
+    ``by_agency``: per ``(agency id, group)``)."""
+    source, period_in_source = _response_source(report_filter, dimension, use_counts, by_agency)
+    keys = _AGENCY_KEY[by_agency]
+    statement = _grouped_sum(source, report_filter, period_in_source, dimension, keys)
+    counts = {}
+    for row in session.execute(statement):
+        group, (*agency, count) = _split_row(dimension, row)
+        counts[_key(group, agency)] = int(count)
+    return counts
 
 
 def response_count(

@@ -51,8 +51,12 @@ from survey.results.coverage import Coverage, dossier_coverage
 from survey.results.disclosure import (
     ONESTOP_TOTAL,
     Key,
+    OfficialRows,
+    Pair,
     criterion_key,
     factor_key,
+    finest_filter,
+    hidden_across_reports,
     hidden_by_period,
     index_key,
     overall_key,
@@ -61,7 +65,11 @@ from survey.results.disclosure import (
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.fold import as_of_moment, counts_as_of
 from survey.results.onestop_points import combined_points_counts_by, officer_mark_counts
-from survey.results.overview import SatisfactionOverview, satisfaction_overview
+from survey.results.overview import (
+    SatisfactionOverview,
+    decided_officials,
+    satisfaction_overview,
+)
 from survey.results.queries import (
     response_counts_by,
     selected_response_ids,
@@ -495,7 +503,7 @@ def build_report(
             definition,
             score_periods,
             (min_group_size, min_ratings),
-            {unit.key for unit in overview.officials if unit.is_suppressed},
+            _hidden_official_pairs(session, overview, min_group_size),
         )
     official_ids = {unit.key for unit in overview.officials} | set(official_scores)
     official_names = dict(_names(session, Official, official_ids))
@@ -504,7 +512,11 @@ def build_report(
     if with_comments:
         comments = _comments(session, overview.report_filter, definition, language)
     hidden_figures = report_disclosure(
-        overview.sipas, overview.onestop, _max_points(definition), min_group_size
+        overview.sipas,
+        overview.onestop,
+        _max_points(definition),
+        min_group_size,
+        hidden_across_reports(session, overview.report_filter, definition, min_group_size),
     )
     return Report(
         request=request,
@@ -678,28 +690,84 @@ def _score_periods(period: Period) -> tuple[Period, ...]:
     return (*quarters, period)
 
 
-def _official_scores(session, report_filter, definition, periods, settings, hidden_officials):
-    """Each official's scores per period; ``hidden_officials`` are hidden in the officials'
-    table over the whole period, and so are hidden here too."""
+def _hidden_official_pairs(session, overview, min_group_size) -> set[Pair]:
+    """The officials' parts in each agency hidden in the officials' table for the period
+    (:func:`survey.results.overview.decided_officials`), whichever report shows them: a
+    part, or a sum of parts, hidden there hides each of its parts."""
+    if overview.headline_item_key is None:
+        return set()
+    rows, _table, decided = decided_officials(
+        session, overview.report_filter, overview.headline_item_key, min_group_size
+    )
+    hidden = {pair for pair, is_hidden in zip(rows.pairs, decided, strict=False) if is_hidden}
+    for parts, is_hidden in zip(rows.combined, decided[len(rows.pairs) :], strict=True):
+        if is_hidden:
+            hidden |= {rows.pairs[row] for row in parts}
+    return hidden
+
+
+def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pairs, counted):
+    """Which officials' dossiers to hide in each period, by official: decided for the
+    whole province at once (each official's part in each agency, beside each agency's
+    dossiers naming no official, the totals of every scope, the year its quarters' sum),
+    so that an official hidden in one report is hidden in every report that shows them
+    (issue 21, case 6); ``hidden_pairs`` are hidden over the whole period."""
+    everywhere = finest_filter(report_filter)
+    by_period: list[dict] = []
+    for column, period in enumerate(periods):
+        if column and column == len(periods) - 1:  # the year: its quarters added up
+            by_period.append(_added_up([(counts, {}, None) for counts in by_period])[0])
+        else:
+            by_period.append(
+                response_counts_by(
+                    session, everywhere.with_period(period), Dimension.OFFICIAL, by_agency=True
+                )
+            )
+    rows = OfficialRows.of(session, report_filter, {p for counts in by_period for p in counts})
+    counts = {pair: [c.get(pair, 0) for c in by_period] for pair in rows.pairs}
+    table = rows.table(counts, len(periods))
+    already = np.zeros(table.shape, dtype=bool)
+    already[: len(rows.pairs), -1] = [pair in hidden_pairs for pair in rows.pairs]
+    decided = hidden_by_period(
+        table,
+        min_group_size,
+        already,
+        scopes=rows.scopes,
+        unpublished=rows.unpublished,
+        row_sums=rows.sums,
+    )
+    hidden = []
+    for column, (dossiers, *_rest) in enumerate(counted):
+        shown = {key: (count,) for key, count in dossiers.items() if key is not None}
+        figures = table[:, [column]]
+        hidden.append(rows.hidden_in_report(decided[:, column], report_filter, figures, shown))
+    return hidden
+
+
+def _official_scores(session, report_filter, definition, periods, settings, hidden_pairs):
+    """Each official's scores per period; ``hidden_pairs`` (officials' parts in an agency)
+    are hidden in the officials' table over the whole period, and so are hidden here too."""
     min_group_size, min_ratings = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
     counted = _official_counts(session, report_filter, definition, periods)
     keys = sorted({key for dossiers, *_rest in counted for key in dossiers if key is not None})
-    table = np.array([[dossiers.get(key, 0) for dossiers, *_rest in counted] for key in keys])
-    already = np.zeros(table.shape, dtype=bool)
-    if keys:
-        already[:, -1] = [key in hidden_officials for key in keys]
-    hidden = hidden_by_period(table, min_group_size, already)
+    hidden = _hidden_dossiers(
+        session, report_filter, periods, min_group_size, hidden_pairs, counted
+    )
     result: dict[int, dict[Period, OfficialScores]] = {}
-    for row, key in enumerate(keys):
+    for key in keys:
         for column, (period, (dossiers, points, marks)) in enumerate(
             zip(periods, counted, strict=True)
         ):
             if key not in dossiers:
                 continue
-            is_hidden = bool(hidden[row, column])
+            is_hidden = bool(hidden[column][key])
             marks_hidden = Hidden.SMALL_GROUP if is_hidden else None
-            if column == len(periods) - 1 > 0 and hidden[row, :-1].any() and not is_hidden:
+            if (
+                column == len(periods) - 1 > 0
+                and not is_hidden
+                and any(hidden[quarter].get(key, False) for quarter in range(column))
+            ):
                 marks_hidden = Hidden.DERIVED
             too_few = dossiers[key] < min_ratings
             has_points = any(sum(by_points.values()) for by_points in points.get(key, {}).values())

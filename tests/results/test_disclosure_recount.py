@@ -6,9 +6,9 @@ reader holding every report would: each unit's figure in each report is the sum 
 responses (or answers) at the report's agencies, a shown figure is known, each report's
 totals are known, a listed unit has at least one response and a unit hidden as too small
 has fewer than the minimum. Linear programming then finds no small figure pinned down,
-and an agency counted alike in two reports is hidden in both or in neither (case 6).
-Not covered yet: the months of the trend and the officials' quarters across reports,
-and the files' text (the pages and files render these same tables).
+and a unit counted alike in two reports (an agency, an official's part) is hidden in
+both or in neither (case 6). The months, the officials' quarters, the criteria and
+indices and the files' text across reports: test_disclosure_trend, _officials, _reports.
 """
 
 from collections import Counter
@@ -110,10 +110,9 @@ def test_no_small_unit_follows_from_all_the_reports_of_a_period_together(dataset
             response_figures.append((index, unit.key, n, unit.is_suppressed))
             answer_figures.append((index, unit.key, m, unit.is_suppressed))
             shown_as.setdefault((unit.key, n, m), set()).add(unit.is_suppressed)
-    # Case 6: the same agency figure is hidden in every report or in none (officials are
-    # still decided report by report; the audit below plays their reports together).
-    if dimension is Dimension.AGENCY:
-        assert all(len(decisions) == 1 for decisions in shown_as.values())
+    # Case 6: the same figure (an agency, an official's part) is hidden in every report
+    # or in none.
+    assert all(len(decisions) == 1 for decisions in shown_as.values())
     assert any(h for *_rest, h in response_figures)
     for pairs, figures, totals in (
         (sizes, response_figures, response_totals),
