@@ -134,16 +134,16 @@ class PublicFigures:
 def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the database, the year, questionnaire (its versions), language, today's date, the settings,
-    and the generation of the count tables (:func:`counts_generation`: one read by primary
-    key). Every transaction that changes the counts (a fold adding responses, flagged ones
-    too, or a rebuild) makes the next generation in that transaction, so in every server
-    process a change to what the page counts changes the key, and a kept result is what a
-    fresh computation gives. The generation is read before the counts: figures kept under
-    it are never older than it. What a kept page saves is everything else: the responses
-    and answers' counts per agency and quarter, the respondent samples of every interval,
-    the officials' comparison, and the HTML, which is the same for every visitor in a
-    language.
+    Its key is the database, the year, questionnaire (its versions), language, today's
+    date, the settings, and the generation of the count tables (:func:`counts_generation`:
+    one read by primary key). Every transaction that changes the counts (a fold adding
+    responses, flagged ones too, or a rebuild) makes the next generation in that
+    transaction, so in every server process a change to what the page counts changes the
+    key, and a kept result is what a fresh computation gives. The generation is read
+    before the counts: figures kept under it are never older than it. What a kept page
+    saves is everything else: the responses and answers' counts per agency and quarter,
+    the respondent samples of every interval, the officials' comparison, and the HTML,
+    which is the same for every visitor in a language.
     """
     min_group_size, min_ratings = report_settings()
     versions = questionnaire_version_ids(session, questionnaire_key)
