@@ -20,7 +20,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -134,7 +134,7 @@ class PublicFigures:
 def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the database, the year, questionnaire (its versions), language, today's
+    Its key is the year, questionnaire (its versions), language, today's
     date, the settings, and the generation of the count tables (:func:`counts_generation`:
     one read by primary key). Every transaction that changes the counts (a fold adding
     responses, flagged ones too, or a rebuild) makes the next generation in that
@@ -148,8 +148,6 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
     min_group_size, min_ratings = report_settings()
     versions = questionnaire_version_ids(session, questionnaire_key)
     key = (
-        # One process serves one database; tests (and tools) may open several in turn.
-        str(session.get_bind().url),
         year,
         questionnaire_key,
         language,
@@ -161,10 +159,11 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
         tuple(sorted(versions)),
         counts_generation(session),
     )
+    kept = _kept_pages()
     with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
     definition = latest_definition(session, questionnaire_key)
     quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
     responses = _quarter_responses(session, versions, quarters)
@@ -179,16 +178,21 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
         )
     )
     with _kept_lock:
-        _kept[key] = figures
-        while len(_kept) > KEPT_PAGES:
-            _kept.popitem(last=False)
+        kept[key] = figures
+        while len(kept) > KEPT_PAGES:
+            kept.popitem(last=False)
     return figures
 
 
 #: Public pages' figures kept per process, most recently used last.
 KEPT_PAGES = 32
-_kept: OrderedDict[tuple, PublicFigures] = OrderedDict()
 _kept_lock = threading.Lock()
+
+
+def _kept_pages() -> OrderedDict[tuple, PublicFigures]:
+    """This application's kept figures: one per process in a server, and a new one with
+    every application made on the same database (tests empty it between applications)."""
+    return current_app.extensions.setdefault("survey.public_figures", OrderedDict())
 
 
 def _public_results(

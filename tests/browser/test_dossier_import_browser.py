@@ -25,7 +25,8 @@ def dossier_file(live_server, tmp_path):
         make_agency(session, code="AG-WEB")
     path = tmp_path / "dossiers.csv"
     lines = [",".join(COLUMNS)] + [
-        f"000.00.01.H01-{number:06d},AG-WEB,,,,direct,2025-07-01T08:00,2025-07-04,,,,none"
+        f"000.00.01.H01-{number:06d},AG-WEB,,,,direct,2025-07-01T08:00,2025-07-04,,,,none,"
+        "both,full,none,partial"
         for number in range(ROWS)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -116,7 +116,6 @@ def test_the_figures_are_kept_until_the_data_changes(app, client, results_world,
         return original(*args)
 
     monkeypatch.setattr(public, "_public_results", counting)
-    public._kept.clear()
     first = client.get("/results?year=2026").get_data(as_text=True)
     assert client.get("/results?year=2026").get_data(as_text=True) == first
     assert computed == [2026]
@@ -180,7 +179,7 @@ def test_every_process_sees_a_new_response_once_folded(
     workers = [OrderedDict(), OrderedDict()]
     before = []
     for kept in workers:
-        monkeypatch.setattr(public, "_kept", kept)
+        monkeypatch.setitem(app.extensions, "survey.public_figures", kept)
         before.append(client.get("/results?year=2026").get_data(as_text=True))
         assert client.get("/results?year=2026").get_data(as_text=True) == before[-1]
     assert before[0] == before[1] and len(computed) == 2
@@ -190,7 +189,7 @@ def test_every_process_sees_a_new_response_once_folded(
         store_one_sipas_response(results_world.organisation, flagged=flagged)
         assert counts_generation(db.session) == generation + 1
     for kept, old in zip(workers, before, strict=True):
-        monkeypatch.setattr(public, "_kept", kept)
+        monkeypatch.setitem(app.extensions, "survey.public_figures", kept)
         text = client.get("/results?year=2026").get_data(as_text=True)
         # A flagged response is not counted: the same figures, computed again.
         grown = int(province_total(text).replace(".", "")) - int(
@@ -209,7 +208,6 @@ def test_an_empty_fold_keeps_the_figures(app, client, results_world, monkeypatch
         return original(*args)
 
     monkeypatch.setattr(public, "_public_results", counting)
-    public._kept.clear()
     client.get("/results?year=2026")
     with app.app_context():
         generation = counts_generation(db.session)
