@@ -718,8 +718,9 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
     their points are taken over (:func:`scored_dossier_counts`), beside each agency's
     dossiers naming no official, the totals of every scope, the year its quarters' sum),
     so that an official hidden in one report is hidden in every report that shows them
-    (issue 21, case 6). ``hidden_pairs`` are hidden over the whole period when their
-    count there is made of ratings alone: it is then the officials' table's own figure."""
+    (issue 21, case 6). ``hidden_pairs`` are hidden over the whole period when ratings
+    not linked to a dossier count in their dossiers: with the dossiers imported (the
+    coverage table's), these would give the officials' table's hidden ratings away."""
     everywhere = finest_filter(report_filter)
     by_period: list[dict] = []
     for column, period in enumerate(periods):
@@ -734,7 +735,8 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
     table = rows.table(counts, len(periods))
     already = np.zeros(table.shape, dtype=bool)
     already[: len(rows.pairs), -1] = [
-        pair in hidden_pairs and not by_period[-1].get(pair, (0, 0))[1] for pair in rows.pairs
+        pair in hidden_pairs and _has_ratings_apart(by_period[-1].get(pair, (0, 0)))
+        for pair in rows.pairs
     ]
     decided = hidden_by_period(
         table,
@@ -756,10 +758,16 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
     return hidden
 
 
+def _has_ratings_apart(counts: tuple[int, int]) -> bool:
+    """Whether some of the dossiers counted (``scored_dossier_counts``) are ratings."""
+    scored, imported = counts
+    return scored > imported
+
+
 def _official_scores(session, report_filter, definition, periods, settings, hidden_pairs):
     """Each official with ratings or dossiers, per period; ``hidden_pairs`` (officials'
     parts in an agency) are hidden in the officials' table over the whole period, and so
-    are hidden here too when their dossiers are ratings alone (:func:`_hidden_dossiers`).
+    are hidden here too when ratings count among their dossiers (:func:`_hidden_dossiers`).
     The points are withheld when they rest on fewer dossiers than the ranking's minimum."""
     min_group_size, min_dossiers = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
