@@ -394,3 +394,70 @@ def _dossier_units(report_filter, numbers, dossier_indices):
             for number in numbers
         ),
     ).where(*dossier_conditions(report_filter))
+
+
+def scored_dossier_counts(
+    session: Session, report_filter: ReportFilter, *, by_agency: bool = False
+) -> dict[Hashable, tuple[int, int]]:
+    """Per official (``by_agency``: per ``(agency id, official)``, None for no official):
+    (the dossiers the officials' points are taken over, those of them imported).
+
+    Counted as :func:`combined_points_counts_by` counts dossiers: each imported dossier
+    returned in the selection under its own official and agency; each selected rating not
+    linked to one of them under its own; a linked rating is its dossier (under the
+    rating's official when the dossier names none, as :func:`officer_mark_counts` does).
+    Without dossier-scored indices, or with a filter that leaves dossiers out, the ratings
+    alone.
+    """
+    ratings = (
+        select(Response.id, Response.agency_id, Response.official_id, Response.dossier_hash)
+        .where(Response.id.in_(selected_response_ids(report_filter)))
+        .subquery()
+    )
+    with_dossiers = _selects_dossiers(report_filter) and bool(
+        dossier_scored_indices(session, report_filter.questionnaire_version_ids)
+    )
+    unit: ColumnElement = -ratings.c.id
+    agency: ColumnElement = ratings.c.agency_id
+    official: ColumnElement = ratings.c.official_id
+    source: FromClause = ratings
+    parts = []
+    if with_dossiers:
+        source = ratings.outerjoin(
+            Dossier,
+            and_(Dossier.code_hash == ratings.c.dossier_hash, *dossier_conditions(report_filter)),
+        )
+        unit = func.coalesce(Dossier.id, unit)
+        agency = func.coalesce(Dossier.agency_id, agency)
+        official = func.coalesce(Dossier.official_id, official)
+        parts.append(
+            select(
+                Dossier.id.label("unit"),
+                Dossier.agency_id.label("agency_id"),
+                Dossier.official_id.label("official_id"),
+            ).where(*dossier_conditions(report_filter))
+        )
+    parts.insert(
+        0,
+        select(
+            unit.label("unit"), agency.label("agency_id"), official.label("official_id")
+        ).select_from(source),
+    )
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    units = (
+        select(
+            rows.c.unit,
+            func.max(rows.c.agency_id).label("agency_id"),
+            func.max(rows.c.official_id).label("official_id"),
+        )
+        .group_by(rows.c.unit)
+        .subquery()
+    )
+    group = [units.c.agency_id, units.c.official_id] if by_agency else [units.c.official_id]
+    statement = select(*group, func.count(), func.count().filter(units.c.unit > 0)).group_by(*group)
+    if not by_agency:
+        statement = statement.where(units.c.official_id.is_not(None))
+    result: dict[Hashable, tuple[int, int]] = {}
+    for *key, scored, imported in session.execute(statement):
+        result[tuple(key) if by_agency else key[0]] = (int(scored), int(imported))
+    return result

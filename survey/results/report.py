@@ -64,7 +64,11 @@ from survey.results.disclosure import (
 )
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from survey.results.fold import as_of_moment, counts_as_of
-from survey.results.onestop_points import combined_points_counts_by, officer_mark_counts
+from survey.results.onestop_points import (
+    combined_points_counts_by,
+    officer_mark_counts,
+    scored_dossier_counts,
+)
 from survey.results.overview import (
     SatisfactionOverview,
     decided_officials,
@@ -301,11 +305,13 @@ class OfficialScores:
 
     official_id: int
     period: Period
-    #: Dossiers rated; None when hidden by small-group suppression.
+    #: Dossiers the points are taken over (imported ones, and ratings not linked to one of
+    #: them); None when hidden by small-group suppression.
     dossiers: int | None
     scores: OneStopScores | None
     is_suppressed: bool
-    has_too_few_ratings: bool
+    #: Fewer dossiers scored than the ranking's minimum: no points, no class.
+    has_too_few_dossiers: bool
     #: Dossiers with points on every officer index, and those at the definition's mark or
     #: above (``officer_classification``); None when the definition classes no official.
     marks: tuple[int, int] | None = None
@@ -708,26 +714,30 @@ def _hidden_official_pairs(session, overview, min_group_size) -> set[Pair]:
 
 def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pairs, counted):
     """Which officials' dossiers to hide in each period, by official: decided for the
-    whole province at once (each official's part in each agency, beside each agency's
+    whole province at once (each official's part in each agency, counted in the dossiers
+    their points are taken over (:func:`scored_dossier_counts`), beside each agency's
     dossiers naming no official, the totals of every scope, the year its quarters' sum),
     so that an official hidden in one report is hidden in every report that shows them
-    (issue 21, case 6); ``hidden_pairs`` are hidden over the whole period."""
+    (issue 21, case 6). ``hidden_pairs`` are hidden over the whole period when ratings
+    not linked to a dossier count in their dossiers: with the dossiers imported (the
+    coverage table's), these would give the officials' table's hidden ratings away."""
     everywhere = finest_filter(report_filter)
     by_period: list[dict] = []
     for column, period in enumerate(periods):
         if column and column == len(periods) - 1:  # the year: its quarters added up
-            by_period.append(_added_up([(counts, {}, None) for counts in by_period])[0])
+            by_period.append(_summed(by_period))
         else:
             by_period.append(
-                response_counts_by(
-                    session, everywhere.with_period(period), Dimension.OFFICIAL, by_agency=True
-                )
+                scored_dossier_counts(session, everywhere.with_period(period), by_agency=True)
             )
     rows = OfficialRows.of(session, report_filter, {p for counts in by_period for p in counts})
-    counts = {pair: [c.get(pair, 0) for c in by_period] for pair in rows.pairs}
+    counts = {pair: [c.get(pair, (0, 0))[0] for c in by_period] for pair in rows.pairs}
     table = rows.table(counts, len(periods))
     already = np.zeros(table.shape, dtype=bool)
-    already[: len(rows.pairs), -1] = [pair in hidden_pairs for pair in rows.pairs]
+    already[: len(rows.pairs), -1] = [
+        pair in hidden_pairs and _has_ratings_apart(by_period[-1].get(pair, (0, 0)))
+        for pair in rows.pairs
+    ]
     decided = hidden_by_period(
         table,
         min_group_size,
@@ -737,29 +747,43 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
         row_sums=rows.sums,
     )
     hidden = []
-    for column, (dossiers, *_rest) in enumerate(counted):
-        shown = {key: (count,) for key, count in dossiers.items() if key is not None}
+    for column, (ratings, dossiers, *_rest) in enumerate(counted):
+        shown = {
+            key: (dossiers.get(key, (0, 0))[0],)
+            for key in ratings.keys() | dossiers
+            if key is not None
+        }
         figures = table[:, [column]]
         hidden.append(rows.hidden_in_report(decided[:, column], report_filter, figures, shown))
     return hidden
 
 
+def _has_ratings_apart(counts: tuple[int, int]) -> bool:
+    """Whether some of the dossiers counted (``scored_dossier_counts``) are ratings."""
+    scored, imported = counts
+    return scored > imported
+
+
 def _official_scores(session, report_filter, definition, periods, settings, hidden_pairs):
-    """Each official's scores per period; ``hidden_pairs`` (officials' parts in an agency)
-    are hidden in the officials' table over the whole period, and so are hidden here too."""
-    min_group_size, min_ratings = settings
+    """Each official with ratings or dossiers, per period; ``hidden_pairs`` (officials'
+    parts in an agency) are hidden in the officials' table over the whole period, and so
+    are hidden here too when ratings count among their dossiers (:func:`_hidden_dossiers`).
+    The points are withheld when they rest on fewer dossiers than the ranking's minimum."""
+    min_group_size, min_dossiers = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
     counted = _official_counts(session, report_filter, definition, periods)
-    keys = sorted({key for dossiers, *_rest in counted for key in dossiers if key is not None})
+    keys = sorted(
+        {key for ratings, dossiers, *_rest in counted for key in ratings.keys() | dossiers} - {None}
+    )
     hidden = _hidden_dossiers(
         session, report_filter, periods, min_group_size, hidden_pairs, counted
     )
     result: dict[int, dict[Period, OfficialScores]] = {}
     for key in keys:
-        for column, (period, (dossiers, points, marks)) in enumerate(
+        for column, (period, (ratings, dossiers, points, marks)) in enumerate(
             zip(periods, counted, strict=True)
         ):
-            if key not in dossiers:
+            if key not in ratings and key not in dossiers:
                 continue
             is_hidden = bool(hidden[column][key])
             marks_hidden = Hidden.SMALL_GROUP if is_hidden else None
@@ -769,7 +793,8 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
                 and any(hidden[quarter].get(key, False) for quarter in range(column))
             ):
                 marks_hidden = Hidden.DERIVED
-            too_few = dossiers[key] < min_ratings
+            scored = dossiers.get(key, (0, 0))[0]
+            too_few = scored < min_dossiers
             has_points = any(sum(by_points.values()) for by_points in points.get(key, {}).values())
             scores = None
             if not is_hidden and not too_few and has_points:
@@ -777,10 +802,10 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
             result.setdefault(key, {})[period] = OfficialScores(
                 official_id=key,
                 period=period,
-                dossiers=None if is_hidden else dossiers[key],
+                dossiers=None if is_hidden else scored,
                 scores=scores,
                 is_suppressed=is_hidden,
-                has_too_few_ratings=too_few,
+                has_too_few_dossiers=too_few,
                 marks=None if marks is None else marks.get(key, (0, 0)),
                 marks_hidden=marks_hidden,
             )
@@ -788,8 +813,9 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
 
 
 def _official_counts(session, report_filter, definition, periods) -> list[tuple]:
-    """Per period: ``(ratings, points, marks)`` per official; ``marks`` (dossiers scored on
-    every officer index, those at the mark) is None when the definition classes nobody."""
+    """Per period: ``(ratings, dossiers, points, marks)`` per official; ``dossiers`` as
+    :func:`scored_dossier_counts` gives them; ``marks`` (dossiers scored on every officer
+    index, those at the mark) is None when the definition classes nobody."""
     onestop = definition.scoring.onestop
     classes = onestop.officer_classification
     counted: list[tuple] = []
@@ -800,39 +826,48 @@ def _official_counts(session, report_filter, definition, periods) -> list[tuple]
             counted.append(_added_up(counted))
             continue
         period_filter = report_filter.with_period(period)
-        dossiers = response_counts_by(session, period_filter, Dimension.OFFICIAL)
+        ratings = response_counts_by(session, period_filter, Dimension.OFFICIAL)
+        dossiers = scored_dossier_counts(session, period_filter)
         points = combined_points_counts_by(session, period_filter, Dimension.OFFICIAL)
         marks = None
         if classes is not None:
             marks = officer_mark_counts(
                 session, period_filter, onestop.officer_indices, classes.minimum_points
             )
-        counted.append((dossiers, points, marks))
+        counted.append((ratings, dossiers, points, marks))
     return counted
 
 
+def _summed(counts: list[dict]) -> dict:
+    """Several periods' counts added up by key, each count a tuple added element by
+    element."""
+    total: dict = {}
+    for by_key in counts:
+        for key, values in by_key.items():
+            before = total.get(key, (0,) * len(values))
+            total[key] = tuple(a + b for a, b in zip(before, values, strict=True))
+    return total
+
+
 def _added_up(counted):
-    """Ratings, points and marks per official over several periods' counts."""
-    dossiers: dict = defaultdict(int)
+    """Ratings, dossiers, points and marks per official over several periods' counts."""
+    ratings: dict = defaultdict(int)
     points: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    marks: dict | None = None if counted[0][2] is None else defaultdict(lambda: (0, 0))
-    for period_dossiers, period_points, period_marks in counted:
-        if marks is not None:
-            for official, (scored, at_mark) in period_marks.items():
-                marks[official] = (marks[official][0] + scored, marks[official][1] + at_mark)
-        for official, count in period_dossiers.items():
-            dossiers[official] += count
+    for period_ratings, _dossiers, period_points, _marks in counted:
+        for official, count in period_ratings.items():
+            ratings[official] += count
         for official, by_index in period_points.items():
             for index, by_points in by_index.items():
                 for value, count in by_points.items():
                     points[official][index][value] += count
     return (
-        dict(dossiers),
+        dict(ratings),
+        _summed([dossiers for _ratings, dossiers, *_rest in counted]),
         {
             official: {index: dict(by_points) for index, by_points in by_index.items()}
             for official, by_index in points.items()
         },
-        None if marks is None else dict(marks),
+        None if counted[0][3] is None else _summed([marks for *_rest, marks in counted]),
     )
 
 

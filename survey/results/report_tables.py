@@ -492,8 +492,8 @@ def _score_cells(report: Report, official_id: int, scores) -> tuple[Cell, ...]:
     note = ""
     if scores.is_suppressed:
         note = Hidden.SMALL_GROUP.label
-    elif scores.has_too_few_ratings:
-        note = _("Too few ratings")
+    elif scores.has_too_few_dossiers:
+        note = _("Too few dossiers scored")
     result = scores.scores
     return (
         Cell(report.official_name(official_id)),
@@ -519,7 +519,7 @@ def official_scores_table(report: Report) -> Table:
     columns = (
         _("Official"),
         _("Period"),
-        _("Dossiers"),
+        _("Dossiers scored"),
         _("Officer total"),
         _("Total of the indices"),
         _("Dossiers scored on the officer indices"),
@@ -540,7 +540,18 @@ def official_scores_table(report: Report) -> Table:
         _("Officials: Circular 01/2018 scores"),
         columns,
         rows,
-        (official_class_words(report), *derived_footnotes(rows)),
+        (scored_dossiers_words(report), official_class_words(report), *derived_footnotes(rows)),
+    )
+
+
+def scored_dossiers_words(report: Report) -> str:
+    """What an official's dossiers scored are, and from how many points are shown."""
+    return _(
+        "Dossiers scored: the dossiers imported from the one-stop system and returned in the "
+        "period, and the ratings not linked to one of them (a rating linked to its dossier "
+        "counts once, with it). Points and a class are shown from %(minimum)s dossiers "
+        "scored.",
+        minimum=format_number(report.min_ratings_for_ranking),
     )
 
 
@@ -583,8 +594,8 @@ def official_class_cells(report: Report, scores) -> tuple[Cell, Cell]:
         return Cell(""), Cell("")
     if scores.marks_hidden is not None:
         return percent(None, scores.marks_hidden), Cell(scores.marks_hidden.label)
-    if scores.has_too_few_ratings or scores.scores is None:
-        return Cell("–"), Cell(_("Not classified: too few ratings"))
+    if scores.has_too_few_dossiers or scores.scores is None:
+        return Cell("–"), Cell(_("Not classified: too few dossiers scored"))
     missing = [n for n in onestop.officer_indices if n in scores.scores.missing_indices]
     if missing:
         words = _(
@@ -1130,14 +1141,14 @@ def _score_page_cell(report: Report, scores) -> Cell:
         return Cell("–")
     if scores.is_suppressed:
         return Cell(Hidden.SMALL_GROUP.label)
-    if scores.has_too_few_ratings:
-        return Cell(_("Too few ratings (%(n)s)", n=format_number(scores.dossiers)))
+    if scores.has_too_few_dossiers:
+        return Cell(_("Too few dossiers scored (%(n)s)", n=format_number(scores.dossiers)))
     result = scores.scores
     if result is None:
         return Cell("–")
     total = "–" if result.officer_total is None else format_number(result.officer_total, 1)
     words = _(
-        "%(total)s of %(maximum)s points (%(n)s dossiers)",
+        "%(total)s of %(maximum)s points (%(n)s dossiers scored)",
         total=total,
         maximum=format_number(result.officer_maximum),
         n=format_number(scores.dossiers),
@@ -1146,7 +1157,8 @@ def _score_page_cell(report: Report, scores) -> Cell:
     if share.is_hidden or share.kind != "percent":
         return Cell(words, detail=str(official_class.value))
     detail = _(
-        "%(share)s of %(n)s dossiers at the mark: %(official_class)s",
+        "%(share)s of the %(n)s dossiers with points on every officer index reach the "
+        "mark: %(official_class)s",
         share=format_percent(100 * scores.marks[1] / scores.marks[0]),
         n=format_number(scores.marks[0]),
         official_class=official_class.value,
@@ -1170,6 +1182,7 @@ def official_scores_page_table(report: Report) -> Table:
         columns,
         rows,
         (
+            scored_dossiers_words(report),
             official_class_words(report),
             *derived_footnotes(
                 [

@@ -124,7 +124,7 @@ def test_officials_with_too_few_ratings_are_not_ranked(app, results_world, offic
     text = page.get_data(as_text=True)
     assert "Công chức có quá ít lượt đánh giá để xếp hạng" in text
     assert "Quá ít lượt đánh giá (dưới 10.000)" in text
-    assert "Quá ít lượt đánh giá (" in text  # the Circular 01/2018 table
+    assert "Quá ít hồ sơ được chấm điểm (" in text  # the Circular 01/2018 table
     for tier in ("Cao hơn rõ rệt", "Thấp hơn rõ rệt", "Không phân biệt được"):
         assert tier not in text
 
