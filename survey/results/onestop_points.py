@@ -238,17 +238,23 @@ def _take_back_linked(session, report_filter, dimension, indices, totals) -> Non
                 totals[dossier_key][index.number][int(dossier_value)] -= 1
 
 
+def _rules_on(session, report_filter, numbers) -> dict[int, tuple[OnestopIndex, ...]]:
+    """Per selected questionnaire version, its scored indices among ``numbers`` (versions
+    with none left out)."""
+    return {
+        version: kept
+        for version, indices in onestop_rules(
+            session, report_filter.questionnaire_version_ids
+        ).items()
+        if (kept := tuple(index for index in indices if index.number in numbers))
+    }
+
+
 def _citizen_points(
     session, report_filter, response_ids, indices: list[OnestopIndex]
 ) -> dict[tuple[int, int], int]:
     """(response, index number) → the rating's points on the indices ``indices``."""
-    rules = onestop_rules(session, report_filter.questionnaire_version_ids)
-    numbers = {index.number for index in indices}
-    rules = {
-        version: kept
-        for version, version_indices in rules.items()
-        if (kept := tuple(index for index in version_indices if index.number in numbers))
-    }
+    rules = _rules_on(session, report_filter, {index.number for index in indices})
     query = onestop_rows(
         rules, extra=[Response.id.label("response_id")], where=[Response.id.in_(response_ids)]
     )
@@ -331,15 +337,8 @@ def _citizen_units(session, report_filter, numbers, with_dossiers: bool):
     """One row per selected rating with points on an officer index: ``unit`` (its linked
     dossier's id, or minus its own id), ``official_id``, ``c<n>`` (its points on index n)
     and ``d<n>`` (NULL)."""
-    rules = {
-        version: kept
-        for version, indices in onestop_rules(
-            session, report_filter.questionnaire_version_ids
-        ).items()
-        if (kept := tuple(index for index in indices if index.number in numbers))
-    }
     query = onestop_rows(
-        rules,
+        _rules_on(session, report_filter, numbers),
         extra=[
             Response.id.label("response_id"),
             Response.official_id.label("rating_official"),
@@ -350,21 +349,18 @@ def _citizen_units(session, report_filter, numbers, with_dossiers: bool):
     if query is None:
         return None
     rows = query.subquery()
-    unit: ColumnElement = -rows.c.response_id
-    official: ColumnElement = rows.c.rating_official
-    source: FromClause = rows
-    if with_dossiers:
-        # The dossier the rating gave the code of, when it is in the selection too.
-        source = rows.outerjoin(
-            Dossier,
-            and_(Dossier.code_hash == rows.c.rating_hash, *dossier_conditions(report_filter)),
-        )
-        unit = func.coalesce(Dossier.id, unit)
-        official = func.coalesce(Dossier.official_id, official)
+    source, unit, grouped = _rating_dossier(
+        report_filter,
+        rows,
+        rows.c.response_id,
+        rows.c.rating_hash,
+        with_dossiers,
+        official_id=rows.c.rating_official,
+    )
     return (
         select(
             unit.label("unit"),
-            func.max(official).label("official_id"),
+            func.max(grouped["official_id"]).label("official_id"),
             *(
                 func.max(case((rows.c.index_number == number, rows.c.points))).label(f"c{number}")
                 for number in numbers
@@ -373,6 +369,35 @@ def _citizen_units(session, report_filter, numbers, with_dossiers: bool):
         )
         .select_from(source)
         .group_by(rows.c.response_id, unit)
+    )
+
+
+def _rating_dossier(
+    report_filter: ReportFilter,
+    ratings: FromClause,
+    rating_id: ColumnElement,
+    rating_hash: ColumnElement,
+    with_dossiers: bool,
+    **columns: ColumnElement,
+) -> tuple[FromClause, ColumnElement, dict[str, ColumnElement]]:
+    """The dossier each rating of ``ratings`` counts as: (the FROM clause, its ``unit``, the
+    ``columns`` it is grouped by).
+
+    With ``with_dossiers``, ``ratings`` is joined to the dossier in the selection whose code
+    the rating gave (``rating_hash``): the unit is that dossier's id and each column (named
+    as the dossier's, e.g. ``official_id=``) the dossier's value, or the rating's where the
+    dossier names none. A rating without such a dossier, or every rating without
+    ``with_dossiers``, is its own unit, minus its id, with its own values.
+    """
+    if not with_dossiers:
+        return ratings, -rating_id, columns
+    source = ratings.outerjoin(
+        Dossier, and_(Dossier.code_hash == rating_hash, *dossier_conditions(report_filter))
+    )
+    return (
+        source,
+        func.coalesce(Dossier.id, -rating_id),
+        {name: func.coalesce(getattr(Dossier, name), column) for name, column in columns.items()},
     )
 
 
@@ -417,19 +442,21 @@ def scored_dossier_counts(
     with_dossiers = _selects_dossiers(report_filter) and bool(
         dossier_scored_indices(session, report_filter.questionnaire_version_ids)
     )
-    unit: ColumnElement = -ratings.c.id
-    agency: ColumnElement = ratings.c.agency_id
-    official: ColumnElement = ratings.c.official_id
-    source: FromClause = ratings
-    parts = []
+    source, unit, grouped = _rating_dossier(
+        report_filter,
+        ratings,
+        ratings.c.id,
+        ratings.c.dossier_hash,
+        with_dossiers,
+        agency_id=ratings.c.agency_id,
+        official_id=ratings.c.official_id,
+    )
+    parts = [
+        select(
+            unit.label("unit"), *(column.label(name) for name, column in grouped.items())
+        ).select_from(source)
+    ]
     if with_dossiers:
-        source = ratings.outerjoin(
-            Dossier,
-            and_(Dossier.code_hash == ratings.c.dossier_hash, *dossier_conditions(report_filter)),
-        )
-        unit = func.coalesce(Dossier.id, unit)
-        agency = func.coalesce(Dossier.agency_id, agency)
-        official = func.coalesce(Dossier.official_id, official)
         parts.append(
             select(
                 Dossier.id.label("unit"),
@@ -437,12 +464,6 @@ def scored_dossier_counts(
                 Dossier.official_id.label("official_id"),
             ).where(*dossier_conditions(report_filter))
         )
-    parts.insert(
-        0,
-        select(
-            unit.label("unit"), agency.label("agency_id"), official.label("official_id")
-        ).select_from(source),
-    )
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     units = (
         select(
