@@ -165,31 +165,6 @@ def strata_setting() -> str:
     return str(get_setting("WEIGHTING_STRATA"))
 
 
-def _rating_cells(
-    session: Session,
-    report_filter: ReportFilter,
-    dimension: Dimension,
-    headline: tuple[str, list[int]],
-    by_field: bool,
-) -> dict[CellKey, CellCounts]:
-    """Answers and satisfied answers to the headline item (``headline``: its key and its
-    satisfied levels), per agency or official (``dimension``) × procedure field, in one
-    query whatever the number of units.
-
-    A response without a procedure counts in the field None. Responses naming no official
-    are left out of the officials' cells."""
-    item_key, satisfied = headline
-    grouping = (dimension, Dimension.PROCEDURE_FIELD) if by_field else dimension
-    counts: Mapping[Any, Any] = level_counts_by(session, report_filter, grouping, [item_key])
-    cells = {}
-    for key, items in counts.items():
-        unit, field = key if by_field else (key, None)
-        if unit is not None:
-            cell = CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied))
-            cells[(unit, field)] = cell
-    return cells
-
-
 #: The column of ``Dossier`` that names each kind of unit.
 _DOSSIER_COLUMNS = {Dimension.AGENCY: Dossier.agency_id, Dimension.OFFICIAL: Dossier.official_id}
 
@@ -201,19 +176,33 @@ def _unit_cells(
     headline: tuple[str, list[int]],
     by_field: bool,
 ) -> dict[CellKey, CellCounts]:
-    """Dossiers returned, answers and satisfied answers per unit (× procedure field); empty
-    when no dossier was returned in the report's period and scope."""
+    """Dossiers returned, answers and satisfied answers to the headline item (``headline``:
+    its key and its satisfied levels) per agency or official (``dimension``) × procedure
+    field, one query for each whatever the number of units; empty when no dossier was
+    returned in the report's period and scope.
+
+    A dossier or response without a procedure counts in the field None; those naming no
+    official are left out of the officials' cells."""
     unit = _DOSSIER_COLUMNS[dimension]
-    columns = (unit, Procedure.field) if by_field else (unit,)
-    dossiers = dossier_cell_counts(session, report_filter, columns)
+    dossiers = dossier_cell_counts(
+        session, report_filter, (unit, Procedure.field) if by_field else (unit,)
+    )
     if not dossiers:
         return {}
+    item_key, satisfied = headline
+    grouping = (dimension, Dimension.PROCEDURE_FIELD) if by_field else (dimension,)
+    answers: Mapping[Any, Any] = level_counts_by(session, report_filter, grouping, [item_key])
+    counted = [
+        *((key, CellCounts(dossiers=count)) for key, count in dossiers.items()),
+        *(
+            (key, CellCounts(0, items[item_key].answered, items[item_key].satisfied(satisfied)))
+            for key, items in answers.items()
+        ),
+    ]
     cells: dict[CellKey, CellCounts] = defaultdict(CellCounts)
-    for key, count in dossiers.items():
-        if key[0] is not None:  # a dossier naming no official
-            cells[(key[0], key[1] if by_field else None)] += CellCounts(count, 0, 0)
-    for key, cell in _rating_cells(session, report_filter, dimension, headline, by_field).items():
-        cells[key] += cell
+    for (unit_id, *field), cell in counted:  # keys (unit,) or (unit, field)
+        if unit_id is not None:
+            cells[(unit_id, field[0] if field else None)] += cell
     return cells
 
 
