@@ -1,6 +1,7 @@
 """The overview's numbers are analysis applied to independently counted raw answers."""
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -33,6 +34,7 @@ from tests.results.dataset import (
 )
 
 PERIOD = Period.parse("2026-Q1")
+HALF_YEAR = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
 
 
 @pytest.fixture
@@ -40,6 +42,33 @@ def dataset(app_context):
     organisation = build_organisation()
     submit(organisation, responses=400, seed=9)
     return organisation, raw_responses()
+
+
+@dataclass(frozen=True)
+class OfficialsTable:
+    """The officials' scores table of the quick rating over the first half of 2026."""
+
+    definition: dict
+    report_filter: ReportFilter
+    #: Its columns: the quarters, then the half year.
+    periods: tuple[Period, ...]
+
+    def scores(self, minimum: int) -> dict:
+        """The table with at least ``minimum`` dossiers in a shown cell."""
+        return report_module._official_scores(
+            db.session, self.report_filter, self.definition, self.periods, (minimum, 1), set()
+        )
+
+
+@pytest.fixture
+def officials_table(dataset) -> OfficialsTable:
+    organisation, _ = dataset
+    versions = {organisation.version_ids["onestop-quick"]}
+    return OfficialsTable(
+        organisation.definitions["onestop-quick"],
+        ReportFilter(HALF_YEAR, questionnaire_version_ids=versions),
+        report_module._score_periods(HALF_YEAR),
+    )
 
 
 def overview(organisation, key, **settings):
@@ -250,21 +279,17 @@ def test_the_sipas_interval_is_kept_while_its_respondents_are_the_same(dataset, 
     assert respondent_level(changed) == respondent_level(fresh)
 
 
-def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answers(dataset):
+def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answers(
+    dataset, officials_table
+):
     organisation, responses = dataset
-    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
-    periods = report_module._score_periods(half_year)
-    assert periods == (Period.parse("2026-Q1"), Period.parse("2026-Q2"), half_year)
-    definition = organisation.definitions["onestop-quick"]
-    versions = {organisation.version_ids["onestop-quick"]}
-    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
-    scores = report_module._official_scores(
-        db.session, report_filter, definition, periods, (1, 1), set()
-    )
-    rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
+    periods = officials_table.periods
+    assert periods == (Period.parse("2026-Q1"), Period.parse("2026-Q2"), HALF_YEAR)
+    scores = officials_table.scores(1)
+    rules = OneStopScoringDefinition(**scoring_for_analysis(officials_table.definition)["onestop"])
     checked = 0
     for period in periods:
-        period_filter = report_filter.with_period(period)
+        period_filter = officials_table.report_filter.with_period(period)
         dossiers = reference_response_counts(responses, period_filter, Dimension.OFFICIAL)
         points = reference_points(responses, period_filter, organisation, Dimension.OFFICIAL)
         for official, count in dossiers.items():
@@ -281,16 +306,15 @@ def test_officials_scores_by_quarter_and_over_the_half_year_match_the_raw_answer
     assert checked > 10  # officials with ratings in both quarters and over the half year
 
 
-def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(dataset):
+def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(
+    dataset, officials_table
+):
     # Issue 21, case 3, over the test data: every published cell of the officials' scores
     # table, recounted from the raw rows; the audit finds each hidden small count still
     # free to take at least two values, given the years and each period's total (the
     # dossiers naming no official count in it, and no report shows them).
-    organisation, responses = dataset
-    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
-    periods = report_module._score_periods(half_year)
-    versions = {organisation.version_ids["onestop-quick"]}
-    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
+    _, responses = dataset
+    periods, report_filter = officials_table.periods, officials_table.report_filter
     counts = [
         reference_response_counts(responses, report_filter.with_period(period), Dimension.OFFICIAL)
         for period in periods
@@ -298,14 +322,7 @@ def test_no_hidden_quarter_of_an_official_follows_from_the_year_or_the_totals(da
     officials = sorted({key for by_official in counts for key in by_official if key is not None})
     table = np.array([[by_official.get(key, 0) for by_official in counts] for key in officials])
     minimum = int(np.median(table[:, 0])) + 1  # a rule that hides some quarters
-    scores = report_module._official_scores(
-        db.session,
-        report_filter,
-        organisation.definitions["onestop-quick"],
-        periods,
-        (minimum, 1),
-        set(),
-    )
+    scores = officials_table.scores(minimum)
     published = np.array(
         [[scores[key][period].dossiers for period in periods] for key in officials], dtype=object
     )
@@ -371,33 +388,25 @@ def test_no_hidden_unit_follows_from_the_totals_of_responses_or_answers(dataset,
     assert np.all((high - low)[small.reshape(-1)] >= min(1, minimum - 2))
 
 
-def test_an_officials_share_at_the_mark_over_the_year_hides_with_any_hidden_quarter(dataset):
+def test_an_officials_share_at_the_mark_over_the_year_hides_with_any_hidden_quarter(
+    dataset, officials_table
+):
     # The share of dossiers at 5 points or more (and how many were counted) over the whole
     # period is its quarters added up: shown beside a hidden quarter, it would give it away.
-    organisation, responses = dataset
-    half_year = Period.custom(date(2026, 1, 1), date(2026, 6, 30))
-    periods = report_module._score_periods(half_year)
-    versions = {organisation.version_ids["onestop-quick"]}
-    report_filter = ReportFilter(half_year, questionnaire_version_ids=versions)
+    _, responses = dataset
+    periods = officials_table.periods
     first = reference_response_counts(
-        responses, report_filter.with_period(periods[0]), Dimension.OFFICIAL
+        responses, officials_table.report_filter.with_period(periods[0]), Dimension.OFFICIAL
     )
     minimum = int(np.median([n for key, n in first.items() if key is not None])) + 1
-    scores = report_module._official_scores(
-        db.session,
-        report_filter,
-        organisation.definitions["onestop-quick"],
-        periods,
-        (minimum, 1),
-        set(),
-    )
+    scores = officials_table.scores(minimum)
     derived = 0
     for by_period in scores.values():
         for found in by_period.values():
             assert found.marks is not None  # the built-in definition classes officials
             if found.is_suppressed:
                 assert found.marks_hidden is Hidden.SMALL_GROUP
-        whole = by_period.get(half_year)
+        whole = by_period.get(HALF_YEAR)
         quarter_hidden = any(by_period[q].is_suppressed for q in periods[:-1] if q in by_period)
         if whole is not None and quarter_hidden and not whole.is_suppressed:
             assert whole.marks_hidden is Hidden.DERIVED

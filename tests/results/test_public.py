@@ -31,6 +31,21 @@ def quarter_counts(world, quarter):
     return reference_response_counts(world.responses, selection, Dimension.AGENCY)
 
 
+@pytest.fixture
+def computed(monkeypatch) -> list[int]:
+    """The year of each computation of the public page's figures, in order (each call of
+    ``_public_results``, which a kept page does not make)."""
+    years: list[int] = []
+    original = public._public_results
+
+    def counting(*args):
+        years.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(public, "_public_results", counting)
+    return years
+
+
 def test_anyone_sees_each_agency_by_quarter(app, client, results_world):
     response = client.get("/results?year=2026")
     assert response.status_code == 200
@@ -107,15 +122,7 @@ def test_the_province_comes_first_and_every_interval_is_labelled(app, client, re
     assert 'data-label="Quý 2/2026"' in text
 
 
-def test_the_figures_are_kept_until_the_data_changes(app, client, results_world, monkeypatch):
-    computed = []
-    original = public._public_results
-
-    def counting(*args):
-        computed.append(args[1])
-        return original(*args)
-
-    monkeypatch.setattr(public, "_public_results", counting)
+def test_the_figures_are_kept_until_the_data_changes(app, client, results_world, computed):
     first = client.get("/results?year=2026").get_data(as_text=True)
     assert client.get("/results?year=2026").get_data(as_text=True) == first
     assert computed == [2026]
@@ -164,18 +171,10 @@ def province_total(text: str) -> str:
 
 @pytest.mark.parametrize("flagged", [False, True])
 def test_every_process_sees_a_new_response_once_folded(
-    app, client, results_world, monkeypatch, flagged
+    app, client, results_world, monkeypatch, computed, flagged
 ):
     """Each gunicorn worker keeps its own figures: the key read from the database (the
     count tables' generation) must change in all of them, whoever stored and folded."""
-    computed = []
-    original = public._public_results
-
-    def counting(*args):
-        computed.append(args[1])
-        return original(*args)
-
-    monkeypatch.setattr(public, "_public_results", counting)
     workers = [OrderedDict(), OrderedDict()]
     before = []
     for kept in workers:
@@ -199,15 +198,7 @@ def test_every_process_sees_a_new_response_once_folded(
     assert len(computed) == 4
 
 
-def test_an_empty_fold_keeps_the_figures(app, client, results_world, monkeypatch):
-    computed = []
-    original = public._public_results
-
-    def counting(*args):
-        computed.append(args[1])
-        return original(*args)
-
-    monkeypatch.setattr(public, "_public_results", counting)
+def test_an_empty_fold_keeps_the_figures(app, client, results_world, computed):
     client.get("/results?year=2026")
     with app.app_context():
         generation = counts_generation(db.session)
