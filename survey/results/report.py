@@ -786,7 +786,7 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
             if key not in ratings and key not in dossiers:
                 continue
             is_hidden = bool(hidden[column][key])
-            marks_hidden = Hidden.SMALL_GROUP if is_hidden else None
+            marks_hidden = Hidden.FEW_DOSSIERS if is_hidden else None
             if (
                 column == len(periods) - 1 > 0
                 and not is_hidden

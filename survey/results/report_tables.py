@@ -491,14 +491,14 @@ def _score_cells(report: Report, official_id: int, scores) -> tuple[Cell, ...]:
     """One official's Circular 01/2018 scores in one period, a row of the download."""
     note = ""
     if scores.is_suppressed:
-        note = Hidden.SMALL_GROUP.label
+        note = Hidden.FEW_DOSSIERS.label
     elif scores.has_too_few_dossiers:
         note = _("Too few dossiers scored")
     result = scores.scores
     return (
         Cell(report.official_name(official_id)),
         Cell(period_words(scores.period)),
-        figure(scores.dossiers, "number", Hidden.SMALL_GROUP if scores.is_suppressed else None),
+        figure(scores.dossiers, "number", Hidden.FEW_DOSSIERS if scores.is_suppressed else None),
         Cell(result.officer_total, "points") if result else Cell(""),
         Cell(result.agency_total, "points") if result else Cell(""),
         *_class_file_cells(report, scores),
@@ -1140,7 +1140,7 @@ def _score_page_cell(report: Report, scores) -> Cell:
     if scores is None:
         return Cell("–")
     if scores.is_suppressed:
-        return Cell(Hidden.SMALL_GROUP.label)
+        return Cell(Hidden.FEW_DOSSIERS.label)
     if scores.has_too_few_dossiers:
         return Cell(_("Too few dossiers scored (%(n)s)", n=format_number(scores.dossiers)))
     result = scores.scores

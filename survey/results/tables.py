@@ -33,6 +33,9 @@ class Hidden(enum.StrEnum):
 
     #: Fewer responses than ``MIN_GROUP_SIZE`` (or a cell the others would give away).
     SMALL_GROUP = "small_group"
+    #: An official's dossiers scored (:func:`survey.results.onestop_points.scored_dossier_counts`)
+    #: fewer than ``MIN_GROUP_SIZE`` (or a cell the others would give away).
+    FEW_DOSSIERS = "few_dossiers"
     #: Computed from figures that include a hidden one, which it would give away.
     DERIVED = "derived"
 
@@ -43,6 +46,7 @@ class Hidden(enum.StrEnum):
 
 _HIDDEN_LABELS = {
     Hidden.SMALL_GROUP: _l("Hidden: too few responses"),
+    Hidden.FEW_DOSSIERS: _l("Hidden: too few dossiers scored"),
     Hidden.DERIVED: _l("Hidden: would reveal a hidden figure"),
 }
 

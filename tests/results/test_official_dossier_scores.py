@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import insert
 
 from survey.collect.store import store_responses
@@ -90,10 +91,12 @@ def staff(app, results_world):
     return ids, agency
 
 
-def _csv_rows(client) -> dict[str, list[str]]:
-    text = client.get(f"/officer/results/report.csv?{QUERY}").data.decode("utf-8-sig")
+def _csv_rows(client, query: str = QUERY) -> dict[str, dict[str, str]]:
+    text = client.get(f"/officer/results/report.csv?{query}").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    top = rows.index(next(row for row in rows if "Xếp loại công chức" in row))
+    top = rows.index(
+        next(row for row in rows if {"Xếp loại công chức", "Official's class"} & set(row))
+    )
     columns = rows[top]
     result = {}
     for row in rows[top + 1 :]:
@@ -179,3 +182,40 @@ def test_small_groups_of_dossiers_and_of_ratings_stay_hidden_in_every_report(
     # 2 ratings apart from 40 dossiers: the officials' table hides the 2, and 42 dossiers
     # scored beside the 40 of the coverage table would give them away.
     assert decided[ids["Vũ Hai Phiếu"]]
+
+
+def test_a_hidden_official_reads_hidden_for_too_few_dossiers_everywhere(app, staff, officer):
+    """The officials' scores table counts dossiers scored, not responses: a hidden
+    official's reason says so on the page and in the CSV, the workbook and the PDF."""
+    client = officer()
+    hidden, wrong = "Ẩn: quá ít hồ sơ được chấm điểm", "Ẩn: quá ít phiếu"
+    page = client.get(f"/officer/results/officials?{QUERY}").get_data(as_text=True)
+    scores = page[page.index("Công chức: điểm đánh giá theo Thông tư 01/2018") :]
+    scores = scores[: scores.index("</table>")]
+    row = scores[scores.index("Tạ Hai Hồ Sơ") :]
+    assert row[: row.index("</tr>")].count(hidden) == 1
+    assert wrong not in scores
+    row = _csv_rows(client)["Tạ Hai Hồ Sơ"]
+    assert (row["Hồ sơ được chấm điểm"], row["Ghi chú"]) == ("ẩn", hidden)
+    assert row["Xếp loại công chức"] == hidden
+
+    book = load_workbook(io.BytesIO(client.get(f"/officer/results/report.xlsx?{QUERY}").data))
+    values = list(book["Điểm của công chức"].iter_rows(values_only=True))
+    assert (
+        "Tạ Hai Hồ Sơ",
+        "Quý 1/2026",
+        "ẩn",
+        None,
+        None,
+        "ẩn",
+        "ẩn",
+        hidden,
+        hidden,
+    ) in values
+    assert not any(wrong in str(value) for row in values for value in row)
+    pdf = PdfReader(io.BytesIO(client.get(f"/officer/results/report.pdf?{QUERY}").data))
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert f"Tạ Hai Hồ Sơ Quý 1/2026 ẩn ẩn ẩn {hidden} {hidden} Vũ Hai Phiếu" in text
+    # Last: a ?lang= is kept for the session.
+    english = _csv_rows(client, f"{QUERY}&lang=en")["Tạ Hai Hồ Sơ"]
+    assert english["Note"] == english["Official's class"] == "Hidden: too few dossiers scored"

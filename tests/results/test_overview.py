@@ -405,7 +405,7 @@ def test_an_officials_share_at_the_mark_over_the_year_hides_with_any_hidden_quar
         for found in by_period.values():
             assert found.marks is not None  # the built-in definition classes officials
             if found.is_suppressed:
-                assert found.marks_hidden is Hidden.SMALL_GROUP
+                assert found.marks_hidden is Hidden.FEW_DOSSIERS
         whole = by_period.get(HALF_YEAR)
         quarter_hidden = any(by_period[q].is_suppressed for q in periods[:-1] if q in by_period)
         if whole is not None and quarter_hidden and not whole.is_suppressed:
