@@ -349,8 +349,8 @@ class _Problem(ValueError):
 _REQUIRED_EMPTY = _l("this required value is empty.")
 _FORMULA = _l("starts with a character that would run as a formula.")
 
-#: A date as 01/07/2025 (day/month/year, as Vietnamese spreadsheets write it).
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+#: A date as 01/07/2025 (day/month/year, as Vietnamese spreadsheets write it), digits 0-9.
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 
 
 def _day(text: str) -> date | None:
@@ -371,33 +371,38 @@ def parse_time(text: str, end_of_day: bool) -> datetime:
     """A date or ISO date-time as naive UTC; Vietnam's time when it has no offset.
 
     A date alone is the start of that day in Vietnam, or its end with ``end_of_day``
-    (a return "on 5/7" is on time for a dossier due on 5/7).
+    (a return "on 5/7" is on time for a dossier due on 5/7). A moment that is not one in
+    UTC (on 1 January of year 1 in Vietnam, or after year 9999 in UTC) is not a date.
     """
     try:
         day = _day(text)
         if day is not None:
             moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min)
-            return moment - VIETNAM_UTC_OFFSET
-        if "T" not in text and " " not in text:
+        elif "T" not in text and " " not in text:
             raise ValueError(text)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        else:
+            moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            return moment - VIETNAM_UTC_OFFSET
+        return moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta(0))
+    except (ValueError, OverflowError):
         raise _Problem(
             _l(
                 "%(value)s is not a date (write 2025-07-01, 01/07/2025 or 2025-07-01T08:30).",
                 value=text[:40],
             )
         ) from None
-    if moment.tzinfo is None:
-        return moment - VIETNAM_UTC_OFFSET
-    offset = moment.utcoffset() or timedelta(0)
-    return moment.replace(tzinfo=None) - offset
+
+
+#: A count as written: digits 0-9, no more of them than the maximum has.
+_COUNT = re.compile(rf"[0-9]{{1,{len(str(MAXIMUM_COUNT))}}}")
 
 
 def _count(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or int(text) > MAXIMUM_COUNT:
+    # Digits 0-9 only: str.isdigit() also takes "²" (which int() refuses) and "١٢".
+    if not _COUNT.fullmatch(text) or int(text) > MAXIMUM_COUNT:
         raise _Problem(_l("write a whole number from 0 to %(maximum)s.", maximum=MAXIMUM_COUNT))
     return int(text)
 

@@ -240,6 +240,28 @@ BAD_LINES = [
         "H-" + "9" * 70 + ",AG-TT,,,,,2025-07-01,2025-07-04,,,,",
         "Line 3, column dossier_code: longer than 60 characters.",
     ),
+    # Moments outside what a date-time holds once in UTC: an overflow, once a server error.
+    (
+        "H-9,AG-TT,,,,,0001-01-01,2025-07-04,,,,",
+        "Line 3, column received_at: 0001-01-01 is not a date",
+    ),
+    (
+        "H-9,AG-TT,,,,,2025-07-01,9999-12-31T23:00-05:00,,,,",
+        "Line 3, column due_at: 9999-12-31T23:00-05:00 is not a date",
+    ),
+    # Digits other than 0-9: "²" was a server error, "١٢" and "٠١" were read as 12 and 01.
+    (
+        "H-9,AG-TT,,,,,2025-07-01,2025-07-04,,²,,",
+        "Line 3, column extra_visits: write a whole number from 0 to 100.",
+    ),
+    (
+        "H-9,AG-TT,,,,,2025-07-01,2025-07-04,,,١٢,",
+        "Line 3, column agencies_contacted: write a whole number from 0 to 100.",
+    ),
+    (
+        "H-9,AG-TT,,,,,٠١/٠٧/٢٠٢٥,2025-07-04,,,,",
+        "Line 3, column received_at: ٠١/٠٧/٢٠٢٥ is not a date",
+    ),
 ]
 
 
@@ -596,3 +618,91 @@ def test_the_openapi_document_lists_the_index_fields(client):
         None,
     ]
     assert set(INDEX_COLUMNS) <= set(properties)
+
+
+# --------------------------------------------------------------------------------------
+# An outsider's batches: each answered 4xx, and nothing changes
+# --------------------------------------------------------------------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+#: A dossier as JSON text, to which a test adds fields written by hand.
+DOSSIER_TEXT = json.dumps(DOSSIER)[:-1]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (f'{{"dossiers": [{DOSSIER_TEXT}, "one_stop_desk": {DEEP}}}]}}', "nested more than 32"),
+        ('{"dossiers": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}", "nested more than 32"),
+        (
+            f'{{"dossiers": [{DOSSIER_TEXT}, "feedback_handling": "late", '
+            '"feedback_handling": "none"}]}',
+            "The field feedback_handling is repeated.",
+        ),
+        (
+            f'{{"dossiers": [{DOSSIER_TEXT}, "extra_visits": {"9" * 5000}}}]}}',
+            "more than 30 digits",
+        ),
+    ],
+    ids=["deep-in-a-field", "deep-objects", "repeated-field-in-a-dossier", "5000-digits"],
+)
+def test_malformed_json_in_a_dossier_is_a_400_and_changes_nothing(
+    app, client, key, org, body, message
+):
+    before = post(client, key, {"dossiers": [{**DOSSIER, "feedback_handling": "early"}]})
+    assert before.status_code == 200
+    response = post(client, key, body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "malformed"
+    assert message in response.get_json()["message"]
+    assert index_fields(app) == [(None, None, "early", None)]
+
+
+#: (field, value): wrong JSON types, huge arrays and look-alike text in the index fields,
+#: then the other fields' unicode and overflow cases.
+HOSTILE_VALUES = [
+    ("one_stop_desk", 1),
+    ("procedure_published", True),
+    ("feedback_handling", {}),
+    ("online_service", ["full"]),
+    ("one_stop_desk", [0] * 100_000),
+    ("procedure_published", "full\u200b"),
+    ("feedback_handling", "\u202elate"),
+    ("online_service", "ｆｕｌｌ"),
+    ("one_stop_desk", "bоth"),  # a Cyrillic о
+    ("procedure_published", "full\u0000"),
+    ("feedback_handling", "\ud800"),
+    ("online_service", "full" * 1000),
+    ("agency_code", "\ud800"),
+    ("received_at", "0001-01-01T00:00+07:00"),
+    ("due_at", "9999-12-31T23:00-05:00"),
+    ("extra_visits", "²"),
+    ("extra_visits", "1" * 5000),
+    ("agencies_contacted", "١٢"),
+    ("agencies_contacted", "２"),
+    ("received_at", "٠١/٠٧/٢٠٢٥"),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), HOSTILE_VALUES, ids=lambda value: repr(value)[:20])
+def test_a_hostile_value_is_named_and_the_batch_changes_nothing(
+    app, client, key, org, field, value
+):
+    fields = {
+        "one_stop_desk": "both",
+        "procedure_published": "full",
+        "feedback_handling": "early",
+        "online_service": "partial",
+    }
+    assert post(client, key, {"dossiers": [{**DOSSIER, **fields}]}).status_code == 200
+    before = stored(app), index_fields(app)
+    # The first item would update H-1; the second is refused, so neither is written.
+    update = {**DOSSIER, **dict.fromkeys(fields, "none"), "one_stop_desk": "neither"}
+    # json.dumps writes every character outside ASCII (a lone surrogate too) as an escape.
+    second = json.dumps({**DOSSIER, "dossier_code": "H-2", field: value})
+    response = post(client, key, f'{{"dossiers": [{json.dumps(update)}, {second}]}}')
+    assert response.status_code == 422, response.get_json()
+    assert {(error["item"], error["field"]) for error in response.get_json()["errors"]} == {
+        (2, field)
+    }
+    assert (stored(app), index_fields(app)) == before
