@@ -400,6 +400,7 @@ def protect_cells(
     protection: float = 1,
     integral: bool = True,
     hidden: ArrayLike | None = None,
+    given_away: str = "hide all",
 ) -> np.ndarray:
     """Cells to hide so that no ``primary`` cell is pinned down by what is published.
 
@@ -426,20 +427,29 @@ def protect_cells(
         Smallest width of the interval a reader may narrow a primary cell to.
     hidden : array_like of bool, optional
         Cells already chosen for hiding (a heuristic's pattern to audit and extend).
+    given_away : {"hide all", "known"}
+        What to do with a primary cell that even hiding every cell leaves pinned down
+        (the relations' constants alone give it away): hide every cell, or hide it and
+        protect the other primary cells from a reader who knows it exactly ("known":
+        for constants the caller publishes whatever this pattern is).
 
     Returns
     -------
     numpy.ndarray of bool
         Cells to hide. When even hiding every cell leaves a primary cell pinned
         down (a single cell whose total is published), every cell is hidden and
-        the caller must withhold the relations' constants too; the audit says so.
+        the caller must withhold the relations' constants too, unless
+        ``given_away`` is "known"; the audit says so.
     """
     cells = np.asarray(values, dtype=float).reshape(-1)
-    sensitive = np.asarray(primary, dtype=bool).reshape(-1)
+    sensitive = np.array(primary, dtype=bool).reshape(-1)
     if sensitive.shape != cells.shape:
         raise ValueError("primary must have one entry per cell")
     if not protection > 0:
         raise ValueError(f"protection must be positive, got {protection!r}")
+    if given_away not in ("hide all", "known"):
+        raise ValueError(f'given_away must be "hide all" or "known", got {given_away!r}')
+    known = given_away == "known"
     bounds = _as_bounds(cells, lower, upper)
     checked = _as_relations(relations, cells.size)
     price = cells.copy() if cost is None else np.asarray(cost, dtype=float).reshape(-1)
@@ -447,18 +457,23 @@ def protect_cells(
     if hidden is not None:
         mask |= np.asarray(hidden, dtype=bool).reshape(-1)
     primaries = [int(c) for c in np.flatnonzero(sensitive)]
-    _hide_lone_cells(mask, sensitive, checked, price)
-    index = _Relations(checked)
 
     # A primary cell pinned down even with every cell hidden (the totals alone give it
     # away) cannot be protected by any pattern: hide everything at once rather than one
-    # cell at a time.
+    # cell at a time, or hide it and protect the others from a reader who knows it.
     everything = np.ones(cells.size, dtype=bool)
     alone = _Evidence(cells, integral)
-    if _pinned(cells, everything, primaries, checked, bounds, protection, alone, first_only=True)[
-        0
-    ]:
+    lost = _pinned(
+        cells, everything, primaries, checked, bounds, protection, alone, first_only=not known
+    )[0]
+    if lost and not known:
         return everything
+    mask[lost] = True
+    sensitive[lost] = False
+    primaries = [cell for cell in primaries if cell not in lost]
+    bounds[0][lost] = bounds[1][lost] = cells[lost]
+    _hide_lone_cells(mask, sensitive, checked, price)
+    index = _Relations(checked)
     # Hiding more keeps every solution a solution: the evidence holds while the mask grows.
     evidence = _Evidence(cells, integral)
 
@@ -477,9 +492,10 @@ def protect_cells(
             break
         for target in targets:  # one more cell for each cell still pinned down
             # first a cell sharing a relation with it, then one linked through hidden cells
-            direct = {c for n in index.of(target) for c in index.all[n][0] if not mask[c]}
-            linked = [c for c in _linked_cells(target, mask, index) if not mask[c]]
-            candidates = list(direct) or linked or [int(c) for c in np.flatnonzero(~mask)]
+            candidates = [c for n in index.of(target) for c in index.all[n][0] if not mask[c]]
+            if not candidates:
+                candidates = [c for c in _linked_cells(target, mask, index) if not mask[c]]
+            candidates = candidates or [int(c) for c in np.flatnonzero(~mask)]
             if candidates:
                 # cheapest first; between equal costs, the lowest index (deterministic)
                 chosen = min(candidates, key=lambda c: (price[c], c))
@@ -572,6 +588,7 @@ def suppress_small_cells(
     relations: Sequence[Relation] = (),
     protection: int = 1,
     unpublished: ArrayLike | None = None,
+    given_away: str = "hide all",
 ) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
 
@@ -600,6 +617,9 @@ def suppress_small_cells(
         Cells no report ever shows (the responses naming no official, beside
         the officials and their agency's total): unknown to the reader, hidden
         from the start, and not small cells themselves.
+    given_away : {"hide all", "known"}
+        As for :func:`protect_cells`: a small cell the published totals alone give
+        away hides every cell, or ("known") only itself.
 
     Returns
     -------
@@ -625,7 +645,9 @@ def suppress_small_cells(
     hidden small cell's smallest and largest possible value, and more cells
     are hidden until it passes. The one exception is a table whose published
     totals alone give a small cell away (``[[3]]``, or ``[1, 1]`` with total
-    2): every cell is then hidden, and the caller must withhold those totals.
+    2): every cell is then hidden, and the caller must withhold those totals
+    (or, with ``given_away="known"``, that cell is hidden and the guarantee holds
+    for the others against a reader who knows it).
 
     Primary suppression hides every cell with 0 < count < ``min_count``. True
     zeros are not hidden: that nobody gave an answer reveals nothing about a
@@ -705,6 +727,14 @@ def suppress_small_cells(
     upper = np.where(primary, minimum - 1, np.inf)
     cost = _cell_costs(flat, unseen.reshape(-1))
     hidden = protect_cells(
-        flat, primary, checked, lower, upper, cost=cost, protection=width, hidden=start
+        flat,
+        primary,
+        checked,
+        lower,
+        upper,
+        cost=cost,
+        protection=width,
+        hidden=start,
+        given_away=given_away,
     )
     return hidden.reshape(counts.shape)

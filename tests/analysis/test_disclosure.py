@@ -458,3 +458,19 @@ def test_the_kept_solver_agrees_with_a_plain_linprog_per_cell_on_random_tables(s
     width = np.minimum(2, upper - lower)
     everything = chosen.all()  # the totals alone give a small cell away
     assert everything or np.all((high - low)[small] >= width[small])
+
+
+def test_a_small_cell_the_totals_give_away_hides_itself_alone_when_asked():
+    # a = 1 is the published 51 less the published 50 (b + c), however the cells are
+    # hidden; d = 2 beside e = 40 with their total 42 can still be protected.
+    values = [1, 20, 30, 2, 40]
+    relations = [({0: 1, 1: 1, 2: 1}, 51), ({1: 1, 2: 1}, 50), ({3: 1, 4: 1}, 42)]
+    assert suppress_small_cells(values, 5, margins=False, relations=relations).all()
+    hidden = suppress_small_cells(values, 5, margins=False, relations=relations, given_away="known")
+    assert hidden.tolist() == [True, False, False, True, True]
+    low, high = hidden_cell_intervals(
+        values, hidden, relations, [1, 0, 0, 1, 0], [4, *[np.inf] * 2, 4, np.inf]
+    )
+    assert low[0] == high[0] == 1 and high[3] - low[3] >= 1
+    with pytest.raises(ValueError, match="given_away"):
+        suppress_small_cells(values, 5, margins=False, relations=relations, given_away="no")
