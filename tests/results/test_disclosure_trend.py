@@ -9,19 +9,26 @@ everything the three reports publish together (every month, every quarter of the
 quarterly trend, every total) finds no small month pinned down.
 """
 
+import csv
+import io
 from datetime import date, datetime
 
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 
 from analysis import hidden_cell_intervals
 from survey.collect.store import store_responses
 from survey.db import db, write_session
+from survey.org.models import Agency
 from survey.questionnaires.definition import load_definition, scoring_for_analysis
+from survey.results import downloads
 from survey.results.counts import fold_all
 from survey.results.disclosure import hidden_periods, scope_pieces
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.overview import satisfaction_overview
+from survey.results.report import ReportRequest, build_report
+from survey.results.report_tables import period_words
 from tests.factories import make_agency, make_desk, make_published_version
 from tests.results.test_disclosure_officials import response_row
 
@@ -199,3 +206,26 @@ def test_no_small_month_is_worked_out_from_every_scopes_trend(seed):
     for counts in (parts, answers):
         small, width = _recount(counts, distinct, decided, 6)
         assert np.all(width[small] >= 1)
+
+
+def test_a_month_hidden_across_reports_is_hidden_in_each_reports_files(app, world):
+    app.config["MIN_GROUP_SIZE"] = MIN
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    _definition, communes = world
+    with app.test_request_context("/?lang=vi"):
+        for agency_id in (None, *communes.values()):
+            agency = None if agency_id is None else db.session.get(Agency, agency_id)
+            request = ReportRequest(period=PERIOD, questionnaire_key="onestop-quick", agency=agency)
+            report = build_report(db.session, request, None, date(2026, 8, 1), with_comments=False)
+            rows = list(csv.reader(io.StringIO(downloads.report_csv(report).decode("utf-8-sig"))))
+            sheet_rows = [
+                [str(cell) for cell in row if cell is not None]
+                for sheet in load_workbook(io.BytesIO(downloads.report_xlsx(report))).worksheets
+                for row in sheet.iter_rows(values_only=True)
+            ]
+            for point in report.overview.trend.points:
+                words = period_words(point.period)
+                for found in (rows, sheet_rows):
+                    row = next(row for row in found if row and row[0] == words)
+                    assert (row[1] == "ẩn") == point.is_suppressed
+                    assert point.is_suppressed or row[1] == str(point.responses)
