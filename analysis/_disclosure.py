@@ -189,6 +189,7 @@ class _Attack:
         model.col_cost_ = np.zeros(unknown.size)
         model.col_lower_, model.col_upper_ = self.lower, self.upper
         model.row_lower_ = model.row_upper_ = self.b_eq
+        model.a_matrix_.num_col_, model.a_matrix_.num_row_ = model.num_col_, model.num_row_
         model.a_matrix_.format_ = _highs.MatrixFormat.kColwise
         model.a_matrix_.start_ = self.a_eq.indptr
         model.a_matrix_.index_ = self.a_eq.indices

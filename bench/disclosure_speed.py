@@ -5,7 +5,7 @@ Workload: the officials' Circular 01/2018 table of a year's report, officials ×
 quarters, the year), dossiers per official drawn from a skewed distribution (many
 officials with a handful of dossiers a quarter, a few with dozens), decided by
 :func:`survey.results.disclosure.hidden_by_period` with a minimum of 5. Each hidden small
-cell is audited by linear programming (``scipy.optimize.linprog``).
+cell is audited by linear programming (HiGHS, the solver of ``scipy.optimize.linprog``).
 
 The audit keeps every solution of the attacker's problem it has seen (the evidence): a
 cell seen to move by its protection width needs no linear program of its own, and the
