@@ -23,6 +23,10 @@ import numpy as np
 import scipy
 from numpy.typing import ArrayLike
 
+# HiGHS, the solver behind scipy.optimize.linprog, through SciPy's own binding (the one
+# linprog calls): a solver kept between programs is what makes the audit fast.
+from scipy.optimize._highspy import _core as _highs  # type: ignore[import-untyped]
+
 from ._validation import as_integer_counts
 
 __all__ = ["Relation", "hidden_cell_intervals", "protect_cells", "suppress_small_cells"]
@@ -34,6 +38,12 @@ Relation = tuple[Mapping[int, float], float]
 
 #: How many added cells :func:`protect_cells` tries to publish again (each costs an audit).
 _RECHECKS = 8
+
+#: HiGHS option values and model statuses.
+_PRIMAL_SIMPLEX = 4
+_OPTIMAL = _highs.HighsModelStatus.kOptimal
+_UNBOUNDED = _highs.HighsModelStatus.kUnbounded
+_UNBOUNDED_OR_INFEASIBLE = _highs.HighsModelStatus.kUnboundedOrInfeasible
 
 #: LP results are exact only up to the solver's tolerance.
 _TOLERANCE = 1e-7
@@ -72,7 +82,7 @@ def hidden_cell_intervals(
     A reader sees the cells not hidden and the constants of ``relations``, and
     knows every cell lies within ``[lower, upper]`` (e.g. at least 1 for a
     listed unit, 1 to ``min_count - 1`` for a cell hidden as too small). For
-    each hidden cell two linear programs (``scipy.optimize.linprog``, HiGHS)
+    each hidden cell two linear programs (HiGHS, as in ``scipy.optimize.linprog``)
     minimise and maximise it over everything consistent with that knowledge:
     the attacker's problem of Hundepool et al. (2012, §4.2) and sdcTable's
     ``attack()``. ``integral``: cells are counts, so the bounds are rounded
@@ -109,8 +119,47 @@ def hidden_cell_intervals(
     return smallest, largest
 
 
+def _constraints(
+    cells: np.ndarray, position: Mapping[int, int], relations: list[Relation]
+) -> tuple[scipy.sparse.csc_array, np.ndarray]:
+    """The relations on the hidden cells (``position``: their columns), as ``A x = b``
+    with the published cells moved to ``b``; relations without a hidden cell left out."""
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
+    rhs: list[float] = []
+    for coefficients, constant in relations:
+        known = float(constant)
+        entries = []
+        for cell, coefficient in coefficients.items():
+            if cell in position:
+                entries.append((position[cell], coefficient))
+            else:
+                known -= coefficient * cells[cell]
+        if any(coefficient != 0 for _column, coefficient in entries):
+            rows += [len(rhs)] * len(entries)
+            columns += [column for column, _c in entries]
+            values += [coefficient for _column, coefficient in entries]
+            rhs.append(known)
+    matrix = scipy.sparse.coo_array(
+        (
+            np.array(values, dtype=float),
+            (np.array(rows, dtype=np.int32), np.array(columns, dtype=np.int32)),
+        ),
+        shape=(len(rhs), len(position)),
+    )
+    return scipy.sparse.csc_array(matrix), np.array(rhs, dtype=float)
+
+
 class _Attack:
-    """The attacker's linear programs for one suppression pattern."""
+    """The attacker's linear programs for one suppression pattern.
+
+    The constraints are built once, as a sparse matrix, and handed to one HiGHS solver
+    (the one ``scipy.optimize.linprog`` runs, through SciPy's binding); each program then
+    only changes the objective, and the dual simplex starts from the last optimal basis,
+    which is still feasible: a few pivots instead of a whole solve, and none of
+    ``linprog``'s checking and copying per call.
+    """
 
     def __init__(
         self,
@@ -125,36 +174,43 @@ class _Attack:
         self.unknown = unknown
         self.evidence = evidence
         self.position = {int(cell): k for k, cell in enumerate(unknown)}
-        rows, rhs = [], []
-        for coefficients, constant in relations:
-            row = np.zeros(unknown.size)
-            known = float(constant)
-            for cell, coefficient in coefficients.items():
-                if cell in self.position:
-                    row[self.position[cell]] += coefficient
-                else:
-                    known -= coefficient * cells[cell]
-            if np.any(row != 0):
-                rows.append(row)
-                rhs.append(known)
-        self.a_eq = scipy.sparse.csc_array(np.array(rows)) if rows else None
-        self.b_eq = np.array(rhs) if rows else None
+        self.a_eq, self.b_eq = _constraints(cells, self.position, relations)
         low, high = bounds
-        self.bounds = [(low[c], None if math.isinf(high[c]) else high[c]) for c in unknown]
+        self.lower, self.upper = low[unknown].astype(float), high[unknown].astype(float)
         self.integral = integral
+        self.solver = _highs._Highs()
+        self.solver.setOptionValue("output_flag", False)
+        # A new objective leaves the last optimal basis feasible: the primal simplex goes
+        # on from it (about half the time of the dual simplex, which HiGHS would choose).
+        self.solver.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
+        model = _highs.HighsLp()
+        model.num_col_ = unknown.size
+        model.num_row_ = self.b_eq.size
+        model.col_cost_ = np.zeros(unknown.size)
+        model.col_lower_, model.col_upper_ = self.lower, self.upper
+        model.row_lower_ = model.row_upper_ = self.b_eq
+        model.a_matrix_.num_col_, model.a_matrix_.num_row_ = model.num_col_, model.num_row_
+        model.a_matrix_.format_ = _highs.MatrixFormat.kColwise
+        model.a_matrix_.start_ = self.a_eq.indptr
+        model.a_matrix_.index_ = self.a_eq.indices
+        model.a_matrix_.value_ = self.a_eq.data
+        self.solver.passModel(model)
+        self.columns = np.arange(unknown.size, dtype=np.int32)
 
     def _solve(self, objective: np.ndarray) -> np.ndarray | None:
         """A hidden-cell vector minimising ``objective``; None when unbounded below."""
-        solved = scipy.optimize.linprog(
-            objective, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds, method="highs"
-        )
-        if solved.status == 3:
+        self.solver.changeColsCost(self.columns.size, self.columns, objective.astype(float))
+        self.solver.run()
+        status = self.solver.getModelStatus()
+        if status in (_UNBOUNDED, _UNBOUNDED_OR_INFEASIBLE):  # the true values are feasible
             return None
-        if solved.status != 0:
-            raise ValueError(f"the published relations are inconsistent: {solved.message}")
+        if status != _OPTIMAL:
+            message = self.solver.modelStatusToString(status)
+            raise ValueError(f"the published relations are inconsistent: {message}")
+        solution = np.asarray(self.solver.getSolution().col_value, dtype=float)
         if self.evidence is not None:
-            self.evidence.record(self.unknown, np.asarray(solved.x))
-        return np.asarray(solved.x)
+            self.evidence.record(self.unknown, solution)
+        return solution
 
     def interval(self, cell: int) -> tuple[float, float]:
         """Smallest and largest value of the hidden ``cell``."""
@@ -209,10 +265,14 @@ class _Evidence:
 def _linked_cells(cell: int, hidden: np.ndarray, relations: _Relations) -> set[int]:
     """Cells sharing a relation with ``cell`` or with a hidden cell linked to it."""
     reached, frontier = {cell}, [cell]
+    seen: set[int] = set()  # each relation is read once, however many cells it holds
     linked: set[int] = set()
     while frontier:
-        current = frontier.pop()
-        for coefficients in relations.of(current):
+        for number in relations.of(frontier.pop()):
+            if number in seen:
+                continue
+            seen.add(number)
+            coefficients = relations.all[number][0]
             linked.update(coefficients)
             for other in coefficients:
                 if hidden[other] and other not in reached:
@@ -222,16 +282,16 @@ def _linked_cells(cell: int, hidden: np.ndarray, relations: _Relations) -> set[i
 
 
 class _Relations:
-    """The published relations, with each cell's relations at hand."""
+    """The published relations, with the numbers of each cell's relations at hand."""
 
     def __init__(self, relations: list[Relation]) -> None:
         self.all = relations
-        self.by_cell: dict[int, list[Mapping[int, float]]] = {}
-        for coefficients, _constant in relations:
+        self.by_cell: dict[int, list[int]] = {}
+        for number, (coefficients, _constant) in enumerate(relations):
             for cell in coefficients:
-                self.by_cell.setdefault(cell, []).append(coefficients)
+                self.by_cell.setdefault(cell, []).append(number)
 
-    def of(self, cell: int) -> list[Mapping[int, float]]:
+    def of(self, cell: int) -> list[int]:
         return self.by_cell.get(cell, [])
 
 
@@ -341,6 +401,7 @@ def protect_cells(
     protection: float = 1,
     integral: bool = True,
     hidden: ArrayLike | None = None,
+    given_away: str = "hide all",
 ) -> np.ndarray:
     """Cells to hide so that no ``primary`` cell is pinned down by what is published.
 
@@ -367,20 +428,29 @@ def protect_cells(
         Smallest width of the interval a reader may narrow a primary cell to.
     hidden : array_like of bool, optional
         Cells already chosen for hiding (a heuristic's pattern to audit and extend).
+    given_away : {"hide all", "known"}
+        What to do with a primary cell that even hiding every cell leaves pinned down
+        (the relations' constants alone give it away): hide every cell, or hide it and
+        protect the other primary cells from a reader who knows it exactly ("known":
+        for constants the caller publishes whatever this pattern is).
 
     Returns
     -------
     numpy.ndarray of bool
         Cells to hide. When even hiding every cell leaves a primary cell pinned
         down (a single cell whose total is published), every cell is hidden and
-        the caller must withhold the relations' constants too; the audit says so.
+        the caller must withhold the relations' constants too, unless
+        ``given_away`` is "known"; the audit says so.
     """
     cells = np.asarray(values, dtype=float).reshape(-1)
-    sensitive = np.asarray(primary, dtype=bool).reshape(-1)
+    sensitive = np.array(primary, dtype=bool).reshape(-1)
     if sensitive.shape != cells.shape:
         raise ValueError("primary must have one entry per cell")
     if not protection > 0:
         raise ValueError(f"protection must be positive, got {protection!r}")
+    if given_away not in ("hide all", "known"):
+        raise ValueError(f'given_away must be "hide all" or "known", got {given_away!r}')
+    known = given_away == "known"
     bounds = _as_bounds(cells, lower, upper)
     checked = _as_relations(relations, cells.size)
     price = cells.copy() if cost is None else np.asarray(cost, dtype=float).reshape(-1)
@@ -388,18 +458,23 @@ def protect_cells(
     if hidden is not None:
         mask |= np.asarray(hidden, dtype=bool).reshape(-1)
     primaries = [int(c) for c in np.flatnonzero(sensitive)]
-    _hide_lone_cells(mask, sensitive, checked, price)
-    index = _Relations(checked)
 
     # A primary cell pinned down even with every cell hidden (the totals alone give it
     # away) cannot be protected by any pattern: hide everything at once rather than one
-    # cell at a time.
+    # cell at a time, or hide it and protect the others from a reader who knows it.
     everything = np.ones(cells.size, dtype=bool)
     alone = _Evidence(cells, integral)
-    if _pinned(cells, everything, primaries, checked, bounds, protection, alone, first_only=True)[
-        0
-    ]:
+    lost = _pinned(
+        cells, everything, primaries, checked, bounds, protection, alone, first_only=not known
+    )[0]
+    if lost and not known:
         return everything
+    mask[lost] = True
+    sensitive[lost] = False
+    primaries = [cell for cell in primaries if cell not in lost]
+    bounds[0][lost] = bounds[1][lost] = cells[lost]
+    _hide_lone_cells(mask, sensitive, checked, price)
+    index = _Relations(checked)
     # Hiding more keeps every solution a solution: the evidence holds while the mask grows.
     evidence = _Evidence(cells, integral)
 
@@ -418,9 +493,10 @@ def protect_cells(
             break
         for target in targets:  # one more cell for each cell still pinned down
             # first a cell sharing a relation with it, then one linked through hidden cells
-            direct = {c for co in index.of(target) for c in co if not mask[c]}
-            linked = [c for c in _linked_cells(target, mask, index) if not mask[c]]
-            candidates = list(direct) or linked or [int(c) for c in np.flatnonzero(~mask)]
+            candidates = [c for n in index.of(target) for c in index.all[n][0] if not mask[c]]
+            if not candidates:
+                candidates = [c for c in _linked_cells(target, mask, index) if not mask[c]]
+            candidates = candidates or [int(c) for c in np.flatnonzero(~mask)]
             if candidates:
                 # cheapest first; between equal costs, the lowest index (deterministic)
                 chosen = min(candidates, key=lambda c: (price[c], c))
@@ -513,6 +589,7 @@ def suppress_small_cells(
     relations: Sequence[Relation] = (),
     protection: int = 1,
     unpublished: ArrayLike | None = None,
+    given_away: str = "hide all",
 ) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
 
@@ -541,6 +618,9 @@ def suppress_small_cells(
         Cells no report ever shows (the responses naming no official, beside
         the officials and their agency's total): unknown to the reader, hidden
         from the start, and not small cells themselves.
+    given_away : {"hide all", "known"}
+        As for :func:`protect_cells`: a small cell the published totals alone give
+        away hides every cell, or ("known") only itself.
 
     Returns
     -------
@@ -566,7 +646,9 @@ def suppress_small_cells(
     hidden small cell's smallest and largest possible value, and more cells
     are hidden until it passes. The one exception is a table whose published
     totals alone give a small cell away (``[[3]]``, or ``[1, 1]`` with total
-    2): every cell is then hidden, and the caller must withhold those totals.
+    2): every cell is then hidden, and the caller must withhold those totals
+    (or, with ``given_away="known"``, that cell is hidden and the guarantee holds
+    for the others against a reader who knows it).
 
     Primary suppression hides every cell with 0 < count < ``min_count``. True
     zeros are not hidden: that nobody gave an answer reveals nothing about a
@@ -646,6 +728,14 @@ def suppress_small_cells(
     upper = np.where(primary, minimum - 1, np.inf)
     cost = _cell_costs(flat, unseen.reshape(-1))
     hidden = protect_cells(
-        flat, primary, checked, lower, upper, cost=cost, protection=width, hidden=start
+        flat,
+        primary,
+        checked,
+        lower,
+        upper,
+        cost=cost,
+        protection=width,
+        hidden=start,
+        given_away=given_away,
     )
     return hidden.reshape(counts.shape)

@@ -11,7 +11,8 @@ and the rule itself, no hidden figure can be narrowed below its protection inter
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -538,3 +539,136 @@ def hidden_across_reports(
     within = report_filter.agency_ids
     own = tuple(i for i, agency in enumerate(agencies) if within is None or agency in within)
     return frozenset(key for k, key in enumerate(keys) if decided.get((own, k), False))
+
+
+#: A figure of :func:`hidden_periods`: (a scope's agencies as rows, the period's months).
+PeriodFigure = tuple[tuple[int, ...], tuple[int, ...]]
+
+#: Decisions of :func:`hidden_periods` kept per process, most recently used last.
+_periods_cache: OrderedDict[tuple, dict[PeriodFigure, bool]] = OrderedDict()
+_periods_lock = threading.Lock()
+PERIODS_CACHE_SIZE = 32
+
+
+def hidden_periods(
+    parts: np.ndarray, scopes: Scopes, groups: Sequence[Sequence[int]], min_group_size: int
+) -> dict[PeriodFigure, bool]:
+    """Which months, and groups of months (quarters), of every scope's trend to hide,
+    decided at once for all scopes.
+
+    ``parts``: agencies × months × counts (responses, answers to the rated question), each
+    agency's own; a scope's month is the sum over its agencies, and its whole period, the
+    sum of its months, is published beside them (the report's totals) unless it is small
+    (the report then shows nothing). A month is too small when a count is 0 < n <
+    ``min_group_size``; enough other months are hidden that, with every scope's months and
+    totals played together, none can be worked out (a month hidden in an agency's report
+    is not the province's less the other agencies', issue 21, case 6). An agency's month
+    is published when the agency alone is a scope (a report on it), else known to the
+    reader only as at least 0; its own whole period is published (the agencies' table).
+    Each count is decided on its own (they share no relation); a month is hidden when
+    either count hides it. A group of months is shown only when all its months are (it is
+    then their sum, and tells nothing new): deciding quarters as figures of their own hid
+    every month of the smaller agencies on the demo data.
+
+    Kept in this process by content (a pure function of its arguments), so the reports of
+    one period on the same counts decide once.
+    """
+    distinct = _scope_rows(parts.shape[0], scopes)
+    key = (
+        parts.astype(np.int64).tobytes(),
+        parts.shape,
+        tuple(tuple(scope) for scope in distinct),
+        tuple(tuple(group) for group in groups),
+        min_group_size,
+    )
+    with _periods_lock:
+        if key in _periods_cache:
+            _periods_cache.move_to_end(key)
+            return _periods_cache[key]
+    months = _ScopeMonths(distinct, parts.shape[1])
+    hidden = np.zeros(len(months.cells), dtype=bool)
+    for count in range(parts.shape[2]):
+        hidden |= months.hidden(parts[:, :, count].astype(np.int64), min_group_size)
+    result: dict[PeriodFigure, bool] = {}
+    for scope in (tuple(scope) for scope in distinct):
+        by_month = [bool(hidden[months.cells[scope, (m,)]]) for m in range(parts.shape[1])]
+        result.update({(scope, (m,)): is_hidden for m, is_hidden in enumerate(by_month)})
+        result.update({(scope, tuple(group)): any(by_month[m] for m in group) for group in groups})
+    with _periods_lock:
+        _periods_cache[key] = result
+        while len(_periods_cache) > PERIODS_CACHE_SIZE:
+            _periods_cache.popitem(last=False)
+    return result
+
+
+class _ScopeMonths:
+    """The cells of :func:`hidden_periods`' table for one count: each agency's month
+    (``((agency,), (month,))`` when the agency alone is a scope, else ``((), (agency,
+    month))``: unpublished), then each other scope's month, the sum of its agencies'."""
+
+    def __init__(self, scopes: list[list[int]], months: int) -> None:
+        self.scopes, self.months = scopes, months
+        agencies = sorted({row for scope in scopes for row in scope})
+        alone = {scope[0] for scope in scopes if len(scope) == 1}
+        self.cells: dict[PeriodFigure, int] = {}
+        self.base: dict[tuple[int, int], int] = {}
+        for agency in agencies:
+            for month in range(months):
+                figure = ((agency,), (month,)) if agency in alone else ((), (agency, month))
+                self.base[agency, month] = self.cells[figure] = len(self.cells)
+        self.sums: list[tuple[int, list[int]]] = []
+        for scope in (scope for scope in scopes if len(scope) > 1):
+            for month in range(months):
+                cell = self.cells[tuple(scope), (month,)] = len(self.cells)
+                self.sums.append((cell, [self.base[row, month] for row in scope]))
+
+    def hidden(self, counts: np.ndarray, min_group_size: int) -> np.ndarray:
+        """Which cells to hide for one count (``counts``: agencies × months)."""
+        values = np.zeros(len(self.cells), dtype=np.int64)
+        for (agency, month), cell in self.base.items():
+            values[cell] = counts[agency, month]
+        for cell, parts in self.sums:
+            values[cell] = values[parts].sum()
+        # Each scope's whole period is published (its report's totals) unless small (the
+        # report then shows nothing, and its small months are hidden anyway), and so is
+        # each agency's own (its line in the agencies' table; when that hides it, the
+        # reader knows less than the audit assumes).
+        wholes = [
+            [self.cells[tuple(scope), (m,)] for m in range(self.months)] for scope in self.scopes
+        ]
+        agencies = sorted({agency for agency, _month in self.base})
+        wholes += [[self.base[agency, m] for m in range(self.months)] for agency in agencies]
+        relations: list[Relation] = []
+        for months in {tuple(months) for months in wholes}:
+            whole = float(values[list(months)].sum())
+            if not 0 < whole < min_group_size:
+                relations.append(({cell: 1.0 for cell in months}, whole))
+        unpublished = np.array([not figure[0] for figure in self.cells])
+        return suppress_small_cells(
+            values,
+            min_group_size,
+            margins=False,
+            sums=self.sums,
+            relations=relations,
+            unpublished=unpublished,
+            # the reports publish their totals whatever the trend hides: a small month
+            # those alone give away is hidden, and the others protected all the same
+            given_away="known",
+        )
+
+
+def scope_pieces(
+    rows: Sequence[int], scopes: Iterable[tuple[int, ...]]
+) -> list[tuple[int, ...]] | None:
+    """Disjoint ``scopes`` whose union is ``rows`` (a report's agencies): the scope itself
+    when it is one, else the largest within it first; None when they do not make it up
+    (the report's figures would then tell something no decided figure does)."""
+    wanted = tuple(sorted(rows))
+    if wanted in scopes:
+        return [wanted]
+    left, pieces = set(wanted), []
+    for scope in sorted(scopes, key=lambda scope: (-len(scope), scope)):
+        if scope and left.issuperset(scope):
+            pieces.append(scope)
+            left -= set(scope)
+    return pieces if pieces and not left else None

@@ -39,7 +39,14 @@ from analysis import (
     trend_test,
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
-from survey.results.disclosure import OfficialRows, agency_scopes, finest_filter, hidden_groups
+from survey.results.disclosure import (
+    OfficialRows,
+    agency_scopes,
+    finest_filter,
+    hidden_groups,
+    hidden_periods,
+    scope_pieces,
+)
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import (
@@ -318,10 +325,7 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         satisfied, answered = rating.successes_and_totals(counts)
         successes.append(satisfied)
         totals.append(answered)
-    # A period without any response reveals nobody and is shown as such. Decided within
-    # the report: deciding every scope's months at once (disclosure.hidden_in_scopes)
-    # took 8 s of CPU for a year's report on the demo data.
-    hidden = hidden_groups(sizes, totals, min_group_size, lower_bound=0)
+    hidden = _hidden_periods(session, report_filter, rating, dimension, min_group_size)
     for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
         counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
         points.append(
@@ -350,6 +354,45 @@ def _periods(within: Period, dimension: Dimension) -> list[Period]:
         periods.append(period)
         start = period.end
     return periods
+
+
+def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -> list[bool]:
+    """Which periods of the report's trend to hide: decided for the whole province at
+    once (:func:`survey.results.disclosure.hidden_periods`), every scope's months beside
+    its totals, so that the same month is hidden in every report that shows it and the
+    province's month less its agencies' gives none away; a quarter is shown when its
+    months are.
+
+    A report shows a period when its agencies are one of the scopes decided on, or the
+    union of some that show it (their sum then says nothing new); otherwise it is hidden.
+    """
+    everywhere = finest_filter(report_filter)
+    responses = response_counts_by(session, everywhere, Dimension.MONTH, by_agency=True)
+    answers = level_counts_by(
+        session, everywhere, Dimension.MONTH, [rating.item_key], by_agency=True
+    )
+    months = _periods(report_filter.period, Dimension.MONTH)
+    agencies = sorted({agency for agency, _month in responses})
+    parts = np.zeros((len(agencies), len(months), 2), dtype=np.int64)
+    row_of = {agency: row for row, agency in enumerate(agencies)}
+    column_of = {month: column for column, month in enumerate(months)}
+    for (agency, month), count in responses.items():
+        counts = answers.get((agency, month), {}).get(rating.item_key, LevelCounts())
+        parts[row_of[agency], column_of[month]] = count, counts.answered
+    quarters = [
+        tuple(i for i, month in enumerate(months) if quarter.start <= month.start < quarter.end)
+        for quarter in _periods(report_filter.period, Dimension.QUARTER)
+    ]
+    scopes = agency_scopes(session, everywhere, agencies)
+    decided = hidden_periods(parts, scopes, quarters, min_group_size)
+    within = report_filter.agency_ids
+    own = [row for row, agency in enumerate(agencies) if within is None or agency in within]
+    pieces = scope_pieces(own, {scope for scope, _period in decided})
+    figures = [(i,) for i in range(len(months))] if dimension is Dimension.MONTH else quarters
+    return [
+        pieces is None or any(decided.get((piece, figure), True) for piece in pieces)
+        for figure in figures
+    ]
 
 
 def _change(session, report_filter, rating, headline, min_group_size) -> Change | None:
