@@ -3,10 +3,13 @@
 Small groups are hidden (``MIN_GROUP_SIZE``), on responses and on answers alike, and so is
 whatever else would let a reader work a hidden figure out from what the same report
 publishes: the totals beside a list of units, the year beside its quarters, the factor
-index beside its criteria, the Circular 01/2018 total beside its indices. Each decision is
-audited by linear programming (:func:`analysis.suppress_small_cells`,
-:func:`analysis.protect_cells`): given everything published, the bounds every reader knows
-and the rule itself, no hidden figure can be narrowed below its protection interval.
+index beside its criteria, the Circular 01/2018 total beside its indices; or from what the
+other reports publish: units and each report's own totals are decided once for the period
+(:class:`UnitDecision`), and a report on a selection that is no agency's subtree shows a
+figure over it only when the decision already gives it away (:class:`KnownSums`). Each
+decision is audited by linear programming (:func:`analysis.suppress_small_cells`,
+:func:`analysis.protect_cells`): given everything published, the bounds every reader
+knows and the rule itself, no hidden figure can be narrowed below its protection interval.
 """
 
 from __future__ import annotations
