@@ -363,7 +363,8 @@ class OfficialRows:
 
     def known_sums(self, decided: np.ndarray) -> KnownSums:
         """Which sums of base rows follow from what the decision ``decided`` publishes."""
-        return KnownSums(self.sums, np.asarray(decided, dtype=bool) | np.array(self.unpublished))
+        unseen = np.array(self.unpublished, dtype=bool)
+        return KnownSums(self.sums, np.asarray(decided, dtype=bool) | unseen)
 
     def sum_hidden(
         self,
