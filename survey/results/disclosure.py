@@ -3,10 +3,13 @@
 Small groups are hidden (``MIN_GROUP_SIZE``), on responses and on answers alike, and so is
 whatever else would let a reader work a hidden figure out from what the same report
 publishes: the totals beside a list of units, the year beside its quarters, the factor
-index beside its criteria, the Circular 01/2018 total beside its indices. Each decision is
-audited by linear programming (:func:`analysis.suppress_small_cells`,
-:func:`analysis.protect_cells`): given everything published, the bounds every reader knows
-and the rule itself, no hidden figure can be narrowed below its protection interval.
+index beside its criteria, the Circular 01/2018 total beside its indices; or from what the
+other reports publish: units and each report's own totals are decided once for the period
+(:class:`UnitDecision`), and a report on a selection that is no agency's subtree shows a
+figure over it only when the decision already gives it away (:class:`KnownSums`). Each
+decision is audited by linear programming (:func:`analysis.suppress_small_cells`,
+:func:`analysis.protect_cells`): given everything published, the bounds every reader
+knows and the rule itself, no hidden figure can be narrowed below its protection interval.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import select
@@ -158,7 +162,7 @@ ScopeFigure = tuple[tuple[int, ...], int]
 
 
 def hidden_in_scopes(
-    parts: np.ndarray, scopes: Scopes, min_group_size: int
+    parts: np.ndarray, scopes: Scopes, min_group_size: int, selection: Sequence[int] = ()
 ) -> dict[ScopeFigure, bool]:
     """Which of every scope's figures to hide, decided at once for all scopes.
 
@@ -167,6 +171,9 @@ def hidden_in_scopes(
     sum over its agencies. A figure is too small when 0 < n < ``min_group_size``. Decided
     on everything the scopes publish together, so a figure hidden in one scope's report
     cannot be worked out as the province's less the other agencies' (issue 21, case 6).
+    ``selection``: a report's agencies (rows) that may be no scope; its figures are then
+    shown only when they are not small and the scopes' figures already give them away
+    (:class:`KnownSums`), and never change the scopes' decision.
     """
     agencies, items = parts.shape
     distinct = _scope_rows(agencies, scopes)
@@ -187,7 +194,17 @@ def hidden_in_scopes(
         unpublished=[True] * base.size + [False] * derived.size,
         sums=sums,
     )
-    return {figure: bool(hidden[base.size + k]) for k, figure in enumerate(figures)}
+    decided = {figure: bool(hidden[base.size + k]) for k, figure in enumerate(figures)}
+    own = tuple(sorted(int(row) for row in selection))
+    if not own or (own, 0) in decided:
+        return decided
+    hidden[: base.size] = True
+    for item in range(items):  # each item's figures are linked only to each other
+        linked = [total for total, (_rows, of) in zip(sums, figures, strict=True) if of == item]
+        cells = [row * items + item for row in own]
+        n = int(base[cells].sum())
+        decided[own, item] = 0 < n < min_group_size or not KnownSums(linked, hidden).knows(cells)
+    return decided
 
 
 def finest_filter(report_filter: ReportFilter) -> ReportFilter:
@@ -198,45 +215,92 @@ def finest_filter(report_filter: ReportFilter) -> ReportFilter:
     province's, and the agency's totals would give the small unit away. So it is decided
     once for the period at the finest level, every unit of the province, with the totals
     of every scope a report can be about (:func:`agency_scopes`), and each report shows
-    that decision for its own units.
+    that decision for its own units and its own totals.
     """
     return replace(report_filter, agency_ids=None)
 
 
-def agency_scopes(
-    session: Session, report_filter: ReportFilter, keys: Sequence[int]
-) -> list[list[int]]:
-    """For each scope a report can be about, the positions in ``keys`` (agencies) of its
-    agencies: the whole province, every agency's subtree, and the report's own selection
-    (the same as a subtree, unless an officer sees several, or merged units are rolled up)."""
+def agency_scopes(session: Session, keys: Sequence[int]) -> list[list[int]]:
+    """For each fixed scope a report can be about, the positions in ``keys`` (agencies) of
+    its agencies: the whole province and every agency's subtree.
+
+    Never the report's own selection: the decision would then depend on which report is
+    being built. A report on another selection (an officer who sees several agencies,
+    merged units rolled up) publishes a figure over it only when the decision already
+    gives that figure away (:class:`KnownSums`), and withholds it otherwise."""
     tree = AgencyTree.load(session)
     agencies = [set(tree.subtree(agency)) for agency in session.scalars(select(Agency.id))]
-    if report_filter.agency_ids is not None:
-        agencies.append(set(report_filter.agency_ids))
     scopes = [list(range(len(keys)))]
     for members in agencies:
         scopes.append([i for i, key in enumerate(keys) if key in members])
     return scopes
 
 
+class KnownSums:
+    """Which sums of cells follow from what a decision publishes: the cells not
+    ``hidden`` and the relations ``sums`` (each ``(cell, parts)``: the cell is the sum of
+    its parts). Publishing such a sum tells a reader nothing new, whichever other such
+    sums are published beside it.
+
+    Linear algebra on the published relations alone: a sum is known when its vector over
+    the hidden cells lies in the span of the relations' vectors over them (an orthonormal
+    basis of that span, computed once, on the first sum asked about). The bounds every
+    reader knows are ignored, so a sum they alone pin down counts as unknown: withheld,
+    never given away."""
+
+    def __init__(self, sums: Sequence[RowSum], hidden: np.ndarray) -> None:
+        self.sums = sums
+        self.hidden = np.asarray(hidden, dtype=bool)
+        linked = {int(c) for total, members in sums for c in (total, *members) if self.hidden[c]}
+        self.column = {cell: k for k, cell in enumerate(sorted(linked))}
+
+    @cached_property
+    def _basis(self) -> np.ndarray:
+        rows = np.zeros((len(self.sums), len(self.column)))
+        for k, (total, members) in enumerate(self.sums):
+            for cell, coefficient in ((total, 1.0), *((member, -1.0) for member in members)):
+                if self.hidden[cell]:
+                    rows[k, self.column[int(cell)]] += coefficient
+        if not rows.size:
+            return np.zeros((0, len(self.column)))
+        _u, singular, vt = np.linalg.svd(rows, full_matrices=False)
+        rank = int(np.sum(singular > 1e-9 * max(1.0, float(singular.max(initial=0.0)))))
+        return vt[:rank]
+
+    def knows(self, parts: Sequence[int]) -> bool:
+        """Whether the sum of the cells ``parts`` follows from what is published."""
+        target = np.zeros(len(self.column))
+        for part in parts:
+            if self.hidden[part] and int(part) not in self.column:
+                return False  # in no relation: nothing published tells it
+            if self.hidden[part]:
+                target[self.column[int(part)]] += 1.0
+        if not target.any():
+            return True
+        residual = target - self._basis.T @ (self._basis @ target)
+        return bool(np.linalg.norm(residual) < 1e-6)
+
+
 @dataclass(frozen=True)
 class OfficialRows:
-    """The rows officials are decided on, for the period at the finest level.
+    """The rows officials, agencies and reports' totals are decided on, for the period at
+    the finest level.
 
     First each official's part in each agency (a report on that agency shows it), and
     each agency's responses naming no official, which count in the agency's totals but no
     report shows (``unpublished``); then, for an official counted in several agencies, each
-    sum of their parts that some scope shows (the province's report shows the whole).
-    ``scopes``: the base rows whose totals some report publishes."""
+    sum of their parts that some scope shows (the province's report shows the whole); then
+    the total of every fixed scope (:func:`agency_scopes`), each a published figure the
+    decision may hide like any other: a report's headline, and each agency's own line in
+    the agencies' table (the same figure as its report's when it has no units below it).
+    ``totals``: each such scope's base rows."""
 
     pairs: tuple[Pair, ...]
     combined: tuple[tuple[int, ...], ...]
-    scopes: tuple[tuple[int, ...], ...]
+    totals: tuple[tuple[int, ...], ...]
 
     @classmethod
-    def of(
-        cls, session: Session, report_filter: ReportFilter, counted: Iterable[Pair]
-    ) -> OfficialRows:
+    def of(cls, session: Session, counted: Iterable[Pair]) -> OfficialRows:
         counted = list(counted)
         found = set(counted) | {(agency, None) for agency, _official in counted}
         pairs = sorted(found, key=lambda pair: (pair[0], pair[1] is None, pair[1] or 0))
@@ -245,7 +309,7 @@ class OfficialRows:
         for row, agency in enumerate(agencies):
             own[agency].append(row)
         # every scope's total, and each agency's own (its line in the agencies' table)
-        scopes = agency_scopes(session, report_filter, agencies) + list(own.values())
+        scopes = agency_scopes(session, agencies) + list(own.values())
         combined = set()
         for scope in scopes:
             parts: dict[int, list[int]] = defaultdict(list)
@@ -254,24 +318,74 @@ class OfficialRows:
                 if official is not None:
                     parts[official].append(row)
             combined |= {tuple(sorted(rows)) for rows in parts.values() if len(rows) > 1}
-        return cls(tuple(pairs), tuple(sorted(combined)), tuple(tuple(s) for s in scopes))
+        totals = sorted({tuple(sorted(scope)) for scope in scopes if scope})
+        return cls(tuple(pairs), tuple(sorted(combined)), tuple(totals))
 
     def table(self, counts: Mapping[Pair, Sequence[int]], columns: int) -> np.ndarray:
         """The counts of every row (absent parts 0), one column per published count."""
         base = [list(counts.get(pair, (0,) * columns)) for pair in self.pairs]
         derived = [
-            [sum(base[row][c] for row in rows) for c in range(columns)] for rows in self.combined
+            [sum(base[row][c] for row in rows) for c in range(columns)] for rows in self.derived
         ]
         return np.array(base + derived, dtype=np.int64).reshape(-1, columns)
 
     @property
+    def derived(self) -> tuple[tuple[int, ...], ...]:
+        """The parts of every row after the base rows: the officials' sums, the totals."""
+        return self.combined + self.totals
+
+    @property
     def unpublished(self) -> list[bool]:
-        return [official is None for _agency, official in self.pairs] + [False] * len(self.combined)
+        return [official is None for _agency, official in self.pairs] + [False] * len(self.derived)
+
+    @property
+    def totals_fixed(self) -> list[bool]:
+        """:attr:`unpublished`, with the scopes' totals too: for a decision where they are
+        published whatever happens (constants of the scopes' relations), not figures the
+        decision may hide."""
+        return self.unpublished[: len(self.pairs) + len(self.combined)] + [True] * len(self.totals)
 
     @property
     def sums(self) -> list[RowSum]:
         first = len(self.pairs)
-        return [(first + k, rows) for k, rows in enumerate(self.combined)]
+        return [(first + k, rows) for k, rows in enumerate(self.derived)]
+
+    def rows_within(self, agency_ids: Iterable[int] | None) -> tuple[int, ...]:
+        """The base rows of the agencies ``agency_ids`` (None: all)."""
+        within = None if agency_ids is None else set(agency_ids)
+        return tuple(
+            row for row, (agency, _o) in enumerate(self.pairs) if within is None or agency in within
+        )
+
+    @cached_property
+    def _position(self) -> dict[tuple[int, ...], int]:
+        """The row of each derived figure, by its parts."""
+        return {rows: len(self.pairs) + k for k, rows in enumerate(self.derived)}
+
+    def known_sums(self, decided: np.ndarray) -> KnownSums:
+        """Which sums of base rows follow from what the decision ``decided`` publishes."""
+        unseen = np.array(self.unpublished, dtype=bool)
+        return KnownSums(self.sums, np.asarray(decided, dtype=bool) | unseen)
+
+    def sum_hidden(
+        self,
+        decided: np.ndarray,
+        table: np.ndarray,
+        parts: tuple[int, ...],
+        minimum: int,
+        known: KnownSums,
+    ) -> bool:
+        """Whether a figure summing the base rows ``parts`` is hidden: a row decided on
+        (a part, an official's sum, a scope's total) as decided; another sum (a selection
+        no fixed scope is) when it is small or not already ``known`` from what the
+        decision publishes."""
+        if len(parts) == 1 and not self.unpublished[parts[0]]:
+            return bool(decided[parts[0]])
+        if parts in self._position:
+            return bool(decided[self._position[parts]])
+        figures = table[list(parts)].sum(axis=0)
+        small = bool(np.any((figures > 0) & (figures < minimum)))
+        return small or not known.knows(parts)
 
     def hidden_in_report(
         self,
@@ -279,25 +393,69 @@ class OfficialRows:
         report_filter: ReportFilter,
         table: np.ndarray,
         shown: Mapping[int, Sequence[int]],
+        minimum: int,
     ) -> dict[int, bool]:
         """Which of a report's officials to hide, given the decision (``decided``, one
-        entry per row of ``table``): an official is shown only when the row of their parts
-        in the report's agencies is, and their counts in the report (``shown``) are that
-        row's."""
-        within = report_filter.agency_ids
+        entry per row of ``table``): an official is shown only when the figure of their
+        parts in the report's agencies is (:meth:`sum_hidden`), and their counts in the
+        report (``shown``) are that figure's."""
         parts: dict[int, list[int]] = defaultdict(list)
-        for part, (agency, official) in enumerate(self.pairs):
-            if official is not None and (within is None or agency in within):
+        for part in self.rows_within(report_filter.agency_ids):
+            official = self.pairs[part][1]
+            if official is not None:
                 parts[official].append(part)
-        position = {rows: len(self.pairs) + k for k, rows in enumerate(self.combined)}
+        known = self.known_sums(decided)
         result = {}
         for official, figures in shown.items():
             rows = tuple(parts.get(official, ()))
-            row = rows[0] if len(rows) == 1 else position.get(rows)
             result[official] = (
-                row is None or bool(decided[row]) or [int(v) for v in table[row]] != list(figures)
+                not rows
+                or self.sum_hidden(decided, table, rows, minimum, known)
+                or [int(v) for v in table[list(rows)].sum(axis=0)] != list(figures)
             )
         return result
+
+
+@dataclass(frozen=True, eq=False)
+class UnitDecision:
+    """The period's decision on officials, agencies and reports' totals at once
+    (:class:`OfficialRows`), on their responses and answers to the rated item: ``table``
+    the counts of every row, ``hidden`` which rows are hidden."""
+
+    rows: OfficialRows
+    table: np.ndarray
+    hidden: np.ndarray
+    minimum: int
+
+    def total_hidden(self, agency_ids: Iterable[int] | None) -> bool:
+        """Whether a report over ``agency_ids`` (None: the province) withholds its totals,
+        or the agencies' table an agency's line (``agency_ids`` its own agency)."""
+        rows = self.rows.rows_within(agency_ids)
+        return bool(rows) and self.rows.sum_hidden(
+            self.hidden, self.table, rows, self.minimum, self.known
+        )
+
+    @cached_property
+    def known(self) -> KnownSums:
+        return self.rows.known_sums(self.hidden)
+
+    def officials_hidden(
+        self, report_filter: ReportFilter, shown: Mapping[int, Sequence[int]]
+    ) -> dict[int, bool]:
+        """Which of a report's officials (``shown``: their responses and answers) to hide."""
+        return self.rows.hidden_in_report(
+            self.hidden, report_filter, self.table, shown, self.minimum
+        )
+
+    def hidden_pairs(self) -> set[Pair]:
+        """The officials' parts in each agency hidden for the period: a part, or a sum of
+        parts, hidden hides each of its parts."""
+        pairs = self.rows.pairs
+        hidden = {pair for pair, is_hidden in zip(pairs, self.hidden, strict=False) if is_hidden}
+        for parts, is_hidden in zip(self.rows.combined, self.hidden[len(pairs) :], strict=False):
+            if is_hidden:
+                hidden |= {pairs[row] for row in parts if pairs[row][1] is not None}
+        return hidden
 
 
 #: A figure's key: ("criterion", factor, criterion), ("factor", factor), ("index", 7) …
@@ -532,12 +690,12 @@ def hidden_across_reports(
         return frozenset()
     keys = list(counted)
     parts = np.array([[counted[key].get(agency, 0) for key in keys] for agency in agencies])
-    scopes = agency_scopes(session, report_filter, agencies)
-    decided = hidden_in_scopes(
-        parts, scopes + [[row] for row in range(len(agencies))], min_group_size
-    )
+    scopes = agency_scopes(session, agencies)
     within = report_filter.agency_ids
     own = tuple(i for i, agency in enumerate(agencies) if within is None or agency in within)
+    decided = hidden_in_scopes(
+        parts, scopes + [[row] for row in range(len(agencies))], min_group_size, own
+    )
     return frozenset(key for k, key in enumerate(keys) if decided.get((own, k), False))
 
 

@@ -97,8 +97,9 @@ def method_notes(report: Report) -> list[str]:
         ),
         _(
             "To protect respondents, any figure resting on fewer than %(minimum)d responses or "
-            "answers is hidden. So is any other figure (a total, a year, a factor index, another "
-            "unit) that would let a reader work a hidden one out from what the report shows, "
+            "answers is hidden. So is any other figure (a total, a report's own totals, a year, a "
+            "factor index, another unit) that would let a reader work a hidden one out from "
+            "what the reports show, "
             "checked by computing the smallest and largest value each hidden figure could take; "
             "an agency or an official hidden in one report is hidden in every report that "
             "shows it.",
@@ -393,7 +394,13 @@ def headline_lines(report: Report) -> list[str]:
     overview = report.overview
     if report.tables.notice is not None:
         return [report.tables.notice]
-    assert overview.responses is not None, "the count is withheld only with the notice"
+    lines = [report.tables.withheld] if report.tables.withheld else _figure_lines(overview)
+    return lines + _onestop_lines(report)
+
+
+def _figure_lines(overview) -> list[str]:
+    """The responses, the SIPAS index and the headline rate, in sentences."""
+    assert overview.responses is not None, "the count is withheld only with a notice"
     lines = [_("Responses: %(n)s", n=format_number(overview.responses))]
     if overview.sipas is not None:
         interval = overview.sipas_interval
@@ -415,6 +422,13 @@ def headline_lines(report: Report) -> list[str]:
                 high=format_percent(overview.headline.ci.high * 100),
             )
         )
+    return lines
+
+
+def _onestop_lines(report: Report) -> list[str]:
+    """The Circular 01/2018 total and band, and the indices without data, in sentences."""
+    overview = report.overview
+    lines: list[str] = []
     if overview.onestop is not None and report.onestop_total_hidden is None:
         lines.append(
             _(

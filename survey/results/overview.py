@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ from analysis import (
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
 from survey.results.disclosure import (
     OfficialRows,
+    UnitDecision,
     agency_scopes,
     finest_filter,
     hidden_groups,
@@ -169,6 +170,13 @@ class SatisfactionOverview:
     onestop: OneStopScores | None
     #: A funnel target and the beta prior need the province rate: the pooled headline rate.
     target_rate: float | None
+    #: The report's totals (responses, the headline and its trend, the SIPAS index) are
+    #: withheld: with the other reports' totals they would give a smaller unit's away
+    #: (:meth:`survey.results.disclosure.UnitDecision.total_hidden`).
+    total_hidden: bool = False
+    #: The period's decision on officials, agencies and reports' totals (None without a
+    #: headline item, or when the report is suppressed whole).
+    decision: UnitDecision | None = field(default=None, compare=False, repr=False)
 
 
 def satisfaction_overview(
@@ -269,31 +277,41 @@ def _empty_overview(report_filter, questionnaire_key, headline_key, responses):
 def _with_headline(
     session, overview, definition, scoring, counts, trend_by, min_group_size, min_ratings
 ):
-    """``overview`` with the headline item's rate, its trend, change and unit comparisons."""
+    """``overview`` with the headline item's rate, its trend, change and unit comparisons.
+
+    The units and the report's own totals are decided once for the period
+    (:func:`decided_officials`); when the decision hides the report's totals, the figures
+    that add up to them are withheld too: the headline, its trend and its change."""
     report_filter = overview.report_filter
     headline_key = scoring["headline_item"]
     levels = sorted(definition.item(headline_key).scale.values)
     rating = _Rating(headline_key, levels, scoring["satisfied_values"][headline_key])
     headline = rating.rate(counts[headline_key])
+    decision = decided_officials(session, report_filter, headline_key, min_group_size)
+    withheld = decision.total_hidden(report_filter.agency_ids)
     # A rate on fewer answers than the minimum is hidden, however many responded (issue
     # 21, case 5): a report on one agency would otherwise print the answers its agencies'
     # table hides.
-    too_few = headline is not None and headline.n < min_group_size
+    too_few = withheld or (headline is not None and headline.n < min_group_size)
+    units = (session, report_filter, rating, decision, min_ratings)
     return replace(
         overview,
+        responses=None if withheld else overview.responses,
+        total_hidden=withheld,
+        decision=decision,
         headline=None if too_few else headline,
         headline_levels=None
         if too_few
         else suppress_table({headline_key: counts[headline_key].levels}, levels, min_group_size),
         target_rate=headline.rate if headline and not too_few else None,
-        trend=_trend(session, report_filter, rating, trend_by, min_group_size),
-        change=_change(session, report_filter, rating, headline, min_group_size),
-        agencies=_units(
-            session, report_filter, rating, Dimension.AGENCY, min_group_size, min_ratings
-        ),
-        officials=_units(
-            session, report_filter, rating, Dimension.OFFICIAL, min_group_size, min_ratings
-        ),
+        trend=None
+        if withheld
+        else _trend(session, report_filter, rating, trend_by, min_group_size),
+        change=None
+        if withheld
+        else _change(session, report_filter, rating, headline, min_group_size),
+        agencies=_units(*units, Dimension.AGENCY),
+        officials=_units(*units, Dimension.OFFICIAL),
     )
 
 
@@ -383,7 +401,7 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
         tuple(i for i, month in enumerate(months) if quarter.start <= month.start < quarter.end)
         for quarter in _periods(report_filter.period, Dimension.QUARTER)
     ]
-    scopes = agency_scopes(session, everywhere, agencies)
+    scopes = agency_scopes(session, agencies)
     decided = hidden_periods(parts, scopes, quarters, min_group_size)
     within = report_filter.agency_ids
     own = [row for row, agency in enumerate(agencies) if within is None or agency in within]
@@ -408,7 +426,7 @@ def _change(session, report_filter, rating, headline, min_group_size) -> Change 
 
 
 def _units(
-    session, report_filter, rating, dimension, min_group_size, min_ratings
+    session, report_filter, rating, decision, min_ratings, dimension
 ) -> tuple[UnitRating, ...]:
     """Agencies or officials compared: the ranked ones (best first), then those apart.
 
@@ -419,9 +437,7 @@ def _units(
     keys, sizes, successes, totals = _unit_counts(session, report_filter, rating, dimension)
     if not keys:
         return ()
-    hidden = _hidden_units(
-        session, report_filter, rating, dimension, min_group_size, (keys, sizes, totals)
-    )
+    hidden = _hidden_units(decision, report_filter, dimension, (keys, sizes, totals))
     ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
     comparison = _Comparison.of(successes, totals, ranked)
     units = []
@@ -458,38 +474,25 @@ def _unit_counts(session, report_filter, rating, dimension):
     return keys, sizes, successes, totals
 
 
-def _hidden_units(session, report_filter, rating, dimension, min_group_size, counted):
+def _hidden_units(decision, report_filter, dimension, counted):
     """Which of the report's units (``counted``: keys, responses, answers) to hide.
 
     Units are decided for the whole province with the totals of every scope
-    (:func:`survey.results.disclosure.finest_filter`), so that the same unit is hidden in
-    every report that lists it: agencies, and officials by their part in each agency.
+    (:func:`decided_officials`), so that the same unit is hidden in every report that
+    lists it: agencies by their own line, officials by their part in each agency.
     """
     keys, sizes, totals = counted
-    everywhere = finest_filter(report_filter)
+    shown = {key: (int(n), int(t)) for key, n, t in zip(keys, sizes, totals, strict=True)}
     if dimension is Dimension.OFFICIAL:
-        rows, table, decided = decided_officials(
-            session, report_filter, rating.item_key, min_group_size
-        )
-        shown = {key: (int(n), int(t)) for key, n, t in zip(keys, sizes, totals, strict=True)}
-        hide = rows.hidden_in_report(decided, report_filter, table, shown)
+        hide = decision.officials_hidden(report_filter, shown)
         return np.array([hide[key] for key in keys], dtype=bool)
-    all_keys, all_sizes, all_totals = keys, sizes, totals
-    if everywhere != report_filter:
-        all_keys, all_sizes, _satisfied, all_totals = _unit_counts(
-            session, everywhere, rating, dimension
-        )
-    scopes = agency_scopes(session, report_filter, all_keys)
-    # A unit is listed because it has responses: each is at least 1.
-    decided = hidden_groups(all_sizes, all_totals, min_group_size, lower_bound=1, scopes=scopes)
-    province = {
-        key: (int(size), int(total), bool(hide))
-        for key, size, total, hide in zip(all_keys, all_sizes, all_totals, decided, strict=True)
-    }
+    rows = decision.rows
     return np.array(
         [
-            province.get(key, (-1, -1, True)) != (int(size), int(total), False)
-            for key, size, total in zip(keys, sizes, totals, strict=True)
+            decision.total_hidden({key})
+            or [int(v) for v in decision.table[list(rows.rows_within({key}))].sum(axis=0)]
+            != list(shown[key])
+            for key in keys
         ],
         dtype=bool,
     )
@@ -497,29 +500,32 @@ def _hidden_units(session, report_filter, rating, dimension, min_group_size, cou
 
 def decided_officials(
     session: Session, report_filter: ReportFilter, item_key: str, min_group_size: int
-) -> tuple[OfficialRows, np.ndarray, np.ndarray]:
-    """The officials' decision for the period at the finest level
-    (:class:`survey.results.disclosure.OfficialRows`): the rows, their responses and
-    answers to the rated item ``item_key``, and which rows are hidden."""
+) -> UnitDecision:
+    """The decision on officials, agencies and reports' totals for the period at the
+    finest level (:class:`survey.results.disclosure.OfficialRows`), on their responses and
+    answers to the rated item ``item_key``. A report computes it once
+    (:attr:`SatisfactionOverview.decision`)."""
     everywhere = finest_filter(report_filter)
     responses = response_counts_by(session, everywhere, Dimension.OFFICIAL, by_agency=True)
     answers = level_counts_by(session, everywhere, Dimension.OFFICIAL, [item_key], by_agency=True)
-    rows = OfficialRows.of(session, report_filter, responses)
+    rows = OfficialRows.of(session, responses)
     counts = {
         pair: (n, answers.get(pair, {}).get(item_key, LevelCounts()).answered)
         for pair, n in responses.items()
     }
     table = rows.table(counts, 2)
+    # A listed unit, a report's total, has at least one response; the responses naming
+    # no official are in the totals and shown nowhere (at least 0).
     decided = hidden_groups(
         table[:, 0],
         table[:, 1],
         min_group_size,
         lower_bound=1,
-        scopes=rows.scopes,
+        scopes=[],
         unpublished=rows.unpublished,
         sums=rows.sums,
     )
-    return rows, table, decided
+    return UnitDecision(rows, table, decided, min_group_size)
 
 
 _NOT_RANKED = {

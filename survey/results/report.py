@@ -698,18 +698,16 @@ def _score_periods(period: Period) -> tuple[Period, ...]:
 
 def _hidden_official_pairs(session, overview, min_group_size) -> set[Pair]:
     """The officials' parts in each agency hidden in the officials' table for the period
-    (:func:`survey.results.overview.decided_officials`), whichever report shows them: a
-    part, or a sum of parts, hidden there hides each of its parts."""
+    (:func:`survey.results.overview.decided_officials`, computed once per report: the
+    overview's when it has one), whichever report shows them."""
     if overview.headline_item_key is None:
         return set()
-    rows, _table, decided = decided_officials(
-        session, overview.report_filter, overview.headline_item_key, min_group_size
-    )
-    hidden = {pair for pair, is_hidden in zip(rows.pairs, decided, strict=False) if is_hidden}
-    for parts, is_hidden in zip(rows.combined, decided[len(rows.pairs) :], strict=True):
-        if is_hidden:
-            hidden |= {rows.pairs[row] for row in parts}
-    return hidden
+    decision = overview.decision
+    if decision is None:  # a report suppressed whole still lists its officials' scores
+        decision = decided_officials(
+            session, overview.report_filter, overview.headline_item_key, min_group_size
+        )
+    return decision.hidden_pairs()
 
 
 def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pairs, counted):
@@ -730,7 +728,7 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
             by_period.append(
                 scored_dossier_counts(session, everywhere.with_period(period), by_agency=True)
             )
-    rows = OfficialRows.of(session, report_filter, {p for counts in by_period for p in counts})
+    rows = OfficialRows.of(session, {p for counts in by_period for p in counts})
     counts = {pair: [c.get(pair, (0, 0))[0] for c in by_period] for pair in rows.pairs}
     table = rows.table(counts, len(periods))
     already = np.zeros(table.shape, dtype=bool)
@@ -742,8 +740,8 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
         table,
         min_group_size,
         already,
-        scopes=rows.scopes,
-        unpublished=rows.unpublished,
+        scopes=rows.totals,
+        unpublished=rows.totals_fixed,
         row_sums=rows.sums,
     )
     hidden = []
@@ -754,7 +752,9 @@ def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pai
             if key is not None
         }
         figures = table[:, [column]]
-        hidden.append(rows.hidden_in_report(decided[:, column], report_filter, figures, shown))
+        hidden.append(
+            rows.hidden_in_report(decided[:, column], report_filter, figures, shown, min_group_size)
+        )
     return hidden
 
 

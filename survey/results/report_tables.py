@@ -27,6 +27,7 @@ from survey.results.disclosure import (
 )
 from survey.results.filters import Period
 from survey.results.tables import (
+    TOTALS_WITHHELD,
     Cell,
     Hidden,
     Table,
@@ -185,6 +186,8 @@ def _percent_or_dash(proportion: float | None) -> Cell:
 
 def _summary_headline(overview) -> list[tuple[Cell, Cell]]:
     reason = Hidden.SMALL_GROUP if overview.is_suppressed else None
+    if overview.total_hidden:
+        reason = Hidden.DERIVED
     rows = [(Cell(_("Responses")), figure(overview.responses, "number", reason))]
     if overview.headline is not None:
         rows += [
@@ -193,14 +196,22 @@ def _summary_headline(overview) -> list[tuple[Cell, Cell]]:
             (Cell(_("Confidence interval, upper bound")), percent(overview.headline.ci.high)),
             (Cell(_("Answers to the overall question")), Cell(overview.headline.n, "number")),
         ]
+    elif overview.total_hidden:
+        rows.append((Cell(_("Satisfied (overall question)")), hidden("percent", reason)))
     return rows
 
 
 def _summary_sipas(overview, hidden_figures) -> list[tuple[Cell, Cell]]:
     if overview.sipas is None:
         return []
-    rows = [(Cell(_("Satisfaction index (SIPAS)")), Cell(overview.sipas.index, "percent"))]
-    if overview.sipas_interval is not None:
+    withheld = Hidden.DERIVED if overview.total_hidden else None
+    rows = [
+        (
+            Cell(_("Satisfaction index (SIPAS)")),
+            figure(overview.sipas.index, "percent", withheld),
+        )
+    ]
+    if overview.sipas_interval is not None and withheld is None:
         ci = overview.sipas_interval.ci
         rows += [
             (Cell(_("Index confidence interval, lower bound")), Cell(ci.low, "percent")),
@@ -270,8 +281,13 @@ def summary_table(report: Report) -> Table:
         _("Summary"),
         (_("Measure"), _("Value")),
         tuple(rows),
-        derived_footnotes(rows),
+        derived_footnotes(rows) + totals_footnotes(report),
     )
+
+
+def totals_footnotes(report: Report) -> tuple[str, ...]:
+    """Why the report's totals are withheld, when they are (else nothing)."""
+    return (str(TOTALS_WITHHELD),) if report.overview.total_hidden else ()
 
 
 def factors_table(report: Report) -> Table:
@@ -1229,6 +1245,8 @@ class ReportTables:
     change: tuple[str, str] | None
     #: Why nothing is shown, when the whole selection is too small (else None).
     notice: str | None
+    #: Why the report's totals are withheld, when they are (else None).
+    withheld: str | None
 
 
 def _coverage_headline(report: Report) -> Cell | None:
@@ -1293,4 +1311,5 @@ def report_tables(report: Report) -> ReportTables:
         weighted_headline=_weighted_headline(report),
         change=change_words(overview.change) if overview.change is not None else None,
         notice=suppressed_words(report.min_group_size) if overview.is_suppressed else None,
+        withheld=(totals_footnotes(report) or (None,))[0],
     )

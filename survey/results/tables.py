@@ -57,6 +57,14 @@ DERIVED_FOOTNOTE = _l(
 )
 
 
+#: Why a report's totals are withheld (:attr:`SatisfactionOverview.total_hidden`).
+TOTALS_WITHHELD = _l(
+    "This report's totals (responses, the satisfied share and its interval, the index) are "
+    "withheld so that a smaller unit's figures cannot be worked out from them and the "
+    "other reports' totals."
+)
+
+
 def derived_footnotes(rows) -> tuple[str, ...]:
     """The footnote explaining :attr:`Hidden.DERIVED`, when a row has such a cell."""
     derived = any(cell.hidden is Hidden.DERIVED for row in rows for cell in row)
