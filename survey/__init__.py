@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import ScriptInfo
 from flask_compress import Compress
+from werkzeug.routing import Map
 
 from survey.config import load_settings
 from survey.db import close_reports_session, configure_engine, db
@@ -22,13 +25,68 @@ MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
 compress = Compress()
 
 
-def create_app(config_overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+class SurveyFlask(Flask):
+    """The application, whose views (every blueprint: its pages, forms, and the statistics
+    and charts behind the results pages) are registered when first needed, not when it is
+    made: a command starts without them.
+
+    They are registered the first time the URL map or the view functions are read: by the
+    first request (its URL is matched against the map), by a URL built outside a request, by
+    ``flask routes``; a server registers them before it forks (``wsgi.py``:
+    :meth:`load_views`). Every thread that reads the map while another registers them waits
+    for it.
+    """
+
+    #: What registers the views, until they are registered (:meth:`defer_views`).
+    _views: Callable[[Flask], None] | None = None
+    _registering = False
+
+    def defer_views(self, register: Callable[[Flask], None]) -> None:
+        self._views_lock = threading.RLock()
+        self._views = register
+
+    def load_views(self) -> None:
+        """Register the views now, if they are not registered yet."""
+        if self._views is None:
+            return
+        with self._views_lock:  # re-entered while registering: their rules read the map
+            if self._views is None or self._registering:
+                return
+            self._registering = True
+            try:
+                self._views(self)
+                self._views = None
+            finally:
+                self._registering = False
+
+    @property
+    def url_map(self) -> Map:
+        self.load_views()
+        return self._url_map
+
+    @url_map.setter
+    def url_map(self, value: Map) -> None:
+        self._url_map = value
+
+    @property
+    def view_functions(self) -> dict[str, Callable]:
+        self.load_views()
+        return self._view_functions
+
+    @view_functions.setter
+    def view_functions(self, value: dict[str, Callable]) -> None:
+        self._view_functions = value
+
+
+def create_app(
+    config_overrides: dict | None = None, instance_path: str | None = None
+) -> SurveyFlask:
     """Make the application: the only place one is made (``wsgi.py`` calls it for gunicorn).
 
     The instance folder (generated secrets, the embedded database, ``config.py``) is
     ``instance_path``, else ``$SURVEY_INSTANCE_PATH``, else ``instance/`` in the project.
     """
-    app = Flask(
+    app = SurveyFlask(
         __name__,
         instance_path=instance_path
         or os.environ.get("SURVEY_INSTANCE_PATH")
@@ -50,7 +108,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     app.cli.add_command(_MigrationCommands("db", help="Database migrations (Flask-Migrate)."))
     compress.init_app(app)
 
-    from survey import cli, health, home, i18n, observability, outage, security
+    from survey import cli, feedback, i18n, observability, outage, security
     from survey.results import fold
 
     i18n.init_app(app)
@@ -60,6 +118,15 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     fold.init_app(app)
     outage.init_app(app)
     cli.init_app(app)
+    feedback.init_app(app)
+    app.defer_views(register_views)
+    return app
+
+
+def register_views(app: Flask) -> None:
+    """Register every blueprint on ``app`` (see :class:`SurveyFlask`)."""
+    from survey import health, home
+
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
 
@@ -96,8 +163,7 @@ def create_app(config_overrides: dict | None = None, instance_path: str | None =
     from survey import feedback, start
 
     app.register_blueprint(start.blueprint)
-    feedback.init_app(app)
-    return app
+    feedback.register_views(app)
 
 
 def init_migrations(app: Flask) -> None:

@@ -325,6 +325,7 @@ def translate_compile() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from survey.collect.kiosk_cli import register_kiosk_command, revoke_kiosk_command
     from survey.dossiers import cli as dossiers_cli
     from survey.results.cli import rebuild_counts_command, report_command
 
@@ -340,4 +341,6 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(rebuild_counts_command)
     app.cli.add_command(report_command)
+    app.cli.add_command(register_kiosk_command)
+    app.cli.add_command(revoke_kiosk_command)
     dossiers_cli.init_app(app)

@@ -89,7 +89,7 @@ def stripped(value):
 def record_text(label, length: int, *, required=None, description="") -> StringField:
     """A text of a record that CSV exports carry: stripped, at most ``length`` characters,
     never a formula; ``required`` is the message when it is empty (None: optional)."""
-    presence = [DataRequired(message=required)] if required else []
+    presence = [DataRequired(message=required)] if required is not None else []
     return StringField(
         label,
         description=description,
@@ -106,7 +106,7 @@ def short_text(label, length: int, *, required=None, description="", check=None)
     """A short text typed to find or name something; ``required`` as for :func:`record_text`,
     ``check`` a further validator."""
     validators = [
-        DataRequired(message=required) if required else Optional(),
+        DataRequired(message=required) if required is not None else Optional(),
         Length(max=length, message=_l("At most %(count)s characters.", count=length)),
     ]
     if check is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import click
 from flask import (
     Blueprint,
     abort,
@@ -29,13 +28,10 @@ from werkzeug.wrappers import Response
 
 from survey.accounts.models import AuditEvent
 from survey.collect.devices import (
-    RegistrationError,
     desk_target,
     device_for_credential,
     pair_device,
     pairable_device,
-    register_kiosk,
-    revoke_kiosk,
 )
 from survey.collect.models import KioskDevice
 from survey.collect.submit import (
@@ -51,7 +47,7 @@ from survey.languages import LANGUAGE_NAMES, LANGUAGES
 from survey.org.models import Official, ServicePoint
 from survey.org.photos import photo_folder
 
-blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk", cli_group=None)
+blueprint = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 KIOSK_COOKIE = "kiosk_device"
 #: The credential travels only to the kiosk pages and the API.
@@ -331,49 +327,3 @@ def _strings_in(language: str) -> dict[str, str]:
             "rejected": _("Ratings refused: %(count)s"),
             "revoked": _("This device is no longer registered. Thank you for your interest."),
         }
-
-
-# --------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------
-
-
-@blueprint.cli.command("register-kiosk")
-@click.option(
-    "--service-point",
-    "public_code",
-    required=True,
-    help="The desk's active public code (see `flask --app survey qr-codes`).",
-)
-@click.option("--name", default=None, help="A name to recognise the tablet by.")
-def register_kiosk_command(public_code: str, name: str | None) -> None:
-    """Register a kiosk tablet for a desk and print its one-time pairing link."""
-    with write_session() as session:
-        try:
-            registration = register_kiosk(session, public_code, name)
-        except RegistrationError as error:
-            raise click.ClickException(str(error)) from None
-        device = registration.device
-        session.add(
-            AuditEvent(
-                action="kiosk.registered",
-                target=f"kiosk:{device.id}",
-                details={"service_point": device.service_point_id, "via": "command line"},
-            )
-        )
-    base_url = current_app.config["BASE_URL"].rstrip("/")
-    click.echo(f"Kiosk {device.id} ({device.name}) registered.")
-    click.echo("Open this link on the tablet within 24 hours; it works once:")
-    click.echo(f"{base_url}/kiosk/pair/{registration.pairing_token}")
-
-
-@blueprint.cli.command("revoke-kiosk")
-@click.argument("device_id", type=int)
-def revoke_kiosk_command(device_id: int) -> None:
-    """Revoke a kiosk tablet: it can no longer submit, at once."""
-    with write_session() as session:
-        device = revoke_kiosk(session, device_id)
-        if device is None:
-            raise click.ClickException(f"no kiosk has the id {device_id}")
-        session.add(AuditEvent(action="kiosk.revoked", target=f"kiosk:{device_id}", details=None))
-    click.echo(f"Kiosk {device_id} revoked.")

@@ -52,11 +52,17 @@ def open_case_for_rating(
 def init_app(app: Flask) -> None:
     from flask_mailman import Mail
 
-    from survey.feedback import cli, public, routes
+    from survey.feedback import cli
 
     Mail(app)
     app.cli.add_command(cli.cases_group)
     if open_case_for_rating not in RESPONSE_STORED_HOOKS:
         RESPONSE_STORED_HOOKS.append(open_case_for_rating)
+
+
+def register_views(app: Flask) -> None:
+    """The citizen's case pages and the officers' (see :func:`survey.register_views`)."""
+    from survey.feedback import public, routes
+
     app.register_blueprint(public.blueprint)
     app.register_blueprint(routes.blueprint)

@@ -16,8 +16,6 @@ from survey.db import db, write_session
 from survey.org.models import Agency
 from survey.results.counts import fold_all, rebuild_counts, vacuum_counts
 from survey.results.filters import Period
-from survey.results.forms import PERIOD_ERROR
-from survey.results.report import ReportRequest, build_report, questionnaire_labels
 from survey.vietnam_calendar import local_today
 
 
@@ -64,8 +62,11 @@ def report_command(agency_code, period, file_format, questionnaire, include_flag
     The same report as the dashboard's download, in Vietnamese, with small groups
     suppressed; written to the audit log as a download from the command line.
     """
-    # The PDF and workbook libraries load here, not at every command's start.
+    # The report, its statistics, PDF and workbook libraries load here, not at every
+    # command's start.
     from survey.results.downloads import report_csv, report_pdf, report_xlsx
+    from survey.results.forms import PERIOD_ERROR
+    from survey.results.report import ReportRequest, build_report, questionnaire_labels
 
     try:
         chosen_period = Period.parse(period)

@@ -41,11 +41,10 @@ a rule naming an unanswered or not-applicable item gives no points).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -337,7 +336,8 @@ class VectorLayout:
 
     ``items`` are the criteria of the version's factors in factor order, ``levels`` each
     one's scale codes in ascending order; the n-th character of :data:`VECTOR_ALPHABET`
-    stands for the n-th code.
+    stands for the n-th code. Reports read them back as numbers
+    (:mod:`survey.results.queries`): the fold, which every command may run, needs no numpy.
     """
 
     items: tuple[str, ...]
@@ -347,17 +347,6 @@ class VectorLayout:
         """SQL: the character of an item's code ``value`` (NULL: :data:`NOT_ANSWERED`)."""
         codes = {code: VECTOR_ALPHABET[n] for n, code in enumerate(self.levels[position])}
         return type_coerce(case(codes, value=value, else_=NOT_ANSWERED), String)
-
-    def decode(self, vectors: Sequence[str]) -> np.ndarray:
-        """``vectors × items`` codes as floats, NaN where not answered."""
-        characters = np.frombuffer("".join(vectors).encode("ascii"), dtype=np.uint8)
-        characters = characters.reshape(len(vectors), len(self.items))
-        values = np.full(characters.shape, np.nan)
-        for position, codes in enumerate(self.levels):
-            decoder = np.full(128, np.nan)
-            decoder[[ord(VECTOR_ALPHABET[n]) for n in range(len(codes))]] = codes
-            values[:, position] = decoder[characters[:, position]]
-        return values
 
 
 def vector_layouts(

@@ -1,8 +1,10 @@
 """When the queue of uncounted responses is folded into the count tables.
 
-- Before every request of the dashboards, downloads and public results page, and before a
-  report from the command line: a report therefore counts every response stored before it
-  began (:func:`survey.results.counts.fold_all`; an empty queue costs one read).
+- Before every request of the dashboards and downloads, and before a report from the command
+  line: a report therefore counts every response stored before it began
+  (:func:`survey.results.counts.fold_all`; an empty queue costs one read). The public results
+  page folds when its one read of the data's state shows responses waiting
+  (:func:`survey.results.public.data_state`), so that a kept page costs that read alone.
 - Every ``COUNTS_FOLD_SECONDS`` in each gunicorn worker (``gunicorn.conf.py`` starts
   :class:`BackgroundFold`), so the queue stays short and a report seldom has much to fold.
 - ``flask --app survey fold-counts``, for a scheduler or after a bulk import.
@@ -39,8 +41,8 @@ from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
 
 logger = logging.getLogger(__name__)
 
-#: Blueprints whose requests read the count tables.
-REPORT_BLUEPRINTS = frozenset({"results", "public_results"})
+#: Blueprints whose requests read the count tables (the public page folds by itself).
+REPORT_BLUEPRINTS = frozenset({"results"})
 
 
 def init_app(app: Flask) -> None:
@@ -61,7 +63,12 @@ def _queue_length() -> int:
 
 def _fold_before_reports() -> None:
     if request.blueprint in REPORT_BLUEPRINTS:
-        fold_all(write_session, refresh_seconds=_refresh_seconds(current_app))
+        fold_before_report()
+
+
+def fold_before_report() -> int:
+    """Fold the queue as a report does before it reads; returns how many were folded."""
+    return fold_all(write_session, refresh_seconds=_refresh_seconds(current_app))
 
 
 def _refresh_seconds(app: Flask) -> float | None:

@@ -9,7 +9,9 @@ administrator turns ``PUBLISH_OFFICIAL_RESULTS`` on.
 Counts come from the count tables in one ``GROUP BY`` per quarter; the index intervals from
 a bounded sample of respondents per agency and quarter (:data:`PUBLIC_MATRIX_LIMIT`), so the
 page costs O(agencies × quarters), never O(responses). It is the same for every visitor in
-a language, so caches may keep it (``Cache-Control: public``).
+a language, so caches may keep it (``Cache-Control: public``), and so does each process: the
+figures, and the whole page as an anonymous visitor gets it, until the data they show
+changes. A kept page costs one read (:func:`data_state`) and no rendering.
 """
 
 from __future__ import annotations
@@ -18,25 +20,29 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
+from flask import session as flask_session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectField, StringField, ValidationError
 
 from analysis import IndexBootstrapResult, SatisfactionRate, SipasIndex, satisfaction_rate
 from survey.choices import options, values_of
+from survey.collect.models import UncountedResponse
 from survey.db import reports_session
 from survey.forms import Form
 from survey.i18n import current_language
 from survey.org.models import Agency, Official
 from survey.questionnaires.definition import scoring_for_analysis
-from survey.results.counts import counts_generation
+from survey.questionnaires.models import QuestionnaireVersion
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
-from survey.results.fold import counts_as_of
+from survey.results.fold import counts_as_of, fold_before_report
 from survey.results.forms import FIRST_YEAR, LAST_YEAR
+from survey.results.models import CountsFoldState
 from survey.results.overview import UnitRating, satisfaction_overview, sipas_with_interval
 from survey.results.queries import (
     LevelCounts,
@@ -85,8 +91,8 @@ class PublicResultsForm(Form):
         if field.data not in values_of(field.choices):
             raise ValidationError(_l("Choose one of the surveys in the list."))
 
-    def offer_choices(self, session, language: str) -> None:
-        self.questionnaire.choices = options(questionnaire_labels(session, language).items())
+    def offer_choices(self, labels: dict[str, str]) -> None:
+        self.questionnaire.choices = options(labels.items())
 
 
 @dataclass(frozen=True)
@@ -131,22 +137,67 @@ class PublicFigures:
     tables: Markup
 
 
-def public_figures(session, year: int, questionnaire_key: str, language: str) -> PublicFigures:
+@dataclass
+class KeptResults:
+    """What a process keeps of one year, questionnaire and language for the data it shows."""
+
+    figures: PublicFigures
+    #: The whole page as an anonymous visitor gets it, rendered once (``None`` until then):
+    #: the "data as of" and year as typed that it shows, and its HTML. Only a signed-in
+    #: officer's page differs (the navigation bar), or one with a message to show once.
+    page: tuple[datetime | None, str, str] | None = None
+
+
+@dataclass(frozen=True)
+class DataState:
+    """What the page's database contents are, as far as a kept page goes stale with them."""
+
+    #: The count tables' generation (:func:`survey.results.counts.counts_generation`).
+    generation: int
+    #: How many questionnaire versions are published: a published version is never changed
+    #: nor deleted (a trigger refuses it), so the same number is the same versions, hence the
+    #: same questionnaire choices and the same versions counted.
+    published_versions: int
+
+
+_DATA_STATE = select(
+    select(CountsFoldState.generation).scalar_subquery(),
+    select(func.count())
+    .select_from(QuestionnaireVersion)
+    .where(QuestionnaireVersion.published_dt.isnot(None))
+    .scalar_subquery(),
+    select(UncountedResponse.response_id).exists(),
+)
+
+
+def data_state(session) -> DataState:
+    """The :class:`DataState` in one read (the only one a kept page makes), after folding
+    the queue of new responses if the read shows any (as every report folds before it
+    reads; :mod:`survey.results.fold`)."""
+    generation, published, queued = session.execute(_DATA_STATE).one()
+    if queued:
+        session.rollback()  # a new snapshot, which sees the fold
+        fold_before_report()
+        generation, published, _queued = session.execute(_DATA_STATE).one()
+    return DataState(generation or 0, published)
+
+
+def public_figures(
+    session, year: int, questionnaire_key: str, language: str, state: DataState
+) -> KeptResults:
     """The page's figures, computed and rendered, kept in this process by what they come from.
 
-    Its key is the year, questionnaire (its versions), language, today's
-    date, the settings, and the generation of the count tables (:func:`counts_generation`:
-    one read by primary key). Every transaction that changes the counts (a fold adding
-    responses, flagged ones too, or a rebuild) makes the next generation in that
-    transaction, so in every server process a change to what the page counts changes the
-    key, and a kept result is what a fresh computation gives. The generation is read
-    before the counts: figures kept under it are never older than it. What a kept page
-    saves is everything else: the responses and answers' counts per agency and quarter,
-    the respondent samples of every interval, the officials' comparison, and the HTML,
-    which is the same for every visitor in a language.
+    Its key is the year, questionnaire, language, today's date, the settings, and the
+    ``state`` of the data (:func:`data_state`, read before anything is counted: figures
+    kept under it are never older than it). Every transaction that changes the counts (a
+    fold adding responses, flagged ones too, or a rebuild) makes the next generation in
+    that transaction, so in every server process a change to what the page counts changes
+    the key, and a kept result is what a fresh computation gives. What a kept page saves
+    is everything else: the responses and answers' counts per agency and quarter, the
+    respondent samples of every interval, the officials' comparison, and the HTML, which
+    is the same for every visitor in a language.
     """
     min_group_size, min_ratings = report_settings()
-    versions = questionnaire_version_ids(session, questionnaire_key)
     key = (
         year,
         questionnaire_key,
@@ -156,32 +207,34 @@ def public_figures(session, year: int, questionnaire_key: str, language: str) ->
         min_group_size,
         min_ratings,
         publishes_official_results(),
-        tuple(sorted(versions)),
-        counts_generation(session),
+        state,
     )
-    kept = _kept_pages()
+    kept_results = _kept_pages()
     with _kept_lock:
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
+        if key in kept_results:
+            kept_results.move_to_end(key)
+            return kept_results[key]
     definition = latest_definition(session, questionnaire_key)
+    versions = questionnaire_version_ids(session, questionnaire_key)
     quarters = [Period.quarter(year, quarter) for quarter in (1, 2, 3, 4)]
     responses = _quarter_responses(session, versions, quarters)
     counts = _quarter_level_counts(session, definition, versions, quarters)
     results = _public_results(
         session, year, questionnaire_key, language, definition, versions, responses, counts
     )
-    figures = PublicFigures(
-        *(
-            Markup(render_template("results/_public_figures.html", results=results, part=part))
-            for part in ("headline", "tables")
+    kept = KeptResults(
+        PublicFigures(
+            *(
+                Markup(render_template("results/_public_figures.html", results=results, part=part))
+                for part in ("headline", "tables")
+            )
         )
     )
     with _kept_lock:
-        kept[key] = figures
-        while len(kept) > KEPT_PAGES:
-            kept.popitem(last=False)
-    return figures
+        kept_results[key] = kept
+        while len(kept_results) > KEPT_PAGES:
+            kept_results.popitem(last=False)
+    return kept
 
 
 #: Public pages' figures kept per process, most recently used last.
@@ -189,10 +242,20 @@ KEPT_PAGES = 32
 _kept_lock = threading.Lock()
 
 
-def _kept_pages() -> OrderedDict[tuple, PublicFigures]:
+def _kept_pages() -> OrderedDict[tuple, KeptResults]:
     """This application's kept figures: one per process in a server, and a new one with
     every application made on the same database (tests empty it between applications)."""
     return current_app.extensions.setdefault("survey.public_figures", OrderedDict())
+
+
+def _questionnaire_labels(session, language: str, state: DataState) -> dict[str, str]:
+    """The questionnaire choices (:func:`questionnaire_labels`), kept by the published
+    versions they come from."""
+    kept = current_app.extensions.setdefault("survey.public_labels", {})
+    key = (language, state.published_versions)
+    if key not in kept:
+        kept[key] = questionnaire_labels(session, language)
+    return kept[key]
 
 
 def _public_results(
@@ -347,19 +410,30 @@ def _quarter_result(
 
 @blueprint.get("/results")
 def results_page():
-    today: date = local_today()
+    session = reports_session()
+    language = current_language()
+    state = data_state(session)
     form = PublicResultsForm(request.args)
-    form.offer_choices(reports_session(), current_language())
+    form.offer_choices(_questionnaire_labels(session, language, state))
     if not form.year.data:
-        form.year.data = str(today.year)
+        form.year.data = str(local_today().year)
     if not form.validate():
         return _cacheable(render_template("results/public.html", form=form, figures=None), 400)
-    figures = public_figures(
-        reports_session(), int(form.year.data), form.questionnaire.data, current_language()
+    kept = public_figures(session, int(form.year.data), form.questionnaire.data, language, state)
+    return _cacheable(_page(kept, form, counts_as_of(session)), 200)
+
+
+def _page(kept: KeptResults, form: PublicResultsForm, data_as_of: datetime | None) -> str:
+    """The whole page around ``kept`` figures: an anonymous visitor's rendered once."""
+    shared = not current_user.is_authenticated and "_flashes" not in flask_session
+    if shared and kept.page is not None and kept.page[:2] == (data_as_of, form.year.data):
+        return kept.page[2]
+    page = render_template(
+        "results/public.html", form=form, figures=kept.figures, data_as_of=data_as_of
     )
-    data_as_of = counts_as_of(reports_session())  # in the figures' own snapshot
-    page = render_template("results/public.html", form=form, figures=figures, data_as_of=data_as_of)
-    return _cacheable(page, 200)
+    if shared:
+        kept.page = (data_as_of, form.year.data, page)
+    return page
 
 
 def _cacheable(page: str, status: int):

@@ -44,6 +44,8 @@ from analysis import suppress_small_cells
 from survey.collect.models import Channel, RespondentType, Response
 from survey.org.models import Procedure
 from survey.results.counts import (
+    VECTOR_ALPHABET,
+    VectorLayout,
     answer_rows,
     onestop_rows,
     onestop_rules,
@@ -589,12 +591,24 @@ def respondent_matrix(
     layouts = vector_layouts(session, list(rows_of_version))
     for version_id, positions in rows_of_version.items():
         layout = layouts[version_id]
-        decoded = layout.decode([rows[position][1] for position in positions])
+        decoded = _decode(layout, [rows[position][1] for position in positions])
         columns = [column for column, key in enumerate(item_keys) if key in layout.items]
         found = [layout.items.index(item_keys[column]) for column in columns]
         values[np.ix_(positions, columns)] = decoded[:, found]
     values = values[~np.isnan(values).all(axis=1)]
     return RespondentMatrix(values, item_keys, n_responses, step > 1)
+
+
+def _decode(layout: VectorLayout, vectors: Sequence[str]) -> np.ndarray:
+    """``vectors × layout.items`` codes as floats, NaN where not answered."""
+    characters = np.frombuffer("".join(vectors).encode("ascii"), dtype=np.uint8)
+    characters = characters.reshape(len(vectors), len(layout.items))
+    values = np.full(characters.shape, np.nan)
+    for position, codes in enumerate(layout.levels):
+        decoder = np.full(128, np.nan)
+        decoder[[ord(VECTOR_ALPHABET[n]) for n in range(len(codes))]] = codes
+        values[:, position] = decoder[characters[:, position]]
+    return values
 
 
 # --------------------------------------------------------------------------------------

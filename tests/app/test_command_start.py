@@ -11,11 +11,23 @@ from survey import REQUEST_MODULES
 PROJECT = Path(__file__).resolve().parents[2]
 #: Loaded by neither a command's start nor a server: Flask-Migrate and Alembic.
 MIGRATIONS_ONLY = ("flask_migrate", "alembic")
+#: Loaded with the views (survey.SurveyFlask): a server's, not a command's. numpy comes with
+#: the statistics of the results pages, the forms with each blueprint's pages.
+VIEWS_ONLY = (
+    "numpy",
+    "analysis",
+    "survey.results.routes",
+    "survey.results.forms",
+    "survey.admin.forms",
+    "survey.collect.forms",
+    "survey.accounts.forms",
+    "survey.feedback.forms",
+)
 
 
 def loaded_after(code: str, tmp_path) -> set[str]:
     """Which of the deferred modules are imported after ``code`` runs in a new process."""
-    names = (*MIGRATIONS_ONLY, *REQUEST_MODULES)
+    names = (*MIGRATIONS_ONLY, *REQUEST_MODULES, *VIEWS_ONLY)
     script = f"{code}\nimport sys\nprint(' '.join(n for n in {names!r} if n in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -36,8 +48,33 @@ def test_a_command_starts_without_migrations_pdf_spreadsheets_or_statistics(tmp_
     assert loaded_after("from survey import create_app; create_app()", tmp_path) == set()
 
 
+def test_a_simple_command_runs_without_views_forms_or_numpy(tmp_path):
+    code = (
+        "from survey import create_app\n"
+        "from survey.db import db\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    db.create_all()\n"
+        "result = app.test_cli_runner().invoke(args=['qr-codes'])\n"
+        "assert result.exit_code == 0, result.output\n"
+    )
+    assert loaded_after(code, tmp_path) == set()
+
+
 def test_a_server_loads_what_requests_use_before_forking(tmp_path):
-    assert loaded_after("import wsgi", tmp_path) == set(REQUEST_MODULES)
+    assert loaded_after("import wsgi", tmp_path) == set(REQUEST_MODULES) | set(VIEWS_ONLY)
+
+
+def test_the_views_load_when_first_needed(tmp_path):
+    code = (
+        "from survey import create_app\n"
+        "from survey.db import db\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    db.create_all()\n"
+        "assert app.test_client().get('/privacy').status_code == 200\n"
+    )
+    assert set(VIEWS_ONLY) <= loaded_after(code, tmp_path)
 
 
 def test_the_migration_commands_load_when_asked_for(app):
