@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 from sqlalchemy import (
     BigInteger,
@@ -57,6 +58,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    event,
     func,
     insert,
     literal,
@@ -78,6 +80,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from survey.collect.models import Answer, Response, UncountedResponse
 from survey.db import db, utcnow
+from survey.org.models import Agency, AgencySuccession, Official
 from survey.questionnaires.definition import OnestopIndex, parsed_definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.results.grains import (
@@ -612,6 +615,22 @@ def _record_fold(session: Session, *, counted_through: datetime | None, changed:
                 id=1, counted_through_dt=counted_through, generation=int(changed)
             )
         )
+
+
+#: What the counted units are called and how they nest: the public page's kept figures name
+#: them, so a change to one is a change to what it shows (:func:`_units_changed`).
+_NAMED_UNITS = (Agency, AgencySuccession, Official)
+
+
+@event.listens_for(Session, "before_flush")
+def _units_changed(session: Session, _context, _instances) -> None:
+    """A new generation in the transaction that renames, moves, adds or removes a unit, as
+    for a change to the counts: every server process's kept figures carry its names."""
+    if any(
+        isinstance(instance, _NAMED_UNITS)
+        for instance in chain(session.new, session.dirty, session.deleted)
+    ):
+        _record_fold(session, counted_through=None, changed=True)
 
 
 def counted_through(connection) -> datetime | None:

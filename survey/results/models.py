@@ -121,9 +121,10 @@ class CountsFoldState(Model):
     emptied the queue once.
 
     ``generation`` grows by one in every transaction that changes the count tables (a fold
-    that adds responses, a rebuild), in that transaction: two reads that see the same
-    generation see the same counts, so it keys what is computed from them (the public
-    page's figures) in every process with one read by primary key.
+    that adds responses, a rebuild) or the units they are counted under (an agency or an
+    official renamed, moved, added or removed), in that transaction: two reads that see
+    the same generation see the same counts and names, so it keys what is computed from
+    them (the public page's figures) in every process with one read by primary key.
     """
 
     __tablename__ = "counts_fold_state"

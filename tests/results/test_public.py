@@ -12,6 +12,7 @@ import pytest
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.i18n import format_number
+from survey.org.models import Agency
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results import public
 from survey.results.counts import counts_generation, fold_all
@@ -196,6 +197,20 @@ def test_every_process_sees_a_new_response_once_folded(
         )
         assert grown == (0 if flagged else 1)
     assert len(computed) == 4
+
+
+def test_a_renamed_agency_is_renamed_on_every_kept_page(app, client, results_world, monkeypatch):
+    """The kept figures name the agencies: a new name is a new generation, so every
+    process (each with its own kept figures) shows it on its next page."""
+    workers = [OrderedDict(), OrderedDict()]
+    for kept in workers:
+        monkeypatch.setitem(app.extensions, "survey.public_figures", kept)
+        assert "Phường Đổi Tên Mới" not in client.get("/results?year=2026").get_data(as_text=True)
+    with app.app_context(), write_session() as session:
+        session.get(Agency, results_world.organisation.agency_ids[1]).name = "Phường Đổi Tên Mới"
+    for kept in workers:
+        monkeypatch.setitem(app.extensions, "survey.public_figures", kept)
+        assert "Phường Đổi Tên Mới" in client.get("/results?year=2026").get_data(as_text=True)
 
 
 def test_an_empty_fold_keeps_the_figures(app, client, results_world, computed):
