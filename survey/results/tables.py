@@ -60,8 +60,8 @@ DERIVED_FOOTNOTE = _l(
 #: Why a report's totals are withheld (:attr:`SatisfactionOverview.total_hidden`).
 TOTALS_WITHHELD = _l(
     "This report's totals (responses, the satisfied share and its interval, the index) are "
-    "withheld so that a smaller unit's figures cannot be worked out from them and the "
-    "other reports' totals."
+    "withheld: they rest on too few answers to the overall question, or, with the other "
+    "reports' totals, they would let a smaller unit's figures be worked out."
 )
 
 

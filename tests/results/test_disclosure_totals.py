@@ -42,7 +42,7 @@ from tests.factories import make_agency, make_desk, make_published_version, make
 MIN = 5
 COMMUNES = {"A": 2, "B": 6, "C": 20, "D": 20}
 PERIOD = "2026-Q1"
-WITHHELD = "được ẩn để không thể suy ra số liệu của một đơn vị nhỏ hơn"
+WITHHELD = "chúng sẽ cho phép suy ra số liệu của một đơn vị nhỏ hơn"
 
 
 @pytest.fixture
