@@ -130,7 +130,7 @@ def _units(session, model, ratings: dict, dossiers: dict) -> tuple[CoverageUnit,
 LEVELS = (Dimension.AGENCY, Dimension.SERVICE_POINT, Dimension.OFFICIAL)
 
 #: A rating cell: (agency id, desk id, official id), desk and official None when unnamed.
-Cell = tuple[int, int | None, int | None]
+RatingCell = tuple[int, int | None, int | None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +138,7 @@ class CoverageDecision:
     """The period's decision on the coverage table's ratings (:func:`decided_coverage`):
     ``cells`` the ratings' cells, in the order of ``decision.cells``."""
 
-    cells: tuple[Cell, ...]
+    cells: tuple[RatingCell, ...]
     decision: SumDecision
 
     def own(self, agency_ids) -> list[int]:
@@ -166,9 +166,8 @@ def decided_coverage(
     ratings of one agency, desk and official together, which no report shows."""
     everywhere = finest_filter(replace(report_filter, questionnaire_version_ids=None))
     counts = response_counts_by(session, everywhere, LEVELS)
-    cells = sorted(
-        (cast(Cell, key) for key in counts), key=lambda k: tuple((v is None, v or 0) for v in k)
-    )
+    keys = (cast(RatingCell, key) for key in counts)
+    cells = sorted(keys, key=lambda k: tuple((v is None, v or 0) for v in k))
     figures: list[list[int]] = []
     for scope in agency_scopes(session, [cell[0] for cell in cells]):
         figures.append(scope)
