@@ -5,12 +5,20 @@ the ratings of every questionnaire (:func:`survey.results.queries.response_count
 against the dossiers the one-stop system returned in the same Vietnam-local days
 (:class:`survey.dossiers.models.Dossier`). Desks below the coverage setting
 (``DOSSIER_COVERAGE_PERCENT``, 5 % by default) are listed: there the index rests on few voices.
+
+The ratings go through the disclosure-control step like every published count (issue 21):
+decided once for the period at the finest level, every agency's, desk's and official's
+ratings with every fixed scope's totals (:func:`decided_coverage`), so a unit hidden in one
+report is hidden in every report that lists it, and no hidden count is a total less the
+others. The dossiers returned are administrative data, not respondents: always shown.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,9 +26,11 @@ from sqlalchemy.orm import Session
 from survey.dossiers.models import Dossier
 from survey.i18n import current_language
 from survey.org.models import Agency, Official, Procedure, ServicePoint
+from survey.results.disclosure import SumDecision, agency_scopes, finest_filter
 from survey.results.filters import Dimension, ReportFilter
 from survey.results.onestop_points import dossier_conditions
 from survey.results.queries import response_count, response_counts_by
+from survey.results.tables import Hidden
 from survey.settings import get_setting
 
 
@@ -32,6 +42,8 @@ class CoverageUnit:
     name: str
     ratings: int
     dossiers: int
+    #: Why the ratings (and the share rated) are withheld, when they are.
+    hidden: Hidden | None = None
 
     @property
     def rate(self) -> float | None:
@@ -50,11 +62,12 @@ class Coverage:
 
     @property
     def low_service_points(self) -> tuple[CoverageUnit, ...]:
-        """Desks that returned dossiers and whose share rated is below the threshold."""
+        """Desks that returned dossiers and whose share rated is below the threshold; never
+        a desk whose ratings are hidden (the listing would bound them)."""
         return tuple(
             unit
             for unit in self.service_points
-            if unit.rate is not None and unit.rate < self.threshold
+            if unit.hidden is None and unit.rate is not None and unit.rate < self.threshold
         )
 
 
@@ -113,21 +126,92 @@ def _units(session, model, ratings: dict, dossiers: dict) -> tuple[CoverageUnit,
     return tuple(sorted(units, key=lambda unit: unit.name))
 
 
-def dossier_coverage(session: Session, report_filter: ReportFilter) -> Coverage | None:
+#: The levels of the coverage table's units, in the order of a rating cell's key.
+LEVELS = (Dimension.AGENCY, Dimension.SERVICE_POINT, Dimension.OFFICIAL)
+
+#: A rating cell: (agency id, desk id, official id), desk and official None when unnamed.
+RatingCell = tuple[int, int | None, int | None]
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageDecision:
+    """The period's decision on the coverage table's ratings (:func:`decided_coverage`):
+    ``cells`` the ratings' cells, in the order of ``decision.cells``."""
+
+    cells: tuple[RatingCell, ...]
+    decision: SumDecision
+
+    def own(self, agency_ids) -> list[int]:
+        """The cells of a report over ``agency_ids`` (None: the province)."""
+        return [
+            i for i, cell in enumerate(self.cells) if agency_ids is None or cell[0] in agency_ids
+        ]
+
+    def reason(self, parts: Sequence[int], shown: int) -> Hidden | None:
+        """Why a figure of ``shown`` ratings over the cells ``parts`` is hidden, if it is:
+        small, or hidden so that no small one can be worked out (or not the decided
+        figure: ratings counted since)."""
+        n = int(self.decision.cells[list(parts)].sum())
+        if 0 < shown < self.decision.minimum:
+            return Hidden.SMALL_GROUP
+        return Hidden.DERIVED if self.decision.sum_hidden(parts) or n != shown else None
+
+
+def decided_coverage(
+    session: Session, report_filter: ReportFilter, min_group_size: int
+) -> CoverageDecision:
+    """The ratings of every agency, desk and official, and every fixed scope's total
+    (:func:`survey.results.disclosure.agency_scopes`), decided once for the period at the
+    finest level (:func:`survey.results.disclosure.finest_filter`): each a sum of the
+    ratings of one agency, desk and official together, which no report shows."""
+    everywhere = finest_filter(replace(report_filter, questionnaire_version_ids=None))
+    counts = response_counts_by(session, everywhere, LEVELS)
+    keys = (cast(RatingCell, key) for key in counts)
+    cells = sorted(keys, key=lambda k: tuple((v is None, v or 0) for v in k))
+    figures: list[list[int]] = []
+    for scope in agency_scopes(session, [cell[0] for cell in cells]):
+        figures.append(scope)
+        for level in range(len(LEVELS)):
+            units: dict[int | None, list[int]] = defaultdict(list)
+            for i in scope:
+                units[cells[i][level]].append(i)
+            figures += (parts for key, parts in units.items() if key is not None)
+    decision = SumDecision.of([counts[cell] for cell in cells], figures, min_group_size)
+    return CoverageDecision(tuple(cells), decision)
+
+
+def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecision, own):
+    """``units`` (of ``LEVELS[level]``) with the decision's reasons to hide their ratings."""
+    return tuple(
+        replace(
+            unit,
+            hidden=decided.reason(
+                [i for i in own if decided.cells[i][level] == unit.key], unit.ratings
+            ),
+        )
+        for unit in units
+    )
+
+
+def dossier_coverage(
+    session: Session, report_filter: ReportFilter, min_group_size: int, withheld: bool = False
+) -> Coverage | None:
     """The share of dossiers rated in the report's scope; None when no dossier was returned
     in it (the one-stop system's data was not imported for it).
 
     Ratings of every questionnaire count: a citizen rates a dossier with the quick form or
-    the full survey, and either is a voice from it.
+    the full survey, and either is a voice from it. Their counts are hidden as decided for
+    the period (:func:`decided_coverage`), the scope's also when the report withholds its
+    totals (``withheld``).
     """
     report_filter = replace(report_filter, questionnaire_version_ids=None)
     total = dossier_counts_by(session, report_filter, None)[None]
     if total == 0:
         return None
     levels = (
-        (Agency, Dimension.AGENCY, Dossier.agency_id),
-        (ServicePoint, Dimension.SERVICE_POINT, Dossier.service_point_id),
-        (Official, Dimension.OFFICIAL, Dossier.official_id),
+        (Agency, Dossier.agency_id),
+        (ServicePoint, Dossier.service_point_id),
+        (Official, Dossier.official_id),
     )
     agencies, service_points, officials = (
         _units(
@@ -136,12 +220,16 @@ def dossier_coverage(session: Session, report_filter: ReportFilter) -> Coverage 
             response_counts_by(session, report_filter, dimension),
             dossier_counts_by(session, report_filter, column),
         )
-        for model, dimension, column in levels
+        for (model, column), dimension in zip(levels, LEVELS, strict=True)
     )
+    decided = decided_coverage(session, report_filter, min_group_size)
+    own = decided.own(report_filter.agency_ids)
+    ratings = response_count(session, report_filter)
+    reason = decided.reason(own, ratings) or (Hidden.DERIVED if withheld else None)
     return Coverage(
-        scope=CoverageUnit(None, "", response_count(session, report_filter), total),
-        agencies=agencies,
-        service_points=service_points,
-        officials=officials,
+        scope=CoverageUnit(None, "", ratings, total, reason),
+        agencies=_decided(agencies, 0, decided, own),
+        service_points=_decided(service_points, 1, decided, own),
+        officials=_decided(officials, 2, decided, own),
         threshold=coverage_threshold(),
     )

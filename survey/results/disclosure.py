@@ -207,6 +207,63 @@ def hidden_in_scopes(
     return decided
 
 
+@dataclass(frozen=True, eq=False)
+class SumDecision:
+    """A decision on figures that are each the sum of some base cells no report shows
+    (the ratings of one agency, desk and official together): ``cells`` their counts,
+    ``figures`` each published figure's cells (distinct, sorted), ``hidden`` which figures
+    are hidden. Decided at once on every figure (:func:`hidden_groups`: a figure below
+    ``minimum`` is hidden, and enough others that none can be worked out from the rest;
+    cells and figures may be 0), so a figure hidden in one report is no other report's
+    figures less the others."""
+
+    cells: np.ndarray
+    figures: tuple[tuple[int, ...], ...]
+    hidden: np.ndarray
+    minimum: int
+
+    @classmethod
+    def of(
+        cls, cells: Sequence[int], figures: Iterable[Iterable[int]], minimum: int
+    ) -> SumDecision:
+        base = np.asarray(cells, dtype=np.int64).reshape(-1)
+        distinct = tuple(sorted({tuple(sorted(int(c) for c in f)) for f in figures} - {()}))
+        derived = np.array([base[list(parts)].sum() for parts in distinct], dtype=np.int64)
+        table = np.concatenate([base, derived])
+        hidden = hidden_groups(
+            table,
+            table,
+            minimum,
+            lower_bound=0,
+            scopes=[],
+            unpublished=[True] * base.size + [False] * derived.size,
+            sums=[(base.size + k, parts) for k, parts in enumerate(distinct)],
+        )
+        return cls(base, distinct, hidden[base.size :], minimum)
+
+    @cached_property
+    def _position(self) -> dict[tuple[int, ...], int]:
+        return {parts: k for k, parts in enumerate(self.figures)}
+
+    @cached_property
+    def _known(self) -> KnownSums:
+        first = self.cells.size
+        sums = [(first + k, parts) for k, parts in enumerate(self.figures)]
+        return KnownSums(sums, np.concatenate([np.ones(first, dtype=bool), self.hidden]))
+
+    def sum_hidden(self, parts: Iterable[int]) -> bool:
+        """Whether a figure summing the cells ``parts`` is hidden: a decided figure as
+        decided; another (a selection no fixed scope is) when it is small or not already
+        known from what the decision publishes (:class:`KnownSums`). No cell: 0, shown."""
+        cells = tuple(sorted(int(part) for part in parts))
+        if not cells:
+            return False
+        if cells in self._position:
+            return bool(self.hidden[self._position[cells]])
+        n = int(self.cells[list(cells)].sum())
+        return 0 < n < self.minimum or not self._known.knows(cells)
+
+
 def finest_filter(report_filter: ReportFilter) -> ReportFilter:
     """The selection a report's units are decided on: the same filter over every agency.
 

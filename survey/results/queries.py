@@ -431,7 +431,7 @@ def _response_source(report_filter, dimension, use_counts, by_agency=False):
 def response_counts_by(
     session: Session,
     report_filter: ReportFilter,
-    dimension: Dimension,
+    dimension: Grouping,
     *,
     use_counts: bool = True,
     by_agency: bool = False,

@@ -495,10 +495,7 @@ def build_report(
         trend_by=request.trend_by,
         **options,
     )
-    agency_names = {
-        agency_id: name
-        for agency_id, name in _names(session, Agency, [u.key for u in overview.agencies])
-    }
+    agency_names = dict(_names(session, Agency, [u.key for u in overview.agencies]))
     score_periods: tuple[Period, ...] = ()
     official_scores: dict[int, dict[Period, OfficialScores]] = {}
     if definition.scoring.onestop is not None:
@@ -539,7 +536,9 @@ def build_report(
         score_periods=score_periods,
         official_scores=official_scores,
         comments=comments,
-        coverage=dossier_coverage(session, overview.report_filter),
+        coverage=dossier_coverage(
+            session, overview.report_filter, min_group_size, overview.total_hidden
+        ),
         weighting=_weighting(session, overview, definition, min_group_size),
         responsiveness=_responsiveness(session, overview.report_filter, today),
         hidden_figures=hidden_figures,

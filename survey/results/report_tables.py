@@ -627,15 +627,13 @@ def official_class_cells(report: Report, scores) -> tuple[Cell, Cell]:
     return percent(at_mark / scored), Cell(report.definition.text(label, report.language))
 
 
-def _coverage_hidden(unit: CoverageUnit, min_group_size: int) -> Hidden | None:
-    """A few ratings are withheld like any small group; none at all reveals nobody."""
-    return Hidden.SMALL_GROUP if 0 < unit.ratings < min_group_size else None
-
-
-def _coverage_row(level: str, unit: CoverageUnit, coverage: Coverage, minimum: int):
-    reason = _coverage_hidden(unit, minimum)
+def _coverage_row(level: str, unit: CoverageUnit, coverage: Coverage):
+    """A unit's row; its ratings and share rated hidden as decided
+    (:func:`survey.results.coverage.decided_coverage`), the note too: "below the
+    threshold" would bound the hidden ratings."""
+    reason = unit.hidden
     rate = unit.rate
-    below = rate is not None and rate < coverage.threshold
+    below = reason is None and rate is not None and rate < coverage.threshold
     return (
         Cell(level),
         Cell(unit.name or _("Whole scope")),
@@ -665,22 +663,19 @@ def coverage_table(report: Report) -> Table | None:
     coverage = report.coverage
     if coverage is None:
         return None
-    minimum = report.min_group_size
     levels = (
         (_("Agency"), coverage.agencies),
         (_("Desk"), coverage.service_points),
         (_("Official"), coverage.officials),
     )
-    rows = [_coverage_row(_("Scope"), coverage.scope, coverage, minimum)]
-    rows += [
-        _coverage_row(level, unit, coverage, minimum) for level, units in levels for unit in units
-    ]
+    rows = [_coverage_row(_("Scope"), coverage.scope, coverage)]
+    rows += [_coverage_row(level, unit, coverage) for level, units in levels for unit in units]
     return Table(
         "coverage",
         _("Share of dossiers rated"),
         (_("Level"), _("Name"), _("Dossiers returned"), _("Ratings"), _("Share rated"), _("Note")),
         tuple(rows),
-        footnotes=_coverage_footnotes(coverage),
+        footnotes=_coverage_footnotes(coverage) + derived_footnotes(rows),
         number_columns=frozenset({2, 3, 4}),
         header_column=1,
     )
@@ -691,10 +686,8 @@ def low_coverage_table(report: Report) -> Table | None:
     coverage = report.coverage
     if coverage is None:
         return None
-    minimum = report.min_group_size
     rows = tuple(
-        _coverage_row(_("Desk"), unit, coverage, minimum)[1:5]
-        for unit in coverage.low_service_points
+        _coverage_row(_("Desk"), unit, coverage)[1:5] for unit in coverage.low_service_points
     )
     return Table(
         "low_coverage",
@@ -1252,7 +1245,7 @@ class ReportTables:
 def _coverage_headline(report: Report) -> Cell | None:
     if report.coverage is None:
         return None
-    return _coverage_row("", report.coverage.scope, report.coverage, report.min_group_size)[4]
+    return _coverage_row("", report.coverage.scope, report.coverage)[4]
 
 
 def report_tables(report: Report) -> ReportTables:
