@@ -12,6 +12,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from survey.collect.models import Answer, Channel, RespondentType, Response
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.org.models import Procedure
-from survey.questionnaires.definition import load_definition
+from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results.counts import fold_all
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
 from tests.factories import make_agency, make_desk, make_official, make_published_version
@@ -114,6 +115,47 @@ def random_submission(rng: random.Random, organisation: Organisation, number: in
     }
     row["body_hash"] = canonical_body_hash({"answers": answers, **row})
     return row, answers
+
+
+class HeadlineProvince(NamedTuple):
+    """A published one-stop quick questionnaire, its headline item and that item's top
+    value, and a province to build communes under (:func:`headline_province`)."""
+
+    version_id: int
+    definition: object
+    headline: str
+    top: int
+    province_id: int
+
+
+def headline_province(session) -> HeadlineProvince:
+    version = make_published_version(session, "onestop-quick")
+    definition = load_definition(version.definition)
+    headline = scoring_for_analysis(definition)["headline_item"]
+    top = max(definition.item(headline).scale.values)
+    province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
+    return HeadlineProvince(version.id, definition, headline, top, province.id)
+
+
+def headline_row(version_id, agency_id, desk_id, official_id, day, item_key, value):
+    """One kiosk response answering only ``item_key`` with ``value``, as
+    :func:`survey.collect.store.store_responses` takes it: (row, answers)."""
+    row = {
+        "uuid": uuid.uuid4(),
+        "questionnaire_version_id": version_id,
+        "channel": Channel.KIOSK,
+        "agency_id": agency_id,
+        "service_point_id": desk_id,
+        "official_id": official_id,
+        "procedure_id": None,
+        "respondent_type": None,
+        "language": "vi",
+        "submitted_dt": day,
+        "is_flagged": False,
+    }
+    given = [{"item_key": item_key, "value": value, "text": None, "is_not_applicable": False}]
+    row["body_hash"] = canonical_body_hash({"answers": given, **row})
+    return row, given
 
 
 def submit(organisation: Organisation, responses: int, seed: int = 1, batch: int = 37) -> None:

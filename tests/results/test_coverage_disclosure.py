@@ -12,7 +12,6 @@ pinned down (a small one known to lie between 1 and the minimum less one).
 
 import csv
 import io
-import uuid
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -20,19 +19,18 @@ import pytest
 from sqlalchemy import insert
 
 from analysis import hidden_cell_intervals
-from survey.collect.models import Channel
-from survey.collect.store import canonical_body_hash, store_responses
+from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.dossiers.models import Dossier
 from survey.org.models import Agency
-from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results.counts import fold_all
 from survey.results.downloads import report_csv
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from survey.results.report_tables import coverage_table
 from survey.results.tables import Hidden
-from tests.factories import make_agency, make_desk, make_official, make_published_version
+from tests.factories import make_agency, make_desk, make_official
+from tests.results.dataset import headline_province, headline_row
 from tests.results.test_coverage import rows_of
 
 MIN = 5
@@ -43,26 +41,6 @@ STAFF = {
 }
 #: Dossiers returned per desk and official (or naming none) in 2026.
 DOSSIERS = 20
-
-
-def response_row(version_id, cell, day, headline, top):
-    agency_id, desk_id, official_id = cell
-    row = {
-        "uuid": uuid.uuid4(),
-        "questionnaire_version_id": version_id,
-        "channel": Channel.KIOSK,
-        "agency_id": agency_id,
-        "service_point_id": desk_id,
-        "official_id": official_id,
-        "procedure_id": None,
-        "respondent_type": None,
-        "language": "vi",
-        "submitted_dt": day,
-        "is_flagged": False,
-    }
-    given = [{"item_key": headline, "value": top, "text": None, "is_not_applicable": False}]
-    row["body_hash"] = canonical_body_hash({"answers": given, **row})
-    return row, given
 
 
 def dossier_rows(cell):
@@ -86,14 +64,10 @@ def dossier_rows(cell):
 def world(app_context):
     """The communes' ids and every (agency, desk, official) cell with its ratings."""
     with write_session() as session:
-        version = make_published_version(session, "onestop-quick")
-        definition = load_definition(version.definition)
-        headline = scoring_for_analysis(definition)["headline_item"]
-        top = max(definition.item(headline).scale.values)
-        province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
+        version_id, _definition, headline, top, province_id = headline_province(session)
         communes, cells, rows, answers, dossiers = {}, {}, [], {}, []
         for commune_name, desks in STAFF.items():
-            commune = make_agency(session, parent_id=province.id)
+            commune = make_agency(session, parent_id=province_id)
             communes[commune_name] = commune.id
             for desk_name, staff in desks.items():
                 desk = make_desk(session, agency=commune, name=desk_name)
@@ -104,7 +78,7 @@ def world(app_context):
                     dossiers += dossier_rows(cell)
                     for number in range(count):
                         day = datetime(2026, 1 + number, 10, 3, 0)
-                        row, given = response_row(version.id, cell, day, headline, top)
+                        row, given = headline_row(version_id, *cell, day, headline, top)
                         rows.append(row)
                         answers[row["uuid"]] = given
         store_responses(session, rows, answers)

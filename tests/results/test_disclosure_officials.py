@@ -10,24 +10,22 @@ responses naming no official), every report shows the same decision, and the aud
 everything the three reports publish together finds no small figure pinned down.
 """
 
-import uuid
 from datetime import date, datetime
 
 import numpy as np
 import pytest
 
 from analysis import hidden_cell_intervals
-from survey.collect.models import Channel
-from survey.collect.store import canonical_body_hash, store_responses
+from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.org.models import Agency
-from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results.counts import fold_all
 from survey.results.disclosure import hidden_groups
 from survey.results.filters import Period, ReportFilter
 from survey.results.overview import satisfaction_overview
 from survey.results.report import ReportRequest, build_report
-from tests.factories import make_agency, make_desk, make_official, make_published_version
+from tests.factories import make_agency, make_desk, make_official
+from tests.results.dataset import headline_province, headline_row
 
 MIN = 5
 #: Responses per official and quarter of 2026 (None: naming no official).
@@ -37,36 +35,13 @@ STAFF = {
 }
 
 
-def response_row(version_id, agency_id, desk_id, official_id, day, headline, top):
-    row = {
-        "uuid": uuid.uuid4(),
-        "questionnaire_version_id": version_id,
-        "channel": Channel.KIOSK,
-        "agency_id": agency_id,
-        "service_point_id": desk_id,
-        "official_id": official_id,
-        "procedure_id": None,
-        "respondent_type": None,
-        "language": "vi",
-        "submitted_dt": day,
-        "is_flagged": False,
-    }
-    given = [{"item_key": headline, "value": top, "text": None, "is_not_applicable": False}]
-    row["body_hash"] = canonical_body_hash({"answers": given, **row})
-    return row, given
-
-
 @pytest.fixture
 def world(app_context):
     with write_session() as session:
-        version = make_published_version(session, "onestop-quick")
-        definition = load_definition(version.definition)
-        headline = scoring_for_analysis(definition)["headline_item"]
-        top = max(definition.item(headline).scale.values)
-        province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
+        version_id, definition, headline, top, province_id = headline_province(session)
         communes, officials, rows, answers = {}, {}, [], {}
         for commune_name, staff in STAFF.items():
-            commune = make_agency(session, parent_id=province.id)
+            commune = make_agency(session, parent_id=province_id)
             desk = make_desk(session, agency=commune)
             communes[commune_name] = commune
             for name, by_quarter in staff.items():
@@ -76,8 +51,8 @@ def world(app_context):
                 for quarter, count in enumerate(by_quarter):
                     for _ in range(count):
                         day = datetime(2026, 3 * quarter + 2, 10, 3, 0)
-                        row, given = response_row(
-                            version.id,
+                        row, given = headline_row(
+                            version_id,
                             commune.id,
                             desk.id,
                             None if official is None else official.id,

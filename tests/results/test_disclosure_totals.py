@@ -16,7 +16,6 @@ the decision already gives away (C and D) prints it.
 
 import csv
 import io
-import uuid
 from datetime import date, datetime
 
 import numpy as np
@@ -25,11 +24,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from analysis import hidden_cell_intervals
-from survey.collect.models import Channel
-from survey.collect.store import canonical_body_hash, store_responses
+from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.org.models import Agency
-from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results import downloads
 from survey.results.counts import fold_all
 from survey.results.disclosure import KnownSums, OfficialRows, hidden_in_scopes
@@ -37,7 +34,8 @@ from survey.results.filters import Period, ReportFilter
 from survey.results.overview import satisfaction_overview
 from survey.results.report import ReportRequest, build_report
 from tests.accounts.conftest import sign_in
-from tests.factories import make_agency, make_desk, make_published_version, make_user
+from tests.factories import make_agency, make_desk, make_user
+from tests.results.dataset import headline_province, headline_row
 
 MIN = 5
 COMMUNES = {"A": 2, "B": 6, "C": 20, "D": 20}
@@ -50,18 +48,22 @@ def world(app):
     app.config["MIN_GROUP_SIZE"] = MIN
     app.config["MIN_RATINGS_FOR_RANKING"] = 1
     with app.app_context(), write_session() as session:
-        version = make_published_version(session, "onestop-quick")
-        definition = load_definition(version.definition)
-        headline = scoring_for_analysis(definition)["headline_item"]
-        top = max(definition.item(headline).scale.values)
-        province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
+        version_id, definition, headline, top, province_id = headline_province(session)
         ids, rows, answers = {}, [], {}
         for name, count in COMMUNES.items():
-            commune = make_agency(session, parent_id=province.id)
+            commune = make_agency(session, parent_id=province_id)
             desk = make_desk(session, agency=commune)
             ids[name] = commune.id
             for _ in range(count):
-                row, given = _response(version.id, commune.id, desk.id, headline, top)
+                row, given = headline_row(
+                    version_id,
+                    commune.id,
+                    desk.id,
+                    None,
+                    datetime(2026, 2, 10, 3, 0),
+                    headline,
+                    top,
+                )
                 rows.append(row)
                 answers[row["uuid"]] = given
         store_responses(session, rows, answers)
@@ -69,25 +71,6 @@ def world(app):
     with app.app_context():
         fold_all(write_session)
     return definition, ids, email
-
-
-def _response(version_id, agency_id, desk_id, headline, value):
-    row = {
-        "uuid": uuid.uuid4(),
-        "questionnaire_version_id": version_id,
-        "channel": Channel.KIOSK,
-        "agency_id": agency_id,
-        "service_point_id": desk_id,
-        "official_id": None,
-        "procedure_id": None,
-        "respondent_type": None,
-        "language": "vi",
-        "submitted_dt": datetime(2026, 2, 10, 3, 0),
-        "is_flagged": False,
-    }
-    given = [{"item_key": headline, "value": value, "text": None, "is_not_applicable": False}]
-    row["body_hash"] = canonical_body_hash({"answers": given, **row})
-    return row, given
 
 
 def _overview(definition, agency_ids):

@@ -21,7 +21,6 @@ from analysis import hidden_cell_intervals
 from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.org.models import Agency
-from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results import downloads
 from survey.results.counts import fold_all
 from survey.results.disclosure import hidden_periods, scope_pieces
@@ -29,8 +28,8 @@ from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.overview import satisfaction_overview
 from survey.results.report import ReportRequest, build_report
 from survey.results.report_tables import period_words
-from tests.factories import make_agency, make_desk, make_published_version
-from tests.results.test_disclosure_officials import response_row
+from tests.factories import make_agency, make_desk
+from tests.results.dataset import headline_province, headline_row
 
 MIN = 5
 #: Responses per commune and month of 2026's first half.
@@ -42,21 +41,17 @@ PERIOD = Period(date(2026, 1, 1), date(2026, 7, 1))
 @pytest.fixture
 def world(app_context):
     with write_session() as session:
-        version = make_published_version(session, "onestop-quick")
-        definition = load_definition(version.definition)
-        headline = scoring_for_analysis(definition)["headline_item"]
-        top = max(definition.item(headline).scale.values)
-        province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
+        version_id, definition, headline, top, province_id = headline_province(session)
         communes, rows, answers = {}, [], {}
         for name, by_month in MONTHS.items():
-            commune = make_agency(session, parent_id=province.id)
+            commune = make_agency(session, parent_id=province_id)
             desk = make_desk(session, agency=commune)
             communes[name] = commune.id
             for month, count in enumerate(by_month, start=1):
                 for _ in range(count):
                     day = datetime(2026, month, 10, 3, 0)
-                    row, given = response_row(
-                        version.id, commune.id, desk.id, None, day, headline, top
+                    row, given = headline_row(
+                        version_id, commune.id, desk.id, None, day, headline, top
                     )
                     rows.append(row)
                     answers[row["uuid"]] = given
