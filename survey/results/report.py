@@ -296,7 +296,11 @@ class FactorRow:
     #: The factor's overall question, satisfied share (0-1); None when hidden or absent.
     overall: float | None
     overall_hidden: Hidden | None
+    #: None when it could not be computed or is hidden (``alpha_hidden``).
     alpha: CronbachAlphaResult | None
+    #: Set when fewer respondents than the minimum group size answered every criterion:
+    #: their number is a small group, and a coefficient on so few says nothing.
+    alpha_hidden: Hidden | None
 
 
 @dataclass(frozen=True)
@@ -531,7 +535,7 @@ def build_report(
         agency_names=agency_names,
         official_names=official_names,
         official_agencies=official_agencies,
-        factors=_factors(overview, definition, language, hidden_figures),
+        factors=_factors(overview, definition, language, hidden_figures, min_group_size),
         criteria=_criteria(overview, definition, language, hidden_figures),
         score_periods=score_periods,
         official_scores=official_scores,
@@ -606,9 +610,11 @@ def _official_agencies(session, ids, language) -> dict[int, str]:
     return {official_id: agency.localized_name(language) for official_id, agency in rows}
 
 
-def _factors(overview, definition, language, hidden_figures) -> tuple[FactorRow, ...]:
-    """Each SIPAS factor; its overall question hidden below the minimum group size, its
-    index when that would give a hidden criterion away."""
+def _factors(
+    overview, definition, language, hidden_figures, min_group_size
+) -> tuple[FactorRow, ...]:
+    """Each SIPAS factor; its overall question and its alpha hidden below the minimum
+    group size, its index when that would give a hidden criterion away."""
 
     if overview.sipas is None:
         return ()
@@ -620,6 +626,8 @@ def _factors(overview, definition, language, hidden_figures) -> tuple[FactorRow,
         ci = interval.factor_cis.get(factor.factor) if interval and not index_hidden else None
         overall = factor.overall_question
         reason = Hidden.SMALL_GROUP if overall_key(factor.factor) in hidden_figures else None
+        alpha = overview.factor_alphas.get(factor.factor)
+        few = alpha is not None and alpha.n_respondents < min_group_size
         rows.append(
             FactorRow(
                 key=factor.factor,
@@ -630,7 +638,8 @@ def _factors(overview, definition, language, hidden_figures) -> tuple[FactorRow,
                 high=ci.high if ci else None,
                 overall=overall.rate if overall is not None and reason is None else None,
                 overall_hidden=reason,
-                alpha=overview.factor_alphas.get(factor.factor),
+                alpha=None if few else alpha,
+                alpha_hidden=Hidden.SMALL_GROUP if few else None,
             )
         )
     return tuple(rows)

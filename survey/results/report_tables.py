@@ -308,9 +308,7 @@ def factors_table(report: Report) -> Table:
             figure(row.low, "percent", row.index_hidden),
             figure(row.high, "percent", row.index_hidden),
             figure(row.overall, "percent", row.overall_hidden),
-            or_text(row.alpha.alpha if row.alpha else None, "decimal", _("not computable")),
-            or_text(row.alpha.n_respondents if row.alpha else None, "number", "–"),
-            Cell(alpha_reading(row.alpha)),
+            *alpha_cells(row, "decimal"),
         )
         for row in report.factors
     )
@@ -993,6 +991,18 @@ def alpha_reading(alpha) -> str:
     return _("Not consistent")
 
 
+def alpha_cells(row, kind: str) -> tuple[Cell, Cell, Cell]:
+    """A factor's alpha (as a ``kind`` figure), its respondents and its reading: hidden
+    on a small group, "not computable" when there is no coefficient."""
+    if row.alpha_hidden is not None:
+        return hidden(kind, row.alpha_hidden), hidden("number", row.alpha_hidden), Cell("")
+    return (
+        or_text(row.alpha.alpha if row.alpha else None, kind, _("not computable")),
+        or_text(row.alpha.n_respondents if row.alpha else None, "number", "–"),
+        Cell(alpha_reading(row.alpha)),
+    )
+
+
 def alpha_footnotes(report: Report) -> tuple[str, ...]:
     """What alpha says, and for each factor under 0.7 that its criteria do not hang together."""
     notes = [
@@ -1021,9 +1031,7 @@ def alphas_page_table(report: Report) -> Table:
     rows = tuple(
         (
             Cell(row.title),
-            or_text(row.alpha.alpha if row.alpha else None, "coefficient", _("not computable")),
-            or_text(row.alpha.n_respondents if row.alpha else None, "number", "–"),
-            Cell(alpha_reading(row.alpha)),
+            *alpha_cells(row, "coefficient"),
         )
         for row in report.factors
     )

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
+from survey.org.models import Official
 from survey.questionnaires.definition import builtin_definitions
 from survey.questionnaires.install import publish_definition
 from survey.results import downloads
@@ -153,6 +154,39 @@ def test_cronbach_alpha_is_shown_with_its_respondents_and_a_plain_reading(app, r
         (note,) = [note for note in alphas.footnotes if note.startswith(f"{title}:")]
         assert "không cùng đo một nội dung một cách nhất quán trong dữ liệu này" in note
         assert note in factors.footnotes
+
+
+def test_an_alpha_on_fewer_respondents_than_the_minimum_is_hidden(app, results_world):
+    """The respondents who answered every criterion of a factor are a group like any
+    other: under the minimum, their number and the coefficient are hidden (a reading of
+    "very consistent" on three people says nothing), in the page's and the files' tables."""
+    hidden_seen = shown_seen = 0
+    for official in results_world.organisation.official_ids:
+        with app.test_request_context("/?lang=vi"):
+            request = ReportRequest(
+                period=Period.parse("2026-05"),
+                questionnaire_key="sipas",
+                official=db.session.get(Official, official),
+            )
+            report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
+            if report.overview.is_suppressed:
+                continue
+            alphas = report.tables.alphas
+            (factors,) = [table for table in report.tables.files if table.key == "factors"]
+        minimum = report.min_group_size
+        for row, page_row, file_row in zip(report.factors, alphas.rows, factors.rows, strict=True):
+            computed = report.overview.factor_alphas.get(row.key)
+            if computed is not None and computed.n_respondents < minimum:
+                hidden_seen += 1
+                assert row.alpha is None and row.alpha_hidden is Hidden.SMALL_GROUP
+                cells = [*page_row[1:3], *file_row[5:7]]
+                assert [cell.hidden for cell in cells] == [Hidden.SMALL_GROUP] * 4
+                assert page_row[3].text() == file_row[7].text() == ""
+                assert not any(note.startswith(f"{row.title}:") for note in alphas.footnotes)
+            elif computed is not None:
+                shown_seen += 1
+                assert page_row[2].value == computed.n_respondents >= minimum
+    assert hidden_seen and shown_seen
 
 
 def test_a_new_questionnaire_is_reported_under_its_own_title(app, results_world, officer):
