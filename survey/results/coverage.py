@@ -180,17 +180,18 @@ def decided_coverage(
     return CoverageDecision(tuple(cells), decision)
 
 
-def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecision, own):
-    """``units`` (of ``LEVELS[level]``) with the decision's reasons to hide their ratings."""
-    return tuple(
-        replace(
-            unit,
-            hidden=decided.reason(
-                [i for i in own if decided.cells[i][level] == unit.key], unit.ratings
-            ),
-        )
-        for unit in units
-    )
+def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecision, own, scope):
+    """``units`` (of ``LEVELS[level]``) with the decision's reasons to hide their ratings;
+    a unit whose ratings are the whole ``scope``'s (an agency's report on the agency, its
+    only desk) is hidden with the scope's."""
+    result = []
+    for unit in units:
+        parts = [i for i in own if decided.cells[i][level] == unit.key]
+        reason = decided.reason(parts, unit.ratings)
+        if parts == own and unit.ratings == scope.ratings:
+            reason = reason or scope.hidden
+        result.append(replace(unit, hidden=reason))
+    return tuple(result)
 
 
 def dossier_coverage(
@@ -226,10 +227,11 @@ def dossier_coverage(
     own = decided.own(report_filter.agency_ids)
     ratings = response_count(session, report_filter)
     reason = decided.reason(own, ratings) or (Hidden.DERIVED if withheld else None)
+    scope = CoverageUnit(None, "", ratings, total, reason)
     return Coverage(
-        scope=CoverageUnit(None, "", ratings, total, reason),
-        agencies=_decided(agencies, 0, decided, own),
-        service_points=_decided(service_points, 1, decided, own),
-        officials=_decided(officials, 2, decided, own),
+        scope=scope,
+        agencies=_decided(agencies, 0, decided, own, scope),
+        service_points=_decided(service_points, 1, decided, own, scope),
+        officials=_decided(officials, 2, decided, own, scope),
         threshold=coverage_threshold(),
     )
