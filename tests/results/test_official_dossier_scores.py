@@ -26,7 +26,7 @@ from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from tests.factories import make_official
-from tests.results.test_disclosure_officials import response_row
+from tests.results.dataset import headline_row
 from tests.results.test_downloads import QUERY
 
 #: Official → (dossiers returned early, on time, late; ratings, of them linked to one of
@@ -77,7 +77,7 @@ def staff(app, results_world):
                     }
                 )
             for number in range(ratings):
-                row, given = response_row(
+                row, given = headline_row(
                     version, desk.agency_id, desk.id, official.id, RETURNED, headline, top
                 )
                 row["dossier_hash"] = f"staff-{official.id}-{number}" if number < linked else None
