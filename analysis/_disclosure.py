@@ -121,13 +121,15 @@ def hidden_cell_intervals(
 
 def _constraints(
     cells: np.ndarray, position: Mapping[int, int], relations: list[Relation]
-) -> tuple[scipy.sparse.csc_array, np.ndarray]:
+) -> tuple[scipy.sparse.csc_array, np.ndarray, list[Relation]]:
     """The relations on the hidden cells (``position``: their columns), as ``A x = b``
-    with the published cells moved to ``b``; relations without a hidden cell left out."""
+    with the published cells moved to ``b``; relations without a hidden cell left out.
+    Also the relation of each row."""
     rows: list[int] = []
     columns: list[int] = []
     values: list[float] = []
     rhs: list[float] = []
+    sources: list[Relation] = []
     for coefficients, constant in relations:
         known = float(constant)
         entries = []
@@ -141,6 +143,7 @@ def _constraints(
             columns += [column for column, _c in entries]
             values += [coefficient for _column, coefficient in entries]
             rhs.append(known)
+            sources.append((coefficients, constant))
     matrix = scipy.sparse.coo_array(
         (
             np.array(values, dtype=float),
@@ -148,7 +151,7 @@ def _constraints(
         ),
         shape=(len(rhs), len(position)),
     )
-    return scipy.sparse.csc_array(matrix), np.array(rhs, dtype=float)
+    return scipy.sparse.csc_array(matrix), np.array(rhs, dtype=float), sources
 
 
 class _Attack:
@@ -174,7 +177,9 @@ class _Attack:
         self.unknown = unknown
         self.evidence = evidence
         self.position = {int(cell): k for k, cell in enumerate(unknown)}
-        self.a_eq, self.b_eq = _constraints(cells, self.position, relations)
+        self.a_eq, self.b_eq, self.sources = _constraints(cells, self.position, relations)
+        #: The relations that bound the last :meth:`interval` (a nonzero dual).
+        self.binding: list[Relation] = []
         low, high = bounds
         self.lower, self.upper = low[unknown].astype(float), high[unknown].astype(float)
         self.integral = integral
@@ -216,7 +221,12 @@ class _Attack:
         """Smallest and largest value of the hidden ``cell``."""
         objective = np.zeros(len(self.position))
         objective[self.position[cell]] = 1.0
-        lowest, highest = self._solve(objective), self._solve(-objective)
+        self.binding = []
+        lowest = self._solve(objective)
+        self._record_binding()
+        highest = self._solve(-objective)
+        if highest is not None:
+            self._record_binding()
         assert lowest is not None, "a lower bound is always known"
         smallest = float(lowest[self.position[cell]])
         largest = math.inf if highest is None else float(highest[self.position[cell]])
@@ -225,6 +235,13 @@ class _Attack:
             if math.isfinite(largest):
                 largest = math.floor(largest + _TOLERANCE)
         return smallest, largest
+
+    def _record_binding(self) -> None:
+        """Add the relations the last optimum rests on (a nonzero dual) to ``binding``."""
+        result = self.solver.getSolution()
+        if result.dual_valid:
+            duals = np.abs(np.asarray(result.row_dual, dtype=float))
+            self.binding += [self.sources[row] for row in np.flatnonzero(duals > _TOLERANCE)]
 
     def push(self, cells: Sequence[int]) -> None:
         """One LP pushing all of ``cells`` up and one pushing them down: a cheap first
@@ -305,9 +322,12 @@ def _pinned(
     evidence: _Evidence,
     *,
     first_only: bool,
+    binding: dict[int, set[int]] | None = None,
 ) -> tuple[list[int], list[int]]:
     """The hidden cells of ``to_check`` the audit narrows below their required width
-    (only the first when ``first_only``), and the cells found protected.
+    (only the first when ``first_only``), and the cells found protected; ``binding``, when
+    given, gets for each cell pinned down the published cells of the relations that pin
+    it (whose hiding may free it).
 
     Only what could be pinned down is audited: a cell the ``evidence`` (every solution of
     an attacker's problem seen so far) already shows moving by its width is protected
@@ -338,6 +358,13 @@ def _pinned(
             smallest, largest = attack.interval(cell)
             if largest - smallest < width[cell] - _TOLERANCE:
                 pinned.append(cell)
+                if binding is not None:
+                    binding[cell] = {
+                        c
+                        for coefficients, _k in attack.binding
+                        for c in coefficients
+                        if not hidden[c]
+                    }
                 if first_only:
                     return pinned, protected
             else:
@@ -407,8 +434,10 @@ def protect_cells(
 
     Starting from ``primary`` (and ``hidden``, a pattern already chosen, if
     given), a relation holding a single hidden primary cell gets its cheapest
-    other cell hidden; then the cheapest cell linked to each unprotected primary
-    cell is hidden until the audit (:func:`hidden_cell_intervals`) finds every primary cell's
+    other cell hidden; then, for each unprotected primary cell, the cheapest
+    published cell of the relations its attacker's problem rests on (a nonzero
+    dual at the optimum), else the cheapest cell linked to it, is hidden until
+    the audit (:func:`hidden_cell_intervals`) finds every primary cell's
     interval at least ``protection`` wide, or as wide as its own bounds allow
     when they are narrower (a rule that hides only ones cannot hide that they
     are ones). Then the dearest cells the loop added (at most eight) are
@@ -478,22 +507,38 @@ def protect_cells(
     # Hiding more keeps every solution a solution: the evidence holds while the mask grows.
     evidence = _Evidence(cells, integral)
 
-    def pinned(to_check: Sequence[int], first_only: bool) -> tuple[list[int], list[int]]:
+    def pinned(
+        to_check: Sequence[int], first_only: bool, binding: dict[int, set[int]] | None = None
+    ) -> tuple[list[int], list[int]]:
         return _pinned(
-            cells, mask, to_check, checked, bounds, protection, evidence, first_only=first_only
+            cells,
+            mask,
+            to_check,
+            checked,
+            bounds,
+            protection,
+            evidence,
+            first_only=first_only,
+            binding=binding,
         )
 
     # Hiding more never narrows an interval: a cell found protected stays protected.
     verified: set[int] = set()
     added: list[int] = []
     while not mask.all():
-        targets, protected = pinned([c for c in primaries if c not in verified], False)
+        binding: dict[int, set[int]] = {}
+        targets, protected = pinned([c for c in primaries if c not in verified], False, binding)
         verified.update(protected)
         if not targets:
             break
         for target in targets:  # one more cell for each cell still pinned down
-            # first a cell sharing a relation with it, then one linked through hidden cells
-            candidates = [c for n in index.of(target) for c in index.all[n][0] if not mask[c]]
+            # first a published cell of a relation that pins it (a nonzero dual in the
+            # attacker's problem), then one sharing a relation with it, then one linked
+            # through hidden cells
+            candidates = [c for c in binding.get(target, ()) if not mask[c]]
+            candidates = candidates or [
+                c for n in index.of(target) for c in index.all[n][0] if not mask[c]
+            ]
             if not candidates:
                 candidates = [c for c in _linked_cells(target, mask, index) if not mask[c]]
             candidates = candidates or [int(c) for c in np.flatnonzero(~mask)]
@@ -514,25 +559,28 @@ def protect_cells(
     return mask
 
 
-def _cell_costs(counts: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Cost of hiding each cell as a complement: its count, 0 if already hidden.
+def _cell_costs(counts: np.ndarray, hidden: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Cost of hiding each cell as a complement: its count times its ``factor``, 0 if
+    already hidden.
 
     True zeros cost more than any non-zero cell (hiding a zero protects little
     when readers can guess it is zero), and every newly hidden cell adds a tiny
     amount so that, between equal totals, fewer new cells win.
     """
     penalty_for_zero = counts.sum() + 1.0
-    cost = np.where(counts > 0, counts, penalty_for_zero) + 1e-6
+    cost = (np.where(counts > 0, counts, penalty_for_zero) + 1e-6) * factor
     return np.where(hidden, 0.0, cost)
 
 
-def _hide_cheapest_rectangle(counts: np.ndarray, hidden: np.ndarray, i: int, j: int) -> None:
+def _hide_cheapest_rectangle(
+    counts: np.ndarray, hidden: np.ndarray, factor: np.ndarray, i: int, j: int
+) -> None:
     """Hide the cheapest rectangle (i, j), (i, j2), (i2, j), (i2, j2) with i2 != i, j2 != j.
 
     On such a 4-cycle, adding +d, -d, +d, -d to the four cells leaves every row
     and column total unchanged, so none of them can be recovered from the totals.
     """
-    cost = _cell_costs(counts, hidden)
+    cost = _cell_costs(counts, hidden, factor)
     total = cost[i, :][None, :] + cost[:, j][:, None] + cost
     total[i, :] = np.inf
     total[:, j] = np.inf
@@ -540,20 +588,21 @@ def _hide_cheapest_rectangle(counts: np.ndarray, hidden: np.ndarray, i: int, j: 
     hidden[i, j2] = hidden[i2, j] = hidden[i2, j2] = True
 
 
-def _first_pattern(counts: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """The hypercube pattern for the margins alone: a start the audit then extends."""
+def _first_pattern(counts: np.ndarray, hidden: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """The hypercube pattern for the margins alone: a start the audit then extends
+    (``factor``: each cell's cost factor, of ``counts``' shape)."""
     shape = counts.shape
     if counts.ndim == 1 or min(shape) == 1:
         flat_hidden = hidden.reshape(-1)
         if flat_hidden.sum() == 1 and counts.size > 1:
-            cost = _cell_costs(counts.reshape(-1), flat_hidden)
+            cost = _cell_costs(counts.reshape(-1), flat_hidden, factor.reshape(-1))
             cost[flat_hidden] = np.inf
             flat_hidden[np.argmin(cost)] = True
         return flat_hidden.reshape(shape)
     primary = np.argwhere(hidden)
     smallest_first = np.argsort(counts[hidden], kind="stable")
     for i, j in primary[smallest_first]:
-        _hide_cheapest_rectangle(counts, hidden, int(i), int(j))
+        _hide_cheapest_rectangle(counts, hidden, factor, int(i), int(j))
     return hidden
 
 
@@ -590,6 +639,7 @@ def suppress_small_cells(
     protection: int = 1,
     unpublished: ArrayLike | None = None,
     given_away: str = "hide all",
+    cost_factor: ArrayLike = 1.0,
 ) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
 
@@ -621,6 +671,10 @@ def suppress_small_cells(
     given_away : {"hide all", "known"}
         As for :func:`protect_cells`: a small cell the published totals alone give
         away hides every cell, or ("known") only itself.
+    cost_factor : float or array_like of float
+        Multiplies each cell's cost of hiding it as a complement (its count; a
+        true zero costs most), positive: below 1 for the cells of a table readers
+        need less, which are then hidden first.
 
     Returns
     -------
@@ -660,8 +714,9 @@ def suppress_small_cells(
     total. That alone ignores the known bounds (``[1, 1, 10]`` with total 12:
     two hidden ones adding up to 2 must each be 1), so the audit then extends
     the pattern, each time hiding the cheapest cell (smallest count, a true
-    zero last) linked to a cell still pinned down, as τ-ARGUS's and sdcTable's
-    audits do. The choice is deterministic and not guaranteed to hide the
+    zero last) among those the audit's linear programs show pinning a cell down
+    (the published cells of its binding relations), else linked to it, as
+    τ-ARGUS's and sdcTable's audits do. The choice is deterministic and not guaranteed to hide the
     fewest cells.
 
     References
@@ -720,13 +775,16 @@ def suppress_small_cells(
     unseen = np.zeros(counts.shape, dtype=bool)
     if unpublished is not None:
         unseen = np.broadcast_to(np.asarray(unpublished, dtype=bool), counts.shape)
+    factor = np.broadcast_to(np.asarray(cost_factor, dtype=float), counts.shape)
+    if not np.all(factor > 0):
+        raise ValueError("every cost_factor must be positive")
     small = (counts > 0) & (counts < minimum) & ~unseen
-    start = _first_pattern(counts, small.copy()) if margins and not sums else small
+    start = _first_pattern(counts, small.copy(), factor) if margins and not sums else small
     start = start | unseen
     primary = small.reshape(-1)
     lower = np.where(primary, np.maximum(1, floor), floor)
     upper = np.where(primary, minimum - 1, np.inf)
-    cost = _cell_costs(flat, unseen.reshape(-1))
+    cost = _cell_costs(flat, unseen.reshape(-1), factor.reshape(-1))
     hidden = protect_cells(
         flat,
         primary,

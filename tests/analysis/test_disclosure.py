@@ -86,6 +86,34 @@ def test_one_dimensional_table_hides_a_second_cell():
     assert hidden.tolist() == [True, False, False, False, True]
 
 
+def test_a_cheaper_cell_is_taken_as_the_complement():
+    # The smallest other cell (9) by default; the 30 when its table is needed less.
+    factor = [1, 1, 1, 0.2, 1]
+    hidden = suppress_small_cells([2, 0, 14, 30, 9], min_count=5, cost_factor=factor)
+    assert hidden.tolist() == [True, False, False, True, False]
+
+
+def test_the_complement_comes_from_the_relations_that_pin_the_cell():
+    # Unpublished parts x0 x1 u0 u1 and y0..y11; published sums T = x0 + x1 (3, small),
+    # U = u0 + u1, P = T's parts and U's, and twelve W_i = x0 or x1 + y_i, cheap to hide.
+    # T is P − U: hiding U frees it. The W's share T's parts but pin nothing; taken first
+    # as the cheapest linked cells, five were still hidden at the end.
+    k = 12
+    parts = [1, 2, 10, 10] + [5] * k
+    sums = [(4 + k, [0, 1]), (5 + k, [2, 3]), (6 + k, [0, 1, 2, 3])]
+    sums += [(7 + k + i, [i % 2, 4 + i]) for i in range(k)]
+    table = parts + [3, 20, 23] + [parts[i % 2] + 5 for i in range(k)]
+    hidden = suppress_small_cells(
+        table,
+        min_count=5,
+        margins=False,
+        sums=sums,
+        unpublished=[True] * len(parts) + [False] * (3 + k),
+        cost_factor=[1] * (7 + k) + [0.05] * k,
+    )
+    assert np.flatnonzero(hidden[len(parts) :]).tolist() == [0, 1]  # T and U
+
+
 def test_single_row_table_is_treated_like_one_dimension():
     hidden = suppress_small_cells([[2, 0, 14, 30, 9]], min_count=5)
     assert hidden.tolist() == [[True, False, False, False, True]]
@@ -114,6 +142,8 @@ def test_single_cell_is_hidden_even_though_its_total_reveals_it():
         ([1, 2, 4], 5, {"sums": [(2, [0, 1])]}),
         ([1, 2, 4], 5, {"sums": [(3, [0, 1])]}),
         ([1, 2, 3], 5, {"sums": [(2, [0, 1])], "protection": 0}),
+        ([1, 2, 3], 5, {"cost_factor": 0}),
+        ([1, 2, 3], 5, {"cost_factor": [1, -1, 1]}),
     ],
 )
 def test_rejects_bad_input(table, min_count, options):
