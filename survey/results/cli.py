@@ -66,7 +66,8 @@ def report_command(agency_code, period, file_format, questionnaire, include_flag
     # command's start.
     from survey.results.downloads import report_csv, report_pdf, report_xlsx
     from survey.results.forms import PERIOD_ERROR
-    from survey.results.report import ReportRequest, build_report, questionnaire_labels
+    from survey.results.report import ReportRequest, build_report
+    from survey.results.versions import questionnaire_labels
 
     try:
         chosen_period = Period.parse(period)

@@ -8,17 +8,16 @@ against the dossiers the one-stop system returned in the same Vietnam-local days
 
 The ratings go through the disclosure-control step like every published count (issue 21):
 decided once for the period at the finest level, every agency's, desk's and official's
-ratings with every fixed scope's totals (:func:`decided_coverage`), so a unit hidden in one
-report is hidden in every report that lists it, and no hidden count is a total less the
+ratings with every fixed scope's totals, together with the questionnaires' own tables of
+units (:func:`survey.results.period_units.decided_units`), so a unit hidden in one report
+or table is hidden in every one that lists it, and no hidden count is a total less the
 others. The dossiers returned are administrative data, not respondents: always shown.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,9 +25,10 @@ from sqlalchemy.orm import Session
 from survey.dossiers.models import Dossier
 from survey.i18n import current_language
 from survey.org.models import Agency, Official, Procedure, ServicePoint
-from survey.results.disclosure import SumDecision, agency_scopes, finest_filter
-from survey.results.filters import Dimension, ReportFilter
+from survey.results.disclosure import SumDecision
+from survey.results.filters import ReportFilter
 from survey.results.onestop_points import dossier_conditions
+from survey.results.period_units import LEVELS, Cell, PeriodUnits, decided_units
 from survey.results.queries import response_count, response_counts_by
 from survey.results.tables import Hidden
 from survey.settings import get_setting
@@ -126,19 +126,13 @@ def _units(session, model, ratings: dict, dossiers: dict) -> tuple[CoverageUnit,
     return tuple(sorted(units, key=lambda unit: unit.name))
 
 
-#: The levels of the coverage table's units, in the order of a rating cell's key.
-LEVELS = (Dimension.AGENCY, Dimension.SERVICE_POINT, Dimension.OFFICIAL)
-
-#: A rating cell: (agency id, desk id, official id), desk and official None when unnamed.
-RatingCell = tuple[int, int | None, int | None]
-
-
 @dataclass(frozen=True, eq=False)
 class CoverageDecision:
-    """The period's decision on the coverage table's ratings (:func:`decided_coverage`):
-    ``cells`` the ratings' cells, in the order of ``decision.cells``."""
+    """The period's decision on the coverage table's ratings
+    (:meth:`survey.results.period_units.PeriodUnits.coverage`): ``cells`` the ratings'
+    cells, in the order of ``decision.cells``."""
 
-    cells: tuple[RatingCell, ...]
+    cells: tuple[Cell, ...]
     decision: SumDecision
 
     def own(self, agency_ids) -> list[int]:
@@ -157,53 +151,32 @@ class CoverageDecision:
         return Hidden.DERIVED if self.decision.sum_hidden(parts) or n != shown else None
 
 
-def decided_coverage(
-    session: Session, report_filter: ReportFilter, min_group_size: int
-) -> CoverageDecision:
-    """The ratings of every agency, desk and official, and every fixed scope's total
-    (:func:`survey.results.disclosure.agency_scopes`), decided once for the period at the
-    finest level (:func:`survey.results.disclosure.finest_filter`): each a sum of the
-    ratings of one agency, desk and official together, which no report shows."""
-    everywhere = finest_filter(replace(report_filter, questionnaire_version_ids=None))
-    counts = response_counts_by(session, everywhere, LEVELS)
-    keys = (cast(RatingCell, key) for key in counts)
-    cells = sorted(keys, key=lambda k: tuple((v is None, v or 0) for v in k))
-    figures: list[list[int]] = []
-    for scope in agency_scopes(session, [cell[0] for cell in cells]):
-        figures.append(scope)
-        for level in range(len(LEVELS)):
-            units: dict[int | None, list[int]] = defaultdict(list)
-            for i in scope:
-                units[cells[i][level]].append(i)
-            figures += (parts for key, parts in units.items() if key is not None)
-    decision = SumDecision.of([counts[cell] for cell in cells], figures, min_group_size)
-    return CoverageDecision(tuple(cells), decision)
-
-
-def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecision, own, scope):
-    """``units`` (of ``LEVELS[level]``) with the decision's reasons to hide their ratings;
-    a unit whose ratings are the whole ``scope``'s (an agency's report on the agency, its
-    only desk) is hidden with the scope's."""
-    result = []
-    for unit in units:
-        parts = [i for i in own if decided.cells[i][level] == unit.key]
-        reason = decided.reason(parts, unit.ratings)
-        if parts == own and unit.ratings == scope.ratings:
-            reason = reason or scope.hidden
-        result.append(replace(unit, hidden=reason))
-    return tuple(result)
+def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecision, own):
+    """``units`` (of ``LEVELS[level]``) with the decision's reasons to hide their ratings."""
+    return tuple(
+        replace(
+            unit,
+            hidden=decided.reason(
+                [i for i in own if decided.cells[i][level] == unit.key], unit.ratings
+            ),
+        )
+        for unit in units
+    )
 
 
 def dossier_coverage(
-    session: Session, report_filter: ReportFilter, min_group_size: int, withheld: bool = False
+    session: Session,
+    report_filter: ReportFilter,
+    min_group_size: int,
+    decided_for_period: PeriodUnits | None = None,
 ) -> Coverage | None:
     """The share of dossiers rated in the report's scope; None when no dossier was returned
     in it (the one-stop system's data was not imported for it).
 
     Ratings of every questionnaire count: a citizen rates a dossier with the quick form or
     the full survey, and either is a voice from it. Their counts are hidden as decided for
-    the period (:func:`decided_coverage`), the scope's also when the report withholds its
-    totals (``withheld``).
+    the period with the units' tables (``decided_for_period``: the report's, else decided
+    here, :func:`survey.results.period_units.decided_units`).
     """
     report_filter = replace(report_filter, questionnaire_version_ids=None)
     total = dossier_counts_by(session, report_filter, None)[None]
@@ -223,15 +196,14 @@ def dossier_coverage(
         )
         for (model, column), dimension in zip(levels, LEVELS, strict=True)
     )
-    decided = decided_coverage(session, report_filter, min_group_size)
+    period = decided_for_period or decided_units(session, report_filter, min_group_size)
+    decided = CoverageDecision(period.cells, period.coverage())
     own = decided.own(report_filter.agency_ids)
     ratings = response_count(session, report_filter)
-    reason = decided.reason(own, ratings) or (Hidden.DERIVED if withheld else None)
-    scope = CoverageUnit(None, "", ratings, total, reason)
     return Coverage(
-        scope=scope,
-        agencies=_decided(agencies, 0, decided, own, scope),
-        service_points=_decided(service_points, 1, decided, own, scope),
-        officials=_decided(officials, 2, decided, own, scope),
+        scope=CoverageUnit(None, "", ratings, total, decided.reason(own, ratings)),
+        agencies=_decided(agencies, 0, decided, own),
+        service_points=_decided(service_points, 1, decided, own),
+        officials=_decided(officials, 2, decided, own),
         threshold=coverage_threshold(),
     )

@@ -19,6 +19,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import select
@@ -31,6 +32,9 @@ from survey.questionnaires.definition import scoring_for_analysis
 from survey.results.filters import Dimension, ReportFilter
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import level_counts_by
+
+if TYPE_CHECKING:
+    from survey.results.period_units import PeriodUnits
 
 #: Rows of a table whose totals some report publishes (each scope's units); None: all rows.
 Scopes = Sequence[Sequence[int]] | None
@@ -207,39 +211,69 @@ def hidden_in_scopes(
     return decided
 
 
+@dataclass(frozen=True)
+class SumFigure:
+    """A published figure, the sum of some base cells no report shows (:func:`hidden_sums`):
+    ``parts`` the cells (distinct, sorted); ``answers`` whether its answers to the rated
+    question are published beside its responses; ``listed`` whether it is a unit listed
+    for its responses, so at least 1 (else at least 0); ``cost_factor`` below 1 for a
+    figure readers need less, hidden first as a complement."""
+
+    parts: tuple[int, ...]
+    answers: bool = False
+    listed: bool = False
+    cost_factor: float = 1.0
+
+
+def hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int) -> np.ndarray:
+    """Which ``figures`` to hide, each the sum of base cells of ``counts`` (cells ×
+    (responses, answers to the rated question), unknown to the reader, at least 0).
+
+    Decided at once on every figure: a figure whose responses, or published answers, are
+    0 < n < ``minimum`` is hidden, and enough others that none can be worked out from the
+    rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole."""
+    counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
+    first = len(counts)
+    derived = np.array([counts[list(f.parts)].sum(axis=0) for f in figures], dtype=np.int64)
+    table = np.concatenate([counts, derived.reshape(-1, 2)])
+    if table.size == 0:
+        return np.zeros(0, dtype=bool)
+    unseen = np.ones(table.shape, dtype=bool)
+    floors = np.zeros(table.shape, dtype=np.int64)
+    factors = np.ones(table.shape)
+    for k, figure in enumerate(figures):
+        unseen[first + k] = False, not figure.answers
+        floors[first + k, 0] = int(figure.listed)
+        factors[first + k] = figure.cost_factor
+    hidden = suppress_small_cells(
+        table,
+        minimum,
+        lower_bound=floors,
+        margins=False,
+        sums=_column_sums(table, [(first + k, f.parts) for k, f in enumerate(figures)]),
+        unpublished=unseen,
+        cost_factor=factors,
+        # the units listed can pin a small figure down whatever is hidden (four officials
+        # listed, each with a response, under a desk with four ratings): it is hidden,
+        # and the others protected from a reader who knows it
+        given_away="known",
+    )
+    return np.asarray((hidden & ~unseen)[first:].any(axis=1))
+
+
 @dataclass(frozen=True, eq=False)
 class SumDecision:
     """A decision on figures that are each the sum of some base cells no report shows
-    (the ratings of one agency, desk and official together): ``cells`` their counts,
-    ``figures`` each published figure's cells (distinct, sorted), ``hidden`` which figures
-    are hidden. Decided at once on every figure (:func:`hidden_groups`: a figure below
-    ``minimum`` is hidden, and enough others that none can be worked out from the rest;
-    cells and figures may be 0), so a figure hidden in one report is no other report's
-    figures less the others."""
+    (the ratings of one agency, desk, official and questionnaire together): ``cells``
+    their counts, ``figures`` each published figure's cells (distinct, sorted), ``hidden``
+    which figures are hidden (:func:`hidden_sums`, taken as given: a figure hidden in
+    one report is no other report's figures less the others), ``minimum`` the minimum
+    group size."""
 
     cells: np.ndarray
     figures: tuple[tuple[int, ...], ...]
     hidden: np.ndarray
     minimum: int
-
-    @classmethod
-    def of(
-        cls, cells: Sequence[int], figures: Iterable[Iterable[int]], minimum: int
-    ) -> SumDecision:
-        base = np.asarray(cells, dtype=np.int64).reshape(-1)
-        distinct = tuple(sorted({tuple(sorted(int(c) for c in f)) for f in figures} - {()}))
-        derived = np.array([base[list(parts)].sum() for parts in distinct], dtype=np.int64)
-        table = np.concatenate([base, derived])
-        hidden = hidden_groups(
-            table,
-            table,
-            minimum,
-            lower_bound=0,
-            scopes=[],
-            unpublished=[True] * base.size + [False] * derived.size,
-            sums=[(base.size + k, parts) for k, parts in enumerate(distinct)],
-        )
-        return cls(base, distinct, hidden[base.size :], minimum)
 
     @cached_property
     def _position(self) -> dict[tuple[int, ...], int]:
@@ -475,14 +509,17 @@ class OfficialRows:
 
 @dataclass(frozen=True, eq=False)
 class UnitDecision:
-    """The period's decision on officials, agencies and reports' totals at once
-    (:class:`OfficialRows`), on their responses and answers to the rated item: ``table``
-    the counts of every row, ``hidden`` which rows are hidden."""
+    """The period's decision on one questionnaire's officials, agencies and reports'
+    totals (:class:`OfficialRows`), on their responses and answers to the rated item:
+    ``table`` the counts of every row, ``hidden`` which rows are hidden; ``period`` the
+    decision it is part of, with the coverage table's ratings
+    (:class:`survey.results.period_units.PeriodUnits`)."""
 
     rows: OfficialRows
     table: np.ndarray
     hidden: np.ndarray
     minimum: int
+    period: PeriodUnits
 
     def total_hidden(self, agency_ids: Iterable[int] | None) -> bool:
         """Whether a report over ``agency_ids`` (None: the province) withholds its totals,

@@ -30,8 +30,8 @@ from survey.results.report import (
     CHANNEL_LABELS,
     RESPONDENT_TYPE_LABELS,
     ReportRequest,
-    questionnaire_labels,
 )
+from survey.results.versions import questionnaire_labels
 
 #: Reports cover these years; anything else is a typing mistake.
 FIRST_YEAR, LAST_YEAR = 2000, 2100

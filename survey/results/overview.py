@@ -40,16 +40,15 @@ from analysis import (
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
 from survey.results.disclosure import (
-    OfficialRows,
     UnitDecision,
     agency_scopes,
     finest_filter,
-    hidden_groups,
     hidden_periods,
     scope_pieces,
 )
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
+from survey.results.period_units import decided_units
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
     LevelCounts,
@@ -174,8 +173,9 @@ class SatisfactionOverview:
     #: withheld: with the other reports' totals they would give a smaller unit's away
     #: (:meth:`survey.results.disclosure.UnitDecision.total_hidden`).
     total_hidden: bool = False
-    #: The period's decision on officials, agencies and reports' totals (None without a
-    #: headline item, or when the report is suppressed whole).
+    #: The period's decision on officials, agencies and reports' totals, part of the one
+    #: with the coverage table's ratings (None without a headline item, or when the
+    #: report is suppressed whole).
     decision: UnitDecision | None = field(default=None, compare=False, repr=False)
 
 
@@ -279,15 +279,18 @@ def _with_headline(
 ):
     """``overview`` with the headline item's rate, its trend, change and unit comparisons.
 
-    The units and the report's own totals are decided once for the period
-    (:func:`decided_officials`); when the decision hides the report's totals, the figures
-    that add up to them are withheld too: the headline, its trend and its change."""
+    The units and the report's own totals are decided once for the period, with the
+    coverage table's ratings (:func:`survey.results.period_units.decided_units`); when the
+    decision hides the report's totals, the figures that add up to them are withheld too:
+    the headline, its trend and its change."""
     report_filter = overview.report_filter
     headline_key = scoring["headline_item"]
     levels = sorted(definition.item(headline_key).scale.values)
     rating = _Rating(headline_key, levels, scoring["satisfied_values"][headline_key])
     headline = rating.rate(counts[headline_key])
-    decision = decided_officials(session, report_filter, headline_key, min_group_size)
+    decision = decided_units(session, report_filter, min_group_size).units(definition.key)
+    if decision is None:  # the newest version has no rated question: nothing was decided
+        return replace(overview, responses=None, total_hidden=True)
     withheld = decision.total_hidden(report_filter.agency_ids)
     # A rate on fewer answers than the minimum is hidden, however many responded (issue
     # 21, case 5): a report on one agency would otherwise print the answers its agencies'
@@ -478,8 +481,9 @@ def _hidden_units(decision, report_filter, dimension, counted):
     """Which of the report's units (``counted``: keys, responses, answers) to hide.
 
     Units are decided for the whole province with the totals of every scope
-    (:func:`decided_officials`), so that the same unit is hidden in every report that
-    lists it: agencies by their own line, officials by their part in each agency.
+    (:func:`survey.results.period_units.decided_units`), so that the same unit is hidden
+    in every report that lists it: agencies by their own line, officials by their part in
+    each agency.
     """
     keys, sizes, totals = counted
     shown = {key: (int(n), int(t)) for key, n, t in zip(keys, sizes, totals, strict=True)}
@@ -496,36 +500,6 @@ def _hidden_units(decision, report_filter, dimension, counted):
         ],
         dtype=bool,
     )
-
-
-def decided_officials(
-    session: Session, report_filter: ReportFilter, item_key: str, min_group_size: int
-) -> UnitDecision:
-    """The decision on officials, agencies and reports' totals for the period at the
-    finest level (:class:`survey.results.disclosure.OfficialRows`), on their responses and
-    answers to the rated item ``item_key``. A report computes it once
-    (:attr:`SatisfactionOverview.decision`)."""
-    everywhere = finest_filter(report_filter)
-    responses = response_counts_by(session, everywhere, Dimension.OFFICIAL, by_agency=True)
-    answers = level_counts_by(session, everywhere, Dimension.OFFICIAL, [item_key], by_agency=True)
-    rows = OfficialRows.of(session, responses)
-    counts = {
-        pair: (n, answers.get(pair, {}).get(item_key, LevelCounts()).answered)
-        for pair, n in responses.items()
-    }
-    table = rows.table(counts, 2)
-    # A listed unit, a report's total, has at least one response; the responses naming
-    # no official are in the totals and shown nowhere (at least 0).
-    decided = hidden_groups(
-        table[:, 0],
-        table[:, 1],
-        min_group_size,
-        lower_bound=1,
-        scopes=[],
-        unpublished=rows.unpublished,
-        sums=rows.sums,
-    )
-    return UnitDecision(rows, table, decided, min_group_size)
 
 
 _NOT_RANKED = {

@@ -52,12 +52,8 @@ from survey.results.queries import (
     response_counts_by,
     suppress_table,
 )
-from survey.results.report import (
-    latest_definition,
-    publishes_official_results,
-    questionnaire_labels,
-    report_settings,
-)
+from survey.results.report import publishes_official_results, report_settings
+from survey.results.versions import latest_definition, questionnaire_labels
 from survey.vietnam_calendar import local_today
 
 blueprint = Blueprint("public_results", __name__)

@@ -33,7 +33,6 @@ from analysis import (
     onestop_scores,
 )
 from survey.collect.models import Answer, Channel, RespondentType, Response
-from survey.collect.submit import PublishedVersion, definition_of
 from survey.db import utcnow
 from survey.feedback.responsiveness import CaseResponsiveness, case_responsiveness
 from survey.i18n import current_language, format_day, format_number
@@ -41,12 +40,9 @@ from survey.org.models import Agency, Official, ServicePoint
 from survey.org.tree import AgencyTree
 from survey.questionnaires.definition import (
     QuestionnaireDefinition,
-    builtin_definitions,
-    builtin_keys,
-    load_definition,
     scoring_for_analysis,
 )
-from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.questionnaires.models import QuestionnaireVersion
 from survey.results.coverage import Coverage, dossier_coverage
 from survey.results.disclosure import (
     ONESTOP_TOTAL,
@@ -71,15 +67,16 @@ from survey.results.onestop_points import (
 )
 from survey.results.overview import (
     SatisfactionOverview,
-    decided_officials,
     satisfaction_overview,
 )
+from survey.results.period_units import PeriodUnits, decided_units
 from survey.results.queries import (
     response_counts_by,
     selected_response_ids,
 )
 from survey.results.report_tables import ReportTables, period_words, report_tables
 from survey.results.tables import Hidden
+from survey.results.versions import latest_definition
 from survey.results.weighting import WeightedSatisfaction, WeightedUnits, weighted_satisfactions
 from survey.settings import get_setting
 
@@ -106,68 +103,6 @@ def report_settings() -> tuple[int, int]:
 def publishes_official_results() -> bool:
     """May the public page show official-level results (``PUBLISH_OFFICIAL_RESULTS``)?"""
     return bool(get_setting("PUBLISH_OFFICIAL_RESULTS"))
-
-
-def questionnaire_labels(session: Session, language: str) -> dict[str, str]:
-    """The questionnaires a report can be about, each named by its definition's own title
-    in ``language``: the published ones in the order they were added, then the built-in
-    ones not published yet."""
-    newest: dict[str, PublishedVersion] = {}  # in one read: this runs on every report page
-    for key, *version in session.execute(_PUBLISHED_VERSIONS):
-        newest[key] = _published(*version)  # the newer replaces, in the key's place
-    labels = {key: definition_of(version).title(language) for key, version in newest.items()}
-    for key in builtin_keys():
-        if key not in labels:
-            labels[key] = latest_definition(session, key).title(language)
-    return labels
-
-
-_PUBLISHED_VERSIONS = (
-    select(
-        Questionnaire.key,
-        QuestionnaireVersion.id,
-        QuestionnaireVersion.questionnaire_id,
-        QuestionnaireVersion.version_number,
-        QuestionnaireVersion.published_dt,
-    )
-    .join(Questionnaire)
-    .where(QuestionnaireVersion.published_dt.isnot(None))
-    .order_by(Questionnaire.id, QuestionnaireVersion.version_number)
-)
-
-
-def latest_definition(
-    session: Session, questionnaire_key: str, version_id: int | None = None
-) -> QuestionnaireDefinition:
-    """The definition of the chosen version, else of the newest published version, else
-    (nothing published yet, so nothing to count) the built-in definition."""
-    statement = (
-        select(
-            QuestionnaireVersion.id,
-            QuestionnaireVersion.questionnaire_id,
-            QuestionnaireVersion.version_number,
-            QuestionnaireVersion.published_dt,
-        )
-        .join(Questionnaire)
-        .where(
-            Questionnaire.key == questionnaire_key, QuestionnaireVersion.published_dt.isnot(None)
-        )
-        .order_by(QuestionnaireVersion.version_number.desc())
-        .limit(1)
-    )
-    if version_id is not None:
-        statement = statement.where(QuestionnaireVersion.id == version_id)
-    version = session.execute(statement).first()
-    if version is None:
-        return load_definition(builtin_definitions()[questionnaire_key])
-    # Parsed once per process: a published version never changes (nor is deleted), so the
-    # copy a process keeps is the stored one (``definition_of`` keys it by id and time).
-    return definition_of(_published(*version))
-
-
-def _published(version_id, questionnaire_id, version_number, published_dt) -> PublishedVersion:
-    assert published_dt is not None, "selected among the published versions"
-    return PublishedVersion(version_id, questionnaire_id, version_number, published_dt)
 
 
 @dataclass(frozen=True)
@@ -500,6 +435,7 @@ def build_report(
         **options,
     )
     agency_names = dict(_names(session, Agency, [u.key for u in overview.agencies]))
+    decided = _decided_units(session, overview, min_group_size)
     score_periods: tuple[Period, ...] = ()
     official_scores: dict[int, dict[Period, OfficialScores]] = {}
     if definition.scoring.onestop is not None:
@@ -510,7 +446,7 @@ def build_report(
             definition,
             score_periods,
             (min_group_size, min_ratings),
-            _hidden_official_pairs(session, overview, min_group_size),
+            _hidden_official_pairs(decided, overview),
         )
     official_ids = {unit.key for unit in overview.officials} | set(official_scores)
     official_names = dict(_names(session, Official, official_ids))
@@ -540,9 +476,7 @@ def build_report(
         score_periods=score_periods,
         official_scores=official_scores,
         comments=comments,
-        coverage=dossier_coverage(
-            session, overview.report_filter, min_group_size, overview.total_hidden
-        ),
+        coverage=dossier_coverage(session, overview.report_filter, min_group_size, decided),
         weighting=_weighting(session, overview, definition, min_group_size),
         responsiveness=_responsiveness(session, overview.report_filter, today),
         hidden_figures=hidden_figures,
@@ -704,18 +638,21 @@ def _score_periods(period: Period) -> tuple[Period, ...]:
     return (*quarters, period)
 
 
-def _hidden_official_pairs(session, overview, min_group_size) -> set[Pair]:
-    """The officials' parts in each agency hidden in the officials' table for the period
-    (:func:`survey.results.overview.decided_officials`, computed once per report: the
-    overview's when it has one), whichever report shows them."""
-    if overview.headline_item_key is None:
-        return set()
-    decision = overview.decision
-    if decision is None:  # a report suppressed whole still lists its officials' scores
-        decision = decided_officials(
-            session, overview.report_filter, overview.headline_item_key, min_group_size
-        )
-    return decision.hidden_pairs()
+def _decided_units(session, overview, min_group_size) -> PeriodUnits:
+    """The period's decision on every unit's responses
+    (:func:`survey.results.period_units.decided_units`), computed once per report: the
+    overview's when it has one (a report suppressed whole still lists its officials'
+    scores and the share of dossiers rated)."""
+    if overview.decision is not None:
+        return overview.decision.period
+    return decided_units(session, overview.report_filter, min_group_size)
+
+
+def _hidden_official_pairs(decided: PeriodUnits, overview) -> set[Pair]:
+    """The officials' parts in each agency hidden in the officials' table for the period,
+    whichever report shows them."""
+    units = decided.units(overview.questionnaire_key)
+    return set() if overview.headline_item_key is None or units is None else units.hidden_pairs()
 
 
 def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pairs, counted):

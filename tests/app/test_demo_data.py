@@ -12,7 +12,7 @@ from survey.demo import IMPROVING_UNIT, seed_demo
 from survey.org.models import Agency
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.overview import Tier, satisfaction_overview
-from survey.results.report import latest_definition
+from survey.results.versions import latest_definition
 
 UNTIL = date(2026, 12, 1)
 RESPONSES = 5000

@@ -24,7 +24,6 @@ from survey.db import db, write_session
 from survey.dossiers.models import Dossier
 from survey.org.models import Agency
 from survey.results.counts import fold_all
-from survey.results.coverage import dossier_coverage
 from survey.results.downloads import report_csv
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
@@ -194,20 +193,3 @@ def test_the_csv_of_a_communes_report_hides_what_its_table_hides(app, world):
     # total less the others does not give them away.
     assert any(row[3].hidden is Hidden.DERIVED for row in table.rows)
     assert "2" not in [written[3] for written in rows]
-
-
-def test_a_withheld_scope_hides_the_unit_whose_ratings_are_the_scopes(app, world):
-    """A report that withholds its totals hides its scope's ratings, and so the row of a
-    unit that holds all of them (a commune's report lists the commune itself): the same
-    figure, hidden in one row and shown in the next, would give the scope's away."""
-    app.config["MIN_GROUP_SIZE"] = MIN
-    communes, _cells = world
-    report, _table = _report(app, communes["B"])
-    with app.test_request_context("/?lang=vi"):
-        coverage = dossier_coverage(db.session, report.report_filter, MIN, withheld=True)
-    assert coverage.scope.hidden is Hidden.DERIVED
-    (commune,) = coverage.agencies
-    assert commune.ratings == coverage.scope.ratings and commune.hidden is Hidden.DERIVED
-    assert all(unit.ratings < coverage.scope.ratings for unit in coverage.service_points)
-    shown = [unit for unit in (*coverage.service_points, *coverage.officials) if not unit.hidden]
-    assert shown

@@ -19,7 +19,7 @@ from survey.results.counts import counts_generation, fold_all
 from survey.results.filters import Dimension, Period, ReportFilter
 from survey.results.public import _quarter_result
 from survey.results.queries import LevelCounts
-from survey.results.report import latest_definition
+from survey.results.versions import latest_definition
 from tests.results.dataset import random_submission, reference_response_counts, submit
 from tests.results.test_routes import vietnamese
 
