@@ -44,19 +44,26 @@ def loaded_after(code: str, tmp_path) -> set[str]:
     return set(result.stdout.split())
 
 
-def test_a_command_starts_without_migrations_pdf_spreadsheets_or_statistics(tmp_path):
-    assert loaded_after("from survey import create_app; create_app()", tmp_path) == set()
-
-
-def test_a_simple_command_runs_without_views_forms_or_numpy(tmp_path):
-    code = (
+def with_tables(then: str) -> str:
+    """A script that creates the app and its tables, then runs the code ``then``."""
+    return (
         "from survey import create_app\n"
         "from survey.db import db\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    db.create_all()\n"
+        f"{then}\n"
+    )
+
+
+def test_a_command_starts_without_migrations_pdf_spreadsheets_or_statistics(tmp_path):
+    assert loaded_after("from survey import create_app; create_app()", tmp_path) == set()
+
+
+def test_a_simple_command_runs_without_views_forms_or_numpy(tmp_path):
+    code = with_tables(
         "result = app.test_cli_runner().invoke(args=['qr-codes'])\n"
-        "assert result.exit_code == 0, result.output\n"
+        "assert result.exit_code == 0, result.output"
     )
     assert loaded_after(code, tmp_path) == set()
 
@@ -66,14 +73,7 @@ def test_a_server_loads_what_requests_use_before_forking(tmp_path):
 
 
 def test_the_views_load_when_first_needed(tmp_path):
-    code = (
-        "from survey import create_app\n"
-        "from survey.db import db\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        "    db.create_all()\n"
-        "assert app.test_client().get('/privacy').status_code == 200\n"
-    )
+    code = with_tables("assert app.test_client().get('/privacy').status_code == 200")
     assert set(VIEWS_ONLY) <= loaded_after(code, tmp_path)
 
 

@@ -8,6 +8,7 @@ them with plain loops: a second computation that shares no SQL with the code und
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -156,6 +157,25 @@ def headline_row(version_id, agency_id, desk_id, official_id, day, item_key, val
     given = [{"item_key": item_key, "value": value, "text": None, "is_not_applicable": False}]
     row["body_hash"] = canonical_body_hash({"answers": given, **row})
     return row, given
+
+
+def queue_one_sipas_response(organisation: Organisation, *, flagged: bool = False) -> None:
+    """Store one SIPAS response submitted in 2026-Q1 and leave it in the queue: the caller
+    folds it (as another process would) or reads the page with it still waiting."""
+    rng = random.Random(4242)
+    row, answers = random_submission(rng, organisation, 10)
+    while row["questionnaire_version_id"] != organisation.version_ids["sipas"]:
+        row, answers = random_submission(rng, organisation, 10)
+    row |= {"submitted_dt": datetime(2026, 2, 10, 3, 0), "is_flagged": flagged}
+    row["body_hash"] = canonical_body_hash({"answers": answers, **row})
+    with write_session() as session:
+        store_responses(session, [row], {row["uuid"]: answers})
+
+
+def province_total(page: str) -> int:
+    """The number of responses in the province headline of a public results page."""
+    headline = page[page.index('id="province-heading"') :]
+    return int(re.search(r"<strong>([\d.]+)</strong>", headline).group(1).replace(".", ""))
 
 
 def submit(organisation: Organisation, responses: int, seed: int = 1, batch: int = 37) -> None:

@@ -135,23 +135,20 @@ def test_case_3_a_hidden_quarter_is_not_the_year_minus_the_other_quarters():
     hidden = hidden_by_period(QUARTERS, MIN)
     assert hidden[0, 3]
     small = (QUARTERS > 0) & (QUARTERS < MIN)
-    low, high = hidden_cell_intervals(
-        QUARTERS.reshape(-1),
-        hidden.reshape(-1),
-        _period_relations(QUARTERS),
-        np.where(small, 1, 0).reshape(-1),
-        np.where(small, MIN - 1, np.inf).reshape(-1),
-    )
+
+    def intervals(suppressed):
+        return hidden_cell_intervals(
+            QUARTERS.reshape(-1),
+            suppressed.reshape(-1),
+            _period_relations(QUARTERS),
+            np.where(small, 1, 0).reshape(-1),
+            np.where(small, MIN - 1, np.inf).reshape(-1),
+        )
+
+    low, high = intervals(hidden)
     assert np.all((high - low)[small.reshape(-1)] >= 1)
     # each column on its own, as before: the quarter follows from the year
-    alone = small.copy()
-    low, high = hidden_cell_intervals(
-        QUARTERS.reshape(-1),
-        alone.reshape(-1),
-        _period_relations(QUARTERS),
-        np.where(small, 1, 0).reshape(-1),
-        np.where(small, MIN - 1, np.inf).reshape(-1),
-    )
+    low, high = intervals(small)
     assert low[3] == high[3] == 4
 
 

@@ -105,6 +105,14 @@ def _audit(reports, ids):
     return float((high - low)[small].min())
 
 
+def _province_and_commune_reports(definition, ids) -> dict:
+    """The province's report (key ``None``) and each commune's own (key: its id set)."""
+    reports = {None: _overview(definition, None)}
+    for name in COMMUNES:
+        reports[frozenset({ids[name]})] = _overview(definition, frozenset({ids[name]}))
+    return reports
+
+
 def _name(ids, agency_id):
     return next(name for name, key in ids.items() if key == agency_id)
 
@@ -112,9 +120,7 @@ def _name(ids, agency_id):
 def test_a_complements_own_report_withholds_its_totals(app, world):
     definition, ids, _email = world
     with app.app_context():
-        reports = {None: _overview(definition, None)}
-        for name in COMMUNES:
-            reports[frozenset({ids[name]})] = _overview(definition, frozenset({ids[name]}))
+        reports = _province_and_commune_reports(definition, ids)
         assert _audit(reports, ids) >= 1
         hidden = {_name(ids, u.key): u.is_suppressed for u in reports[None].agencies}
         assert hidden == {"A": True, "B": True, "C": False, "D": False}
@@ -131,9 +137,7 @@ def test_a_complements_own_report_withholds_its_totals(app, world):
 def test_a_selection_that_is_no_subtree_does_not_change_the_decision(app, world):
     definition, ids, _email = world
     with app.app_context():
-        reports = {None: _overview(definition, None)}
-        for name in COMMUNES:
-            reports[frozenset({ids[name]})] = _overview(definition, frozenset({ids[name]}))
+        reports = _province_and_commune_reports(definition, ids)
         a_and_c = frozenset({ids["A"], ids["C"]})
         c_and_d = frozenset({ids["C"], ids["D"]})
         reports[a_and_c] = _overview(definition, a_and_c)

@@ -4,16 +4,12 @@ visitors only."""
 
 from __future__ import annotations
 
-import random
-import re
 from collections.abc import Callable
-from datetime import datetime
 
 from sqlalchemy import event
 
-from survey.collect.store import canonical_body_hash, store_responses
-from survey.db import db, write_session
-from tests.results.dataset import random_submission
+from survey.db import db
+from tests.results.dataset import province_total, queue_one_sipas_response
 
 ADDRESS = "/results?year=2026"
 
@@ -36,23 +32,6 @@ def statements_during(app, request: Callable[[], object]) -> list[str]:
     return [s for s in sent if "FROM settings" not in s and not s.startswith("BEGIN")]
 
 
-def province_total(page: str) -> int:
-    headline = page[page.index('id="province-heading"') :]
-    return int(re.search(r"<strong>([\d.]+)</strong>", headline).group(1).replace(".", ""))
-
-
-def queue_one_response(organisation) -> None:
-    """One SIPAS response in 2026-Q1, stored and left in the queue (no fold)."""
-    rng = random.Random(515)
-    row, answers = random_submission(rng, organisation, 10)
-    while row["questionnaire_version_id"] != organisation.version_ids["sipas"]:
-        row, answers = random_submission(rng, organisation, 10)
-    row |= {"submitted_dt": datetime(2026, 2, 10, 3, 0), "is_flagged": False}
-    row["body_hash"] = canonical_body_hash({"answers": answers, **row})
-    with write_session() as session:
-        store_responses(session, [row], {row["uuid"]: answers})
-
-
 def test_a_kept_page_reads_the_database_once(app, client, results_world):
     first = client.get(ADDRESS).get_data(as_text=True)
     pages = []
@@ -67,7 +46,7 @@ def test_a_kept_page_reads_the_database_once(app, client, results_world):
 def test_a_response_waiting_to_be_counted_is_on_the_next_page(app, client, results_world):
     before = province_total(client.get(ADDRESS).get_data(as_text=True))
     with app.app_context():
-        queue_one_response(results_world.organisation)
+        queue_one_sipas_response(results_world.organisation)
     assert province_total(client.get(ADDRESS).get_data(as_text=True)) == before + 1
 
 

@@ -6,10 +6,12 @@ import csv
 import io
 import math
 from datetime import date
+from typing import NamedTuple
 
 from flask import render_template_string
 from flask_babel import gettext
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from pypdf import PdfReader
 
 from survey.db import db, write_session
@@ -38,6 +40,32 @@ def a_table() -> Table:
     )
 
 
+class Written(NamedTuple):
+    """A table as the page shows it and as each file writes it."""
+
+    page: str
+    csv_rows: list[list[str]]
+    sheet: Worksheet
+    pdf_text: str
+
+
+def written_everywhere(table: Table) -> Written:
+    """Render ``table`` on a page and write it to CSV, a workbook sheet and a PDF page (in
+    a request context: the language is the request's)."""
+    page = render_template_string(
+        '{% from "results/_macros.html" import table %}{{ table(t) }}', t=table
+    )
+    buffer = io.StringIO()
+    downloads.write_csv_table(csv.writer(buffer), table)
+    sheet = Workbook().active
+    downloads.write_xlsx_table(sheet, table, 1)
+    pdf = downloads._ReportPdf("footer")
+    pdf.add_page()
+    pdf.report_table(table)
+    pdf_text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
+    return Written(page, list(csv.reader(io.StringIO(buffer.getvalue()))), sheet, pdf_text)
+
+
 def test_a_hidden_cell_carries_its_reason(app):
     with app.test_request_context("/?lang=vi"):
         cell = hidden("number", Hidden.SMALL_GROUP)
@@ -49,23 +77,11 @@ def test_a_hidden_cell_carries_its_reason(app):
 
 def test_a_hidden_cell_reads_the_same_on_the_page_and_in_every_file(app):
     with app.test_request_context("/?lang=vi"):
-        table = a_table()
-        page = render_template_string(
-            '{% from "results/_macros.html" import table %}{{ table(t) }}', t=table
-        )
-        buffer = io.StringIO()
-        downloads.write_csv_table(csv.writer(buffer), table)
-        sheet = Workbook().active
-        downloads.write_xlsx_table(sheet, table, 1)
-        pdf = downloads._ReportPdf("footer")
-        pdf.add_page()
-        pdf.report_table(table)
-        pdf_text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
+        page, rows, sheet, pdf_text = written_everywhere(a_table())
         shown = Cell(85.3, "percent").text()  # "85,3 %", with a no-break space
     assert '<tr class="hidden-row">' in page and page.count('<td class="number">ẩn</td>') == 2
     assert '<th scope="row">Sở Tư pháp</th>' in page and shown in page
     assert "<p>Một ghi chú</p>" in page
-    rows = list(csv.reader(io.StringIO(buffer.getvalue())))
     assert ["Xã nhỏ", "ẩn", "ẩn"] in rows and ["Sở Tư pháp", "120", shown] in rows
     assert ["Một ghi chú"] in rows
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
@@ -227,21 +243,10 @@ def test_halves_round_up_alike_on_the_page_and_in_every_file(app):
             ),
             number_columns=frozenset({1, 2}),
         )
-        page = render_template_string(
-            '{% from "results/_macros.html" import table %}{{ table(t) }}', t=table
-        )
+        page, rows, sheet, pdf_text = written_everywhere(table)
         filters = render_template_string("{{ 81.25 | percent }} {{ 86.25 | percent }}")
-        buffer = io.StringIO()
-        downloads.write_csv_table(csv.writer(buffer), table)
-        sheet = Workbook().active
-        downloads.write_xlsx_table(sheet, table, 1)
-        pdf = downloads._ReportPdf("footer")
-        pdf.add_page()
-        pdf.report_table(table)
-        pdf_text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
     assert "81,3\u00a0%" in page and "86,3\u00a0%" in page and "1,3" in page
     assert filters == "81,3\u00a0% 86,3\u00a0%"
-    rows = list(csv.reader(io.StringIO(buffer.getvalue())))
     assert ["A", "81,3\u00a0%", "1,3"] in rows and ["B", "86,3\u00a0%", "0,1"] in rows
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     # the workbook holds what is shown, not the full precision

@@ -89,12 +89,12 @@ def weighted_world(app, results_world):
     return counts
 
 
-def reference(results_world, dossiers, minimum=5):
-    """The weighted figures of the data set, recomputed from the raw rows."""
-    organisation = results_world.organisation
+def rated_cells(results_world, unit_column: str) -> tuple[Counter, Counter]:
+    """The answers to ``ITEM`` in the period, and the satisfied ones, per (unit, procedure
+    field), from the raw rows; a response naming no unit in ``unit_column`` is left out."""
     selection = ReportFilter(
         Period.parse(PERIOD),
-        questionnaire_version_ids={organisation.version_ids[QUESTIONNAIRE]},
+        questionnaire_version_ids={results_world.organisation.version_ids[QUESTIONNAIRE]},
     )
     answers: Counter = Counter()
     satisfied: Counter = Counter()
@@ -102,9 +102,18 @@ def reference(results_world, dossiers, minimum=5):
         answer = response["answers"].get(ITEM)
         if not selected(response, selection) or answer is None or answer.value is None:
             continue
-        cell = (response["agency"], response["procedure_field"])
+        if response[unit_column] is None:
+            continue
+        cell = (response[unit_column], response["procedure_field"])
         answers[cell] += 1
         satisfied[cell] += answer.value in SATISFIED
+    return answers, satisfied
+
+
+def reference(results_world, dossiers, minimum=5):
+    """The weighted figures of the data set, recomputed from the raw rows."""
+    organisation = results_world.organisation
+    answers, satisfied = rated_cells(results_world, "agency")
     collapsed_agency = organisation.agency_ids[2]
     # The premise of the test: only the empty field's stratum is short of answers.
     assert answers[(collapsed_agency, EMPTY_FIELD)] == 0

@@ -15,7 +15,6 @@ import csv
 import io
 import math
 import re
-from collections import Counter
 from datetime import datetime
 
 import pytest
@@ -32,7 +31,6 @@ from survey.org.models import Agency, Official, Procedure
 from survey.results.filters import Period, ReportFilter
 from survey.results.tables import DERIVED_FOOTNOTE, round_half_up
 from survey.results.weighting import weighted_satisfactions
-from tests.results.dataset import selected
 from tests.results.test_coverage import rows_of
 from tests.results.test_report_pdf import recorded_layouts, wrapped_lines
 from tests.results.test_routes import PERIOD, vietnamese
@@ -43,6 +41,7 @@ from tests.results.test_weighting import (  # noqa: F401
     FIELDS,
     ITEM,
     SATISFIED,
+    rated_cells,
     weighted_world,
 )
 
@@ -106,21 +105,7 @@ def unit_dossiers(app, results_world, weighted_world):
 
 def reference(results_world, dossiers, unit_column, minimum=MINIMUM):
     """Each unit's weighted figures from the raw rows: {unit: dict or None (too few)}."""
-    selection = ReportFilter(
-        Period.parse(PERIOD),
-        questionnaire_version_ids={results_world.organisation.version_ids[QUESTIONNAIRE]},
-    )
-    answers: Counter = Counter()
-    satisfied: Counter = Counter()
-    for response in results_world.responses:
-        answer = response["answers"].get(ITEM)
-        if not selected(response, selection) or answer is None or answer.value is None:
-            continue
-        if response[unit_column] is None:
-            continue
-        cell = (response[unit_column], response["procedure_field"])
-        answers[cell] += 1
-        satisfied[cell] += answer.value in SATISFIED
+    answers, satisfied = rated_cells(results_world, unit_column)
     units = {unit for unit, _field in dossiers}
     result = {}
     for unit in units:
