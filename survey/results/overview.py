@@ -79,8 +79,11 @@ class TrendPoint:
 @dataclass(frozen=True)
 class Trend:
     points: tuple[TrendPoint, ...]
-    #: Cochran–Armitage test over the periods with answers; None with fewer than two.
+    #: Cochran–Armitage test over the shown periods with answers; None with fewer than two.
     test: TrendTestResult | None
+    #: When some periods are hidden, how many shown periods the test was computed on
+    #: (None when it is over every period).
+    tested_periods: int | None = None
 
 
 @dataclass(frozen=True)
@@ -357,9 +360,26 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
                 bool(is_hidden),
             )
         )
-    with_answers = sum(total > 0 for total in totals)
-    test = trend_test(successes, totals) if with_answers >= 2 else None
-    return Trend(tuple(points), test)
+    return Trend(tuple(points), *_shown_trend_test(successes, totals, hidden))
+
+
+def _shown_trend_test(successes, totals, hidden) -> tuple[TrendTestResult | None, int | None]:
+    """The trend test over the shown periods, and how many they are when some are hidden.
+
+    The test is a non-linear function of every period's counts: over hidden periods it
+    would add an equation to what the report's total and the shown periods give away
+    (the hidden periods' sum) and could pin two hidden months down, which the audit of
+    the published cells does not model. Over the shown periods it says nothing that
+    they do not. Each period keeps its place in time as its score (1, 2, … over the
+    report's periods), so a hidden period leaves a gap rather than closing it up.
+    """
+    shown = [i for i, is_hidden in enumerate(hidden) if not is_hidden]
+    if sum(totals[i] > 0 for i in shown) < 2:
+        return None, None
+    test = trend_test(
+        [successes[i] for i in shown], [totals[i] for i in shown], [i + 1 for i in shown]
+    )
+    return test, len(shown) if len(shown) < len(hidden) else None
 
 
 def _periods(within: Period, dimension: Dimension) -> list[Period]:

@@ -87,6 +87,19 @@ def trend_words(test) -> str:
     return _("Rising") if test.direction == "rising" else _("Falling")
 
 
+def trend_test_footnotes(trend: Trend | None) -> tuple[str, ...]:
+    """Which periods the trend test was computed on, when some are hidden (else nothing)."""
+    if trend is None or trend.test is None or trend.tested_periods is None:
+        return ()
+    return (
+        _(
+            "The trend test is computed on the %(count)d periods shown: the hidden periods "
+            "are left out of it.",
+            count=trend.tested_periods,
+        ),
+    )
+
+
 def change_words(change) -> tuple[str, str]:
     """The headline against the previous period, and whether chance explains it."""
     previous = change.previous
@@ -281,7 +294,7 @@ def summary_table(report: Report) -> Table:
         _("Summary"),
         (_("Measure"), _("Value")),
         tuple(rows),
-        derived_footnotes(rows) + totals_footnotes(report),
+        derived_footnotes(rows) + totals_footnotes(report) + trend_test_footnotes(overview.trend),
     )
 
 
@@ -923,6 +936,7 @@ def trend_page_table(trend: Trend, today: date | None = None) -> Table:
     footnotes: tuple[str, ...] = ()
     if trend.test is not None:
         footnotes = (f"{trend_words(trend.test)} (p = {format_number(trend.test.pvalue, 3)})",)
+    footnotes += trend_test_footnotes(trend)
     return Table(
         "trend",
         _("Satisfied or very satisfied, by period"),

@@ -367,9 +367,12 @@ def test_trend_with_two_level_scores_is_the_pooled_two_by_two_chi_square():
     # With scores (0, 0, 0, 1) the trend statistic is Pearson's X² for the first
     # three groups pooled against the fourth (R: prop.trend.test(smokers, patients,
     # c(0, 0, 0, 1))).
+    # R prints X-squared = 12.173, df = 1, p-value = 0.0004848.
     result = trend_test([83, 90, 129, 70], [86, 93, 136, 82], scores=[0, 0, 0, 1])
     pooled = chi2_independence([[302, 13], [70, 12]])
     assert result.statistic == pytest.approx(pooled.statistic, rel=1e-12)
+    assert round(result.statistic, 3) == 12.173
+    assert result.pvalue == pytest.approx(0.0004848, abs=5e-8)
 
 
 def test_trend_rising_quarters():

@@ -178,6 +178,19 @@ def province_total(page: str) -> int:
     return int(re.search(r"<strong>([\d.]+)</strong>", headline).group(1).replace(".", ""))
 
 
+def store_months(session, version_id, agency_id, desk_id, item_key, months) -> None:
+    """Store one kiosk response answering ``item_key`` per value of ``months``: the values
+    given in each month of 2026 (the 10th), January first."""
+    rows, answers = [], {}
+    for month, values in enumerate(months, start=1):
+        for value in values:
+            day = datetime(2026, month, 10, 3, 0)
+            row, given = headline_row(version_id, agency_id, desk_id, None, day, item_key, value)
+            rows.append(row)
+            answers[row["uuid"]] = given
+    store_responses(session, rows, answers)
+
+
 def submit(organisation: Organisation, responses: int, seed: int = 1, batch: int = 37) -> None:
     """Store ``responses`` random responses in batches, repeating some of them."""
     rng = random.Random(seed)

@@ -11,14 +11,13 @@ quarterly trend, every total) finds no small month pinned down.
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pytest
 from openpyxl import load_workbook
 
 from analysis import hidden_cell_intervals
-from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.org.models import Agency
 from survey.results import downloads
@@ -29,7 +28,7 @@ from survey.results.overview import satisfaction_overview
 from survey.results.report import ReportRequest, build_report
 from survey.results.report_tables import period_words
 from tests.factories import make_agency, make_desk
-from tests.results.dataset import headline_province, headline_row
+from tests.results.dataset import headline_province, store_months
 
 MIN = 5
 #: Responses per commune and month of 2026's first half.
@@ -42,20 +41,13 @@ PERIOD = Period(date(2026, 1, 1), date(2026, 7, 1))
 def world(app_context):
     with write_session() as session:
         version_id, definition, headline, top, province_id = headline_province(session)
-        communes, rows, answers = {}, [], {}
+        communes = {}
         for name, by_month in MONTHS.items():
             commune = make_agency(session, parent_id=province_id)
             desk = make_desk(session, agency=commune)
             communes[name] = commune.id
-            for month, count in enumerate(by_month, start=1):
-                for _ in range(count):
-                    day = datetime(2026, month, 10, 3, 0)
-                    row, given = headline_row(
-                        version_id, commune.id, desk.id, None, day, headline, top
-                    )
-                    rows.append(row)
-                    answers[row["uuid"]] = given
-        store_responses(session, rows, answers)
+            months = [[top] * count for count in by_month]
+            store_months(session, version_id, commune.id, desk.id, headline, months)
     fold_all(write_session)
     return definition, communes
 
