@@ -786,9 +786,26 @@ def _responsiveness_footnotes(report: Report) -> tuple[str, ...]:
     )
 
 
+def _splits_hidden_agencies(report: Report, weighted: WeightedSatisfaction) -> bool:
+    """Whether the scope's weighted figures would give away agencies its agencies' table
+    hides: their answers lie in more than one stratum (or weight 0 and a stratum).
+
+    The raw rate with the shown agencies' rates gives the hidden agencies' satisfied
+    answers together; the weighted rate counts each stratum's with its own weight, so with
+    the dossiers each agency returned (always shown) it gives another sum of them. Two
+    hidden agencies, a small one merged into its parent's stratum and its complement in
+    its own, are then each worked out; so are their answers, from the design effect and
+    the answers weighted. In one stratum, their satisfied answers carry one weight, their
+    answers one size, and nothing follows that their sum did not already say."""
+    hidden = {unit.key for unit in report.overview.agencies if unit.is_suppressed}
+    return len(weighted.strata_holding(hidden)) > 1
+
+
 def _weighted_reason(report: Report, weighted: WeightedSatisfaction) -> Hidden | None:
     """Why the scope's weighted rate is withheld beside the raw one, if it is."""
-    if weighted_gives_away(weighted.unweighted_answers, report.min_group_size):
+    if weighted_gives_away(
+        weighted.unweighted_answers, report.min_group_size
+    ) or _splits_hidden_agencies(report, weighted):
         return Hidden.DERIVED
     return None
 
@@ -820,6 +837,8 @@ def weighted_table(report: Report) -> Table | None:
     if weighted is None or headline is None:
         return None
     reason = _weighted_reason(report, weighted)
+    # The answers' split between the strata (its sizes) gives hidden agencies away too.
+    sizes = Hidden.DERIVED if _splits_hidden_agencies(report, weighted) else None
     rows = (
         (Cell(_("Satisfied (overall question), unweighted")), percent(headline.rate)),
         (Cell(_("Satisfied, weighted to the dossiers returned")), percent(weighted.rate, reason)),
@@ -831,9 +850,12 @@ def weighted_table(report: Report) -> Table | None:
             Cell(_("Weighted confidence interval, upper bound")),
             percent(weighted.ci_high, reason),
         ),
-        (Cell(_("Design effect")), Cell(weighted.design_effect, "coefficient")),
-        (Cell(_("Effective number of respondents")), Cell(weighted.effective_n, "number")),
-        (Cell(_("Answers weighted")), Cell(weighted.answers, "number")),
+        (Cell(_("Design effect")), figure(weighted.design_effect, "coefficient", sizes)),
+        (
+            Cell(_("Effective number of respondents")),
+            figure(weighted.effective_n, "number", sizes),
+        ),
+        (Cell(_("Answers weighted")), figure(weighted.answers, "number", sizes)),
         (Cell(_("Dossiers returned")), Cell(weighted.dossiers, "number")),
         (Cell(_("Strata with dossiers")), Cell(weighted.cells, "number")),
         (Cell(_("Strata merged into a parent")), Cell(weighted.collapsed_cells, "number")),
@@ -841,7 +863,7 @@ def weighted_table(report: Report) -> Table | None:
         (Cell(_("Share of dossiers whose weight moved")), percent(weighted.moved_share)),
         (
             Cell(_("Answers without dossiers in their stratum (weight 0)")),
-            Cell(weighted.unweighted_answers, "number"),
+            figure(weighted.unweighted_answers, "number", sizes),
         ),
     )
     return Table(
@@ -849,7 +871,10 @@ def weighted_table(report: Report) -> Table | None:
         _("Satisfaction weighted to the dossiers handled"),
         (_("Measure"), _("Value")),
         rows,
-        footnotes=_weighting_footnotes(weighted, max(2, report.min_group_size)),
+        footnotes=(
+            *_weighting_footnotes(weighted, max(2, report.min_group_size)),
+            *derived_footnotes(rows),
+        ),
         number_columns=frozenset({1}),
     )
 

@@ -25,7 +25,7 @@ two queries per kind of unit (its dossiers, its answers), not from queries per u
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,9 @@ class Collapsed:
     collapsed_cells: int
     #: The dossiers of those cells: their weight is carried by the parent's ratings.
     moved_dossiers: int
+    #: For each unit with answers (the agency of a cell), the strata its answers lie in;
+    #: None for the strata without dossiers (weight 0).
+    answer_strata: Mapping[int, frozenset[GroupKey | None]]
 
 
 def collapse_strata(
@@ -125,11 +128,17 @@ def collapse_strata(
         for key, group in group_of.items():
             if parent is None or group == deficient[0] or (key[0] == parent and group[0] == "cell"):
                 group_of[key] = target
+    strata = totals()
+    answer_strata: dict[int, set[GroupKey | None]] = defaultdict(set)
+    for key, group in group_of.items():
+        if cells[key].answers:
+            answer_strata[key[0]].add(group if strata[group].dossiers else None)
     return Collapsed(
-        strata=tuple(totals().values()),
+        strata=tuple(strata.values()),
         cells=sum(1 for cell in cells.values() if cell.dossiers),
         collapsed_cells=len(short),
         moved_dossiers=sum(cells[key].dossiers for key in short),
+        answer_strata={unit: frozenset(held) for unit, held in answer_strata.items()},
     )
 
 
@@ -154,11 +163,25 @@ class WeightedSatisfaction:
     cells: int
     collapsed_cells: int
     moved_dossiers: int
+    #: For each unit with answers (the agency of a cell), the strata its answers lie in
+    #: after collapsing; None for the strata without dossiers (weight 0).
+    answer_strata: Mapping[int, frozenset[GroupKey | None]]
 
     @property
     def moved_share(self) -> float:
         """The share of the dossiers whose weight moved to a parent stratum's ratings."""
         return self.moved_dossiers / self.dossiers
+
+    def strata_holding(self, units: Collection[Hashable]) -> frozenset[GroupKey | None]:
+        """The strata in which the answers of ``units`` lie (None: weight 0).
+
+        With the answers of several units in one stratum, the weighted rate counts their
+        satisfied answers with one weight, as it counts their sum; in two, it counts a
+        share of them apart, which the raw rate does not: the report withholds its
+        weighted figures when the units it hides lie in more than one."""
+        return frozenset().union(
+            *(strata for unit, strata in self.answer_strata.items() if unit in units)
+        )
 
 
 def strata_setting() -> str:
@@ -248,6 +271,7 @@ def _weighted(
         cells=collapsed.cells,
         collapsed_cells=collapsed.collapsed_cells,
         moved_dossiers=collapsed.moved_dossiers,
+        answer_strata=collapsed.answer_strata,
     )
 
 
