@@ -48,6 +48,8 @@ _Z_95 = 1.959963984540054
 
 #: A cell: (agency id, procedure field or None). With agency strata the field is None.
 CellKey = tuple[int, str | None]
+#: An official's (None: no official's) answers in an agency: (agency id, official id).
+Part = tuple[int, int | None]
 #: A stratum while collapsing: ("cell", a cell's key), ("agency", id) or ("scope", None).
 GroupKey = tuple[str, Any]
 
@@ -77,9 +79,8 @@ class Collapsed:
     collapsed_cells: int
     #: The dossiers of those cells: their weight is carried by the parent's ratings.
     moved_dossiers: int
-    #: For each unit with answers (the agency of a cell), the strata its answers lie in;
-    #: None for the strata without dossiers (weight 0).
-    answer_strata: Mapping[int, frozenset[GroupKey | None]]
+    #: The stratum of each cell with answers; None for one without dossiers (weight 0).
+    stratum_of: Mapping[CellKey, GroupKey | None]
 
 
 def collapse_strata(
@@ -129,16 +130,16 @@ def collapse_strata(
             if parent is None or group == deficient[0] or (key[0] == parent and group[0] == "cell"):
                 group_of[key] = target
     strata = totals()
-    answer_strata: dict[int, set[GroupKey | None]] = defaultdict(set)
-    for key, group in group_of.items():
-        if cells[key].answers:
-            answer_strata[key[0]].add(group if strata[group].dossiers else None)
     return Collapsed(
         strata=tuple(strata.values()),
         cells=sum(1 for cell in cells.values() if cell.dossiers),
         collapsed_cells=len(short),
         moved_dossiers=sum(cells[key].dossiers for key in short),
-        answer_strata={unit: frozenset(held) for unit, held in answer_strata.items()},
+        stratum_of={
+            key: group if strata[group].dossiers else None
+            for key, group in group_of.items()
+            if cells[key].answers
+        },
     )
 
 
@@ -163,9 +164,8 @@ class WeightedSatisfaction:
     cells: int
     collapsed_cells: int
     moved_dossiers: int
-    #: For each unit with answers (the agency of a cell), the strata its answers lie in
-    #: after collapsing; None for the strata without dossiers (weight 0).
-    answer_strata: Mapping[int, frozenset[GroupKey | None]]
+    #: The stratum of each cell with answers after collapsing; None: weight 0.
+    stratum_of: Mapping[CellKey, GroupKey | None]
 
     @property
     def moved_share(self) -> float:
@@ -173,15 +173,18 @@ class WeightedSatisfaction:
         return self.moved_dossiers / self.dossiers
 
     def strata_holding(self, units: Collection[Hashable]) -> frozenset[GroupKey | None]:
-        """The strata in which the answers of ``units`` lie (None: weight 0).
+        """The strata in which the answers of ``units`` (the first of a cell's key) lie
+        (None: weight 0).
 
-        With the answers of several units in one stratum, the weighted rate counts their
+        With the answers of several parts in one stratum, the weighted rate counts their
         satisfied answers with one weight, as it counts their sum; in two, it counts a
-        share of them apart, which the raw rate does not: the report withholds its
-        weighted figures when the units it hides lie in more than one."""
-        return frozenset().union(
-            *(strata for unit, strata in self.answer_strata.items() if unit in units)
-        )
+        share of them apart, which the raw rate does not: a report withholds a weighted
+        figure when the parts it does not publish lie in more than one."""
+        return frozenset(group for key, group in self.stratum_of.items() if key[0] in units)
+
+    def strata_of(self, cells: Collection[Hashable]) -> frozenset[GroupKey | None]:
+        """The strata in which the answers of ``cells`` lie (None: weight 0)."""
+        return frozenset(group for key, group in self.stratum_of.items() if key in cells)
 
 
 def strata_setting() -> str:
@@ -271,7 +274,7 @@ def _weighted(
         cells=collapsed.cells,
         collapsed_cells=collapsed.collapsed_cells,
         moved_dossiers=collapsed.moved_dossiers,
-        answer_strata=collapsed.answer_strata,
+        stratum_of=collapsed.stratum_of,
     )
 
 
@@ -284,6 +287,43 @@ class WeightedUnits:
     scope: WeightedSatisfaction | None
     agencies: Mapping[int, WeightedSatisfaction | None]
     officials: Mapping[int, WeightedSatisfaction | None]
+    #: The answers of each official (None: naming none) in each agency, by procedure
+    #: field (None with agency strata): {(agency, official): {field: answers}}.
+    parts: Mapping[Part, Mapping[str | None, int]]
+
+    def unpublished_cells(
+        self, kind: str, unit: Hashable, shown_officials: Collection[Hashable], minimum: int
+    ) -> set[tuple[Hashable, str | None]]:
+        """The cells (``unit``, field) holding the answers of the parts of an agency
+        (``kind`` "agencies") or official ("officials") that a report does not publish.
+
+        An agency's: its officials hidden (not in ``shown_officials``), an official's
+        part in it under ``minimum`` answers when he answered in other agencies too (a
+        small part, hidden where a report shows it), and its answers naming no official;
+        none when these are the only such part (the raw rates give them whole). An
+        official's: every part in an agency when one of them is so small. Should they
+        lie in more than one stratum of a weighted rate
+        (:meth:`WeightedSatisfaction.strata_of`), that rate with the raw ones would
+        split them."""
+        agencies: dict[int | None, set[int]] = defaultdict(set)
+        for agency, official in self.parts:
+            agencies[official].add(agency)
+
+        def small(part: Part) -> bool:
+            return len(agencies[part[1]]) > 1 and sum(self.parts[part].values()) < minimum
+
+        if kind == "officials":
+            own = [part for part in self.parts if part[1] == unit]
+            parts = own if any(small(part) for part in own) else []
+        else:
+            parts = [
+                (agency, official)
+                for agency, official in self.parts
+                if agency == unit and (official not in shown_officials or small((agency, official)))
+            ]
+            if all(official is None for _agency, official in parts):
+                parts = []
+        return {(unit, field) for part in parts for field in self.parts[part]}
 
 
 def _each_unit(
@@ -299,6 +339,24 @@ def _each_unit(
         for unit, own in by_unit.items()
         if any(cell.dossiers for cell in own.values())
     }
+
+
+def _parts(
+    session: Session, report_filter: ReportFilter, item_key: str, by_field: bool
+) -> dict[Part, dict[str | None, int]]:
+    """The answers to ``item_key`` of each official (None: naming none) in each agency,
+    by procedure field (all in None without ``by_field``), in one query."""
+    grouping = (
+        (Dimension.OFFICIAL, Dimension.PROCEDURE_FIELD) if by_field else (Dimension.OFFICIAL,)
+    )
+    counts: Mapping[Any, Any] = level_counts_by(
+        session, report_filter, grouping, [item_key], by_agency=True
+    )
+    parts: dict[Part, dict[str | None, int]] = defaultdict(dict)
+    for (agency, (official, *field)), items in counts.items():
+        if items[item_key].answered:
+            parts[(agency, official)][field[0] if field else None] = items[item_key].answered
+    return dict(parts)
 
 
 def weighted_satisfactions(
@@ -324,4 +382,5 @@ def weighted_satisfactions(
         scope=_weighted(agencies, _parents(session, report_filter.agency_ids), minimum, setting),
         agencies=_each_unit(agencies, minimum, setting),
         officials=_each_unit(officials, minimum, setting),
+        parts=_parts(session, report_filter, item_key, by_field),
     )

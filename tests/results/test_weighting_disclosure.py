@@ -25,17 +25,17 @@ from flask_babel import gettext
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
-from survey.collect.store import store_responses
+from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.dossiers.models import Dossier
-from survey.org.models import Agency
+from survey.org.models import Agency, Procedure
 from survey.results import downloads
 from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from survey.results.report_tables import file_tables
 from survey.results.tables import DERIVED_FOOTNOTE, Hidden
-from tests.factories import make_agency, make_desk
+from tests.factories import make_agency, make_desk, make_official
 from tests.results.dataset import headline_province, headline_row
 
 MIN = 5
@@ -90,12 +90,13 @@ def world(app):
     return ids
 
 
-def _report(app, agency_id=None):
+def _report(app, agency_id=None, procedure_field=None):
     with app.test_request_context("/?lang=en"):
         request = ReportRequest(
             period=Period.parse(PERIOD),
             questionnaire_key="onestop-quick",
             agency=None if agency_id is None else db.session.get(Agency, agency_id),
+            procedure_field=procedure_field,
         )
         report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
         tables = {table.key: table for table in file_tables(report)}
@@ -220,3 +221,172 @@ def test_a_communes_weighted_rate_is_still_shown(app, world):
     weighted_rows = {row[0].text(): row[1] for row in tables["weighted"].rows}
     rate = weighted_rows[words["Satisfied, weighted to the dossiers returned"]]
     assert rate.shown_value() == 75.0
+
+
+#: The province's answers by official (None: naming none): (procedure field, answers,
+#: satisfied). X is small and hidden, the answers naming nobody covering it; Y and Z shown.
+OFFICIALS = {
+    "X": ("Hộ tịch", 3, 1),
+    "Y": ("Đất đai", 8, 3),
+    "Z": ("Hộ tịch", 20, 14),
+    None: ("Đất đai", 5, 1),
+}
+#: The province's dossiers returned per procedure field.
+FIELD_DOSSIERS = {"Hộ tịch": 100, "Đất đai": 20}
+#: A commune beside it, so that the agencies are compared: (answers, satisfied, dossiers),
+#: all in the first field and naming nobody.
+COMMUNE = (20, 10, 50)
+
+
+@pytest.fixture
+def officials_world(app):
+    """One agency whose officials answered in two procedure fields (``OFFICIALS``)."""
+    app.config["MIN_GROUP_SIZE"] = MIN
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    day = datetime(2026, 2, 10, 3, 0)
+    with app.app_context(), write_session() as session:
+        version_id, _definition, headline, top, province_id = headline_province(session)
+        desk = make_desk(session, agency=session.get_one(Agency, province_id))
+        procedures = {
+            field: Procedure(code=field, name=field, field=field) for field in FIELD_DOSSIERS
+        }
+        session.add_all(procedures.values())
+        session.flush()
+        commune = make_agency(session, parent_id=province_id)
+        commune_desk = make_desk(session, agency=commune)
+        rows, answers, ids = [], {}, {"province": province_id, "commune": commune.id}
+        units = [(province_id, desk, name, *figures) for name, figures in OFFICIALS.items()] + [
+            (commune.id, commune_desk, None, "Hộ tịch", *COMMUNE[:2])
+        ]
+        for agency_id, at, name, field, count, satisfied in units:
+            if name is not None:
+                ids[name] = make_official(session, desk, name=f"Cán bộ {name}").id
+            for number in range(count):
+                value = top if number < satisfied else 1
+                row, given = headline_row(
+                    version_id, agency_id, at.id, ids.get(name), day, headline, value
+                )
+                row["procedure_id"] = procedures[field].id
+                del row["body_hash"]
+                row["body_hash"] = canonical_body_hash({"answers": given, **row})
+                rows.append(row)
+                answers[row["uuid"]] = given
+        store_responses(session, rows, answers)
+        session.execute(
+            insert(Dossier),
+            [
+                {
+                    "code_hash": f"{agency_id}-{field}-{number}",
+                    "agency_id": agency_id,
+                    "procedure_id": procedures[field].id,
+                    "received_dt": datetime(2026, 2, 5),
+                    "due_dt": day,
+                    "returned_dt": day,
+                }
+                for agency_id, field, count in (
+                    *((province_id, *dossiers) for dossiers in FIELD_DOSSIERS.items()),
+                    (commune.id, "Hộ tịch", COMMUNE[2]),
+                )
+                for number in range(count)
+            ],
+        )
+    with app.app_context():
+        fold_all(write_session)
+    return ids
+
+
+def _row_figures(table, words, name):
+    """A unit's (answers, satisfied) from its row's answers and rate, and the row."""
+    row = next(row for row in table.rows if row[0].text() == name)
+    answers = row[table.columns.index(words["Answers"])].shown_value()
+    rate = row[table.columns.index(words["Satisfied"])].shown_value()
+    return (answers, round(rate / 100 * answers)), row
+
+
+def _field_figures(strata, others=()) -> tuple[float, ...]:
+    """The weighted rate, design effect and interval (rounded as printed) of an agency's
+    fields' (answers, satisfied, dossiers), merged into one when one has fewer than the
+    minimum, beside the strata of ``others``."""
+    if min(n for n, _x, _d in strata) < MIN:
+        strata = [tuple(map(sum, zip(*strata, strict=True)))]
+    strata = [*strata, *others]
+    rate, effect = _weighted(strata)
+    population = sum(d for _n, _x, d in strata)
+    variance = sum((d / population) ** 2 * (x / n) * (1 - x / n) / (n - 1) for n, x, d in strata)
+    margin = 1.959963984540054 * variance**0.5 * 100
+    return (
+        _rounded(rate, 1),
+        _rounded(effect, 2),
+        _rounded(max(0.0, rate - margin), 1),
+        _rounded(min(100.0, rate + margin), 1),
+    )
+
+
+def test_an_agencys_weighted_rate_gives_no_hidden_official_away(app, officials_world):
+    # X (3 answers) is hidden, covered by the answers naming nobody (5): the raw rates
+    # leave X's satisfied answers anywhere from 0 to 2. With the dossiers of each field
+    # (the reports on one field print them) and the fields of the shown officials (their
+    # answers there), the weighted rate pins X down unless withheld.
+    ids = officials_world
+    report, tables, _workbook, words = _report(app)
+    hidden = {unit.key for unit in report.overview.officials if unit.is_suppressed}
+    assert hidden == {ids["X"]}
+    province_name = report.agency_name(ids["province"])
+    province, row = _row_figures(tables["agencies"], words, province_name)
+    commune = _row_figures(tables["agencies"], words, report.agency_name(ids["commune"]))[0]
+    assert commune == COMMUNE[:2]
+    # The commune answered in one field: its stratum in the scope's weighted rate.
+    commune_stratum = [(*commune, COMMUNE[2])]
+    shown = {
+        name: _row_figures(tables["officials"], words, report.official_name(ids[name]))[0]
+        for name in ("Y", "Z")
+    }
+    left = tuple(province[i] - shown["Y"][i] - shown["Z"][i] for i in (0, 1))
+    assert left == (8, 2)
+    dossiers, fields = {}, {}
+    for field in FIELD_DOSSIERS:
+        _field_report, field_tables, _workbook, _words = _report(app, procedure_field=field)
+        coverage = field_tables["coverage"].rows
+        dossiers[field] = next(r[2] for r in coverage if r[1].text() == province_name).shown_value()
+        for name in ("Y", "Z"):
+            official = report.official_name(ids[name])
+            if any(r[0].text() == official for r in field_tables["officials"].rows):
+                fields[name] = field
+    assert dossiers == FIELD_DOSSIERS and fields == {"Y": "Đất đai", "Z": "Hộ tịch"}
+    # Every weighted figure printed over the province's answers: its row's, the scope's.
+    columns = tables["agencies"].columns
+    scope = {r[0].text(): r[1] for r in tables["weighted"].rows}
+    published = [
+        (row[columns.index(words["Weighted to dossiers"])], 0, ()),
+        (row[columns.index(words["Design effect"])], 1, ()),
+        (scope[words["Satisfied, weighted to the dossiers returned"]], 0, commune_stratum),
+        (scope[words["Design effect"]], 1, commune_stratum),
+    ]
+    found = set()
+    for x_answers in range(1, MIN):
+        for x_satisfied in range(min(x_answers, left[1]) + 1):
+            rest = (left[0] - x_answers, left[1] - x_satisfied)
+            if rest[1] > rest[0]:
+                continue
+            # X's field and that of the answers naming nobody are not printed: any.
+            for x_field in FIELD_DOSSIERS:
+                for rest_field in FIELD_DOSSIERS:
+                    cells = {field: [0, 0] for field in FIELD_DOSSIERS}
+                    for field, (n, x) in (
+                        *((fields[name], shown[name]) for name in shown),
+                        (x_field, (x_answers, x_satisfied)),
+                        (rest_field, rest),
+                    ):
+                        cells[field][0] += n
+                        cells[field][1] += x
+                    strata = [(*cells[field], dossiers[field]) for field in FIELD_DOSSIERS]
+                    if all(
+                        cell.is_hidden
+                        or _field_figures(strata, others)[which] == cell.shown_value()
+                        for cell, which, others in published
+                    ):
+                        found.add((x_answers, x_satisfied))
+    assert (OFFICIALS["X"][1], OFFICIALS["X"][2]) in found
+    assert len({satisfied for _answers, satisfied in found}) > 1, found
+    assert published[0][0].hidden is Hidden.DERIVED
+    assert str(DERIVED_FOOTNOTE) in tables["agencies"].footnotes
