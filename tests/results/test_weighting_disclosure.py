@@ -50,44 +50,73 @@ UNITS = {
 }
 
 
+#: When every response was given and every dossier returned.
+DAY = datetime(2026, 2, 10, 3, 0)
+
+
+def _ratings(setup, agency_id, desk_id, official_id, counts, procedure_id=None):
+    """``counts`` (answers, satisfied) kiosk responses to the headline of ``setup`` (a
+    :func:`headline_province`): the satisfied ones at its top value, the others at 1."""
+    rows = []
+    for number in range(counts[0]):
+        value = setup.top if number < counts[1] else 1
+        row, given = headline_row(
+            setup.version_id, agency_id, desk_id, official_id, DAY, setup.headline, value
+        )
+        if procedure_id is not None:
+            row["procedure_id"] = procedure_id
+            del row["body_hash"]
+            row["body_hash"] = canonical_body_hash({"answers": given, **row})
+        rows.append((row, given))
+    return rows
+
+
+def _returned(agency_id, procedure_id, count):
+    """``count`` dossiers of an agency and procedure returned on ``DAY``."""
+    return [
+        {
+            "code_hash": f"{agency_id}-{procedure_id}-{number}",
+            "agency_id": agency_id,
+            "procedure_id": procedure_id,
+            "received_dt": datetime(2026, 2, 5),
+            "due_dt": DAY,
+            "returned_dt": DAY,
+        }
+        for number in range(count)
+    ]
+
+
+def _store(session, ratings, dossiers):
+    store_responses(
+        session, [row for row, _given in ratings], {row["uuid"]: given for row, given in ratings}
+    )
+    session.execute(insert(Dossier), dossiers)
+
+
 @pytest.fixture
-def world(app):
+def settings(app):
     app.config["MIN_GROUP_SIZE"] = MIN
     app.config["MIN_RATINGS_FOR_RANKING"] = 1
-    day = datetime(2026, 2, 10, 3, 0)
+
+
+@pytest.fixture
+def world(app, settings):
     with app.app_context(), write_session() as session:
-        version_id, _definition, headline, top, province_id = headline_province(session)
-        agencies = {"P": session.get_one(Agency, province_id)}
+        setup = headline_province(session)
+        agencies = {"P": session.get_one(Agency, setup.province_id)}
         for name in UNITS:
             if name != "P":
-                agencies[name] = make_agency(session, parent_id=province_id)
-        ids = {name: agency.id for name, agency in agencies.items()}
-        rows, answers, dossiers = [], {}, []
+                agencies[name] = make_agency(session, parent_id=setup.province_id)
+        ratings, dossiers = [], []
         for name, (count, satisfied, returned) in UNITS.items():
+            agency_id = agencies[name].id
             desk = make_desk(session, agency=agencies[name])
-            for number in range(count):
-                value = top if number < satisfied else 1
-                row, given = headline_row(
-                    version_id, ids[name], desk.id, None, day, headline, value
-                )
-                rows.append(row)
-                answers[row["uuid"]] = given
-            dossiers += [
-                {
-                    "code_hash": f"{name}-{number}",
-                    "agency_id": ids[name],
-                    "procedure_id": None,
-                    "received_dt": datetime(2026, 2, 5),
-                    "due_dt": day,
-                    "returned_dt": day,
-                }
-                for number in range(returned)
-            ]
-        store_responses(session, rows, answers)
-        session.execute(insert(Dossier), dossiers)
+            ratings += _ratings(setup, agency_id, desk.id, None, (count, satisfied))
+            dossiers += _returned(agency_id, None, returned)
+        _store(session, ratings, dossiers)
     with app.app_context():
         fold_all(write_session)
-    return ids
+    return {name: agency.id for name, agency in agencies.items()}
 
 
 def _report(app, agency_id=None, procedure_field=None):
@@ -239,13 +268,12 @@ COMMUNE = (20, 10, 50)
 
 
 @pytest.fixture
-def officials_world(app):
-    """One agency whose officials answered in two procedure fields (``OFFICIALS``)."""
-    app.config["MIN_GROUP_SIZE"] = MIN
-    app.config["MIN_RATINGS_FOR_RANKING"] = 1
-    day = datetime(2026, 2, 10, 3, 0)
+def officials_world(app, settings):
+    """One agency whose officials answered in two procedure fields (``OFFICIALS``), and
+    a commune."""
     with app.app_context(), write_session() as session:
-        version_id, _definition, headline, top, province_id = headline_province(session)
+        setup = headline_province(session)
+        province_id = setup.province_id
         desk = make_desk(session, agency=session.get_one(Agency, province_id))
         procedures = {
             field: Procedure(code=field, name=field, field=field) for field in FIELD_DOSSIERS
@@ -253,43 +281,25 @@ def officials_world(app):
         session.add_all(procedures.values())
         session.flush()
         commune = make_agency(session, parent_id=province_id)
-        commune_desk = make_desk(session, agency=commune)
-        rows, answers, ids = [], {}, {"province": province_id, "commune": commune.id}
-        units = [(province_id, desk, name, *figures) for name, figures in OFFICIALS.items()] + [
-            (commune.id, commune_desk, None, "Hộ tịch", *COMMUNE[:2])
-        ]
-        for agency_id, at, name, field, count, satisfied in units:
+        ids = {"province": province_id, "commune": commune.id}
+        ratings = _ratings(
+            setup,
+            commune.id,
+            make_desk(session, agency=commune).id,
+            None,
+            COMMUNE[:2],
+            procedures["Hộ tịch"].id,
+        )
+        for name, (field, *counts) in OFFICIALS.items():
             if name is not None:
                 ids[name] = make_official(session, desk, name=f"Cán bộ {name}").id
-            for number in range(count):
-                value = top if number < satisfied else 1
-                row, given = headline_row(
-                    version_id, agency_id, at.id, ids.get(name), day, headline, value
-                )
-                row["procedure_id"] = procedures[field].id
-                del row["body_hash"]
-                row["body_hash"] = canonical_body_hash({"answers": given, **row})
-                rows.append(row)
-                answers[row["uuid"]] = given
-        store_responses(session, rows, answers)
-        session.execute(
-            insert(Dossier),
-            [
-                {
-                    "code_hash": f"{agency_id}-{field}-{number}",
-                    "agency_id": agency_id,
-                    "procedure_id": procedures[field].id,
-                    "received_dt": datetime(2026, 2, 5),
-                    "due_dt": day,
-                    "returned_dt": day,
-                }
-                for agency_id, field, count in (
-                    *((province_id, *dossiers) for dossiers in FIELD_DOSSIERS.items()),
-                    (commune.id, "Hộ tịch", COMMUNE[2]),
-                )
-                for number in range(count)
-            ],
-        )
+            ratings += _ratings(
+                setup, province_id, desk.id, ids.get(name), counts, procedures[field].id
+            )
+        dossiers = _returned(commune.id, procedures["Hộ tịch"].id, COMMUNE[2])
+        for field, count in FIELD_DOSSIERS.items():
+            dossiers += _returned(province_id, procedures[field].id, count)
+        _store(session, ratings, dossiers)
     with app.app_context():
         fold_all(write_session)
     return ids
