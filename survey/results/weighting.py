@@ -20,6 +20,11 @@ Each agency and each official is weighted the same way over its own strata (its
 procedure fields; itself alone with agency strata), a field short of ratings merged into
 the unit as a whole (:func:`weighted_satisfactions`). The counts for every unit come from
 two queries per kind of unit (its dossiers, its answers), not from queries per unit.
+
+Beside the raw rates, a weighted rate is one more sum of the strata's satisfied answers,
+each with its own weight: the reports withhold it as derived when the parts they hide (an
+agency, an official, the answers naming nobody that cover one) lie in more than one
+stratum of it (:attr:`WeightedSatisfaction.stratum_of`, :meth:`WeightedUnits.unpublished_cells`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,15 @@ number and the answers' split are withheld as derived, and the outsider's search
 run on what the report's files publish, finds A's count open again.
 
 A commune's weighted rate is still shown where nothing is hidden with it (C's, D's).
+
+Within an agency the same holds of its officials: the province's official X (3 answers,
+1 satisfied, field "Hộ tịch") is hidden, covered by the answers naming nobody (5, field
+"Đất đai"); the raw rates leave X's satisfied answers anywhere from 0 to 2. The agency's
+weighted rate counts the two fields with their own weights; with the dossiers of each
+field (printed by the reports on one field) and the fields of the shown officials, the
+one X that gives it is (3, 1). So the agency's weighted rate is withheld, and the
+scope's too: the province is the only agency whose split between the fields its own
+figures leave open.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from survey.results.report_tables import file_tables
 from survey.results.tables import DERIVED_FOOTNOTE, Hidden
+from survey.results.weighting import AGENCY_PROCEDURE_FIELD, WeightedUnits
 from tests.factories import make_agency, make_desk, make_official
 from tests.results.dataset import headline_province, headline_row
 
@@ -400,3 +410,24 @@ def test_an_agencys_weighted_rate_gives_no_hidden_official_away(app, officials_w
     assert len({satisfied for _answers, satisfied in found}) > 1, found
     assert published[0][0].hidden is Hidden.DERIVED
     assert str(DERIVED_FOOTNOTE) in tables["agencies"].footnotes
+
+
+def test_the_parts_a_report_does_not_publish():
+    # Agency 1: official 7 (shown, only there) in field a, official 8 (hidden) in a, the
+    # answers naming nobody in b. Official 9 answers in agency 1 (3, field b) and 2 (20).
+    parts = {
+        (1, 7): {"a": 20},
+        (1, 8): {"a": 3},
+        (1, None): {"b": 6},
+        (1, 9): {"b": 3},
+        (2, 9): {"a": 12, "b": 8},
+        (2, None): {"a": 4},
+    }
+    units = WeightedUnits(AGENCY_PROCEDURE_FIELD, None, {}, {}, parts)
+    # Official 8 hidden, official 9's part in agency 1 small: with the nameless answers.
+    assert units.unpublished_cells("agencies", 1, {7, 9}, MIN) == {(1, "a"), (1, "b")}
+    # Agency 2: only its answers naming nobody are no table's (the raw rates give them).
+    assert units.unpublished_cells("agencies", 2, {7, 9}, MIN) == set()
+    # Official 9: a part of 3 in agency 1, so each part is unpublished; 7: one agency.
+    assert units.unpublished_cells("officials", 9, {7, 9}, MIN) == {(9, "a"), (9, "b")}
+    assert units.unpublished_cells("officials", 7, {7, 9}, MIN) == set()
