@@ -37,14 +37,13 @@ from survey.results.tables import (
     or_text,
     percent,
 )
-from survey.results.weighting import AGENCY_PROCEDURE_FIELD
+from survey.results.weighting import AGENCY_PROCEDURE_FIELD, WeightedSatisfaction
 
 if TYPE_CHECKING:
     from survey.feedback.responsiveness import Responsiveness
     from survey.results.coverage import Coverage, CoverageUnit
     from survey.results.overview import Trend
     from survey.results.report import Report
-    from survey.results.weighting import WeightedSatisfaction
 
 #: A test's p-value below this: the difference is larger than chance alone would explain.
 SIGNIFICANCE_LEVEL = 0.05
@@ -391,10 +390,14 @@ def unit_weighting(report: Report, kind: str) -> UnitWeighted | None:
 
     Beside the raw rate and like it: hidden for a hidden unit, left empty for one not
     ranked; "No dossier data" for a unit without dossiers returned; hidden as derived when
-    it would give away the few answers it leaves out (:func:`weighted_gives_away`)."""
-    if report.weighting is None:
+    it would give away the few answers it leaves out (:func:`weighted_gives_away`), or
+    split the parts of the unit no table publishes
+    (:meth:`survey.results.weighting.WeightedUnits.unpublished_cells`)."""
+    weighting = report.weighting
+    if weighting is None:
         return None
-    by_unit: Mapping[int, WeightedSatisfaction | None] = getattr(report.weighting, kind)
+    by_unit: Mapping[int, WeightedSatisfaction | None] = getattr(weighting, kind)
+    shown = _shown_officials(report)
 
     def weighted(unit) -> WeightedSatisfaction | Cell:
         if unit.is_suppressed:
@@ -406,7 +409,10 @@ def unit_weighting(report: Report, kind: str) -> UnitWeighted | None:
         result = by_unit[unit.key]
         if result is None:
             return Cell(_("Too few ratings of dossiers returned"))
-        if weighted_gives_away(result.unweighted_answers, report.min_group_size):
+        unpublished = weighting.unpublished_cells(kind, unit.key, shown, report.min_group_size)
+        if weighted_gives_away(result.unweighted_answers, report.min_group_size) or (
+            len(result.strata_of(unpublished)) > 1
+        ):
             return hidden("percent", Hidden.DERIVED)
         return result
 
@@ -799,9 +805,63 @@ def _responsiveness_footnotes(report: Report) -> tuple[str, ...]:
     )
 
 
+def _shown_officials(report: Report) -> set:
+    return {unit.key for unit in report.overview.officials if not unit.is_suppressed}
+
+
+#: The most strata whose satisfied answers a unit's raw rate, weighted rate and interval
+#: (three figures) could settle between them.
+_SETTLED_STRATA = 3
+
+
+def _splits_hidden_parts(report: Report, weighted: WeightedSatisfaction) -> bool:
+    """Whether the scope's weighted figures would give away what its tables hide.
+
+    The raw rates give the hidden agencies' satisfied answers together; the weighted
+    rate counts each stratum's with its own weight, so with the dossiers each agency
+    returned (always shown) it gives another sum of them. Two hidden agencies, a small
+    one merged into its parent's stratum and its complement in its own, are then each
+    worked out; so are their answers, from the design effect and the answers weighted.
+    Hence withheld when the hidden agencies' answers lie in more than one stratum (or
+    weight 0 and a stratum): in one, they carry one weight and one size, and nothing
+    follows that their sum did not say. Within a shown agency, the same holds of its
+    parts no table publishes (its hidden officials, …:
+    :meth:`survey.results.weighting.WeightedUnits.unpublished_cells`) when it is the
+    only agency whose split between the strata its own figures leave open: the weighted
+    rate then settles that split as the agency's own weighted rate would."""
+    weighting = report.weighting
+    if weighting is None:  # never: ``weighted`` is its scope's
+        return False
+    hidden = {unit.key for unit in report.overview.agencies if unit.is_suppressed}
+    if len(weighted.strata_holding(hidden)) > 1:
+        return True
+    own = unit_weighting(report, "agencies")
+
+    def settled(unit) -> bool:
+        """Whether the agency's own figures settle its split between its strata."""
+        result = own(unit) if own else None
+        return isinstance(result, WeightedSatisfaction) and result.strata <= _SETTLED_STRATA
+
+    unsettled = [
+        unit.key
+        for unit in report.overview.agencies
+        if unit.key not in hidden
+        and len(weighted.strata_holding({unit.key})) > 1
+        and not settled(unit)
+    ]
+    if len(unsettled) != 1:
+        return False
+    parts = weighting.unpublished_cells(
+        "agencies", unsettled[0], _shown_officials(report), report.min_group_size
+    )
+    return len(weighted.strata_of(parts)) > 1
+
+
 def _weighted_reason(report: Report, weighted: WeightedSatisfaction) -> Hidden | None:
     """Why the scope's weighted rate is withheld beside the raw one, if it is."""
-    if weighted_gives_away(weighted.unweighted_answers, report.min_group_size):
+    if weighted_gives_away(
+        weighted.unweighted_answers, report.min_group_size
+    ) or _splits_hidden_parts(report, weighted):
         return Hidden.DERIVED
     return None
 
@@ -833,6 +893,8 @@ def weighted_table(report: Report) -> Table | None:
     if weighted is None or headline is None:
         return None
     reason = _weighted_reason(report, weighted)
+    # The answers' split between the strata (its sizes) gives hidden agencies away too.
+    sizes = Hidden.DERIVED if _splits_hidden_parts(report, weighted) else None
     rows = (
         (Cell(_("Satisfied (overall question), unweighted")), percent(headline.rate)),
         (Cell(_("Satisfied, weighted to the dossiers returned")), percent(weighted.rate, reason)),
@@ -844,9 +906,12 @@ def weighted_table(report: Report) -> Table | None:
             Cell(_("Weighted confidence interval, upper bound")),
             percent(weighted.ci_high, reason),
         ),
-        (Cell(_("Design effect")), Cell(weighted.design_effect, "coefficient")),
-        (Cell(_("Effective number of respondents")), Cell(weighted.effective_n, "number")),
-        (Cell(_("Answers weighted")), Cell(weighted.answers, "number")),
+        (Cell(_("Design effect")), figure(weighted.design_effect, "coefficient", sizes)),
+        (
+            Cell(_("Effective number of respondents")),
+            figure(weighted.effective_n, "number", sizes),
+        ),
+        (Cell(_("Answers weighted")), figure(weighted.answers, "number", sizes)),
         (Cell(_("Dossiers returned")), Cell(weighted.dossiers, "number")),
         (Cell(_("Strata with dossiers")), Cell(weighted.cells, "number")),
         (Cell(_("Strata merged into a parent")), Cell(weighted.collapsed_cells, "number")),
@@ -854,7 +919,7 @@ def weighted_table(report: Report) -> Table | None:
         (Cell(_("Share of dossiers whose weight moved")), percent(weighted.moved_share)),
         (
             Cell(_("Answers without dossiers in their stratum (weight 0)")),
-            Cell(weighted.unweighted_answers, "number"),
+            figure(weighted.unweighted_answers, "number", sizes),
         ),
     )
     return Table(
@@ -862,7 +927,10 @@ def weighted_table(report: Report) -> Table | None:
         _("Satisfaction weighted to the dossiers handled"),
         (_("Measure"), _("Value")),
         rows,
-        footnotes=_weighting_footnotes(weighted, max(2, report.min_group_size)),
+        footnotes=(
+            *_weighting_footnotes(weighted, max(2, report.min_group_size)),
+            *derived_footnotes(rows),
+        ),
         number_columns=frozenset({1}),
     )
 

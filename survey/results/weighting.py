@@ -20,12 +20,17 @@ Each agency and each official is weighted the same way over its own strata (its
 procedure fields; itself alone with agency strata), a field short of ratings merged into
 the unit as a whole (:func:`weighted_satisfactions`). The counts for every unit come from
 two queries per kind of unit (its dossiers, its answers), not from queries per unit.
+
+Beside the raw rates, a weighted rate is one more sum of the strata's satisfied answers,
+each with its own weight: the reports withhold it as derived when the parts they hide (an
+agency, an official, the answers naming nobody that cover one) lie in more than one
+stratum of it (:attr:`WeightedSatisfaction.stratum_of`, :meth:`WeightedUnits.unpublished_cells`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +53,8 @@ _Z_95 = 1.959963984540054
 
 #: A cell: (agency id, procedure field or None). With agency strata the field is None.
 CellKey = tuple[int, str | None]
+#: An official's (None: no official's) answers in an agency: (agency id, official id).
+Part = tuple[int, int | None]
 #: A stratum while collapsing: ("cell", a cell's key), ("agency", id) or ("scope", None).
 GroupKey = tuple[str, Any]
 
@@ -77,6 +84,8 @@ class Collapsed:
     collapsed_cells: int
     #: The dossiers of those cells: their weight is carried by the parent's ratings.
     moved_dossiers: int
+    #: The stratum of each cell with answers; None for one without dossiers (weight 0).
+    stratum_of: Mapping[CellKey, GroupKey | None]
 
 
 def collapse_strata(
@@ -125,11 +134,17 @@ def collapse_strata(
         for key, group in group_of.items():
             if parent is None or group == deficient[0] or (key[0] == parent and group[0] == "cell"):
                 group_of[key] = target
+    strata = totals()
     return Collapsed(
-        strata=tuple(totals().values()),
+        strata=tuple(strata.values()),
         cells=sum(1 for cell in cells.values() if cell.dossiers),
         collapsed_cells=len(short),
         moved_dossiers=sum(cells[key].dossiers for key in short),
+        stratum_of={
+            key: group if strata[group].dossiers else None
+            for key, group in group_of.items()
+            if cells[key].answers
+        },
     )
 
 
@@ -154,11 +169,27 @@ class WeightedSatisfaction:
     cells: int
     collapsed_cells: int
     moved_dossiers: int
+    #: The stratum of each cell with answers after collapsing; None: weight 0.
+    stratum_of: Mapping[CellKey, GroupKey | None]
 
     @property
     def moved_share(self) -> float:
         """The share of the dossiers whose weight moved to a parent stratum's ratings."""
         return self.moved_dossiers / self.dossiers
+
+    def strata_holding(self, units: Collection[Hashable]) -> frozenset[GroupKey | None]:
+        """The strata in which the answers of ``units`` (the first of a cell's key) lie
+        (None: weight 0).
+
+        With the answers of several parts in one stratum, the weighted rate counts their
+        satisfied answers with one weight, as it counts their sum; in two, it counts a
+        share of them apart, which the raw rate does not: a report withholds a weighted
+        figure when the parts it does not publish lie in more than one."""
+        return frozenset(group for key, group in self.stratum_of.items() if key[0] in units)
+
+    def strata_of(self, cells: Collection[Hashable]) -> frozenset[GroupKey | None]:
+        """The strata in which the answers of ``cells`` lie (None: weight 0)."""
+        return frozenset(group for key, group in self.stratum_of.items() if key in cells)
 
 
 def strata_setting() -> str:
@@ -248,6 +279,7 @@ def _weighted(
         cells=collapsed.cells,
         collapsed_cells=collapsed.collapsed_cells,
         moved_dossiers=collapsed.moved_dossiers,
+        stratum_of=collapsed.stratum_of,
     )
 
 
@@ -260,6 +292,43 @@ class WeightedUnits:
     scope: WeightedSatisfaction | None
     agencies: Mapping[int, WeightedSatisfaction | None]
     officials: Mapping[int, WeightedSatisfaction | None]
+    #: The answers of each official (None: naming none) in each agency, by procedure
+    #: field (None with agency strata): {(agency, official): {field: answers}}.
+    parts: Mapping[Part, Mapping[str | None, int]]
+
+    def unpublished_cells(
+        self, kind: str, unit: Hashable, shown_officials: Collection[Hashable], minimum: int
+    ) -> set[tuple[Hashable, str | None]]:
+        """The cells (``unit``, field) holding the answers of the parts of an agency
+        (``kind`` "agencies") or official ("officials") that a report does not publish.
+
+        An agency's: its officials hidden (not in ``shown_officials``), an official's
+        part in it under ``minimum`` answers when he answered in other agencies too (a
+        small part, hidden where a report shows it), and its answers naming no official;
+        none when these are the only such part (the raw rates give them whole). An
+        official's: every part in an agency when one of them is so small. Should they
+        lie in more than one stratum of a weighted rate
+        (:meth:`WeightedSatisfaction.strata_of`), that rate with the raw ones would
+        split them."""
+        agencies: dict[int | None, set[int]] = defaultdict(set)
+        for agency, official in self.parts:
+            agencies[official].add(agency)
+
+        def small(part: Part) -> bool:
+            return len(agencies[part[1]]) > 1 and sum(self.parts[part].values()) < minimum
+
+        if kind == "officials":
+            own = [part for part in self.parts if part[1] == unit]
+            parts = own if any(small(part) for part in own) else []
+        else:
+            parts = [
+                (agency, official)
+                for agency, official in self.parts
+                if agency == unit and (official not in shown_officials or small((agency, official)))
+            ]
+            if all(official is None for _agency, official in parts):
+                parts = []
+        return {(unit, field) for part in parts for field in self.parts[part]}
 
 
 def _each_unit(
@@ -275,6 +344,24 @@ def _each_unit(
         for unit, own in by_unit.items()
         if any(cell.dossiers for cell in own.values())
     }
+
+
+def _parts(
+    session: Session, report_filter: ReportFilter, item_key: str, by_field: bool
+) -> dict[Part, dict[str | None, int]]:
+    """The answers to ``item_key`` of each official (None: naming none) in each agency,
+    by procedure field (all in None without ``by_field``), in one query."""
+    grouping = (
+        (Dimension.OFFICIAL, Dimension.PROCEDURE_FIELD) if by_field else (Dimension.OFFICIAL,)
+    )
+    counts: Mapping[Any, Any] = level_counts_by(
+        session, report_filter, grouping, [item_key], by_agency=True
+    )
+    parts: dict[Part, dict[str | None, int]] = defaultdict(dict)
+    for (agency, (official, *field)), items in counts.items():
+        if items[item_key].answered:
+            parts[(agency, official)][field[0] if field else None] = items[item_key].answered
+    return dict(parts)
 
 
 def weighted_satisfactions(
@@ -300,4 +387,5 @@ def weighted_satisfactions(
         scope=_weighted(agencies, _parents(session, report_filter.agency_ids), minimum, setting),
         agencies=_each_unit(agencies, minimum, setting),
         officials=_each_unit(officials, minimum, setting),
+        parts=_parts(session, report_filter, item_key, by_field),
     )
