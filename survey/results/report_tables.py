@@ -646,7 +646,7 @@ def official_class_cells(report: Report, scores) -> tuple[Cell, Cell]:
 
 def _coverage_row(level: str, unit: CoverageUnit, coverage: Coverage):
     """A unit's row; its ratings and share rated hidden as decided
-    (:func:`survey.results.coverage.decided_coverage`), the note too: "below the
+    (:func:`survey.results.period_units.decided_units`), the note too: "below the
     threshold" would bound the hidden ratings."""
     reason = unit.hidden
     rate = unit.rate
@@ -698,6 +698,14 @@ def coverage_table(report: Report) -> Table | None:
     )
 
 
+def _low_coverage_footnotes(coverage: Coverage, rows) -> tuple[str, ...]:
+    """Says when no desk is listed, and that a desk whose ratings are hidden is not."""
+    if not any(unit.hidden for unit in coverage.service_points):
+        return () if rows else (_("No desk is below the threshold."),)
+    unlisted = _("Desks whose ratings are hidden are not listed.")
+    return (unlisted,) if rows else (_("No desk shown is below the threshold."), unlisted)
+
+
 def low_coverage_table(report: Report) -> Table | None:
     """The desks below the coverage threshold (None when there is no dossier data)."""
     coverage = report.coverage
@@ -714,7 +722,7 @@ def low_coverage_table(report: Report) -> Table | None:
         ),
         (_("Desk"), _("Dossiers returned"), _("Ratings"), _("Share rated")),
         rows,
-        footnotes=() if rows else (_("No desk is below the threshold."),),
+        footnotes=_low_coverage_footnotes(coverage, rows),
         number_columns=frozenset({1, 2, 3}),
     )
 

@@ -27,7 +27,7 @@ from survey.results.counts import fold_all
 from survey.results.downloads import report_csv
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
-from survey.results.report_tables import coverage_table
+from survey.results.report_tables import coverage_table, low_coverage_table
 from survey.results.tables import Hidden
 from tests.factories import make_agency, make_desk, make_official
 from tests.results.dataset import headline_province, headline_row
@@ -193,3 +193,19 @@ def test_the_csv_of_a_communes_report_hides_what_its_table_hides(app, world):
     # total less the others does not give them away.
     assert any(row[3].hidden is Hidden.DERIVED for row in table.rows)
     assert "2" not in [written[3] for written in rows]
+
+
+def test_the_low_coverage_list_says_it_leaves_hidden_desks_out(app, world):
+    """Desk A1's 2 ratings are hidden: "no desk is below the threshold" would claim more
+    than the list knows, so the list says which desks it leaves out."""
+    app.config["MIN_GROUP_SIZE"] = MIN
+    communes, _cells = world
+    report, _table = _report(app, communes["A"])
+    with app.test_request_context("/?lang=vi"):
+        table = low_coverage_table(report)
+    assert any(unit.hidden for unit in report.coverage.service_points)
+    assert table.rows == ()
+    assert table.footnotes == (
+        "Không có quầy nào trong số được hiển thị dưới ngưỡng.",
+        "Các quầy có số lượt đánh giá bị ẩn không được liệt kê ở đây.",
+    )
