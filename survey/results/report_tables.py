@@ -397,7 +397,7 @@ def unit_weighting(report: Report, kind: str) -> UnitWeighted | None:
     if weighting is None:
         return None
     by_unit: Mapping[int, WeightedSatisfaction | None] = getattr(weighting, kind)
-    shown = _shown_officials(report)
+    shown, hidden_parts = _shown_officials(report), _hidden_parts(report)
 
     def weighted(unit) -> WeightedSatisfaction | Cell:
         if unit.is_suppressed:
@@ -409,7 +409,7 @@ def unit_weighting(report: Report, kind: str) -> UnitWeighted | None:
         result = by_unit[unit.key]
         if result is None:
             return Cell(_("Too few ratings of dossiers returned"))
-        unpublished = weighting.unpublished_cells(kind, unit.key, shown, report.min_group_size)
+        unpublished = weighting.unpublished_cells(kind, unit.key, shown, hidden_parts)
         if weighted_gives_away(result.unweighted_answers, report.min_group_size) or (
             len(result.strata_of(unpublished)) > 1
         ):
@@ -817,6 +817,12 @@ def _shown_officials(report: Report) -> set:
     return {unit.key for unit in report.overview.officials if not unit.is_suppressed}
 
 
+def _hidden_parts(report: Report) -> set:
+    """Each official's part in each agency the period's decision hides."""
+    decision = report.overview.decision
+    return set() if decision is None else decision.hidden_pairs()
+
+
 #: The most strata whose satisfied answers a unit's raw rate, weighted rate and interval
 #: (three figures) could settle between them.
 _SETTLED_STRATA = 3
@@ -860,7 +866,7 @@ def _splits_hidden_parts(report: Report, weighted: WeightedSatisfaction) -> bool
     if len(unsettled) != 1:
         return False
     parts = weighting.unpublished_cells(
-        "agencies", unsettled[0], _shown_officials(report), report.min_group_size
+        "agencies", unsettled[0], _shown_officials(report), _hidden_parts(report)
     )
     return len(weighted.strata_of(parts)) > 1
 

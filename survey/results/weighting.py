@@ -297,25 +297,26 @@ class WeightedUnits:
     parts: Mapping[Part, Mapping[str | None, int]]
 
     def unpublished_cells(
-        self, kind: str, unit: Hashable, shown_officials: Collection[Hashable], minimum: int
+        self,
+        kind: str,
+        unit: Hashable,
+        shown_officials: Collection[Hashable],
+        hidden_parts: Collection[Part],
     ) -> set[tuple[Hashable, str | None]]:
         """The cells (``unit``, field) holding the answers of the parts of an agency
         (``kind`` "agencies") or official ("officials") that a report does not publish.
 
         An agency's: its officials hidden (not in ``shown_officials``), an official's
-        part in it under ``minimum`` answers when he answered in other agencies too (a
-        small part, hidden where a report shows it), and its answers naming no official;
-        none when these are the only such part (the raw rates give them whole). An
-        official's: every part in an agency when one of them is so small. Should they
-        lie in more than one stratum of a weighted rate
+        part in it that the period's decision hides (``hidden_parts``: of an official
+        shown over several agencies, a small part, or its complement), and its answers
+        naming no official; none when these are the only such part (the raw rates give
+        them whole). An official's: every part in an agency when one of them is hidden.
+        Should they lie in more than one stratum of a weighted rate
         (:meth:`WeightedSatisfaction.strata_of`), that rate with the raw ones would
         split them."""
-        agencies: dict[int | None, set[int]] = defaultdict(set)
-        for agency, official in self.parts:
-            agencies[official].add(agency)
 
         def small(part: Part) -> bool:
-            return len(agencies[part[1]]) > 1 and sum(self.parts[part].values()) < minimum
+            return part[1] is not None and part in hidden_parts
 
         if kind == "officials":
             own = [part for part in self.parts if part[1] == unit]

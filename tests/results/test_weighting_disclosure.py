@@ -424,10 +424,15 @@ def test_the_parts_a_report_does_not_publish():
         (2, None): {"a": 4},
     }
     units = WeightedUnits(AGENCY_PROCEDURE_FIELD, None, {}, {}, parts)
-    # Official 8 hidden, official 9's part in agency 1 small: with the nameless answers.
-    assert units.unpublished_cells("agencies", 1, {7, 9}, MIN) == {(1, "a"), (1, "b")}
+    # The period's decision hides official 8, official 9's small part in agency 1, and
+    # (as every decision does) the answers naming nobody.
+    hidden = {(1, 8), (1, 9), (1, None), (2, None)}
+    # Official 8 hidden, official 9's part in agency 1 hidden: with the nameless answers.
+    assert units.unpublished_cells("agencies", 1, {7, 9}, hidden) == {(1, "a"), (1, "b")}
     # Agency 2: only its answers naming nobody are no table's (the raw rates give them).
-    assert units.unpublished_cells("agencies", 2, {7, 9}, MIN) == set()
-    # Official 9: a part of 3 in agency 1, so each part is unpublished; 7: one agency.
-    assert units.unpublished_cells("officials", 9, {7, 9}, MIN) == {(9, "a"), (9, "b")}
-    assert units.unpublished_cells("officials", 7, {7, 9}, MIN) == set()
+    assert units.unpublished_cells("agencies", 2, {7, 9}, hidden) == set()
+    # Official 9: a part hidden in agency 1, so each part is unpublished; 7: none hidden.
+    assert units.unpublished_cells("officials", 9, {7, 9}, hidden) == {(9, "a"), (9, "b")}
+    assert units.unpublished_cells("officials", 7, {7, 9}, hidden) == set()
+    # A part of 20 hidden as a complement is unpublished as much as a small one.
+    assert units.unpublished_cells("officials", 9, {7, 9}, {(2, 9)}) == {(9, "a"), (9, "b")}
