@@ -37,7 +37,7 @@ def within_report(session, report_filter, rating, dimension, min_group_size):
     nothing = overview.LevelCounts()
     sizes = [responses.get(period, 0) for period in periods]
     totals = [answers.get(p, {}).get(rating.item_key, nothing).answered for p in periods]
-    return list(overview.hidden_groups(sizes, totals, min_group_size, lower_bound=0))
+    return list(disclosure.hidden_groups(sizes, totals, min_group_size, lower_bound=0))
 
 
 def cpu(action: Callable[[], object], runs: int, afresh: bool) -> float:
