@@ -14,13 +14,11 @@ Run: ``SURVEY_DATABASE_URL=sqlite:////tmp/demo.sqlite3 .venv/bin/python -m bench
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date
 from unittest import mock
 
+from bench._timing import cpu
 from survey import create_app
 from survey.db import db
 from survey.org.models import Agency
@@ -40,15 +38,9 @@ def within_report(session, report_filter, rating, dimension, min_group_size):
     return list(disclosure.hidden_groups(sizes, totals, min_group_size, lower_bound=0))
 
 
-def cpu(action: Callable[[], object], runs: int, afresh: bool) -> float:
-    times = []
-    for _ in range(runs):
-        if afresh:
-            disclosure._periods_cache.clear()
-        started = time.process_time()
-        action()
-        times.append(time.process_time() - started)
-    return statistics.median(times)
+def forget() -> None:
+    """Empty the months' decisions kept in this process."""
+    disclosure._periods_cache.clear()
 
 
 def main() -> None:
@@ -81,9 +73,9 @@ def main() -> None:
                 mock.patch.object(overview, "_hidden_periods", patch) if patch else nullcontext()
             )
             with context:
-                province = cpu(lambda: report(None), arguments.runs, afresh=True)
-                one = cpu(lambda: report(agencies[0]), arguments.runs, afresh=True)
-                kept = cpu(every, 1, afresh=True)
+                province = cpu(lambda: report(None), arguments.runs, forget)
+                one = cpu(lambda: report(agencies[0]), arguments.runs, forget)
+                kept = cpu(every, 1, forget)
             rows.append((label, province, one, kept))
         base = rows[0]
         print(f"{'months decided':<20} {'province s':>10} {'agency s':>9} {'all kept s':>10}")

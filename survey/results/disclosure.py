@@ -19,7 +19,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 from sqlalchemy import select
@@ -41,6 +41,9 @@ Scopes = Sequence[Sequence[int]] | None
 
 #: A part of an officials' decision: (agency id, official id; None for no official named).
 Pair = tuple[int, int | None]
+
+#: What a :class:`Kept` keeps.
+Decided = TypeVar("Decided")
 
 #: A derived row: ``(row, parts)``, the row's counts the sum of its parts' (row indices).
 RowSum = tuple[int, Sequence[int]]
@@ -211,6 +214,38 @@ def hidden_in_scopes(
     return decided
 
 
+class Kept(Generic[Decided]):
+    """Decisions kept in this process by content (each a pure function of its
+    arguments), at most ``size``, the most recently used last: the reports of one
+    period on the same counts decide once."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Decided] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Decided | None:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Hashable, value: Decided) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+#: Decisions of :func:`hidden_sums`.
+_sums_kept: Kept[np.ndarray] = Kept(32)
+
+
 @dataclass(frozen=True)
 class SumFigure:
     """A published figure, the sum of some base cells no report shows (:func:`hidden_sums`):
@@ -231,8 +266,19 @@ def hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int) 
 
     Decided at once on every figure: a figure whose responses, or published answers, are
     0 < n < ``minimum`` is hidden, and enough others that none can be worked out from the
-    rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole."""
+    rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole.
+    Kept in this process by content (:class:`Kept`)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
+    key = (counts.tobytes(), tuple(figures), minimum)
+    kept = _sums_kept.get(key)
+    if kept is not None:
+        return np.array(kept, dtype=bool)
+    result = _hidden_sums(counts, figures, minimum)
+    _sums_kept.put(key, result.copy())
+    return result
+
+
+def _hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int) -> np.ndarray:
     first = len(counts)
     derived = np.array([counts[list(f.parts)].sum(axis=0) for f in figures], dtype=np.int64)
     table = np.concatenate([counts, derived.reshape(-1, 2)])
@@ -796,10 +842,8 @@ def hidden_across_reports(
 #: A figure of :func:`hidden_periods`: (a scope's agencies as rows, the period's months).
 PeriodFigure = tuple[tuple[int, ...], tuple[int, ...]]
 
-#: Decisions of :func:`hidden_periods` kept per process, most recently used last.
-_periods_cache: OrderedDict[tuple, dict[PeriodFigure, bool]] = OrderedDict()
-_periods_lock = threading.Lock()
-PERIODS_CACHE_SIZE = 32
+#: Decisions of :func:`hidden_periods`.
+_periods_cache: Kept[dict[PeriodFigure, bool]] = Kept(32)
 
 
 def hidden_periods(
@@ -833,10 +877,9 @@ def hidden_periods(
         tuple(tuple(group) for group in groups),
         min_group_size,
     )
-    with _periods_lock:
-        if key in _periods_cache:
-            _periods_cache.move_to_end(key)
-            return _periods_cache[key]
+    kept = _periods_cache.get(key)
+    if kept is not None:
+        return kept
     months = _ScopeMonths(distinct, parts.shape[1])
     hidden = np.zeros(len(months.cells), dtype=bool)
     for count in range(parts.shape[2]):
@@ -846,10 +889,7 @@ def hidden_periods(
         by_month = [bool(hidden[months.cells[scope, (m,)]]) for m in range(parts.shape[1])]
         result.update({(scope, (m,)): is_hidden for m, is_hidden in enumerate(by_month)})
         result.update({(scope, tuple(group)): any(by_month[m] for m in group) for group in groups})
-    with _periods_lock:
-        _periods_cache[key] = result
-        while len(_periods_cache) > PERIODS_CACHE_SIZE:
-            _periods_cache.popitem(last=False)
+    _periods_cache.put(key, result)
     return result
 
 

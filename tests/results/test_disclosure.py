@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 
 from analysis import hidden_cell_intervals
+from survey.results import disclosure
 from survey.results.disclosure import (
     ONESTOP_TOTAL,
+    SumFigure,
     criterion_key,
     factor_key,
     hidden_by_period,
     hidden_groups,
+    hidden_sums,
     index_key,
     report_disclosure,
 )
@@ -178,3 +181,22 @@ def test_an_official_hidden_in_one_table_is_hidden_in_the_other():
     hidden = hidden_by_period(QUARTERS, MIN, already)
     assert hidden[1, -1]
     assert np.all(hidden[hidden_by_period(QUARTERS, MIN)])
+
+
+def test_a_decision_on_the_same_counts_is_kept(monkeypatch):
+    """The reports of one period decide once in a process: the same counts and figures
+    give the kept decision without a new audit, and a caller changing its copy changes
+    nothing kept."""
+    counts = np.array([[2, 2], [6, 6], [20, 20]])
+    figures = [SumFigure(parts, answers=True, listed=True) for parts in ((0,), (1,), (0, 1, 2))]
+    first = hidden_sums(counts, figures, MIN)
+    assert first.tolist() == [True, False, False]  # the third cell, in no figure, covers
+    audits = []
+    original = disclosure._hidden_sums
+    monkeypatch.setattr(disclosure, "_hidden_sums", lambda *a: audits.append(a) or original(*a))
+    again = hidden_sums(counts.copy(), figures, MIN)
+    assert audits == [] and again.tolist() == first.tolist()
+    again[:] = False
+    assert hidden_sums(counts, figures, MIN).tolist() == first.tolist() and audits == []
+    assert hidden_sums(counts, figures, 7).tolist() == [True, True, False]
+    assert len(audits) == 1
