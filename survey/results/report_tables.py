@@ -907,8 +907,10 @@ def weighted_table(report: Report) -> Table | None:
     if weighted is None or headline is None:
         return None
     reason = _weighted_reason(report, weighted)
-    # The answers' split between the strata (its sizes) gives hidden agencies away too.
-    sizes = Hidden.DERIVED if _splits_hidden_parts(report, weighted) else None
+    # The answers' split between the strata (its sizes) gives hidden agencies away too, and
+    # a few answers with weight 0: the answers weighted are all the answers less them.
+    few = 0 < weighted.unweighted_answers < report.min_group_size
+    sizes = Hidden.DERIVED if few or _splits_hidden_parts(report, weighted) else None
     rows = (
         (Cell(_("Satisfied (overall question), unweighted")), percent(headline.rate)),
         (Cell(_("Satisfied, weighted to the dossiers returned")), percent(weighted.rate, reason)),
@@ -933,7 +935,7 @@ def weighted_table(report: Report) -> Table | None:
         (Cell(_("Share of dossiers whose weight moved")), percent(weighted.moved_share)),
         (
             Cell(_("Answers without dossiers in their stratum (weight 0)")),
-            figure(weighted.unweighted_answers, "number", sizes),
+            figure(weighted.unweighted_answers, "number", Hidden.SMALL_GROUP if few else sizes),
         ),
     )
     return Table(

@@ -14,20 +14,22 @@ import csv
 import io
 import math
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask_babel import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 
 from survey.db import db, write_session
 from survey.dossiers.models import Dossier
 from survey.i18n import format_number, format_percent
 from survey.org.models import Procedure
 from survey.results.filters import Period, ReportFilter
-from survey.results.tables import round_half_up
+from survey.results.report import ReportRequest, build_report
+from survey.results.report_tables import weighted_table
+from survey.results.tables import Hidden, round_half_up
 from survey.results.weighting import CellCounts, collapse_strata, weighted_satisfactions
 from tests.results.dataset import selected
 from tests.results.test_coverage import rows_of
@@ -220,6 +222,35 @@ def test_every_file_and_the_page_show_the_weighted_figures(
     pdf = client.get(f"/officer/results/report.pdf?{QUERY}").data
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert title in " ".join(text.split())
+
+
+def test_a_few_answers_with_weight_0_are_hidden_with_the_sizes_they_give_away(
+    app, results_world, weighted_world
+):
+    """The answers of a stratum left without dossiers get weight 0; when they are few,
+    their count is a small group, and so is what gives it away: the answers weighted (all
+    the answers less them), and the design effect and effective number (their ratio)."""
+    answers, _satisfied = rated_cells(results_world, "agency")
+    # The first ward's answers naming no procedure (9): its other fields keep 12 and more.
+    agency, field = results_world.organisation.agency_ids[1], None
+    app.config["MIN_GROUP_SIZE"] = answers[agency, field] + 1
+    with app.app_context(), write_session() as session:
+        procedures = select(Procedure.id).where(Procedure.field == field)
+        of_field = Dossier.procedure_id.in_(procedures) if field else Dossier.procedure_id.is_(None)
+        session.execute(delete(Dossier).where(Dossier.agency_id == agency, of_field))
+    with app.test_request_context("/?lang=vi"):
+        request = ReportRequest(period=Period.parse(PERIOD), questionnaire_key=QUESTIONNAIRE)
+        report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
+        table = weighted_table(report)
+    assert report.weighted.unweighted_answers == answers[agency, field]
+    reasons = {row[0].text(): row[1].hidden for row in table.rows}
+    assert reasons["Câu trả lời thuộc tầng không có hồ sơ (trọng số 0)"] is Hidden.SMALL_GROUP
+    for words in (
+        "Số câu trả lời được gia quyền",
+        "Hệ số ảnh hưởng thiết kế",
+        "Số người trả lời hiệu dụng",
+    ):
+        assert reasons[words] is Hidden.DERIVED, words
 
 
 def test_agency_strata_are_a_setting(app, results_world, weighted_world):
