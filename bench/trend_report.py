@@ -40,7 +40,7 @@ def within_report(session, report_filter, rating, dimension, min_group_size):
 
 def forget() -> None:
     """Empty the months' decisions kept in this process."""
-    disclosure._periods_cache.clear()
+    disclosure._periods_kept.clear()
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from survey.results.report import ReportRequest, build_report
 
 def forget() -> None:
     disclosure._sums_kept.clear()
-    disclosure._periods_cache.clear()
+    disclosure._periods_kept.clear()
 
 
 def main() -> None:

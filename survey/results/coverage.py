@@ -16,6 +16,7 @@ others. The dossiers returned are administrative data, not respondents: always s
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -153,13 +154,11 @@ class CoverageDecision:
 
 def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecision, own):
     """``units`` (of ``LEVELS[level]``) with the decision's reasons to hide their ratings."""
+    cells_of: dict[object, list[int]] = defaultdict(list)
+    for i in own:
+        cells_of[decided.cells[i][level]].append(i)
     return tuple(
-        replace(
-            unit,
-            hidden=decided.reason(
-                [i for i in own if decided.cells[i][level] == unit.key], unit.ratings
-            ),
-        )
+        replace(unit, hidden=decided.reason(cells_of.get(unit.key, []), unit.ratings))
         for unit in units
     )
 

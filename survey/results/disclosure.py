@@ -843,7 +843,7 @@ def hidden_across_reports(
 PeriodFigure = tuple[tuple[int, ...], tuple[int, ...]]
 
 #: Decisions of :func:`hidden_periods`.
-_periods_cache: Kept[dict[PeriodFigure, bool]] = Kept(32)
+_periods_kept: Kept[dict[PeriodFigure, bool]] = Kept(32)
 
 
 def hidden_periods(
@@ -877,7 +877,7 @@ def hidden_periods(
         tuple(tuple(group) for group in groups),
         min_group_size,
     )
-    kept = _periods_cache.get(key)
+    kept = _periods_kept.get(key)
     if kept is not None:
         return kept
     months = _ScopeMonths(distinct, parts.shape[1])
@@ -889,7 +889,7 @@ def hidden_periods(
         by_month = [bool(hidden[months.cells[scope, (m,)]]) for m in range(parts.shape[1])]
         result.update({(scope, (m,)): is_hidden for m, is_hidden in enumerate(by_month)})
         result.update({(scope, tuple(group)): any(by_month[m] for m in group) for group in groups})
-    _periods_cache.put(key, result)
+    _periods_kept.put(key, result)
     return result
 
 
