@@ -29,7 +29,7 @@ from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.results.disclosure import SumDecision
 from survey.results.filters import ReportFilter
 from survey.results.onestop_points import dossier_conditions
-from survey.results.period_units import LEVELS, Cell, PeriodUnits, decided_units
+from survey.results.period_units import LEVELS, Cell, PeriodUnits, decided_units, own_cells
 from survey.results.queries import response_count, response_counts_by
 from survey.results.tables import Hidden
 from survey.settings import get_setting
@@ -136,12 +136,6 @@ class CoverageDecision:
     cells: tuple[Cell, ...]
     decision: SumDecision
 
-    def own(self, agency_ids) -> list[int]:
-        """The cells of a report over ``agency_ids`` (None: the province)."""
-        return [
-            i for i, cell in enumerate(self.cells) if agency_ids is None or cell[0] in agency_ids
-        ]
-
     def reason(self, parts: Sequence[int], shown: int) -> Hidden | None:
         """Why a figure of ``shown`` ratings over the cells ``parts`` is hidden, if it is:
         small, or hidden so that no small one can be worked out (or not the decided
@@ -197,10 +191,17 @@ def dossier_coverage(
     )
     period = decided_for_period or decided_units(session, report_filter, min_group_size)
     decided = CoverageDecision(period.cells, period.coverage())
-    own = decided.own(report_filter.agency_ids)
+    own = own_cells(period, report_filter)
     ratings = response_count(session, report_filter)
+    counted = period.report_cells(report_filter)
     return Coverage(
-        scope=CoverageUnit(None, "", ratings, total, decided.reason(own, ratings)),
+        scope=CoverageUnit(
+            None,
+            "",
+            ratings,
+            total,
+            Hidden.DERIVED if counted is None else decided.reason(counted, ratings),
+        ),
         agencies=_decided(agencies, 0, decided, own),
         service_points=_decided(service_points, 1, decided, own),
         officials=_decided(officials, 2, decided, own),

@@ -260,27 +260,42 @@ class SumFigure:
     cost_factor: float = 1.0
 
 
-def hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int) -> np.ndarray:
+def hidden_sums(
+    counts: np.ndarray,
+    figures: Sequence[SumFigure],
+    minimum: int,
+    links: Sequence[tuple[tuple[int, ...], tuple[int, ...]]] = (),
+) -> np.ndarray:
     """Which ``figures`` to hide, each the sum of base cells of ``counts`` (cells ×
-    (responses, answers to the rated question), unknown to the reader, at least 0).
+    (responses, answers to the rated question), unknown to the reader, at least 0);
+    ``links``: pairs of sums of cells a reader knows are equal (the same responses
+    counted in two ways of splitting them), neither published.
 
     Decided at once on every figure: a figure whose responses, or published answers, are
     0 < n < ``minimum`` is hidden, and enough others that none can be worked out from the
     rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole.
     Kept in this process by content (:class:`Kept`)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
-    key = (counts.tobytes(), tuple(figures), minimum)
+    key = (counts.tobytes(), tuple(figures), minimum, tuple(links))
     kept = _sums_kept.get(key)
     if kept is not None:
         return np.array(kept, dtype=bool)
-    result = _hidden_sums(counts, figures, minimum)
+    result = _hidden_sums(counts, figures, minimum, links)
     _sums_kept.put(key, result.copy())
     return result
 
 
-def _hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int) -> np.ndarray:
+def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, links) -> np.ndarray:
     first = len(counts)
-    derived = np.array([counts[list(f.parts)].sum(axis=0) for f in figures], dtype=np.int64)
+    sums = [(first + k, f.parts) for k, f in enumerate(figures)]
+    linked = first + len(figures)
+    for k, (one, other) in enumerate(links):
+        sums += [(linked + k, one), (linked + k, other)]
+    derived = np.array(
+        [counts[list(f.parts)].sum(axis=0) for f in figures]
+        + [counts[list(one)].sum(axis=0) for one, _other in links],
+        dtype=np.int64,
+    )
     table = np.concatenate([counts, derived.reshape(-1, 2)])
     if table.size == 0:
         return np.zeros(0, dtype=bool)
@@ -296,7 +311,7 @@ def _hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int)
         minimum,
         lower_bound=floors,
         margins=False,
-        sums=_column_sums(table, [(first + k, f.parts) for k, f in enumerate(figures)]),
+        sums=_column_sums(table, sums),
         unpublished=unseen,
         cost_factor=factors,
         # the units listed can pin a small figure down whatever is hidden (four officials
@@ -304,17 +319,17 @@ def _hidden_sums(counts: np.ndarray, figures: Sequence[SumFigure], minimum: int)
         # and the others protected from a reader who knows it
         given_away="known",
     )
-    return np.asarray((hidden & ~unseen)[first:].any(axis=1))
+    return np.asarray((hidden & ~unseen)[first:linked].any(axis=1))
 
 
 @dataclass(frozen=True, eq=False)
 class SumDecision:
     """A decision on figures that are each the sum of some base cells no report shows
     (the ratings of one agency, desk, official and questionnaire together): ``cells``
-    their counts, ``figures`` each published figure's cells (distinct, sorted), ``hidden``
-    which figures are hidden (:func:`hidden_sums`, taken as given: a figure hidden in
-    one report is no other report's figures less the others), ``minimum`` the minimum
-    group size."""
+    their counts (one column, or one per published count), ``figures`` each published
+    figure's cells (distinct, sorted), ``hidden`` which figures are hidden
+    (:func:`hidden_sums`, taken as given: a figure hidden in one report is no other
+    report's figures less the others), ``minimum`` the minimum group size."""
 
     cells: np.ndarray
     figures: tuple[tuple[int, ...], ...]
@@ -327,7 +342,7 @@ class SumDecision:
 
     @cached_property
     def _known(self) -> KnownSums:
-        first = self.cells.size
+        first = len(self.cells)
         sums = [(first + k, parts) for k, parts in enumerate(self.figures)]
         return KnownSums(sums, np.concatenate([np.ones(first, dtype=bool), self.hidden]))
 
@@ -340,8 +355,8 @@ class SumDecision:
             return False
         if cells in self._position:
             return bool(self.hidden[self._position[cells]])
-        n = int(self.cells[list(cells)].sum())
-        return 0 < n < self.minimum or not self._known.knows(cells)
+        n = self.cells[list(cells)].sum(axis=0)
+        return bool(np.any((n > 0) & (n < self.minimum))) or not self._known.knows(cells)
 
 
 def finest_filter(report_filter: ReportFilter) -> ReportFilter:
@@ -568,8 +583,10 @@ class UnitDecision:
     period: PeriodUnits
 
     def total_hidden(self, agency_ids: Iterable[int] | None) -> bool:
-        """Whether a report over ``agency_ids`` (None: the province) withholds its totals,
-        or the agencies' table an agency's line (``agency_ids`` its own agency)."""
+        """Whether the unfiltered figure over ``agency_ids`` (None: the province) is
+        hidden: the agencies' table's line of an agency (``agency_ids`` its own). A
+        report's own totals are decided with its filter
+        (:meth:`survey.results.period_units.PeriodUnits.total_hidden`)."""
         rows = self.rows.rows_within(agency_ids)
         return bool(rows) and self.rows.sum_hidden(
             self.hidden, self.table, rows, self.minimum, self.known

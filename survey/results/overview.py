@@ -294,7 +294,7 @@ def _with_headline(
     decision = decided_units(session, report_filter, min_group_size).units(definition.key)
     if decision is None:  # the newest version has no rated question: nothing was decided
         return replace(overview, responses=None, total_hidden=True)
-    withheld = decision.total_hidden(report_filter.agency_ids)
+    withheld = decision.period.total_hidden(definition.key, report_filter)
     # A rate on fewer answers than the minimum is hidden, however many responded (issue
     # 21, case 5): a report on one agency would otherwise print the answers its agencies'
     # table hides.

@@ -138,13 +138,15 @@ def headline_province(session) -> HeadlineProvince:
     return HeadlineProvince(version.id, definition, headline, top, province.id)
 
 
-def headline_row(version_id, agency_id, desk_id, official_id, day, item_key, value):
-    """One kiosk response answering only ``item_key`` with ``value``, as
-    :func:`survey.collect.store.store_responses` takes it: (row, answers)."""
+def headline_row(
+    version_id, agency_id, desk_id, official_id, day, item_key, value, channel=Channel.KIOSK
+):
+    """One response (by kiosk unless ``channel``) answering only ``item_key`` with
+    ``value``, as :func:`survey.collect.store.store_responses` takes it: (row, answers)."""
     row = {
         "uuid": uuid.uuid4(),
         "questionnaire_version_id": version_id,
-        "channel": Channel.KIOSK,
+        "channel": channel,
         "agency_id": agency_id,
         "service_point_id": desk_id,
         "official_id": official_id,

@@ -1,0 +1,157 @@
+"""Issue 21 across filters: a report filtered by one value (a channel here) and the
+unfiltered report are one decision.
+
+Official X of commune A took 20 responses, 3 by kiosk and 17 by QR code. Decided for each
+filter apart, the kiosk report hid X's 3 as small while the unfiltered report showed X's
+20 and the QR report X's 17: 20 − 17 = 3. The same held for commune A's totals. Decided at
+once, with every fixed scope's totals of each channel beside the unfiltered units, every
+count the province's and each commune's reports publish, unfiltered and for each channel,
+leaves each hidden small count open by at least one (an audit by linear programming), and
+a report filtered by two things at once (an official and a channel) withholds totals no
+decision covers.
+"""
+
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from analysis import hidden_cell_intervals
+from survey.collect.models import Channel
+from survey.collect.store import store_responses
+from survey.db import db, write_session
+from survey.org.models import Agency, Official
+from survey.results.counts import fold_all
+from survey.results.filters import Period
+from survey.results.report import ReportRequest, build_report
+from tests.factories import make_agency, make_desk, make_official
+from tests.results.dataset import headline_province, headline_row
+
+MIN = 5
+KIOSK, QR = Channel.KIOSK, Channel.QR
+#: Responses in 2026 per commune, official and channel.
+STAFF = {
+    "A": {"X": {KIOSK: 3, QR: 17}, "Y": {QR: 12}},
+    "B": {"Z": {KIOSK: 8, QR: 9}, "T": {KIOSK: 6}},
+}
+
+
+@pytest.fixture
+def world(app):
+    """The communes' and officials' ids, and every (agency, official, channel) cell's
+    responses."""
+    app.config["MIN_GROUP_SIZE"] = MIN
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    with app.app_context(), write_session() as session:
+        version_id, _definition, headline, top, province_id = headline_province(session)
+        ids, cells, rows, answers = {}, {}, [], {}
+        for commune_name, staff in STAFF.items():
+            commune = make_agency(session, parent_id=province_id)
+            ids[commune_name] = commune.id
+            desk = make_desk(session, agency=commune)
+            for name, by_channel in staff.items():
+                official = make_official(session, desk, name=name)
+                ids[name] = official.id
+                for channel, count in by_channel.items():
+                    cells[commune.id, official.id, channel] = count
+                    for number in range(count):
+                        day = datetime(2026, 1 + number % 12, 10, 3, 0)
+                        row, given = headline_row(
+                            version_id, commune.id, desk.id, official.id, day, headline, top, channel
+                        )
+                        rows.append(row)
+                        answers[row["uuid"]] = given
+        store_responses(session, rows, answers)
+    with app.app_context():
+        fold_all(write_session)
+    return ids, cells
+
+
+def _report(app, agency_id=None, channel=None, official_id=None):
+    with app.test_request_context("/?lang=vi"):
+        request = ReportRequest(
+            period=Period.parse("2026"),
+            questionnaire_key="onestop-quick",
+            agency=None if agency_id is None else db.session.get(Agency, agency_id),
+            channel=channel,
+            official=None if official_id is None else db.session.get(Official, official_id),
+        )
+        return build_report(db.session, request, None, date(2027, 1, 5), with_comments=False)
+
+
+def _published(app, agency_id, channel, cells):
+    """Every response count one report publishes: (its cells, the count or None when
+    hidden), from its totals and its agencies' and officials' tables."""
+    overview = _report(app, agency_id, channel).overview
+    within = overview.report_filter.agency_ids
+    mine = [
+        i
+        for i, (agency, _official, by) in enumerate(cells)
+        if (within is None or agency in within) and channel in (None, by)
+    ]
+    figures = [(tuple(mine), overview.responses)]
+    figures += [
+        (tuple(i for i in mine if cells[i][level] == unit.key), unit.responses)
+        for level, units in ((0, overview.agencies), (1, overview.officials))
+        for unit in units
+    ]
+    return figures
+
+
+def _widths(values, figures):
+    """The width of the interval a reader can narrow each hidden small count to, given
+    every published count (the cells unknown, at least 0; a hidden count at least 1 and
+    at most ``MIN - 1`` when small)."""
+    values = list(values)
+    lower, upper = [0.0] * len(values), [np.inf] * len(values)
+    relations, small = [], []
+    for parts, shown in set(figures):
+        if shown is not None:
+            relations.append(({i: 1.0 for i in parts}, float(shown)))
+            continue
+        n = sum(values[i] for i in parts)
+        relations.append(({len(values): 1.0, **{i: -1.0 for i in parts}}, 0.0))
+        if 0 < n < MIN:
+            small.append(len(values))
+        lower.append(1.0 if 0 < n < MIN else 0.0)
+        upper.append(MIN - 1.0 if 0 < n < MIN else np.inf)
+        values.append(n)
+    low, high = hidden_cell_intervals(
+        np.array(values, dtype=float),
+        np.ones(len(values), dtype=bool),
+        relations,
+        np.array(lower),
+        np.array(upper),
+    )
+    return [high[k] - low[k] for k in small]
+
+
+def test_no_hidden_count_follows_from_the_other_channels_reports(app, world):
+    ids, counted = world
+    cells = list(counted)
+    figures = [
+        figure
+        for agency_id in (None, ids["A"], ids["B"])
+        for channel in (None, KIOSK, QR)
+        for figure in _published(app, agency_id, channel, cells)
+    ]
+    values = [counted[cell] for cell in cells]
+    for parts, shown in figures:
+        assert shown is None or shown == sum(values[i] for i in parts), parts
+    decided: dict[tuple, bool] = {}
+    for parts, shown in figures:
+        assert decided.setdefault(parts, shown is None) == (shown is None), parts
+    x_kiosk = tuple(i for i, cell in enumerate(cells) if cell == (ids["A"], ids["X"], KIOSK))
+    assert decided[x_kiosk]
+    widths = _widths(values, figures)
+    assert widths
+    assert all(width >= 1 for width in widths), widths
+
+
+def test_a_report_filtered_by_an_official_and_a_channel_withholds_its_totals(app, world):
+    ids, _counted = world
+    assert _report(app, official_id=ids["X"]).overview.responses == 20
+    assert _report(app, official_id=ids["X"], channel=QR).overview.responses is None
+    # even when the channel holds every response of the official: no decision covers two
+    # filters at once
+    assert _report(app, official_id=ids["T"], channel=KIOSK).overview.responses is None
