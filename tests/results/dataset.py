@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import numpy as np
 from sqlalchemy import select
 
+from analysis import hidden_cell_intervals
 from survey.collect.models import Answer, Channel, RespondentType, Response
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
@@ -314,3 +316,45 @@ def reference_points(responses, report_filter, organisation, dimension=None) -> 
                 group = result.setdefault(group_of(response, dimension), {})
                 group.setdefault(index.number, Counter())[points] += 1
     return result
+
+
+def hidden_count_widths(values, figures, minimum: int) -> list[float]:
+    """The width of the interval a reader can narrow each hidden small count to, given
+    every published count: ``figures`` as (cells, the count or None when hidden) over
+    cells of ``values`` (unknown to the reader, at least 0); a hidden count at least 1
+    and at most ``minimum - 1`` when small."""
+    values = list(values)
+    lower, upper = [0.0] * len(values), [np.inf] * len(values)
+    relations, small = [], []
+    for parts, shown in set(figures):
+        if shown is not None:
+            relations.append(({i: 1.0 for i in parts}, float(shown)))
+            continue
+        n = sum(values[i] for i in parts)
+        relations.append(({len(values): 1.0, **{i: -1.0 for i in parts}}, 0.0))
+        if 0 < n < minimum:
+            small.append(len(values))
+        lower.append(1.0 if 0 < n < minimum else 0.0)
+        upper.append(minimum - 1.0 if 0 < n < minimum else np.inf)
+        values.append(n)
+    low, high = hidden_cell_intervals(
+        np.array(values, dtype=float),
+        np.ones(len(values), dtype=bool),
+        relations,
+        np.array(lower),
+        np.array(upper),
+    )
+    return [high[k] - low[k] for k in small]
+
+
+def units_figures(overview, mine, cells) -> list[tuple[tuple[int, ...], int | None]]:
+    """The response counts a report's overview publishes, each with its cells (of
+    ``cells``, keyed (agency, official, …); ``mine`` the report's): its totals, and its
+    agencies' and officials' lines (None when hidden)."""
+    figures = [(tuple(mine), overview.responses)]
+    figures += [
+        (tuple(i for i in mine if cells[i][level] == unit.key), unit.responses)
+        for level, units in ((0, overview.agencies), (1, overview.officials))
+        for unit in units
+    ]
+    return figures

@@ -13,10 +13,8 @@ decision covers.
 
 from datetime import date, datetime
 
-import numpy as np
 import pytest
 
-from analysis import hidden_cell_intervals
 from survey.collect.models import Channel
 from survey.collect.store import store_responses
 from survey.db import db, write_session
@@ -25,7 +23,12 @@ from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from tests.factories import make_agency, make_desk, make_official
-from tests.results.dataset import headline_province, headline_row
+from tests.results.dataset import (
+    headline_province,
+    headline_row,
+    hidden_count_widths,
+    units_figures,
+)
 
 MIN = 5
 KIOSK, QR = Channel.KIOSK, Channel.QR
@@ -57,7 +60,14 @@ def world(app):
                     for number in range(count):
                         day = datetime(2026, 1 + number % 12, 10, 3, 0)
                         row, given = headline_row(
-                            version_id, commune.id, desk.id, official.id, day, headline, top, channel
+                            version_id,
+                            commune.id,
+                            desk.id,
+                            official.id,
+                            day,
+                            headline,
+                            top,
+                            channel,
                         )
                         rows.append(row)
                         answers[row["uuid"]] = given
@@ -89,41 +99,8 @@ def _published(app, agency_id, channel, cells):
         for i, (agency, _official, by) in enumerate(cells)
         if (within is None or agency in within) and channel in (None, by)
     ]
-    figures = [(tuple(mine), overview.responses)]
-    figures += [
-        (tuple(i for i in mine if cells[i][level] == unit.key), unit.responses)
-        for level, units in ((0, overview.agencies), (1, overview.officials))
-        for unit in units
-    ]
+    figures = units_figures(overview, mine, cells)
     return figures
-
-
-def _widths(values, figures):
-    """The width of the interval a reader can narrow each hidden small count to, given
-    every published count (the cells unknown, at least 0; a hidden count at least 1 and
-    at most ``MIN - 1`` when small)."""
-    values = list(values)
-    lower, upper = [0.0] * len(values), [np.inf] * len(values)
-    relations, small = [], []
-    for parts, shown in set(figures):
-        if shown is not None:
-            relations.append(({i: 1.0 for i in parts}, float(shown)))
-            continue
-        n = sum(values[i] for i in parts)
-        relations.append(({len(values): 1.0, **{i: -1.0 for i in parts}}, 0.0))
-        if 0 < n < MIN:
-            small.append(len(values))
-        lower.append(1.0 if 0 < n < MIN else 0.0)
-        upper.append(MIN - 1.0 if 0 < n < MIN else np.inf)
-        values.append(n)
-    low, high = hidden_cell_intervals(
-        np.array(values, dtype=float),
-        np.ones(len(values), dtype=bool),
-        relations,
-        np.array(lower),
-        np.array(upper),
-    )
-    return [high[k] - low[k] for k in small]
 
 
 def test_no_hidden_count_follows_from_the_other_channels_reports(app, world):
@@ -143,7 +120,7 @@ def test_no_hidden_count_follows_from_the_other_channels_reports(app, world):
         assert decided.setdefault(parts, shown is None) == (shown is None), parts
     x_kiosk = tuple(i for i, cell in enumerate(cells) if cell == (ids["A"], ids["X"], KIOSK))
     assert decided[x_kiosk]
-    widths = _widths(values, figures)
+    widths = hidden_count_widths(values, figures, MIN)
     assert widths
     assert all(width >= 1 for width in widths), widths
 

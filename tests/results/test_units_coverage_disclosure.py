@@ -12,11 +12,9 @@ cells is hidden in every table or in none.
 
 from datetime import date, datetime
 
-import numpy as np
 import pytest
 from sqlalchemy import insert
 
-from analysis import hidden_cell_intervals
 from survey.collect.store import store_responses
 from survey.db import db, write_session
 from survey.dossiers.models import Dossier
@@ -25,7 +23,12 @@ from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from tests.factories import make_agency, make_desk, make_official, make_published_version
-from tests.results.dataset import headline_province, headline_row
+from tests.results.dataset import (
+    headline_province,
+    headline_row,
+    hidden_count_widths,
+    units_figures,
+)
 from tests.results.test_coverage_disclosure import dossier_rows
 
 MIN = 5
@@ -86,12 +89,7 @@ def _published(app, key, agency_id, cells):
     own = [i for i, (a, _o, _k) in enumerate(cells) if within is None or a in within]
     mine = [i for i in own if cells[i][2] == key]
     overview, coverage = report.overview, report.coverage
-    figures = [(tuple(mine), overview.responses)]
-    figures += [
-        (tuple(i for i in mine if cells[i][level] == unit.key), unit.responses)
-        for level, units in ((0, overview.agencies), (1, overview.officials))
-        for unit in units
-    ]
+    figures = units_figures(overview, mine, cells)
     figures.append((tuple(own), None if coverage.scope.hidden else coverage.scope.ratings))
     figures += [
         (
@@ -102,32 +100,6 @@ def _published(app, key, agency_id, cells):
         for unit in units
     ]
     return figures
-
-
-def _widths(values, figures):
-    """The width of the interval a reader can narrow each hidden small count to, given
-    every published count (the cells unknown, at least 0; a hidden count at least 1 and
-    at most ``MIN - 1`` when small)."""
-    values = list(values)
-    hidden = [True] * len(values)
-    lower, upper = [0.0] * len(values), [np.inf] * len(values)
-    relations, small = [], []
-    for parts, shown in set(figures):
-        if shown is not None:
-            relations.append(({i: 1.0 for i in parts}, float(shown)))
-            continue
-        n = sum(values[i] for i in parts)
-        relations.append(({len(values): 1.0, **{i: -1.0 for i in parts}}, 0.0))
-        if 0 < n < MIN:
-            small.append(len(values))
-        lower.append(1.0 if 0 < n < MIN else 0.0)
-        upper.append(MIN - 1.0 if 0 < n < MIN else np.inf)
-        values.append(n)
-        hidden.append(True)
-    low, high = hidden_cell_intervals(
-        np.array(values, dtype=float), np.array(hidden), relations, np.array(lower), np.array(upper)
-    )
-    return [high[k] - low[k] for k in small]
 
 
 def test_no_hidden_count_follows_from_the_other_questionnaires_tables(app, world):
@@ -149,6 +121,6 @@ def test_no_hidden_count_follows_from_the_other_questionnaires_tables(app, world
     # X's 2 SIPAS responses and W's 3 quick-form ones are hidden, and stay open.
     x_sipas = tuple(i for i, cell in enumerate(cells) if counted[cell] == 2)
     assert decided[x_sipas]
-    widths = _widths(values, figures)
+    widths = hidden_count_widths(values, figures, MIN)
     assert len(widths) >= 2
     assert all(width >= 1 for width in widths), widths
