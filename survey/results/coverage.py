@@ -157,6 +157,28 @@ def _decided(units: tuple[CoverageUnit, ...], level: int, decided: CoverageDecis
     )
 
 
+def _reason(period: PeriodUnits, report_filter: ReportFilter, ratings: int) -> Hidden | None:
+    """Why the ratings a report's filter counts (its scope's, or one agency's) are
+    hidden, if they are: small, or hidden as decided for the period with that filter."""
+    if 0 < ratings < period.minimum:
+        return Hidden.SMALL_GROUP
+    return Hidden.DERIVED if period.total_hidden(None, report_filter, [ratings]) else None
+
+
+def _decided_agencies(units: tuple[CoverageUnit, ...], period: PeriodUnits, report_filter):
+    """The agencies' rows with the decision's reasons to hide their ratings: each its
+    figure under the report's filter (one channel's…), as its own report's is."""
+    return tuple(
+        replace(
+            unit,
+            hidden=_reason(
+                period, replace(report_filter, agency_ids=frozenset({unit.key})), unit.ratings
+            ),
+        )
+        for unit in units
+    )
+
+
 def dossier_coverage(
     session: Session,
     report_filter: ReportFilter,
@@ -193,16 +215,9 @@ def dossier_coverage(
     decided = CoverageDecision(period.cells, period.coverage())
     own = own_cells(period, report_filter)
     ratings = response_count(session, report_filter)
-    counted = period.report_cells(report_filter)
     return Coverage(
-        scope=CoverageUnit(
-            None,
-            "",
-            ratings,
-            total,
-            Hidden.DERIVED if counted is None else decided.reason(counted, ratings),
-        ),
-        agencies=_decided(agencies, 0, decided, own),
+        scope=CoverageUnit(None, "", ratings, total, _reason(period, report_filter, ratings)),
+        agencies=_decided_agencies(agencies, period, report_filter),
         service_points=_decided(service_points, 1, decided, own),
         officials=_decided(officials, 2, decided, own),
         threshold=coverage_threshold(),

@@ -581,16 +581,7 @@ class UnitDecision:
     hidden: np.ndarray
     minimum: int
     period: PeriodUnits
-
-    def total_hidden(self, agency_ids: Iterable[int] | None) -> bool:
-        """Whether the unfiltered figure over ``agency_ids`` (None: the province) is
-        hidden: the agencies' table's line of an agency (``agency_ids`` its own). A
-        report's own totals are decided with its filter
-        (:meth:`survey.results.period_units.PeriodUnits.total_hidden`)."""
-        rows = self.rows.rows_within(agency_ids)
-        return bool(rows) and self.rows.sum_hidden(
-            self.hidden, self.table, rows, self.minimum, self.known
-        )
+    questionnaire_key: str
 
     @cached_property
     def known(self) -> KnownSums:

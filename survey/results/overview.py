@@ -503,19 +503,20 @@ def _hidden_units(decision, report_filter, dimension, counted):
     Units are decided for the whole province with the totals of every scope
     (:func:`survey.results.period_units.decided_units`), so that the same unit is hidden
     in every report that lists it: agencies by their own line, officials by their part in
-    each agency.
+    each agency; an agency's line is its figure under the report's filter (one channel's,
+    one desk's…), as its own report's totals are.
     """
     keys, sizes, totals = counted
     shown = {key: (int(n), int(t)) for key, n, t in zip(keys, sizes, totals, strict=True)}
     if dimension is Dimension.OFFICIAL:
         hide = decision.officials_hidden(report_filter, shown)
         return np.array([hide[key] for key in keys], dtype=bool)
-    rows = decision.rows
+    period, key_of = decision.period, decision.questionnaire_key
     return np.array(
         [
-            decision.total_hidden({key})
-            or [int(v) for v in decision.table[list(rows.rows_within({key}))].sum(axis=0)]
-            != list(shown[key])
+            period.total_hidden(
+                key_of, replace(report_filter, agency_ids=frozenset({key})), shown[key]
+            )
             for key in keys
         ],
         dtype=bool,

@@ -140,7 +140,9 @@ class PeriodUnits:
         hidden = np.array(rows.unpublished, dtype=bool)
         for row, parts in units.published:
             hidden[row] = self.is_hidden(parts)
-        return UnitDecision(rows, rows.table(counts, 2), hidden, self.minimum, self)
+        return UnitDecision(
+            rows, rows.table(counts, 2), hidden, self.minimum, self, questionnaire_key
+        )
 
     @cached_property
     def _sums(self) -> SumDecision:
@@ -180,14 +182,25 @@ class PeriodUnits:
             )
         )
 
-    def total_hidden(self, questionnaire_key: str, report_filter: ReportFilter) -> bool:
-        """Whether a report on one questionnaire withholds its totals: its responses and
-        answers (:meth:`report_cells`) as decided when some fixed scope's, or one filter
-        value's over one, is that figure; otherwise hidden when small or not known from
-        the published figures (a selection of agencies no fixed scope is, two filters at
-        once)."""
+    def total_hidden(
+        self,
+        questionnaire_key: str | None,
+        report_filter: ReportFilter,
+        shown: Sequence[int] | None = None,
+    ) -> bool:
+        """Whether a report withholds the responses its filter counts (:meth:`report_cells`;
+        of one questionnaire, with their answers, or of every one, the coverage table's
+        ratings): as decided when some fixed scope's, or one filter value's over one, is
+        that figure; otherwise hidden when small or not known from the published figures
+        (a selection of agencies no fixed scope is, two filters at once). Hidden too when
+        the report counts other figures (``shown``: ratings counted since)."""
         parts = self.report_cells(report_filter, questionnaire_key)
-        return parts is None or self._sums.sum_hidden(parts)
+        if parts is None:
+            return True
+        column = slice(None) if questionnaire_key else slice(0, 1)
+        decided = self._sums if questionnaire_key else self.coverage()
+        counts = [int(v) for v in self.counts[list(parts), column].sum(axis=0)]
+        return decided.sum_hidden(parts) or (shown is not None and counts != list(shown))
 
     def coverage(self) -> SumDecision:
         """The decision on the coverage table's ratings: each figure's responses of every
