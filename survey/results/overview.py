@@ -315,7 +315,7 @@ def _with_headline(
         else _trend(session, report_filter, rating, trend_by, min_group_size),
         change=None
         if withheld
-        else _change(session, report_filter, rating, headline, min_group_size),
+        else _change(session, report_filter, rating, headline, definition.key, min_group_size),
         agencies=_units(*units, Dimension.AGENCY),
         officials=_units(*units, Dimension.OFFICIAL),
     )
@@ -436,9 +436,14 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
     ]
 
 
-def _change(session, report_filter, rating, headline, min_group_size) -> Change | None:
+def _change(session, report_filter, rating, headline, key, min_group_size) -> Change | None:
+    """The change from the previous period, unless that period's report withholds its
+    totals (:func:`survey.results.period_units.decided_units` for that period): its rate
+    would give them away."""
     previous_filter = report_filter.with_period(report_filter.period.previous())
     if headline is None or response_count(session, previous_filter) < min_group_size:
+        return None
+    if decided_units(session, previous_filter, min_group_size).total_hidden(key, previous_filter):
         return None
     counts = level_counts(session, previous_filter, [rating.item_key])[rating.item_key]
     previous = rating.rate(counts)

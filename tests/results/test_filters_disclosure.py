@@ -77,10 +77,10 @@ def world(app):
     return ids, cells
 
 
-def _report(app, agency_id=None, channel=None, official_id=None):
+def _report(app, agency_id=None, channel=None, official_id=None, period="2026"):
     with app.test_request_context("/?lang=vi"):
         request = ReportRequest(
-            period=Period.parse("2026"),
+            period=Period.parse(period),
             questionnaire_key="onestop-quick",
             agency=None if agency_id is None else db.session.get(Agency, agency_id),
             channel=channel,
@@ -132,3 +132,15 @@ def test_a_report_filtered_by_an_official_and_a_channel_withholds_its_totals(app
     # even when the channel holds every response of the official: no decision covers two
     # filters at once
     assert _report(app, official_id=ids["T"], channel=KIOSK).overview.responses is None
+
+
+def test_the_change_is_not_shown_from_a_previous_period_whose_totals_are_withheld(app, world):
+    ids, _counted = world
+    # 2026-Q1: commune A took 12 responses, 3 by kiosk: its QR ones (9) are hidden
+    assert _report(app, ids["A"], QR, period="2026-Q1").overview.responses is None
+    # 2026-Q2: all 8 of A's responses came by QR code, shown; the change from Q1 would
+    # print Q1's hidden QR rate beside it
+    current = _report(app, ids["A"], QR, period="2026-Q2").overview
+    assert current.responses == 8
+    assert current.headline is not None
+    assert current.change is None
