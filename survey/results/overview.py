@@ -235,6 +235,12 @@ def satisfaction_overview(
             min_group_size,
             min_ratings_for_ranking,
         )
+    if overview.total_hidden:
+        # Withheld totals are no secret when the criteria's answers, the factors or the
+        # one-stop indices are counted beside them: the report shows none of them.
+        if respondent_results is not None:
+            respondent_results.cancel()
+        return overview
     if scoring["factors"]:
         sipas, interval, sample_size, alphas = sipas_with_interval(
             session, report_filter, scoring["factors"], counts, matrix_limit, respondent_results

@@ -24,9 +24,11 @@ from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from tests.factories import make_agency, make_desk, make_official
 from tests.results.dataset import (
+    build_organisation,
     headline_province,
     headline_row,
     hidden_count_widths,
+    submit,
     units_figures,
 )
 
@@ -144,3 +146,30 @@ def test_the_change_is_not_shown_from_a_previous_period_whose_totals_are_withhel
     assert current.responses == 8
     assert current.headline is not None
     assert current.change is None
+
+
+def test_a_report_withholding_its_totals_shows_no_criteria_nor_indices(app):
+    app.config["MIN_GROUP_SIZE"] = MIN
+    with app.app_context():
+        organisation = build_organisation()
+        submit(organisation, 400)
+    withheld = []
+    with app.app_context(), app.test_request_context("/?lang=vi"):
+        for agency_id in organisation.agency_ids:
+            for channel in Channel:
+                request = ReportRequest(
+                    period=Period.parse("2026-Q1"),
+                    questionnaire_key="sipas",
+                    agency=db.session.get(Agency, agency_id),
+                    channel=channel,
+                )
+                report = build_report(
+                    db.session, request, None, date(2027, 1, 5), with_comments=False
+                )
+                if report.overview.total_hidden:
+                    withheld.append(report)
+                    overview = report.overview
+                    assert overview.responses is None
+                    assert overview.sipas is None and overview.onestop is None
+                    assert not report.tables.criteria.rows
+    assert withheld
