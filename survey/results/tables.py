@@ -61,9 +61,10 @@ DERIVED_FOOTNOTE = _l(
 TOTALS_WITHHELD = _l(
     "This report's results (responses, the satisfied share and its interval, the indices "
     "and criteria) are withheld: they rest on too few answers to the overall question; "
-    "or, with the other reports' totals, they would let a smaller unit's figures be worked out; or the report "
-    "combines a desk or an official with a channel, a kind of respondent, a procedure "
-    "field or a questionnaire version, which is not published (choose one of them)."
+    "or, with the other reports' totals, they would let a smaller unit's figures be "
+    "worked out; or the report combines a desk or an official with a channel, a kind of "
+    "respondent, a procedure field or a questionnaire version, which is not published "
+    "(choose one of them)."
 )
 
 
