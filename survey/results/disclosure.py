@@ -264,38 +264,30 @@ def hidden_sums(
     counts: np.ndarray,
     figures: Sequence[SumFigure],
     minimum: int,
-    links: Sequence[tuple[tuple[int, ...], tuple[int, ...]]] = (),
+    published: Sequence[tuple[int, ...]] = (),
 ) -> np.ndarray:
     """Which ``figures`` to hide, each the sum of base cells of ``counts`` (cells ×
     (responses, answers to the rated question), unknown to the reader, at least 0);
-    ``links``: pairs of sums of cells a reader knows are equal (the same responses
-    counted in two ways of splitting them), neither published.
+    ``published``: sums of cells taken as published whatever this decision hides (other
+    decisions' figures, or more than they show: constants to the reader).
 
     Decided at once on every figure: a figure whose responses, or published answers, are
     0 < n < ``minimum`` is hidden, and enough others that none can be worked out from the
     rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole.
     Kept in this process by content (:class:`Kept`)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
-    key = (counts.tobytes(), tuple(figures), minimum, tuple(links))
+    key = (counts.tobytes(), tuple(figures), minimum, tuple(published))
     kept = _sums_kept.get(key)
     if kept is not None:
         return np.array(kept, dtype=bool)
-    result = _hidden_sums(counts, figures, minimum, links)
+    result = _hidden_sums(counts, figures, minimum, published)
     _sums_kept.put(key, result.copy())
     return result
 
 
-def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, links) -> np.ndarray:
+def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, published) -> np.ndarray:
     first = len(counts)
-    sums = [(first + k, f.parts) for k, f in enumerate(figures)]
-    linked = first + len(figures)
-    for k, (one, other) in enumerate(links):
-        sums += [(linked + k, one), (linked + k, other)]
-    derived = np.array(
-        [counts[list(f.parts)].sum(axis=0) for f in figures]
-        + [counts[list(one)].sum(axis=0) for one, _other in links],
-        dtype=np.int64,
-    )
+    derived = np.array([counts[list(f.parts)].sum(axis=0) for f in figures], dtype=np.int64)
     table = np.concatenate([counts, derived.reshape(-1, 2)])
     if table.size == 0:
         return np.zeros(0, dtype=bool)
@@ -311,7 +303,12 @@ def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, links) -> n
         minimum,
         lower_bound=floors,
         margins=False,
-        sums=_column_sums(table, sums),
+        sums=_column_sums(table, [(first + k, f.parts) for k, f in enumerate(figures)]),
+        relations=[
+            ({int(i) * 2 + column: 1.0 for i in parts}, float(counts[list(parts), column].sum()))
+            for parts in published
+            for column in (0, 1)
+        ],
         unpublished=unseen,
         cost_factor=factors,
         # the units listed can pin a small figure down whatever is hidden (four officials
@@ -319,7 +316,7 @@ def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, links) -> n
         # and the others protected from a reader who knows it
         given_away="known",
     )
-    return np.asarray((hidden & ~unseen)[first:linked].any(axis=1))
+    return np.asarray((hidden & ~unseen)[first:].any(axis=1))
 
 
 @dataclass(frozen=True, eq=False)

@@ -42,10 +42,11 @@ from survey.questionnaires.definition import QuestionnaireDefinition, scoring_fo
 from survey.results.disclosure import (
     UnitDecision,
     agency_scopes,
-    finest_filter,
     hidden_periods,
     scope_pieces,
 )
+from survey.results.filter_values import chosen_values
+from survey.results.filtered_trend import ScopeMonths, filtered_months_hidden
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.period_units import decided_units
@@ -295,7 +296,12 @@ def _with_headline(
     report_filter = overview.report_filter
     headline_key = scoring["headline_item"]
     levels = sorted(definition.item(headline_key).scale.values)
-    rating = _Rating(headline_key, levels, scoring["satisfied_values"][headline_key])
+    rating = _Rating(
+        headline_key,
+        levels,
+        scoring["satisfied_values"][headline_key],
+        questionnaire_version_ids(session, definition.key),
+    )
     headline = rating.rate(counts[headline_key])
     decision = decided_units(session, report_filter, min_group_size).units(definition.key)
     if decision is None:  # the newest version has no rated question: nothing was decided
@@ -329,11 +335,13 @@ def _with_headline(
 
 @dataclass(frozen=True)
 class _Rating:
-    """The headline item with its scale: turns level counts into rates."""
+    """The headline item with its scale: turns level counts into rates. ``versions``:
+    every version of its questionnaire."""
 
     item_key: str
     levels: Sequence[int]
     satisfied: Sequence[int]
+    versions: frozenset[int]
 
     def rate(self, counts: LevelCounts) -> SatisfactionRate | None:
         if counts.answered == 0:
@@ -408,17 +416,53 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
     once (:func:`survey.results.disclosure.hidden_periods`), every scope's months beside
     its totals, so that the same month is hidden in every report that shows it and the
     province's month less its agencies' gives none away; a quarter is shown when its
-    months are.
+    months are. A report filtered by one value (a channel, a desk…) has its months
+    decided with the other values' and these (:mod:`survey.results.filtered_trend`).
 
     A report shows a period when its agencies are one of the scopes decided on, or the
     union of some that show it (their sum then says nothing new); otherwise it is hidden.
     """
-    everywhere = finest_filter(report_filter)
-    responses = response_counts_by(session, everywhere, Dimension.MONTH, by_agency=True)
-    answers = level_counts_by(
-        session, everywhere, Dimension.MONTH, [rating.item_key], by_agency=True
+    versions = rating.versions
+    unfiltered = ReportFilter(
+        report_filter.period,
+        include_flagged=report_filter.include_flagged,
+        questionnaire_version_ids=versions,
     )
-    months = _periods(report_filter.period, Dimension.MONTH)
+    trend = _unfiltered_months(session, unfiltered, rating, min_group_size)
+    chosen = chosen_values(report_filter, versions)
+    if chosen:  # one value: two withhold the report's totals, and its trend
+        by_month = filtered_months_hidden(
+            session, report_filter, unfiltered, chosen[0], rating.item_key, trend, min_group_size
+        )
+    else:
+        within = report_filter.agency_ids
+        own = [
+            row for row, agency in enumerate(trend.agencies) if within is None or agency in within
+        ]
+        pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes})
+        by_month = [
+            pieces is None or any(trend.decided.get((piece, (m,)), True) for piece in pieces)
+            for m in range(len(trend.months))
+        ]
+    if dimension is Dimension.MONTH:
+        return by_month
+    return [
+        any(by_month[m] for m in _months_of(quarter, trend.months))
+        for quarter in _periods(report_filter.period, Dimension.QUARTER)
+    ]
+
+
+def _months_of(quarter: Period, months: Sequence[Period]) -> tuple[int, ...]:
+    return tuple(i for i, month in enumerate(months) if quarter.start <= month.start < quarter.end)
+
+
+def _unfiltered_months(session, unfiltered, rating, min_group_size) -> ScopeMonths:
+    """The months of every fixed scope's unfiltered trend, decided at once."""
+    responses = response_counts_by(session, unfiltered, Dimension.MONTH, by_agency=True)
+    answers = level_counts_by(
+        session, unfiltered, Dimension.MONTH, [rating.item_key], by_agency=True
+    )
+    months = _periods(unfiltered.period, Dimension.MONTH)
     agencies = sorted({agency for agency, _month in responses})
     parts = np.zeros((len(agencies), len(months), 2), dtype=np.int64)
     row_of = {agency: row for row, agency in enumerate(agencies)}
@@ -427,19 +471,11 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
         counts = answers.get((agency, month), {}).get(rating.item_key, LevelCounts())
         parts[row_of[agency], column_of[month]] = count, counts.answered
     quarters = [
-        tuple(i for i, month in enumerate(months) if quarter.start <= month.start < quarter.end)
-        for quarter in _periods(report_filter.period, Dimension.QUARTER)
+        _months_of(quarter, months) for quarter in _periods(unfiltered.period, Dimension.QUARTER)
     ]
     scopes = agency_scopes(session, agencies)
     decided = hidden_periods(parts, scopes, quarters, min_group_size)
-    within = report_filter.agency_ids
-    own = [row for row, agency in enumerate(agencies) if within is None or agency in within]
-    pieces = scope_pieces(own, {scope for scope, _period in decided})
-    figures = [(i,) for i in range(len(months))] if dimension is Dimension.MONTH else quarters
-    return [
-        pieces is None or any(decided.get((piece, figure), True) for piece in pieces)
-        for figure in figures
-    ]
+    return ScopeMonths(agencies, months, [sorted(scope) for scope in scopes], decided)
 
 
 def _change(session, report_filter, rating, headline, key, min_group_size) -> Change | None:

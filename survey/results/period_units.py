@@ -34,6 +34,7 @@ from survey.results.disclosure import (
     agency_scopes,
     hidden_sums,
 )
+from survey.results.filter_values import FilterValue, chosen_values, counts_by_value
 from survey.results.filters import Dimension, ReportFilter, questionnaire_version_ids
 from survey.results.queries import LevelCounts, level_counts_by, response_counts_by
 from survey.results.versions import newest_definitions
@@ -45,31 +46,19 @@ LEVELS = (Dimension.AGENCY, Dimension.SERVICE_POINT, Dimension.OFFICIAL)
 #: when unnamed.
 Cell = tuple[int, int | None, int | None, str]
 
-#: What a report can choose one value of beside its units, and a split cell is split by.
-SPLITS = (Dimension.CHANNEL, Dimension.RESPONDENT_TYPE, Dimension.PROCEDURE_FIELD)
-
-#: A split cell: (agency id, questionnaire key, version id, channel, respondent type,
-#: procedure field); type and field None when unnamed. The same responses as the cells,
-#: split another way: a reader knows each agency's responses of a questionnaire are as
-#: many in both (:func:`_links`), and nothing more joins them, since any two splits of
-#: one total can be filled in by a table of both (a transportation problem).
-Split = tuple[int, str, int, str, str | None, str | None]
-
-#: The position in a cell, or a split cell, of each filter a report can choose one value
-#: of (a desk, an official; a version, a channel, a respondent type, a procedure field).
-#: The decision covers each value's totals in every fixed scope beside the unfiltered
-#: figures, so that a small count in one filtered report is not the unfiltered count less
-#: the other values' reports.
+#: The position in a cell of each filter that chooses a part of the units (a desk, an
+#: official): every fixed scope's totals of each desk and official are decided with the
+#: units, so that a small count in one desk's report is not the agency's less the other
+#: desks' reports.
 UNIT_FILTERS = (1, 2)
-SPLIT_FILTERS = (2, 3, 4, 5)
 
 #: What hiding a figure of the coverage table alone costs, against a unit's count in the
 #: questionnaires' tables: the rankings and comparisons rest on those, so a complement is
 #: taken from the coverage table first.
 COVERAGE_COST = 0.05
 
-#: What hiding a filtered report's totals costs (one channel's, one procedure field's…):
-#: they give way before the unfiltered units' tables, after the coverage table.
+#: What hiding a filtered report's totals costs (one desk's, one official's…): they give
+#: way before the unfiltered units' tables, after the coverage table.
 FILTERED_COST = 0.2
 
 #: Cells (positions in :attr:`PeriodUnits.cells`), distinct and sorted.
@@ -104,19 +93,50 @@ class QuestionnaireUnits:
 
 
 @dataclass(frozen=True, eq=False)
+class SplitUnits:
+    """The decision on the totals of each value of a filter that cuts across units (a
+    channel, a kind of respondent, a procedure field, a version), for the period: on
+    ``cells`` (agency id, questionnaire key, value) and their ``counts`` (responses,
+    answers), every fixed scope's and agency's figure of each value and questionnaire
+    (and of every questionnaire, the coverage table's), each of which is ``decided``.
+
+    Each agency's responses of each questionnaire are taken as published whatever the
+    units' decision hides (``sums`` holds them as shown): the reader is assumed to know
+    more than any report gives, so this decision holds whatever the units' tables show,
+    and the values of two filters, each split apart from such totals, tell nothing about
+    each other (any two splits of a total can be filled in by a table of both).
+    """
+
+    cells: tuple[tuple, ...]
+    counts: np.ndarray
+    sums: SumDecision
+
+    def report_cells(self, report_filter: ReportFilter, key: str | None, chosen) -> Parts:
+        return tuple(
+            i
+            for i, (agency, questionnaire, value) in enumerate(self.cells)
+            if (report_filter.agency_ids is None or agency in report_filter.agency_ids)
+            and key in (None, questionnaire)
+            and chosen.holds(value)
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class PeriodUnits:
-    """The period's decision (:func:`decided_units`): ``cells``, then ``splits``, and
-    their ``counts`` (responses, answers to their questionnaire's rated question), every
-    published figure (``figures``, distinct) and which are ``hidden``; each
-    questionnaire's units (``questionnaires``)."""
+    """The period's decision (:func:`decided_units`): ``cells`` and their ``counts``
+    (responses, answers to their questionnaire's rated question), every published figure
+    (``figures``, distinct) and which are ``hidden``; each questionnaire's units
+    (``questionnaires``); the decision on the values of the report's filter that cuts
+    across units, if it has one (``split``: its ``chosen`` value)."""
 
     cells: tuple[Cell, ...]
-    splits: tuple[Split, ...]
     counts: np.ndarray
     figures: tuple[SumFigure, ...]
     hidden: np.ndarray
     minimum: int
     questionnaires: Mapping[str, QuestionnaireUnits]
+    chosen: tuple[FilterValue, ...] = ()
+    split: SplitUnits | None = None
 
     @cached_property
     def _position(self) -> dict[Parts, int]:
@@ -151,56 +171,41 @@ class PeriodUnits:
             self.counts, tuple(f.parts for f in self.figures), self.hidden, self.minimum
         )
 
-    def report_cells(self, report_filter: ReportFilter, key: str | None = None) -> Parts | None:
-        """The cells, or split cells, of the responses a report counts (of questionnaire
-        ``key``; None: of every questionnaire, the coverage table's); None when its filter
-        chooses a desk or an official and a version, channel, respondent type or
-        procedure field at once, which no cells add up to."""
-        f = report_filter
-        versions = {split[2] for split in self.splits if split[1] == key}
-        chosen = f.questionnaire_version_ids
-        some_versions = key is not None and chosen is not None and not versions <= chosen
-        split = some_versions or any(
-            value is not None for value in (f.channel, f.respondent_type, f.procedure_field)
-        )
-        if split and (f.service_point_id is not None or f.official_id is not None):
-            return None
-        if not split:
-            return tuple(i for i, cell in enumerate(self.cells) if _counts(f, key, cell))
-        first = len(self.cells)
-        return tuple(
-            first + i
-            for i, cell in enumerate(self.splits)
-            if (f.agency_ids is None or cell[0] in f.agency_ids)
-            and key in (None, cell[1])
-            and (key is None or chosen is None or cell[2] in chosen)
-            and all(
-                wanted in (None, cell[position])
-                for wanted, position in zip(
-                    (f.channel, f.respondent_type, f.procedure_field), (3, 4, 5), strict=True
-                )
-            )
-        )
-
     def total_hidden(
         self,
         questionnaire_key: str | None,
         report_filter: ReportFilter,
         shown: Sequence[int] | None = None,
     ) -> bool:
-        """Whether a report withholds the responses its filter counts (:meth:`report_cells`;
-        of one questionnaire, with their answers, or of every one, the coverage table's
-        ratings): as decided when some fixed scope's, or one filter value's over one, is
-        that figure; otherwise hidden when small or not known from the published figures
-        (a selection of agencies no fixed scope is, two filters at once). Hidden too when
-        the report counts other figures (``shown``: ratings counted since)."""
-        parts = self.report_cells(report_filter, questionnaire_key)
-        if parts is None:
-            return True
+        """Whether a report (of the same filter values as the decision's) withholds the
+        responses it counts (of one questionnaire, with their answers; of every one, the
+        coverage table's ratings): as decided when some fixed scope's, or agency's, or
+        one filter value's over one, is that figure (the unfiltered one when the filter
+        leaves every response in); otherwise hidden when small or not known from the
+        published figures (a selection of agencies no fixed scope is, two filters at
+        once). Hidden too when the report counts other figures (``shown``: ratings
+        counted since)."""
         column = slice(None) if questionnaire_key else slice(0, 1)
-        decided = self._sums if questionnaire_key else self.coverage()
-        counts = [int(v) for v in self.counts[list(parts), column].sum(axis=0)]
-        return decided.sum_hidden(parts) or (shown is not None and counts != list(shown))
+        chosen = [v for v in self.chosen if questionnaire_key or v.dimension is not None]
+        across = [value for value in chosen if not value.within_units]
+        if len(across) > 1 or (across and len(chosen) > 1):
+            return True
+        decided, counts = self._sums, self.counts
+        parts = tuple(
+            i
+            for i, cell in enumerate(self.cells)
+            if _counts(report_filter, questionnaire_key, cell)
+        )
+        whole = counts[list(parts), column].sum(axis=0)
+        if across:
+            assert self.split is not None, "decided for another filter"
+            cut = self.split.report_cells(report_filter, questionnaire_key, across[0])
+            if not np.array_equal(self.split.counts[list(cut), column].sum(axis=0), whole):
+                decided, counts, parts = self.split.sums, self.split.counts, cut
+        if not questionnaire_key:
+            decided = replace(decided, cells=counts[:, 0])
+        figures = [int(v) for v in counts[list(parts), column].sum(axis=0)]
+        return decided.sum_hidden(parts) or (shown is not None and figures != list(shown))
 
     def coverage(self) -> SumDecision:
         """The decision on the coverage table's ratings: each figure's responses of every
@@ -221,56 +226,46 @@ def _counts(report_filter: ReportFilter, key: str | None, cell: Cell) -> bool:
 
 
 def own_cells(period: PeriodUnits, report_filter: ReportFilter) -> list[int]:
-    """The cells (not split) of a report's agencies, desk and official: its coverage
-    table's units are those cells' agencies, desks and officials."""
+    """The cells of a report's agencies, desk and official: its coverage table's units are
+    those cells' agencies, desks and officials."""
     return [i for i, cell in enumerate(period.cells) if _counts(report_filter, None, cell)]
 
 
+def _every_version(session: Session, report_filter: ReportFilter, key: str) -> ReportFilter:
+    """The report's period (and flagged responses when it counts them), every agency,
+    every version of questionnaire ``key``, nothing else chosen."""
+    return ReportFilter(
+        report_filter.period,
+        include_flagged=report_filter.include_flagged,
+        questionnaire_version_ids=questionnaire_version_ids(session, key),
+    )
+
+
 def _counted_cells(session: Session, report_filter: ReportFilter):
-    """Every cell and split cell with responses in the report's period (its flagged
-    ones when it counts them), their counts, and each questionnaire with a rated
-    question: both from the same rows, one query per version."""
-    everywhere = ReportFilter(report_filter.period, include_flagged=report_filter.include_flagged)
+    """Every cell with responses in the report's period (its flagged ones when it counts
+    them), their counts, and each questionnaire with a rated question."""
     cells: dict[tuple, tuple[int, int]] = {}
-    splits: dict[tuple, tuple[int, int]] = {}
     rated: list[str] = []
     for key, definition in newest_definitions(session).items():
         item = scoring_for_analysis(definition)["headline_item"]
         if item:
             rated.append(key)
-        for version in sorted(questionnaire_version_ids(session, key)):
-            within = replace(everywhere, questionnaire_version_ids=frozenset({version}))
-            for group, counted in _counted(session, within, LEVELS + SPLITS, item).items():
-                agency, desk, official, *split = group
-                for cell, into in (
-                    ((agency, desk, official, key), cells),
-                    ((agency, key, version, *split), splits),
-                ):
-                    into[cell] = tuple(np.add(into.get(cell, (0, 0)), counted))
-    return _ordered(cells), _ordered(splits), rated
-
-
-def _counted(session, report_filter, dimensions, item) -> dict:
-    """Responses and answers to ``item`` (None: 0) by ``dimensions``."""
-    responses = response_counts_by(session, report_filter, dimensions)
-    answers = level_counts_by(session, report_filter, dimensions, [item]) if item else {}
-    return {
-        group: (n, answers.get(group, {}).get(item, LevelCounts()).answered if item else 0)
-        for group, n in responses.items()
-    }
-
-
-def _ordered(counted: Mapping) -> tuple[tuple, np.ndarray]:
-    """The cells in a fixed order (unnamed last), with their counts."""
-    order = sorted(counted, key=lambda cell: tuple((v is None, v or "") for v in cell))
-    return tuple(order), np.array([counted[cell] for cell in order], dtype=np.int64).reshape(-1, 2)
+        whole = _every_version(session, report_filter, key)
+        responses = response_counts_by(session, whole, LEVELS)
+        answers = level_counts_by(session, whole, LEVELS, [item]) if item else {}
+        for group, n in responses.items():
+            answered = answers.get(group, {}).get(item, LevelCounts()).answered if item else 0
+            cells[(*group, key)] = (n, answered)  # type: ignore[misc]
+    order = sorted(cells, key=lambda cell: tuple((v is None, v or "") for v in cell))
+    counts = np.array([cells[cell] for cell in order], dtype=np.int64).reshape(-1, 2)
+    return tuple(order), counts, rated
 
 
 def _filtered_scopes(
     cells: Sequence[tuple], scopes: Sequence[Sequence[int]], positions: Sequence[int]
 ) -> set[Parts]:
-    """Every fixed scope's cells of one filter value (a filter at each of ``positions``
-    of a cell): a filtered report's totals."""
+    """Every scope's cells of one filter value (a filter at each of ``positions`` of a
+    cell): a filtered report's totals."""
     parts: set[Parts] = set()
     for position in positions:
         for value in {cells[i][position] for scope in scopes for i in scope} - {None}:
@@ -292,37 +287,20 @@ def _coverage_parts(cells: Sequence[Cell], scopes: Sequence[Sequence[int]]) -> s
     return parts - {()}
 
 
-def _links(cells: Sequence[Cell], splits: Sequence[Split]) -> list[tuple[Parts, Parts]]:
-    """Each agency's responses of each questionnaire, in the cells and in the split cells
-    (positions after the cells)."""
-    both: dict[tuple[int, str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
-    for i, cell in enumerate(cells):
-        both[cell[0], cell[3]][0].append(i)
-    for i, split in enumerate(splits):
-        both[split[0], split[1]][1].append(len(cells) + i)
-    return [(tuple(a), tuple(b)) for _key, (a, b) in sorted(both.items())]
-
-
 def decided_units(
     session: Session, report_filter: ReportFilter, min_group_size: int
 ) -> PeriodUnits:
     """The decision on every unit's responses for the report's period, whatever else its
     filter chooses: the coverage table's ratings, each rated questionnaire's officials,
     agencies and report totals (:class:`OfficialRows`, responses and answers), and every
-    fixed scope's totals of one filter value (:data:`UNIT_FILTERS`, :data:`SPLIT_FILTERS`),
-    at once."""
-    (cells, cell_counts), (splits, split_counts), rated = _counted_cells(session, report_filter)
-    first = len(cells)
-    scopes = agency_scopes(session, [cell[0] for cell in cells])
-    split_scopes = [
-        [first + i for i in scope]
-        for scope in agency_scopes(session, [split[0] for split in splits])
-    ]
-    every = (*cells, *splits)
+    fixed scope's totals of each desk and official, at once; with, when the report's
+    filter chooses a value that cuts across units, the decision on that filter's values
+    (:func:`decided_split`)."""
+    cells, counts, rated = _counted_cells(session, report_filter)
+    scopes = [sorted(scope) for scope in agency_scopes(session, [cell[0] for cell in cells])]
     figures = {
         parts: SumFigure(parts, cost_factor=COVERAGE_COST)
         for parts in _coverage_parts(cells, scopes)
-        | _filtered_scopes(every, split_scopes, SPLIT_FILTERS[1:])
     }
     questionnaires = {}
     for key in rated:
@@ -330,21 +308,73 @@ def decided_units(
         if not mine:
             continue
         units = questionnaires[key] = QuestionnaireUnits.of(session, cells, mine)
-        by_unit = [[i for i in scope if cells[i][3] == key] for scope in scopes]
-        by_split = [[i for i in scope if every[i][1] == key] for scope in split_scopes]
-        filtered = _filtered_scopes(every, by_unit, UNIT_FILTERS)
-        for parts in filtered | _filtered_scopes(every, by_split, SPLIT_FILTERS):
+        within = [[i for i in scope if cells[i][3] == key] for scope in scopes]
+        for parts in _filtered_scopes(cells, within, UNIT_FILTERS):
             figures[parts] = SumFigure(parts, answers=True, listed=True, cost_factor=FILTERED_COST)
         for _row, parts in units.published:  # a unit listed, with its answers, or totals
             figures[parts] = SumFigure(parts, answers=True, listed=True)
     listed = tuple(figures[parts] for parts in sorted(figures))
-    counts = np.concatenate([cell_counts, split_counts])
+    chosen = tuple(chosen_values(report_filter, _versions_of(session, report_filter)))
+    across = [value for value in chosen if not value.within_units]
     return PeriodUnits(
         cells,
-        splits,
         counts,
         listed,
-        hidden_sums(counts, listed, min_group_size, _links(cells, splits)),
+        hidden_sums(counts, listed, min_group_size),
         min_group_size,
         questionnaires,
+        chosen,
+        decided_split(session, report_filter, across[0], min_group_size)
+        if len(across) == 1
+        else None,
     )
+
+
+def _versions_of(session: Session, report_filter: ReportFilter) -> frozenset[int]:
+    """Every version of the questionnaire whose versions a report chose (none: empty)."""
+    picked = report_filter.questionnaire_version_ids
+    for key in newest_definitions(session) if picked else ():
+        versions = questionnaire_version_ids(session, key)
+        if versions & picked:  # type: ignore[operator]
+            return versions
+    return frozenset()
+
+
+def decided_split(
+    session: Session, report_filter: ReportFilter, chosen: FilterValue, min_group_size: int
+) -> SplitUnits:
+    """The decision on the totals of every value of the filter ``chosen`` is a value of,
+    for the report's period (:class:`SplitUnits`)."""
+    counted: dict[tuple, tuple[int, int]] = {}
+    rated: list[str] = []
+    for key, definition in newest_definitions(session).items():
+        item = scoring_for_analysis(definition)["headline_item"]
+        if item:
+            rated.append(key)
+        whole = _every_version(session, report_filter, key)
+        for (agency, value), pair in counts_by_value(
+            session, whole, chosen.dimension, item
+        ).items():
+            counted[agency, key, value] = pair
+    cells = tuple(sorted(counted, key=lambda cell: tuple((v is None, str(v or "")) for v in cell)))
+    counts = np.array([counted[cell] for cell in cells], dtype=np.int64).reshape(-1, 2)
+    agencies = [cell[0] for cell in cells]
+    alone: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for i, (agency, key, _value) in enumerate(cells):
+        alone[agency, key].append(i)
+    published = tuple(tuple(parts) for parts in alone.values())
+    groups = [sorted(scope) for scope in agency_scopes(session, agencies)]
+    groups += [[i for i, a in enumerate(agencies) if a == agency] for agency in set(agencies)]
+    figures: dict[Parts, SumFigure] = {}
+    if chosen.dimension is not None:  # the coverage table counts every version
+        for parts in _filtered_scopes(cells, groups, (2,)):
+            figures[parts] = SumFigure(parts, cost_factor=COVERAGE_COST)
+    for key in rated:
+        within = [[i for i in group if cells[i][1] == key] for group in groups]
+        for parts in _filtered_scopes(cells, within, (2,)):
+            figures[parts] = SumFigure(parts, answers=True, listed=True)
+    listed = tuple(figures[parts] for parts in sorted(set(figures) - set(published)))
+    hidden = hidden_sums(counts, listed, min_group_size, published=published)
+    every = published + tuple(figure.parts for figure in listed)
+    decided = np.concatenate([np.zeros(len(published), dtype=bool), hidden])
+    return SplitUnits(cells, counts, SumDecision(counts, every, decided, min_group_size))

@@ -173,3 +173,72 @@ def test_a_report_withholding_its_totals_shows_no_criteria_nor_indices(app):
                     assert overview.sipas is None and overview.onestop is None
                     assert not report.tables.criteria.rows
     assert withheld
+
+
+#: Responses in 2026 per commune, channel and month (1–4).
+MONTHS = {
+    "A": {QR: {1: 10, 2: 10, 3: 10, 4: 10}, KIOSK: {2: 3, 4: 6}},
+    "B": {QR: {1: 10, 2: 10, 3: 10, 4: 10}},
+}
+
+
+@pytest.fixture
+def months_world(app):
+    """The communes' ids and every (commune, channel, month) cell's responses."""
+    app.config["MIN_GROUP_SIZE"] = MIN
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    with app.app_context(), write_session() as session:
+        version_id, _definition, headline, top, province_id = headline_province(session)
+        ids, cells, rows, answers = {}, {}, [], {}
+        for name, by_channel in MONTHS.items():
+            commune = make_agency(session, parent_id=province_id)
+            ids[name] = commune.id
+            desk = make_desk(session, agency=commune)
+            official = make_official(session, desk, name=name)
+            for channel, by_month in by_channel.items():
+                for month, count in by_month.items():
+                    cells[commune.id, channel, month] = count
+                    for day in range(count):
+                        row, given = headline_row(
+                            version_id,
+                            commune.id,
+                            desk.id,
+                            official.id,
+                            datetime(2026, month, 1 + day, 3, 0),
+                            headline,
+                            top,
+                            channel,
+                        )
+                        rows.append(row)
+                        answers[row["uuid"]] = given
+        store_responses(session, rows, answers)
+    with app.app_context():
+        fold_all(write_session)
+    return ids, cells
+
+
+def test_no_hidden_month_follows_from_the_other_channels_trends(app, months_world):
+    ids, counted = months_world
+    cells = list(counted)
+    figures = []
+    for agency_id in (None, ids["A"], ids["B"]):
+        for channel in (None, KIOSK, QR):
+            overview = _report(app, agency_id, channel).overview
+            mine = [
+                i
+                for i, (agency, by, _month) in enumerate(cells)
+                if agency_id in (None, agency) and channel in (None, by)
+            ]
+            figures.append((tuple(mine), overview.responses))
+            for point in overview.trend.points if overview.trend else ():
+                month = point.period.start.month
+                parts = tuple(i for i in mine if cells[i][2] == month)
+                figures.append((parts, point.responses if parts else 0))
+    values = [counted[cell] for cell in cells]
+    for parts, shown in figures:
+        assert shown is None or shown == sum(values[i] for i in parts), parts
+    kiosk_february = (cells.index((ids["A"], KIOSK, 2)),)
+    assert (kiosk_february, None) in figures
+    widths = hidden_count_widths(values, [f for f in figures if f[0]], MIN)
+    assert widths
+    assert all(width >= 1 for width in widths), widths

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from survey.db import db, write_session
 from survey.i18n import format_number, format_percent
-from survey.org.models import Official
+from survey.org.models import Agency, Official
 from survey.questionnaires.definition import builtin_definitions
 from survey.questionnaires.install import publish_definition
 from survey.results import downloads
@@ -177,16 +177,27 @@ def test_an_alpha_on_fewer_respondents_than_the_minimum_is_hidden(app, results_w
     other: under the minimum, their number and the coefficient are hidden (a reading of
     "very consistent" on three people says nothing), in the page's and the files' tables."""
     hidden_seen = shown_seen = 0
-    for official in results_world.organisation.official_ids:
+    organisation = results_world.organisation
+    choices = [
+        (period, {"official": official})
+        for period in ("2026-04", "2026-05")
+        for official in organisation.official_ids
+    ] + [
+        (period, {"agency": agency})
+        for period in ("2026-04", "2026-05")
+        for agency in organisation.agency_ids
+    ]
+    for period, choice in choices:
         with app.test_request_context("/?lang=vi"):
             request = ReportRequest(
-                period=Period.parse("2026-05"),
+                period=Period.parse(period),
                 questionnaire_key="sipas",
-                official=db.session.get(Official, official),
+                official=db.session.get(Official, choice.get("official", 0)),
+                agency=db.session.get(Agency, choice.get("agency", 0)),
             )
             report = build_report(db.session, request, None, date(2026, 7, 1), with_comments=False)
-            if report.overview.is_suppressed:
-                continue
+            if report.overview.is_suppressed or report.overview.total_hidden:
+                continue  # nothing counted over its responses is shown
             alphas = report.tables.alphas
             (factors,) = [table for table in report.tables.files if table.key == "factors"]
         minimum = report.min_group_size

@@ -1,0 +1,94 @@
+"""The values a report's filter chooses beside its agencies (a desk, an official, a
+channel, a kind of respondent, a procedure field, a questionnaire version), and the
+responses of every value of one such filter by agency: a filtered report's figures are
+decided with the other values' (issue 21), or the report less the others' would give a
+small one away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy.orm import Session
+
+from survey.results.filters import Dimension, ReportFilter
+from survey.results.queries import LevelCounts, level_counts_by, response_counts_by
+
+#: The filters a report chooses one value of, with the dimension their responses are
+#: grouped by (the questionnaire's version: None, counted version by version).
+FILTERS = (
+    ("service_point_id", Dimension.SERVICE_POINT),
+    ("official_id", Dimension.OFFICIAL),
+    ("channel", Dimension.CHANNEL),
+    ("respondent_type", Dimension.RESPONDENT_TYPE),
+    ("procedure_field", Dimension.PROCEDURE_FIELD),
+)
+
+#: The filters that choose a part of the units (a desk's, an official's responses).
+UNIT_DIMENSIONS = (Dimension.SERVICE_POINT, Dimension.OFFICIAL)
+
+
+@dataclass(frozen=True)
+class FilterValue:
+    """One value a report's filter chooses: ``dimension`` None for a version (``value``
+    then the versions chosen)."""
+
+    dimension: Dimension | None
+    value: object
+
+    @property
+    def within_units(self) -> bool:
+        """A desk or an official: a part of the units, not a cut across them."""
+        return self.dimension in UNIT_DIMENSIONS
+
+    def holds(self, value: object) -> bool:
+        if self.dimension is None:
+            return value in self.value  # type: ignore[operator]
+        return value == self.value
+
+
+def chosen_values(report_filter: ReportFilter, versions: frozenset[int]) -> list[FilterValue]:
+    """The values a report's filter chooses beside its agencies (``versions``: every
+    version of its questionnaire, which choosing is no choice)."""
+    chosen = [
+        FilterValue(dimension, getattr(report_filter, name))
+        for name, dimension in FILTERS
+        if getattr(report_filter, name) is not None
+    ]
+    picked = report_filter.questionnaire_version_ids
+    if picked is not None and not versions <= picked:
+        chosen.append(FilterValue(None, picked))
+    return chosen
+
+
+def counts_by_value(
+    session: Session,
+    unfiltered: ReportFilter,
+    dimension: Dimension | None,
+    item: str | None,
+    more: Sequence[Dimension] = (),
+) -> dict[tuple, tuple[int, int]]:
+    """Responses and answers to ``item`` (None: 0) by agency, value of ``dimension`` (None:
+    version, of ``unfiltered``'s versions) and ``more`` dimensions: keyed (agency, value,
+    *more)."""
+    within: list[tuple[int | None, ReportFilter]]
+    if dimension is None:
+        within = [
+            (version, replace(unfiltered, questionnaire_version_ids=frozenset({version})))
+            for version in sorted(unfiltered.questionnaire_version_ids or ())
+        ]
+        dimensions = (Dimension.AGENCY, *more)
+    else:
+        within = [(None, unfiltered)]
+        dimensions = (Dimension.AGENCY, dimension, *more)
+    counted: dict[tuple, tuple[int, int]] = {}
+    for version, selection in within:
+        responses = response_counts_by(session, selection, dimensions)
+        answers = level_counts_by(session, selection, dimensions, [item]) if item else {}
+        for group, n in responses.items():
+            key: tuple = group if isinstance(group, tuple) else (group,)
+            answered = answers.get(group, {}).get(item, LevelCounts()).answered if item else 0
+            cell = key if dimension is not None else (key[0], version, *key[1:])
+            counted[cell] = (n, answered)
+    return counted
