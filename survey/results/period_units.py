@@ -241,16 +241,26 @@ def _every_version(session: Session, report_filter: ReportFilter, key: str) -> R
     )
 
 
+def _questionnaires(session: Session, report_filter: ReportFilter):
+    """Each questionnaire's key, rated question (None without) and the report's period
+    over every version of it (:func:`_every_version`)."""
+    return [
+        (
+            key,
+            scoring_for_analysis(definition)["headline_item"],
+            _every_version(session, report_filter, key),
+        )
+        for key, definition in newest_definitions(session).items()
+    ]
+
+
 def _counted_cells(session: Session, report_filter: ReportFilter):
     """Every cell with responses in the report's period (its flagged ones when it counts
     them), their counts, and each questionnaire with a rated question."""
     cells: dict[tuple, tuple[int, int]] = {}
-    rated: list[str] = []
-    for key, definition in newest_definitions(session).items():
-        item = scoring_for_analysis(definition)["headline_item"]
-        if item:
-            rated.append(key)
-        whole = _every_version(session, report_filter, key)
+    questionnaires = _questionnaires(session, report_filter)
+    rated = [key for key, item, _whole in questionnaires if item]
+    for key, item, whole in questionnaires:
         responses = response_counts_by(session, whole, LEVELS)
         answers = level_counts_by(session, whole, LEVELS, [item]) if item else {}
         for group, n in responses.items():
@@ -346,12 +356,9 @@ def decided_split(
     """The decision on the totals of every value of the filter ``chosen`` is a value of,
     for the report's period (:class:`SplitUnits`)."""
     counted: dict[tuple, tuple[int, int]] = {}
-    rated: list[str] = []
-    for key, definition in newest_definitions(session).items():
-        item = scoring_for_analysis(definition)["headline_item"]
-        if item:
-            rated.append(key)
-        whole = _every_version(session, report_filter, key)
+    questionnaires = _questionnaires(session, report_filter)
+    rated = [key for key, item, _whole in questionnaires if item]
+    for key, item, whole in questionnaires:
         for (agency, value), pair in counts_by_value(
             session, whole, chosen.dimension, item
         ).items():

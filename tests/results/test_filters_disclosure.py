@@ -41,26 +41,23 @@ STAFF = {
 }
 
 
-@pytest.fixture
-def world(app):
-    """The communes' and officials' ids, and every (agency, official, channel) cell's
-    responses."""
+def _store(app, spec) -> dict[str, int]:
+    """Store responses (``spec``: commune → official → channel → the days of its
+    responses) under a province; the communes' and officials' ids by name."""
     app.config["MIN_GROUP_SIZE"] = MIN
     app.config["MIN_RATINGS_FOR_RANKING"] = 1
     with app.app_context(), write_session() as session:
         version_id, _definition, headline, top, province_id = headline_province(session)
-        ids, cells, rows, answers = {}, {}, [], {}
-        for commune_name, staff in STAFF.items():
+        ids, rows, answers = {}, [], {}
+        for commune_name, staff in spec.items():
             commune = make_agency(session, parent_id=province_id)
             ids[commune_name] = commune.id
             desk = make_desk(session, agency=commune)
             for name, by_channel in staff.items():
                 official = make_official(session, desk, name=name)
                 ids[name] = official.id
-                for channel, count in by_channel.items():
-                    cells[commune.id, official.id, channel] = count
-                    for number in range(count):
-                        day = datetime(2026, 1 + number % 12, 10, 3, 0)
+                for channel, days in by_channel.items():
+                    for day in days:
                         row, given = headline_row(
                             version_id,
                             commune.id,
@@ -76,6 +73,30 @@ def world(app):
         store_responses(session, rows, answers)
     with app.app_context():
         fold_all(write_session)
+    return ids
+
+
+@pytest.fixture
+def world(app):
+    """The communes' and officials' ids, and every (agency, official, channel) cell's
+    responses (spread over the months of 2026)."""
+    spread = {
+        commune: {
+            name: {
+                channel: [datetime(2026, 1 + n % 12, 10, 3, 0) for n in range(count)]
+                for channel, count in by_channel.items()
+            }
+            for name, by_channel in staff.items()
+        }
+        for commune, staff in STAFF.items()
+    }
+    ids = _store(app, spread)
+    cells = {
+        (ids[commune], ids[name], channel): count
+        for commune, staff in STAFF.items()
+        for name, by_channel in staff.items()
+        for channel, count in by_channel.items()
+    }
     return ids, cells
 
 
@@ -185,35 +206,26 @@ MONTHS = {
 @pytest.fixture
 def months_world(app):
     """The communes' ids and every (commune, channel, month) cell's responses."""
-    app.config["MIN_GROUP_SIZE"] = MIN
-    app.config["MIN_RATINGS_FOR_RANKING"] = 1
-    with app.app_context(), write_session() as session:
-        version_id, _definition, headline, top, province_id = headline_province(session)
-        ids, cells, rows, answers = {}, {}, [], {}
-        for name, by_channel in MONTHS.items():
-            commune = make_agency(session, parent_id=province_id)
-            ids[name] = commune.id
-            desk = make_desk(session, agency=commune)
-            official = make_official(session, desk, name=name)
-            for channel, by_month in by_channel.items():
-                for month, count in by_month.items():
-                    cells[commune.id, channel, month] = count
-                    for day in range(count):
-                        row, given = headline_row(
-                            version_id,
-                            commune.id,
-                            desk.id,
-                            official.id,
-                            datetime(2026, month, 1 + day, 3, 0),
-                            headline,
-                            top,
-                            channel,
-                        )
-                        rows.append(row)
-                        answers[row["uuid"]] = given
-        store_responses(session, rows, answers)
-    with app.app_context():
-        fold_all(write_session)
+    spec = {
+        commune: {
+            f"{commune}, quầy 1": {
+                channel: [
+                    datetime(2026, month, 1 + day, 3, 0)
+                    for month, count in by_month.items()
+                    for day in range(count)
+                ]
+                for channel, by_month in by_channel.items()
+            }
+        }
+        for commune, by_channel in MONTHS.items()
+    }
+    ids = _store(app, spec)
+    cells = {
+        (ids[commune], channel, month): count
+        for commune, by_channel in MONTHS.items()
+        for channel, by_month in by_channel.items()
+        for month, count in by_month.items()
+    }
     return ids, cells
 
 
