@@ -188,7 +188,7 @@ class PeriodUnits:
         column = slice(None) if questionnaire_key else slice(0, 1)
         chosen = [v for v in self.chosen if questionnaire_key or v.dimension is not None]
         across = [value for value in chosen if not value.within_units]
-        if len(across) > 1 or (across and len(chosen) > 1):
+        if _combined(chosen):
             return True
         decided, counts = self._sums, self.counts
         parts = tuple(
@@ -207,10 +207,21 @@ class PeriodUnits:
         figures = [int(v) for v in counts[list(parts), column].sum(axis=0)]
         return decided.sum_hidden(parts) or (shown is not None and figures != list(shown))
 
+    @property
+    def combines_filters(self) -> bool:
+        """Whether the report's filter chooses two values at once, one of which cuts across
+        units: no decision covers such a report, and it withholds its results."""
+        return _combined(self.chosen)
+
     def coverage(self) -> SumDecision:
         """The decision on the coverage table's ratings: each figure's responses of every
         questionnaire, over the same cells and as decided here."""
         return replace(self._sums, cells=self.counts[:, 0])
+
+
+def _combined(chosen: Sequence[FilterValue]) -> bool:
+    """Whether ``chosen`` holds two values, one of which cuts across units."""
+    return len(chosen) > 1 and any(not value.within_units for value in chosen)
 
 
 def _counts(report_filter: ReportFilter, key: str | None, cell: Cell) -> bool:

@@ -27,6 +27,7 @@ from survey.results.disclosure import (
 )
 from survey.results.filters import Period
 from survey.results.tables import (
+    FILTERS_COMBINED,
     TOTALS_WITHHELD,
     Cell,
     Hidden,
@@ -299,7 +300,11 @@ def summary_table(report: Report) -> Table:
 
 def totals_footnotes(report: Report) -> tuple[str, ...]:
     """Why the report's totals are withheld, when they are (else nothing)."""
-    return (str(TOTALS_WITHHELD),) if report.overview.total_hidden else ()
+    if not report.overview.total_hidden:
+        return ()
+    decision = report.overview.decision
+    combined = decision is not None and decision.period.combines_filters
+    return (str(FILTERS_COMBINED if combined else TOTALS_WITHHELD),)
 
 
 def factors_table(report: Report) -> Table:

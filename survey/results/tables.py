@@ -60,11 +60,18 @@ DERIVED_FOOTNOTE = _l(
 #: Why a report's totals are withheld (:attr:`SatisfactionOverview.total_hidden`).
 TOTALS_WITHHELD = _l(
     "This report's results (responses, the satisfied share and its interval, the indices "
-    "and criteria) are withheld: they rest on too few answers to the overall question; "
+    "and criteria) are withheld: they rest on too few answers to the overall question, "
     "or, with the other reports' totals, they would let a smaller unit's figures be "
-    "worked out; or the report combines a desk or an official with a channel, a kind of "
-    "respondent, a procedure field or a questionnaire version, which is not published "
-    "(choose one of them)."
+    "worked out."
+)
+
+#: Why a report filtered by two values at once withholds its results
+#: (:attr:`survey.results.period_units.PeriodUnits.combines_filters`).
+FILTERS_COMBINED = _l(
+    "This report's results are withheld: it combines a desk or an official with a "
+    "channel, a kind of respondent, a procedure field or a questionnaire version (or two "
+    "of these). Such a combination is not published: with the reports filtered by each "
+    "alone, it could let a small group's figures be worked out. Choose one of the filters."
 )
 
 

@@ -22,6 +22,7 @@ from survey.org.models import Agency, Official
 from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
+from survey.results.report_tables import totals_footnotes
 from tests.factories import make_agency, make_desk, make_official
 from tests.results.dataset import (
     build_organisation,
@@ -151,7 +152,11 @@ def test_no_hidden_count_follows_from_the_other_channels_reports(app, world):
 def test_a_report_filtered_by_an_official_and_a_channel_withholds_its_totals(app, world):
     ids, _counted = world
     assert _report(app, official_id=ids["X"]).overview.responses == 20
-    assert _report(app, official_id=ids["X"], channel=QR).overview.responses is None
+    combined = _report(app, official_id=ids["X"], channel=QR)
+    assert combined.overview.responses is None
+    with app.test_request_context("/?lang=vi"):
+        (note,) = totals_footnotes(combined)
+    assert note.startswith("Kết quả của báo cáo này được ẩn: báo cáo kết hợp một quầy")
     # even when the channel holds every response of the official: no decision covers two
     # filters at once
     assert _report(app, official_id=ids["T"], channel=KIOSK).overview.responses is None
