@@ -5,11 +5,13 @@ whatever else would let a reader work a hidden figure out from what the same rep
 publishes: the totals beside a list of units, the year beside its quarters, the factor
 index beside its criteria, the Circular 01/2018 total beside its indices; or from what the
 other reports publish: units and each report's own totals are decided once for the period
-(:class:`UnitDecision`), and a report on a selection that is no agency's subtree shows a
-figure over it only when the decision already gives it away (:class:`KnownSums`). Each
-decision is audited by linear programming (:func:`analysis.suppress_small_cells`,
-:func:`analysis.protect_cells`): given everything published, the bounds every reader
-knows and the rule itself, no hidden figure can be narrowed below its protection interval.
+(:class:`UnitDecision`), with the totals and trend months of every value of a report's
+filter (:mod:`survey.results.period_units`, :mod:`survey.results.filtered_trend`), and a
+report on a selection that is no agency's subtree shows a figure over it only when the
+decision already gives it away (:class:`KnownSums`). Each decision is audited by linear
+programming (:func:`analysis.suppress_small_cells`, :func:`analysis.protect_cells`): given
+everything published, the bounds every reader knows and the rule itself, no hidden figure
+can be narrowed below its protection interval.
 """
 
 from __future__ import annotations

@@ -98,8 +98,8 @@ def method_notes(report: Report) -> list[str]:
         _(
             "To protect respondents, any figure resting on fewer than %(minimum)d responses or "
             "answers is hidden. So is any other figure (a total, a report's own totals, a year, a "
-            "factor index, another unit) that would let a reader work a hidden one out from "
-            "what the reports show, "
+            "factor index, another unit, another filter's report) that would let a reader work "
+            "a hidden one out from what the reports show, "
             "checked by computing the smallest and largest value each hidden figure could take; "
             "an agency or an official hidden in one report is hidden in every report that "
             "shows it.",
