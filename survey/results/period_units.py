@@ -46,20 +46,10 @@ LEVELS = (Dimension.AGENCY, Dimension.SERVICE_POINT, Dimension.OFFICIAL)
 #: when unnamed.
 Cell = tuple[int, int | None, int | None, str]
 
-#: The position in a cell of each filter that chooses a part of the units (a desk, an
-#: official): every fixed scope's totals of each desk and official are decided with the
-#: units, so that a small count in one desk's report is not the agency's less the other
-#: desks' reports.
-UNIT_FILTERS = (1, 2)
-
 #: What hiding a figure of the coverage table alone costs, against a unit's count in the
 #: questionnaires' tables: the rankings and comparisons rest on those, so a complement is
 #: taken from the coverage table first.
 COVERAGE_COST = 0.05
-
-#: What hiding a filtered report's totals costs (one desk's, one official's…): they give
-#: way before the unfiltered units' tables, after the coverage table.
-FILTERED_COST = 0.2
 
 #: Cells (positions in :attr:`PeriodUnits.cells`), distinct and sorted.
 Parts = tuple[int, ...]
@@ -94,17 +84,20 @@ class QuestionnaireUnits:
 
 @dataclass(frozen=True, eq=False)
 class SplitUnits:
-    """The decision on the totals of each value of a filter that cuts across units (a
-    channel, a kind of respondent, a procedure field, a version), for the period: on
+    """The decision on the report totals of each value of a filter (a desk, an official,
+    a channel, a kind of respondent, a procedure field, a version), for the period: on
     ``cells`` (agency id, questionnaire key, value) and their ``counts`` (responses,
     answers), every fixed scope's and agency's figure of each value and questionnaire
-    (and of every questionnaire, the coverage table's), each of which is ``decided``.
+    (and of every questionnaire, the coverage table's, for a filter across units: the
+    units' decision has the desks' and officials'), each of which is decided (``sums``).
 
-    Each agency's responses of each questionnaire are taken as published whatever the
-    units' decision hides (``sums`` holds them as shown): the reader is assumed to know
-    more than any report gives, so this decision holds whatever the units' tables show,
-    and the values of two filters, each split apart from such totals, tell nothing about
-    each other (any two splits of a total can be filled in by a table of both).
+    Each agency's responses of each questionnaire (and of a desk's, an official's, each
+    agency's ratings in the coverage table) are taken as published whatever the units'
+    decision hides: the reader is assumed to know more than any report gives (``sums``
+    holds them as hidden: they are not this decision's to show), so this decision holds
+    whatever the units' tables show, and
+    the values of two filters, each split apart from such totals, tell nothing about each
+    other (any two splits of a total can be filled in by a table of both).
     """
 
     cells: tuple[tuple, ...]
@@ -126,8 +119,8 @@ class PeriodUnits:
     """The period's decision (:func:`decided_units`): ``cells`` and their ``counts``
     (responses, answers to their questionnaire's rated question), every published figure
     (``figures``, distinct) and which are ``hidden``; each questionnaire's units
-    (``questionnaires``); the decision on the values of the report's filter that cuts
-    across units, if it has one (``split``: its ``chosen`` value)."""
+    (``questionnaires``); the decision on the values of the report's filter, if it
+    chooses one (``split``; ``chosen``: what it chooses)."""
 
     cells: tuple[Cell, ...]
     counts: np.ndarray
@@ -185,26 +178,39 @@ class PeriodUnits:
         published figures (a selection of agencies no fixed scope is, two filters at
         once). Hidden too when the report counts other figures (``shown``: ratings
         counted since)."""
-        column = slice(None) if questionnaire_key else slice(0, 1)
         chosen = [v for v in self.chosen if questionnaire_key or v.dimension is not None]
-        across = [value for value in chosen if not value.within_units]
         if _combined(chosen):
             return True
-        decided, counts = self._sums, self.counts
-        parts = tuple(
-            i
-            for i, cell in enumerate(self.cells)
-            if _counts(report_filter, questionnaire_key, cell)
-        )
-        whole = counts[list(parts), column].sum(axis=0)
-        if across:
-            assert self.split is not None, "decided for another filter"
-            cut = self.split.report_cells(report_filter, questionnaire_key, across[0])
-            if not np.array_equal(self.split.counts[list(cut), column].sum(axis=0), whole):
-                decided, counts, parts = self.split.sums, self.split.counts, cut
+        if self.split is None or not chosen or (chosen[0].within_units and not questionnaire_key):
+            return self._stage_hidden(questionnaire_key, report_filter, shown)
+        cut = self.split.report_cells(report_filter, questionnaire_key, chosen[0])
+        counted = self.split.counts[list(cut), 0].sum()
+        # the same responses as a figure of the units' decision: that figure (the agency's,
+        # unfiltered; a desk's ratings of every questionnaire, the coverage table's)
+        unfiltered = replace(report_filter, service_point_id=None, official_id=None)
+        same = [(unfiltered, questionnaire_key)]
+        if chosen[0].within_units:
+            same.append((report_filter, None))
+        for selection, key in same:
+            if self.counts[list(self._cells_of(selection, key)), 0].sum() == counted:
+                ratings = None if shown is None else list(shown)[: 2 if key else 1]
+                return self._stage_hidden(key, selection, ratings)
+        column = slice(None) if questionnaire_key else slice(0, 1)
+        decided = self.split.sums
         if not questionnaire_key:
-            decided = replace(decided, cells=counts[:, 0])
-        figures = [int(v) for v in counts[list(parts), column].sum(axis=0)]
+            decided = replace(decided, cells=self.split.counts[:, 0])
+        figures = [int(v) for v in self.split.counts[list(cut), column].sum(axis=0)]
+        return decided.sum_hidden(cut) or (shown is not None and figures != list(shown))
+
+    def _cells_of(self, report_filter: ReportFilter, key: str | None) -> Parts:
+        return tuple(i for i, cell in enumerate(self.cells) if _counts(report_filter, key, cell))
+
+    def _stage_hidden(self, key: str | None, report_filter, shown) -> bool:
+        """:meth:`total_hidden` on the units' decision's cells (``report_filter``'s)."""
+        parts = self._cells_of(report_filter, key)
+        decided = self._sums if key else self.coverage()
+        column = slice(None) if key else slice(0, 1)
+        figures = [int(v) for v in self.counts[list(parts), column].sum(axis=0)]
         return decided.sum_hidden(parts) or (shown is not None and figures != list(shown))
 
     @property
@@ -313,10 +319,10 @@ def decided_units(
 ) -> PeriodUnits:
     """The decision on every unit's responses for the report's period, whatever else its
     filter chooses: the coverage table's ratings, each rated questionnaire's officials,
-    agencies and report totals (:class:`OfficialRows`, responses and answers), and every
-    fixed scope's totals of each desk and official, at once; with, when the report's
-    filter chooses a value that cuts across units, the decision on that filter's values
-    (:func:`decided_split`)."""
+    agencies and report totals (:class:`OfficialRows`, responses and answers), at once;
+    with, when the report's filter chooses one value (a desk, a channel…), the decision
+    on that filter's values (:func:`decided_split`; an official's figures are the units'
+    own)."""
     cells, counts, rated = _counted_cells(session, report_filter)
     scopes = [sorted(scope) for scope in agency_scopes(session, [cell[0] for cell in cells])]
     figures = {
@@ -329,14 +335,10 @@ def decided_units(
         if not mine:
             continue
         units = questionnaires[key] = QuestionnaireUnits.of(session, cells, mine)
-        within = [[i for i in scope if cells[i][3] == key] for scope in scopes]
-        for parts in _filtered_scopes(cells, within, UNIT_FILTERS):
-            figures[parts] = SumFigure(parts, answers=True, listed=True, cost_factor=FILTERED_COST)
         for _row, parts in units.published:  # a unit listed, with its answers, or totals
             figures[parts] = SumFigure(parts, answers=True, listed=True)
     listed = tuple(figures[parts] for parts in sorted(figures))
     chosen = tuple(chosen_values(report_filter, _versions_of(session, report_filter)))
-    across = [value for value in chosen if not value.within_units]
     return PeriodUnits(
         cells,
         counts,
@@ -345,8 +347,8 @@ def decided_units(
         min_group_size,
         questionnaires,
         chosen,
-        decided_split(session, report_filter, across[0], min_group_size)
-        if len(across) == 1
+        decided_split(session, report_filter, chosen[0], min_group_size)
+        if len(chosen) == 1 and chosen[0].dimension is not Dimension.OFFICIAL
         else None,
     )
 
@@ -377,14 +379,16 @@ def decided_split(
     cells = tuple(sorted(counted, key=lambda cell: tuple((v is None, str(v or "")) for v in cell)))
     counts = np.array([counted[cell] for cell in cells], dtype=np.int64).reshape(-1, 2)
     agencies = [cell[0] for cell in cells]
-    alone: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for i, (agency, key, _value) in enumerate(cells):
+    alone: dict[tuple, list[int]] = defaultdict(list)
+    for i, (agency, key, value) in enumerate(cells):
         alone[agency, key].append(i)
+        if chosen.within_units:  # the coverage table's desks and officials, by agency
+            alone[agency, value, None].append(i)
     published = tuple(tuple(parts) for parts in alone.values())
     groups = [sorted(scope) for scope in agency_scopes(session, agencies)]
     groups += [[i for i, a in enumerate(agencies) if a == agency] for agency in set(agencies)]
     figures: dict[Parts, SumFigure] = {}
-    if chosen.dimension is not None:  # the coverage table counts every version
+    if chosen.dimension is not None and not chosen.within_units:  # see above
         for parts in _filtered_scopes(cells, groups, (2,)):
             figures[parts] = SumFigure(parts, cost_factor=COVERAGE_COST)
     for key in rated:
@@ -394,5 +398,6 @@ def decided_split(
     listed = tuple(figures[parts] for parts in sorted(set(figures) - set(published)))
     hidden = hidden_sums(counts, listed, min_group_size, published=published)
     every = published + tuple(figure.parts for figure in listed)
-    decided = np.concatenate([np.zeros(len(published), dtype=bool), hidden])
+    # what is taken as published is no figure of this decision's to show
+    decided = np.concatenate([np.ones(len(published), dtype=bool), hidden])
     return SplitUnits(cells, counts, SumDecision(counts, every, decided, min_group_size))

@@ -12,13 +12,14 @@ decision covers.
 """
 
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
 from survey.collect.models import Channel
 from survey.collect.store import store_responses
 from survey.db import db, write_session
-from survey.org.models import Agency, Official
+from survey.org.models import Agency, Official, ServicePoint
 from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
@@ -43,8 +44,9 @@ STAFF = {
 
 
 def _store(app, spec) -> dict[str, int]:
-    """Store responses (``spec``: commune → official → channel → the days of its
-    responses) under a province; the communes' and officials' ids by name."""
+    """Store responses (``spec``: commune → official, or (desk, official) → channel → the
+    days of its responses) under a province; the communes', desks' and officials' ids by
+    name."""
     app.config["MIN_GROUP_SIZE"] = MIN
     app.config["MIN_RATINGS_FOR_RANKING"] = 1
     with app.app_context(), write_session() as session:
@@ -53,8 +55,13 @@ def _store(app, spec) -> dict[str, int]:
         for commune_name, staff in spec.items():
             commune = make_agency(session, parent_id=province_id)
             ids[commune_name] = commune.id
-            desk = make_desk(session, agency=commune)
-            for name, by_channel in staff.items():
+            desks: dict[str, Any] = {}
+            for who, by_channel in staff.items():
+                desk_name, name = who if isinstance(who, tuple) else ("", who)
+                if desk_name not in desks:
+                    desks[desk_name] = make_desk(session, agency=commune)
+                    ids[desk_name or f"{commune_name} desk"] = desks[desk_name].id
+                desk = desks[desk_name]
                 official = make_official(session, desk, name=name)
                 ids[name] = official.id
                 for channel, days in by_channel.items():
@@ -101,10 +108,11 @@ def world(app):
     return ids, cells
 
 
-def _report(app, agency_id=None, channel=None, official_id=None, period="2026"):
+def _report(app, agency_id=None, channel=None, official_id=None, period="2026", desk_id=None):
     with app.test_request_context("/?lang=vi"):
         request = ReportRequest(
             period=Period.parse(period),
+            service_point=None if desk_id is None else db.session.get(ServicePoint, desk_id),
             questionnaire_key="onestop-quick",
             agency=None if agency_id is None else db.session.get(Agency, agency_id),
             channel=channel,
@@ -259,3 +267,22 @@ def test_no_hidden_month_follows_from_the_other_channels_trends(app, months_worl
     widths = hidden_count_widths(values, [f for f in figures if f[0]], MIN)
     assert widths
     assert all(width >= 1 for width in widths), widths
+
+
+def test_a_small_desk_is_not_its_agency_less_the_other_desks_report(app):
+    days = [datetime(2026, 1 + n % 12, 10, 3, 0) for n in range(20)]
+    ids = _store(
+        app,
+        {
+            "A": {("Quầy 1", "M"): {QR: days[:17]}, ("Quầy 2", "N"): {QR: days[:3]}},
+            "B": {("Quầy 3", "P"): {QR: days[:12]}},
+        },
+    )
+    assert _report(app, ids["A"]).overview.responses in (None, 20)
+    assert _report(app, desk_id=ids["Quầy 2"]).overview.responses is None
+    shown = [
+        _report(app, ids["A"]).overview.responses,
+        _report(app, desk_id=ids["Quầy 1"]).overview.responses,
+    ]
+    # commune A's 20 and its first desk's 17 are never both shown: 20 − 17 = 3
+    assert None in shown, shown
