@@ -31,6 +31,7 @@ from analysis import Relation, protect_cells, suppress_small_cells
 from survey.org.models import Agency
 from survey.org.tree import AgencyTree
 from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.filter_values import FilterValue, answers_by_value, chosen_values
 from survey.results.filters import Dimension, ReportFilter
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import level_counts_by
@@ -799,15 +800,28 @@ def weighted_gives_away(unweighted_answers: int, min_group_size: int) -> bool:
 
 
 def hidden_across_reports(
-    session: Session, report_filter: ReportFilter, definition, min_group_size: int
+    session: Session,
+    report_filter: ReportFilter,
+    definition,
+    min_group_size: int,
+    versions: frozenset[int] = frozenset(),
 ) -> frozenset[Key]:
     """The report's criteria, overall questions and one-stop indices to hide because of
     what the other reports publish: each is the sum of its agencies' answers (dossiers),
     so a small one hidden in an agency's report would be the province's less the other
     agencies'. Decided once for the period over every scope
     (:func:`hidden_in_scopes`); :func:`report_disclosure` then protects them within the
-    report like small ones (a factor index would give a hidden criterion away)."""
+    report like small ones (a factor index would give a hidden criterion away). A report
+    filtered by one value (``versions``: every version of its questionnaire, which
+    choosing is no choice) has its criteria and overall questions decided with the other
+    values' (:func:`_items_by_value`)."""
+    chosen = chosen_values(report_filter, versions)
     everywhere = finest_filter(report_filter)
+    unfiltered = ReportFilter(
+        report_filter.period,
+        include_flagged=report_filter.include_flagged,
+        questionnaire_version_ids=versions or report_filter.questionnaire_version_ids,
+    )
     scoring = scoring_for_analysis(definition)
     items = [
         (criterion_key(factor["key"], item), item)
@@ -819,7 +833,10 @@ def hidden_across_reports(
     counted: dict[Key, dict[int, int]] = {}
     if items:
         by_agency = level_counts_by(
-            session, everywhere, Dimension.AGENCY, [item for _key, item in items]
+            session,
+            unfiltered if chosen else everywhere,
+            Dimension.AGENCY,
+            [item for _key, item in items],
         )
         for key, item in items:
             counted[key] = {int(a): c[item].answered for a, c in by_agency.items()}  # type: ignore[call-overload]
@@ -843,7 +860,57 @@ def hidden_across_reports(
     decided = hidden_in_scopes(
         parts, scopes + [[row] for row in range(len(agencies))], min_group_size, own
     )
-    return frozenset(key for k, key in enumerate(keys) if decided.get((own, k), False))
+    hidden = {key for k, key in enumerate(keys) if decided.get((own, k), False)}
+    if len(chosen) == 1 and items:
+        answered = answers_by_value(
+            session, unfiltered, chosen[0].dimension, [item for _key, item in items]
+        )
+        for key, item in items:
+            unfiltered_count = sum(counted[key].get(agencies[row], 0) for row in own)
+            by_value = _items_by_value(
+                session, answered[item], chosen[0], within, min_group_size, unfiltered_count
+            )
+            if by_value is not None:
+                hidden.discard(key)
+                hidden |= {key} if by_value else set()
+    return frozenset(hidden)
+
+
+def _items_by_value(
+    session: Session,
+    answered: Mapping[tuple[int, object], int],
+    chosen: FilterValue,
+    within: frozenset[int] | None,
+    minimum: int,
+    unfiltered_count: int,
+) -> bool | None:
+    """Whether a report filtered by the value ``chosen`` hides an item's answers, decided
+    with every other value's in every fixed scope and agency (``answered``: by agency and
+    value), each agency's answers taken as published (the reader is assumed to know more
+    than the unfiltered reports give); None when the filter leaves every answer of the
+    report's agencies in (the unfiltered report's figure then, as decided for it)."""
+    cells = sorted(answered, key=lambda cell: (cell[0], str(cell[1])))
+    mine = tuple(
+        i
+        for i, (agency, value) in enumerate(cells)
+        if (within is None or agency in within) and chosen.holds(value)
+    )
+    counts = np.array([[answered[cell], 0] for cell in cells], dtype=np.int64).reshape(-1, 2)
+    if int(counts[list(mine), 0].sum()) == unfiltered_count:
+        return None
+    agencies = [agency for agency, _value in cells]
+    groups = [sorted(scope) for scope in agency_scopes(session, agencies)]
+    groups += [[i for i, a in enumerate(agencies) if a == agency] for agency in set(agencies)]
+    published = {tuple(group) for group in groups[len(groups) - len(set(agencies)) :]}
+    figures: set[tuple[int, ...]] = set()
+    for group in groups:
+        for value in {cells[i][1] for i in group} - {None}:
+            figures.add(tuple(i for i in group if cells[i][1] == value))
+    listed = tuple(SumFigure(parts) for parts in sorted(figures - published))
+    hidden = hidden_sums(counts, listed, minimum, published=tuple(sorted(published)))
+    every = (*sorted(published), *(figure.parts for figure in listed))
+    decided = np.concatenate([np.ones(len(published), dtype=bool), hidden])
+    return SumDecision(counts[:, 0], every, decided, minimum).sum_hidden(mine)
 
 
 #: A figure of :func:`hidden_periods`: (a scope's agencies as rows, the period's months).

@@ -62,6 +62,26 @@ def chosen_values(report_filter: ReportFilter, versions: frozenset[int]) -> list
     return chosen
 
 
+def _selections(unfiltered: ReportFilter, dimension: Dimension | None, more: Sequence[Dimension]):
+    """``(version, selection, dimensions)`` to count every value of ``dimension`` by agency
+    (and ``more``): one selection, or one per version (``version`` then its id)."""
+    if dimension is not None:
+        return [(None, unfiltered, (Dimension.AGENCY, dimension, *more))]
+    return [
+        (
+            version,
+            replace(unfiltered, questionnaire_version_ids=frozenset({version})),
+            (Dimension.AGENCY, *more),
+        )
+        for version in sorted(unfiltered.questionnaire_version_ids or ())
+    ]
+
+
+def _cell(group, version, dimension: Dimension | None) -> tuple:
+    key: tuple = group if isinstance(group, tuple) else (group,)
+    return key if dimension is not None else (key[0], version, *key[1:])
+
+
 def counts_by_value(
     session: Session,
     unfiltered: ReportFilter,
@@ -72,23 +92,25 @@ def counts_by_value(
     """Responses and answers to ``item`` (None: 0) by agency, value of ``dimension`` (None:
     version, of ``unfiltered``'s versions) and ``more`` dimensions: keyed (agency, value,
     *more)."""
-    within: list[tuple[int | None, ReportFilter]]
-    if dimension is None:
-        within = [
-            (version, replace(unfiltered, questionnaire_version_ids=frozenset({version})))
-            for version in sorted(unfiltered.questionnaire_version_ids or ())
-        ]
-        dimensions = (Dimension.AGENCY, *more)
-    else:
-        within = [(None, unfiltered)]
-        dimensions = (Dimension.AGENCY, dimension, *more)
     counted: dict[tuple, tuple[int, int]] = {}
-    for version, selection in within:
+    for version, selection, dimensions in _selections(unfiltered, dimension, more):
         responses = response_counts_by(session, selection, dimensions)
         answers = level_counts_by(session, selection, dimensions, [item]) if item else {}
         for group, n in responses.items():
-            key: tuple = group if isinstance(group, tuple) else (group,)
             answered = answers.get(group, {}).get(item, LevelCounts()).answered if item else 0
-            cell = key if dimension is not None else (key[0], version, *key[1:])
-            counted[cell] = (n, answered)
+            counted[_cell(group, version, dimension)] = (n, answered)
     return counted
+
+
+def answers_by_value(
+    session: Session, unfiltered: ReportFilter, dimension: Dimension | None, items: Sequence[str]
+) -> dict[str, dict[tuple[int, object], int]]:
+    """Each item's answers by (agency, value of ``dimension``), as :func:`counts_by_value`."""
+    answered: dict[str, dict[tuple[int, object], int]] = {item: {} for item in items}
+    for version, selection, dimensions in _selections(unfiltered, dimension, ()):
+        for group, by_item in level_counts_by(session, selection, dimensions, items).items():
+            cell = _cell(group, version, dimension)
+            for item in items:
+                if by_item[item].answered:
+                    answered[item][cell[0], cell[1]] = by_item[item].answered
+    return answered

@@ -58,7 +58,13 @@ from survey.results.disclosure import (
     overall_key,
     report_disclosure,
 )
-from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
+from survey.results.filters import (
+    Dimension,
+    Period,
+    ReportFilter,
+    questionnaire_version_ids,
+    vietnam_local_date,
+)
 from survey.results.fold import as_of_moment, counts_as_of
 from survey.results.onestop_points import (
     combined_points_counts_by,
@@ -459,7 +465,13 @@ def build_report(
         overview.onestop,
         _max_points(definition),
         min_group_size,
-        hidden_across_reports(session, overview.report_filter, definition, min_group_size),
+        hidden_across_reports(
+            session,
+            overview.report_filter,
+            definition,
+            min_group_size,
+            questionnaire_version_ids(session, definition.key),
+        ),
     )
     return Report(
         request=request,

@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 
 from survey.collect.models import Channel
-from survey.collect.store import store_responses
+from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
 from survey.org.models import Agency, Official, ServicePoint
+from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
 from survey.results.report_tables import totals_footnotes
-from tests.factories import make_agency, make_desk, make_official
+from tests.factories import make_agency, make_desk, make_official, make_published_version
 from tests.results.dataset import (
     build_organisation,
     headline_province,
@@ -286,3 +287,59 @@ def test_a_small_desk_is_not_its_agency_less_the_other_desks_report(app):
     ]
     # commune A's 20 and its first desk's 17 are never both shown: 20 − 17 = 3
     assert None in shown, shown
+
+
+def test_a_criterion_few_answered_by_kiosk_is_not_the_agency_less_the_qr_report(app):
+    """Commune A: 30 QR responses answer criterion c, and 3 of its 25 kiosk ones. Its
+    kiosk report hides c (3 answers); its QR report printed c's 30 beside the unfiltered
+    report's 33: 33 − 30 = 3."""
+    app.config["MIN_GROUP_SIZE"] = MIN
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    with app.app_context(), write_session() as session:
+        version = make_published_version(session, "sipas")
+        scoring = scoring_for_analysis(load_definition(version.definition))
+        headline, criterion = scoring["headline_item"], scoring["factors"][0]["criterion_items"][0]
+        province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
+        rows, answers, ids = [], {}, {}
+        for name, by_channel in {"A": {QR: (30, 30), KIOSK: (25, 3)}, "B": {QR: (20, 20)}}.items():
+            commune = make_agency(session, parent_id=province.id)
+            ids[name] = commune.id
+            desk = make_desk(session, agency=commune)
+            official = make_official(session, desk, name=name)
+            for channel, (responses, with_criterion) in by_channel.items():
+                for n in range(responses):
+                    day = datetime(2026, 1 + n % 12, 10, 3, 0)
+                    row, given = headline_row(
+                        version.id, commune.id, desk.id, official.id, day, headline, 5, channel
+                    )
+                    if n < with_criterion:
+                        given.append(
+                            {
+                                "item_key": criterion,
+                                "value": 5,
+                                "text": None,
+                                "is_not_applicable": False,
+                            }
+                        )
+                        row["body_hash"] = canonical_body_hash({"answers": given, **row})
+                    rows.append(row)
+                    answers[row["uuid"]] = given
+        store_responses(session, rows, answers)
+    with app.app_context():
+        fold_all(write_session)
+
+    def criterion_n(channel):
+        with app.test_request_context("/?lang=vi"):
+            request = ReportRequest(
+                period=Period.parse("2026"),
+                questionnaire_key="sipas",
+                agency=db.session.get(Agency, ids["A"]),
+                channel=channel,
+            )
+            report = build_report(db.session, request, None, date(2027, 1, 5), with_comments=False)
+            assert report.overview.responses is not None
+            return next(row.n for row in report.criteria if row.key == criterion)
+
+    assert criterion_n(None) == 33
+    assert criterion_n(KIOSK) is None
+    assert criterion_n(QR) is None
