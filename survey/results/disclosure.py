@@ -32,7 +32,7 @@ from survey.org.models import Agency
 from survey.org.tree import AgencyTree
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results.filter_values import FilterValue, answers_by_value, chosen_values
-from survey.results.filters import Dimension, ReportFilter
+from survey.results.filters import Dimension, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import level_counts_by
 
@@ -804,7 +804,6 @@ def hidden_across_reports(
     report_filter: ReportFilter,
     definition,
     min_group_size: int,
-    versions: frozenset[int] = frozenset(),
 ) -> frozenset[Key]:
     """The report's criteria, overall questions and one-stop indices to hide because of
     what the other reports publish: each is the sum of its agencies' answers (dossiers),
@@ -812,9 +811,9 @@ def hidden_across_reports(
     agencies'. Decided once for the period over every scope
     (:func:`hidden_in_scopes`); :func:`report_disclosure` then protects them within the
     report like small ones (a factor index would give a hidden criterion away). A report
-    filtered by one value (``versions``: every version of its questionnaire, which
-    choosing is no choice) has its criteria and overall questions decided with the other
+    filtered by one value has its criteria and overall questions decided with the other
     values' (:func:`_items_by_value`)."""
+    versions = questionnaire_version_ids(session, definition.key)
     chosen = chosen_values(report_filter, versions)
     everywhere = finest_filter(report_filter)
     unfiltered = ReportFilter(

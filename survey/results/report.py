@@ -62,7 +62,6 @@ from survey.results.filters import (
     Dimension,
     Period,
     ReportFilter,
-    questionnaire_version_ids,
     vietnam_local_date,
 )
 from survey.results.fold import as_of_moment, counts_as_of
@@ -465,13 +464,7 @@ def build_report(
         overview.onestop,
         _max_points(definition),
         min_group_size,
-        hidden_across_reports(
-            session,
-            overview.report_filter,
-            definition,
-            min_group_size,
-            questionnaire_version_ids(session, definition.key),
-        ),
+        hidden_across_reports(session, overview.report_filter, definition, min_group_size),
     )
     return Report(
         request=request,
