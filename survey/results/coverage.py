@@ -29,7 +29,7 @@ from survey.org.models import Agency, Official, Procedure, ServicePoint
 from survey.results.disclosure import SumDecision
 from survey.results.filters import ReportFilter
 from survey.results.onestop_points import dossier_conditions
-from survey.results.period_units import LEVELS, Cell, PeriodUnits, decided_units, own_cells
+from survey.results.period_units import LEVELS, Cell, PeriodUnits, decided_units
 from survey.results.queries import response_count, response_counts_by
 from survey.results.tables import Hidden
 from survey.settings import get_setting
@@ -213,7 +213,7 @@ def dossier_coverage(
     )
     period = decided_for_period or decided_units(session, report_filter, min_group_size)
     decided = CoverageDecision(period.cells, period.coverage())
-    own = own_cells(period, report_filter)
+    own = period.cells_of(report_filter)
     ratings = response_count(session, report_filter)
     return Coverage(
         scope=CoverageUnit(None, "", ratings, total, _reason(period, report_filter, ratings)),

@@ -898,18 +898,41 @@ def _items_by_value(
     if int(counts[list(mine), 0].sum()) == unfiltered_count:
         return None
     agencies = [agency for agency, _value in cells]
-    groups = [sorted(scope) for scope in agency_scopes(session, agencies)]
-    groups += [[i for i, a in enumerate(agencies) if a == agency] for agency in set(agencies)]
-    published = {tuple(group) for group in groups[len(groups) - len(set(agencies)) :]}
+    groups = scopes_and_agencies(session, agencies)
+    published = tuple(sorted({tuple(group) for group in groups[-len(set(agencies)) :]}))
     figures: set[tuple[int, ...]] = set()
     for group in groups:
         for value in {cells[i][1] for i in group} - {None}:
             figures.add(tuple(i for i in group if cells[i][1] == value))
-    listed = tuple(SumFigure(parts) for parts in sorted(figures - published))
-    hidden = hidden_sums(counts, listed, minimum, published=tuple(sorted(published)))
-    every = (*sorted(published), *(figure.parts for figure in listed))
+    figured = [SumFigure(parts) for parts in sorted(figures)]
+    return decided_with(counts, figured, published, minimum).sum_hidden(mine)
+
+
+def scopes_and_agencies(session: Session, agencies: Sequence[int]) -> list[list[int]]:
+    """For cells each of one of ``agencies``: every fixed scope's cells, then each
+    agency's own (:func:`agency_scopes`)."""
+    groups = [sorted(scope) for scope in agency_scopes(session, agencies)]
+    return groups + [
+        [i for i, a in enumerate(agencies) if a == agency] for agency in sorted(set(agencies))
+    ]
+
+
+def decided_with(
+    counts: np.ndarray,
+    figures: Sequence[SumFigure],
+    published: tuple[tuple[int, ...], ...],
+    minimum: int,
+) -> SumDecision:
+    """The decision on ``figures`` (:func:`hidden_sums`) with the sums ``published`` taken
+    as known to the reader, as a :class:`SumDecision` over both: a figure over the same
+    cells as a published sum is that sum, and the published sums are held as hidden (they
+    are other decisions' to show, not this one's)."""
+    known = set(published)
+    listed = tuple(figure for figure in figures if figure.parts not in known)
+    hidden = hidden_sums(counts, listed, minimum, published=published)
+    every = published + tuple(figure.parts for figure in listed)
     decided = np.concatenate([np.ones(len(published), dtype=bool), hidden])
-    return SumDecision(counts[:, 0], every, decided, minimum).sum_hidden(mine)
+    return SumDecision(counts, every, decided, minimum)
 
 
 #: A figure of :func:`hidden_periods`: (a scope's agencies as rows, the period's months).

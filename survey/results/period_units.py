@@ -32,7 +32,9 @@ from survey.results.disclosure import (
     SumFigure,
     UnitDecision,
     agency_scopes,
+    decided_with,
     hidden_sums,
+    scopes_and_agencies,
 )
 from survey.results.filter_values import FilterValue, chosen_values, counts_by_value
 from survey.results.filters import Dimension, ReportFilter, questionnaire_version_ids
@@ -95,9 +97,9 @@ class SplitUnits:
     agency's ratings in the coverage table) are taken as published whatever the units'
     decision hides: the reader is assumed to know more than any report gives (``sums``
     holds them as hidden: they are not this decision's to show), so this decision holds
-    whatever the units' tables show, and
-    the values of two filters, each split apart from such totals, tell nothing about each
-    other (any two splits of a total can be filled in by a table of both).
+    whatever the units' tables show, and the values of two filters, each split apart
+    from such totals, tell nothing about each other (any two splits of a total can be
+    filled in by a table of both).
     """
 
     cells: tuple[tuple, ...]
@@ -192,26 +194,20 @@ class PeriodUnits:
         if chosen[0].within_units:
             same.append((report_filter, None))
         for selection, key in same:
-            if self.counts[list(self._cells_of(selection, key)), 0].sum() == counted:
+            if self.counts[list(self.cells_of(selection, key)), 0].sum() == counted:
                 ratings = None if shown is None else list(shown)[: 2 if key else 1]
                 return self._stage_hidden(key, selection, ratings)
-        column = slice(None) if questionnaire_key else slice(0, 1)
-        decided = self.split.sums
-        if not questionnaire_key:
-            decided = replace(decided, cells=self.split.counts[:, 0])
-        figures = [int(v) for v in self.split.counts[list(cut), column].sum(axis=0)]
-        return decided.sum_hidden(cut) or (shown is not None and figures != list(shown))
+        return _figure_hidden(self.split.sums, self.split.counts, cut, questionnaire_key, shown)
 
-    def _cells_of(self, report_filter: ReportFilter, key: str | None) -> Parts:
+    def cells_of(self, report_filter: ReportFilter, key: str | None = None) -> Parts:
+        """The cells a report counts (its agencies, desk and official; of questionnaire
+        ``key``, or of every one when None: the coverage table's)."""
         return tuple(i for i, cell in enumerate(self.cells) if _counts(report_filter, key, cell))
 
     def _stage_hidden(self, key: str | None, report_filter, shown) -> bool:
         """:meth:`total_hidden` on the units' decision's cells (``report_filter``'s)."""
-        parts = self._cells_of(report_filter, key)
-        decided = self._sums if key else self.coverage()
-        column = slice(None) if key else slice(0, 1)
-        figures = [int(v) for v in self.counts[list(parts), column].sum(axis=0)]
-        return decided.sum_hidden(parts) or (shown is not None and figures != list(shown))
+        parts = self.cells_of(report_filter, key)
+        return _figure_hidden(self._sums, self.counts, parts, key, shown)
 
     @property
     def combines_filters(self) -> bool:
@@ -242,10 +238,15 @@ def _counts(report_filter: ReportFilter, key: str | None, cell: Cell) -> bool:
     )
 
 
-def own_cells(period: PeriodUnits, report_filter: ReportFilter) -> list[int]:
-    """The cells of a report's agencies, desk and official: its coverage table's units are
-    those cells' agencies, desks and officials."""
-    return [i for i, cell in enumerate(period.cells) if _counts(report_filter, None, cell)]
+def _figure_hidden(decided: SumDecision, counts, parts: Parts, key: str | None, shown) -> bool:
+    """Whether ``decided`` hides the figure over ``parts`` (its responses and answers of
+    questionnaire ``key``; of every one, ratings only), or the report counts other
+    figures (``shown``)."""
+    column = slice(None) if key else slice(0, 1)
+    if not key:
+        decided = replace(decided, cells=counts[:, 0])
+    figures = [int(v) for v in counts[list(parts), column].sum(axis=0)]
+    return decided.sum_hidden(parts) or (shown is not None and figures != list(shown))
 
 
 def _every_version(session: Session, report_filter: ReportFilter, key: str) -> ReportFilter:
@@ -378,15 +379,13 @@ def decided_split(
             counted[agency, key, value] = pair
     cells = tuple(sorted(counted, key=lambda cell: tuple((v is None, str(v or "")) for v in cell)))
     counts = np.array([counted[cell] for cell in cells], dtype=np.int64).reshape(-1, 2)
-    agencies = [cell[0] for cell in cells]
     alone: dict[tuple, list[int]] = defaultdict(list)
     for i, (agency, key, value) in enumerate(cells):
         alone[agency, key].append(i)
         if chosen.within_units:  # the coverage table's desks and officials, by agency
             alone[agency, value, None].append(i)
     published = tuple(tuple(parts) for parts in alone.values())
-    groups = [sorted(scope) for scope in agency_scopes(session, agencies)]
-    groups += [[i for i, a in enumerate(agencies) if a == agency] for agency in set(agencies)]
+    groups = scopes_and_agencies(session, [cell[0] for cell in cells])
     figures: dict[Parts, SumFigure] = {}
     if chosen.dimension is not None and not chosen.within_units:  # see above
         for parts in _filtered_scopes(cells, groups, (2,)):
@@ -395,9 +394,5 @@ def decided_split(
         within = [[i for i in group if cells[i][1] == key] for group in groups]
         for parts in _filtered_scopes(cells, within, (2,)):
             figures[parts] = SumFigure(parts, answers=True, listed=True)
-    listed = tuple(figures[parts] for parts in sorted(set(figures) - set(published)))
-    hidden = hidden_sums(counts, listed, min_group_size, published=published)
-    every = published + tuple(figure.parts for figure in listed)
-    # what is taken as published is no figure of this decision's to show
-    decided = np.concatenate([np.ones(len(published), dtype=bool), hidden])
-    return SplitUnits(cells, counts, SumDecision(counts, every, decided, min_group_size))
+    figured = [figures[parts] for parts in sorted(figures)]
+    return SplitUnits(cells, counts, decided_with(counts, figured, published, min_group_size))
