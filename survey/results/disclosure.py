@@ -31,7 +31,12 @@ from analysis import Relation, protect_cells, suppress_small_cells
 from survey.org.models import Agency
 from survey.org.tree import AgencyTree
 from survey.questionnaires.definition import scoring_for_analysis
-from survey.results.filter_values import FilterValue, answers_by_value, chosen_values
+from survey.results.filter_values import (
+    FilterValue,
+    answers_by_value,
+    chosen_values,
+    index_dossiers_by_value,
+)
 from survey.results.filters import Dimension, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import level_counts_by
@@ -811,11 +816,9 @@ def hidden_across_reports(
     agencies'. Decided once for the period over every scope
     (:func:`hidden_in_scopes`); :func:`report_disclosure` then protects them within the
     report like small ones (a factor index would give a hidden criterion away). A report
-    filtered by one value has its criteria and overall questions decided with the other
-    values' (:func:`_items_by_value`)."""
+    filtered by one value has each decided with the other values' (:func:`_by_value`)."""
     versions = questionnaire_version_ids(session, definition.key)
     chosen = chosen_values(report_filter, versions)
-    everywhere = finest_filter(report_filter)
     unfiltered = ReportFilter(
         report_filter.period,
         include_flagged=report_filter.include_flagged,
@@ -829,25 +832,10 @@ def hidden_across_reports(
     ] + [
         (overall_key(f["key"]), f["overall_item"]) for f in scoring["factors"] if f["overall_item"]
     ]
-    counted: dict[Key, dict[int, int]] = {}
-    if items:
-        by_agency = level_counts_by(
-            session,
-            unfiltered if chosen else everywhere,
-            Dimension.AGENCY,
-            [item for _key, item in items],
-        )
-        for key, item in items:
-            counted[key] = {int(a): c[item].answered for a, c in by_agency.items()}  # type: ignore[call-overload]
-    if scoring["onestop"] is not None:
-        points = combined_points_counts_by(session, everywhere, Dimension.AGENCY)
-        numbers = sorted({number for by_index in points.values() for number in by_index})
-        for number in numbers:
-            counted[index_key(number)] = {
-                int(agency): sum(by_index.get(number, {}).values())  # type: ignore[call-overload]
-                for agency, by_index in points.items()
-                if agency is not None
-            }
+    onestop = scoring["onestop"] is not None
+    counted = _counted_by_agency(
+        session, unfiltered if chosen else finest_filter(report_filter), items, onestop
+    )
     agencies = sorted({agency for by_agency in counted.values() for agency in by_agency})
     if not agencies:
         return frozenset()
@@ -860,19 +848,66 @@ def hidden_across_reports(
         parts, scopes + [[row] for row in range(len(agencies))], min_group_size, own
     )
     hidden = {key for k, key in enumerate(keys) if decided.get((own, k), False)}
-    if len(chosen) == 1 and items:
-        answered = answers_by_value(
-            session, unfiltered, chosen[0].dimension, [item for _key, item in items]
+    if len(chosen) != 1:
+        return frozenset(hidden)
+    for key, split in _by_value(session, unfiltered, chosen[0], items, counted).items():
+        in_report = sum(counted.get(key, {}).get(agencies[row], 0) for row in own)
+        by_value = _items_by_value(session, split, chosen[0], within, min_group_size, in_report)
+        if by_value is not None:
+            hidden.discard(key)
+            hidden |= {key} if by_value else set()
+    return frozenset(hidden)
+
+
+def _counted_by_agency(
+    session: Session, selection: ReportFilter, items: Sequence[tuple[Key, str]], onestop: bool
+) -> dict[Key, dict[int, int]]:
+    """Each of ``items``' answers and (``onestop``) each one-stop index's dossiers by
+    agency, keyed as ``items`` name them and by :func:`index_key`."""
+    counted: dict[Key, dict[int, int]] = {}
+    if items:
+        by_agency = level_counts_by(
+            session, selection, Dimension.AGENCY, [item for _key, item in items]
         )
         for key, item in items:
-            unfiltered_count = sum(counted[key].get(agencies[row], 0) for row in own)
-            by_value = _items_by_value(
-                session, answered[item], chosen[0], within, min_group_size, unfiltered_count
-            )
-            if by_value is not None:
-                hidden.discard(key)
-                hidden |= {key} if by_value else set()
-    return frozenset(hidden)
+            counted[key] = {int(a): c[item].answered for a, c in by_agency.items()}  # type: ignore[call-overload]
+    if onestop:
+        points = combined_points_counts_by(session, selection, Dimension.AGENCY)
+        numbers = sorted({number for by_index in points.values() for number in by_index})
+        for number in numbers:
+            counted[index_key(number)] = {
+                int(agency): sum(by_index.get(number, {}).values())  # type: ignore[call-overload]
+                for agency, by_index in points.items()
+                if agency is not None
+            }
+    return counted
+
+
+def _by_value(
+    session: Session,
+    unfiltered: ReportFilter,
+    chosen: FilterValue,
+    items: Sequence[tuple[Key, str]],
+    counted: Mapping[Key, Mapping[int, int]],
+) -> dict[Key, Mapping[tuple[int, object], int]]:
+    """Each of ``items``' answers and each one-stop index's dossiers by (agency, value of
+    the chosen filter), as :func:`_items_by_value` takes them (``counted``: by agency,
+    unfiltered, as :func:`_counted_by_agency` gives them)."""
+    split: dict[Key, Mapping[tuple[int, object], int]] = {}
+    if items:
+        answered = answers_by_value(
+            session, unfiltered, chosen.dimension, [item for _key, item in items]
+        )
+        split |= {key: answered[item] for key, item in items}
+    whole = {
+        number: by_agency
+        for key, by_agency in counted.items()
+        if isinstance(number := key[-1], int) and key == index_key(number)
+    }
+    if whole:
+        by_index = index_dossiers_by_value(session, unfiltered, chosen.dimension, whole)
+        split |= {index_key(number): cells for number, cells in by_index.items()}
+    return split
 
 
 def _items_by_value(
@@ -897,6 +932,8 @@ def _items_by_value(
     counts = np.array([[answered[cell], 0] for cell in cells], dtype=np.int64).reshape(-1, 2)
     if int(counts[list(mine), 0].sum()) == unfiltered_count:
         return None
+    if np.any(counts < 0):  # the values' figures count some of the unfiltered one's twice
+        return True
     agencies = [agency for agency, _value in cells]
     groups = scopes_and_agencies(session, agencies)
     published = tuple(sorted({tuple(group) for group in groups[-len(set(agencies)) :]}))

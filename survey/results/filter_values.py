@@ -7,12 +7,15 @@ small one away.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from survey.results.filters import Dimension, ReportFilter
+from survey.results.onestop_points import combined_points_counts_by, points_by_value
 from survey.results.queries import LevelCounts, level_counts_by, response_counts_by
 
 #: The filters a report chooses one value of, with the dimension their responses are
@@ -114,3 +117,41 @@ def answers_by_value(
                 if by_item[item].answered:
                     answered[item][cell[0], cell[1]] = by_item[item].answered
     return answered
+
+
+def index_dossiers_by_value(
+    session: Session,
+    unfiltered: ReportFilter,
+    dimension: Dimension | None,
+    whole: Mapping[int, Mapping[int, int]],
+) -> dict[int, dict[tuple[int, object], int]]:
+    """Each one-stop index's dossiers by (agency, value of ``dimension``; None: version),
+    as the report choosing the value counts them (ratings and imported dossiers, a linked
+    pair once; a channel's or a kind of respondent's: ratings only), and under value None
+    each agency's dossiers no value's report counts: the unfiltered report's less the
+    values', negative where the values' reports count some dossiers more than once (each
+    version's report counts every imported dossier); ``whole``: each index's dossiers
+    by agency in the unfiltered report."""
+    by_value: dict[Any, dict[int, dict[int, int]]]
+    if dimension is None:
+        by_value = {
+            (agency, version): by_index
+            for version in sorted(unfiltered.questionnaire_version_ids or ())
+            for agency, by_index in combined_points_counts_by(
+                session,
+                replace(unfiltered, questionnaire_version_ids=frozenset({version})),
+                Dimension.AGENCY,
+            ).items()
+        }
+    else:
+        by_value = points_by_value(session, unfiltered, dimension)
+    cells: dict[int, dict[tuple[int, object], int]] = defaultdict(lambda: defaultdict(int))
+    for (agency, value), by_index in by_value.items():
+        for number, by_points in by_index.items():
+            if agency is not None and value is not None:
+                cells[number][agency, value] += sum(by_points.values())
+    for number, by_agency in whole.items():
+        for agency, dossiers in by_agency.items():
+            told = sum(n for (a, _value), n in cells[number].items() if a == agency)
+            cells[number][agency, None] += dossiers - told
+    return {number: {cell: n for cell, n in by.items() if n} for number, by in cells.items()}

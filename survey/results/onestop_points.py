@@ -16,7 +16,8 @@ ratings only. Dossiers are grouped by agency, desk or official (their own, as im
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -155,8 +156,72 @@ def combined_points_counts_by(
     from ratings and dossiers together (see the module docstring)."""
     if dimension is None:
         result: Points = {None: onestop_points_counts(session, report_filter)}
-    else:
-        result = onestop_points_counts_by(session, report_filter, dimension)
+        return _with_dossiers(session, report_filter, result, _Groups())
+    groups = _Groups((_RESPONSE_GROUPS[dimension],), (_DOSSIER_GROUPS[dimension],), _first)
+    result = onestop_points_counts_by(session, report_filter, dimension)
+    return _with_dossiers(session, report_filter, result, groups)
+
+
+def points_by_value(
+    session: Session, report_filter: ReportFilter, dimension: Dimension
+) -> dict[Any, dict[int, dict[int, int]]]:
+    """Per (agency id, value of ``dimension``: a desk, an official, a procedure field, a
+    channel, a kind of respondent): index number → {points: number of dossiers}, each
+    agency's as the report choosing the value (over every agency) counts them: a linked
+    pair is one dossier when its rating and its dossier both have the value (both in that
+    report); dossiers count for no channel and no kind of respondent."""
+    result = onestop_points_counts_by(session, report_filter, (Dimension.AGENCY, dimension))
+    columns = _VALUE_COLUMNS.get(dimension)
+    if columns is None:
+        return result
+    fields = None
+    if dimension is Dimension.PROCEDURE_FIELD:
+        fields = dict(session.execute(select(Procedure.id, Procedure.field)).all())
+    groups = _Groups(
+        (Response.agency_id, columns[0]),
+        (Dossier.agency_id, columns[1]),
+        lambda values: (values[0], values[1] if fields is None else fields.get(values[1])),
+        lambda rating, dossier: rating[1] == dossier[1],
+    )
+    return _with_dossiers(session, report_filter, result, groups)
+
+
+#: The ratings' and the dossiers' columns giving the value of each dimension both have
+#: (a procedure's field: its procedure).
+_VALUE_COLUMNS = {
+    Dimension.SERVICE_POINT: (Response.service_point_id, Dossier.service_point_id),
+    Dimension.OFFICIAL: (Response.official_id, Dossier.official_id),
+    Dimension.PROCEDURE_FIELD: (Response.procedure_id, Dossier.procedure_id),
+}
+
+
+def _first(values: Sequence) -> Hashable:
+    return values[0]
+
+
+def _none(_values: Sequence) -> Hashable:
+    return None
+
+
+def _always(_rating: Hashable, _dossier: Hashable) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """How dossiers and the ratings linked to them are grouped: each source's columns,
+    the group a row's values of them make (``key``), and whether a linked pair, by its
+    rating's and its dossier's groups, is one dossier (``one_dossier``)."""
+
+    ratings: tuple[Any, ...] = ()
+    dossiers: tuple[Any, ...] = ()
+    key: Callable[[Sequence], Any] = _none
+    one_dossier: Callable[[Any, Any], bool] = _always
+
+
+def _with_dossiers(session, report_filter, result: Points, groups: _Groups) -> Points:
+    """The ratings' points ``result`` with the dossiers' added and each linked pair's
+    taken back once."""
     indices = dossier_scored_indices(session, report_filter.questionnaire_version_ids)
     if not indices or not _selects_dossiers(report_filter):
         return result
@@ -166,8 +231,8 @@ def combined_points_counts_by(
         for number, by_points in by_index.items():
             for points, count in by_points.items():
                 group_totals[number][points] += count
-    _add_dossiers(session, report_filter, dimension, indices, totals)
-    _take_back_linked(session, report_filter, dimension, indices, totals)
+    _add_dossiers(session, report_filter, groups, indices, totals)
+    _take_back_linked(session, report_filter, groups, indices, totals)
     return {
         key: {
             number: {points: count for points, count in by_points.items() if count}
@@ -177,40 +242,30 @@ def combined_points_counts_by(
     }
 
 
-def _group(columns, dimension) -> list[ColumnElement]:
-    """The grouping column of ``dimension`` (none for the whole filter)."""
-    return [columns[dimension].label("key")] if dimension is not None else []
-
-
-def _add_dossiers(session, report_filter, dimension, indices, totals) -> None:
+def _add_dossiers(session, report_filter, groups: _Groups, indices, totals) -> None:
     """Every dossier-scored index in one pass over the dossiers (one row per combination of
     points)."""
-    group = _group(_DOSSIER_GROUPS, dimension)
+    width = len(groups.dossiers)
     points = [dossier_points(index.dossier_rules).label(f"i{index.number}") for index in indices]
     statement = (
-        select(*group, *points, func.count())
+        select(*groups.dossiers, *points, func.count())
         .where(*dossier_conditions(report_filter))
-        .group_by(*group, *points)
+        .group_by(*groups.dossiers, *points)
     )
     for row in session.execute(statement):
-        key = row[0] if group else None
+        key = groups.key(row[:width])
         count = row[-1]
-        for index, value in zip(indices, row[len(group) : -1], strict=True):
+        for index, value in zip(indices, row[width:-1], strict=True):
             if value is not None:
                 totals[key][index.number][int(value)] += count
 
 
-def _take_back_linked(session, report_filter, dimension, indices, totals) -> None:
+def _take_back_linked(session, report_filter, groups: _Groups, indices, totals) -> None:
     """One dossier per linked pair: the points of the source that does not take precedence
     are taken back from the group that counted them."""
     both = [index for index in indices if index.precedence is not None]
     if not both:
         return
-    groups = (
-        (_RESPONSE_GROUPS[dimension], _DOSSIER_GROUPS[dimension])
-        if dimension is not None
-        else (literal(None), literal(None))
-    )
     linked = (
         select(Response.id)
         .join(Dossier, Dossier.code_hash == Response.dossier_hash)
@@ -219,14 +274,23 @@ def _take_back_linked(session, report_filter, dimension, indices, totals) -> Non
     )
     pairs = session.execute(
         linked.add_columns(
-            Dossier.id, *groups, *(dossier_points(index.dossier_rules) for index in both)
+            Dossier.id,
+            *groups.ratings,
+            *groups.dossiers,
+            *(dossier_points(index.dossier_rules) for index in both),
         )
     ).all()
     if not pairs:
         return
     citizen = _citizen_points(session, report_filter, linked, both)
     seen: set[tuple[int, int]] = set()  # (dossier, index) whose dossier points went back
-    for response_id, dossier_id, response_key, dossier_key, *dossier_values in pairs:
+    width = len(groups.ratings)
+    for response_id, dossier_id, *values in pairs:
+        response_key = groups.key(values[:width])
+        dossier_key = groups.key(values[width : 2 * width])
+        if not groups.one_dossier(response_key, dossier_key):
+            continue
+        dossier_values = values[2 * width :]
         for index, dossier_value in zip(both, dossier_values, strict=True):
             citizen_value = citizen.get((response_id, index.number))
             if citizen_value is None or dossier_value is None:

@@ -475,12 +475,12 @@ def _onestop_source(session, report_filter, dimension, use_counts):
 def onestop_points_counts_by(
     session: Session,
     report_filter: ReportFilter,
-    dimension: Dimension,
+    dimension: Dimension | tuple[Dimension, ...],
     *,
     use_counts: bool = True,
 ) -> dict[Hashable, dict[int, dict[int, int]]]:
-    """Per group: index number → {points: number of dossiers}, as ``analysis.onestop_scores``
-    takes it.
+    """Per group (of a tuple of dimensions: keyed by the tuple of their keys): index number
+    → {points: number of dossiers}, as ``analysis.onestop_scores`` takes it.
 
     Each response is one dossier's rating; points come from its questionnaire version's
     scoring rules (see :mod:`survey.results.counts`). Only questionnaire-sourced indices
@@ -504,8 +504,8 @@ def _onestop_points(session, report_filter, dimension, use_counts):
         source, report_filter, period_in_source, dimension, ("index_number", "points")
     )
     result: dict = defaultdict(lambda: defaultdict(dict))
-    for group, index_number, points, count in session.execute(statement):
-        key = _group_key(dimension, group) if dimension else None
+    for row in session.execute(statement):
+        key, (index_number, points, count) = _split_row(dimension, row)
         result[key][int(index_number)][int(points)] = int(count)
     return {key: dict(indices) for key, indices in result.items()}
 

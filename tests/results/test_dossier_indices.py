@@ -11,6 +11,7 @@ import csv
 import io
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -35,7 +36,11 @@ from survey.i18n import format_number, format_percent
 from survey.org.models import Official
 from survey.questionnaires.definition import scoring_for_analysis
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
-from survey.results.onestop_points import combined_points_counts_by, officer_mark_counts
+from survey.results.onestop_points import (
+    combined_points_counts_by,
+    officer_mark_counts,
+    points_by_value,
+)
 from tests.results.dataset import group_of, reference_points, selected
 from tests.results.test_downloads import QUERY
 from tests.results.test_routes import PERIOD, vietnamese
@@ -455,3 +460,30 @@ def test_the_officials_table_gives_each_share_and_class_in_the_page_and_files(
     assert "Xếp loại công chức" in text
     for _scored, _share, label in classified.values():
         assert label in text
+
+
+@pytest.mark.parametrize(
+    "dimension, field",
+    [
+        (Dimension.OFFICIAL, "official_id"),
+        (Dimension.SERVICE_POINT, "service_point_id"),
+        (Dimension.PROCEDURE_FIELD, "procedure_field"),
+        (Dimension.CHANNEL, "channel"),
+    ],
+)
+def test_points_by_value_are_each_values_report_by_agency(app, dossier_world, dimension, field):
+    """Each value's points by agency, in one pass, are what the report choosing the value
+    counts for each agency: a rating and its dossier handled by another official are
+    each counted in their own official's report, neither taken back."""
+    world, _dossiers = dossier_world
+    versions = {world.organisation.version_ids["onestop-quick"]}
+    unfiltered = ReportFilter(Period.parse(PERIOD), questionnaire_version_ids=versions)
+    with app.app_context():
+        got = points_by_value(db.session, unfiltered, dimension)
+        values = {value for _agency, value in got} - {None}
+        assert len(values) > 1
+        for value in values:
+            selection = replace(unfiltered, **{field: value})
+            report = combined_points_counts_by(db.session, selection, Dimension.AGENCY)
+            mine = {agency: by for (agency, v), by in got.items() if v == value}
+            assert _drop_empty(mine) == _drop_empty(report), value

@@ -11,16 +11,22 @@ a report filtered by two things at once (an official and a channel) withholds to
 decision covers.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from survey.collect.models import Channel
 from survey.collect.store import canonical_body_hash, store_responses
 from survey.db import db, write_session
-from survey.org.models import Agency, Official, ServicePoint
-from survey.questionnaires.definition import load_definition, scoring_for_analysis
+from survey.dossiers.models import Dossier
+from survey.org.models import Agency, Official, Procedure, ServicePoint
+from survey.questionnaires.definition import (
+    builtin_definitions,
+    load_definition,
+    scoring_for_analysis,
+)
 from survey.results.counts import fold_all
 from survey.results.filters import Period
 from survey.results.report import ReportRequest, build_report
@@ -289,16 +295,17 @@ def test_a_small_desk_is_not_its_agency_less_the_other_desks_report(app):
     assert None in shown, shown
 
 
-def test_a_criterion_few_answered_by_kiosk_is_not_the_agency_less_the_qr_report(app):
-    """Commune A: 30 QR responses answer criterion c, and 3 of its 25 kiosk ones. Its
-    kiosk report hides c (3 answers); its QR report printed c's 30 beside the unfiltered
-    report's 33: 33 − 30 = 3."""
+def _few_by_kiosk(app, key, item, value):
+    """Commune A: 30 QR responses answer ``item`` (of questionnaire ``key``) with
+    ``value``, and 3 of its 25 kiosk ones; commune B: 20 QR ones. A function: the count
+    commune A's 2026 report (by ``channel``, None: every channel) shows on its criteria
+    table's row ``row``, None when hidden."""
     app.config["MIN_GROUP_SIZE"] = MIN
     app.config["MIN_RATINGS_FOR_RANKING"] = 1
     with app.app_context(), write_session() as session:
-        version = make_published_version(session, "sipas")
-        scoring = scoring_for_analysis(load_definition(version.definition))
-        headline, criterion = scoring["headline_item"], scoring["factors"][0]["criterion_items"][0]
+        version = make_published_version(session, key)
+        headline = scoring_for_analysis(load_definition(version.definition))["headline_item"]
+        top = max(load_definition(version.definition).item(headline).scale.values)
         province = make_agency(session, name="Tỉnh", kind="UBND tỉnh")
         rows, answers, ids = [], {}, {}
         for name, by_channel in {"A": {QR: (30, 30), KIOSK: (25, 3)}, "B": {QR: (20, 20)}}.items():
@@ -306,17 +313,17 @@ def test_a_criterion_few_answered_by_kiosk_is_not_the_agency_less_the_qr_report(
             ids[name] = commune.id
             desk = make_desk(session, agency=commune)
             official = make_official(session, desk, name=name)
-            for channel, (responses, with_criterion) in by_channel.items():
+            for channel, (responses, with_item) in by_channel.items():
                 for n in range(responses):
                     day = datetime(2026, 1 + n % 12, 10, 3, 0)
                     row, given = headline_row(
-                        version.id, commune.id, desk.id, official.id, day, headline, 5, channel
+                        version.id, commune.id, desk.id, official.id, day, headline, top, channel
                     )
-                    if n < with_criterion:
+                    if n < with_item:
                         given.append(
                             {
-                                "item_key": criterion,
-                                "value": 5,
+                                "item_key": item,
+                                "value": value,
                                 "text": None,
                                 "is_not_applicable": False,
                             }
@@ -328,18 +335,103 @@ def test_a_criterion_few_answered_by_kiosk_is_not_the_agency_less_the_qr_report(
     with app.app_context():
         fold_all(write_session)
 
-    def criterion_n(channel):
+    def shown(channel, row_key):
         with app.test_request_context("/?lang=vi"):
             request = ReportRequest(
                 period=Period.parse("2026"),
-                questionnaire_key="sipas",
+                questionnaire_key=key,
                 agency=db.session.get(Agency, ids["A"]),
                 channel=channel,
             )
             report = build_report(db.session, request, None, date(2027, 1, 5), with_comments=False)
             assert report.overview.responses is not None
-            return next(row.n for row in report.criteria if row.key == criterion)
+            return next(row.n for row in report.criteria if row.key == row_key)
 
-    assert criterion_n(None) == 33
-    assert criterion_n(KIOSK) is None
-    assert criterion_n(QR) is None
+    return shown
+
+
+def test_a_criterion_few_answered_by_kiosk_is_not_the_agency_less_the_qr_report(app):
+    """Commune A's kiosk report hides criterion c (3 answers); its QR report printed c's
+    30 beside the unfiltered report's 33: 33 − 30 = 3."""
+    scoring = scoring_for_analysis(load_definition(builtin_definitions()["sipas"]))
+    criterion = scoring["factors"][0]["criterion_items"][0]
+    shown = _few_by_kiosk(app, "sipas", criterion, 5)
+    assert shown(None, criterion) == 33
+    assert shown(KIOSK, criterion) is None
+    assert shown(QR, criterion) is None
+
+
+def test_an_index_few_rated_by_kiosk_is_not_the_agency_less_the_qr_report(app):
+    """The same with a one-stop index (index 1, from the rated handling time): its QR
+    report printed the index's 30 dossiers beside the unfiltered 33."""
+    shown = _few_by_kiosk(app, "onestop-quick", "result_timeliness", 1)
+    assert shown(None, "1") == 33
+    assert shown(KIOSK, "1") is None
+    assert shown(QR, "1") is None
+
+
+def test_an_index_of_few_dossiers_in_a_field_is_not_the_agency_less_the_other_fields(app):
+    """Imported dossiers returned in 2026: commune A 3 in "Hộ tịch" and 30 in "Đất đai",
+    commune B 20 in "Đất đai" (and ratings in both fields scoring no index). Commune A's
+    "Hộ tịch" report hides index 2's 3 dossiers; its "Đất đai" report printed 30 beside
+    the unfiltered 33."""
+    app.config["MIN_GROUP_SIZE"] = MIN
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    fields = ("Hộ tịch", "Đất đai")
+    with app.app_context(), write_session() as session:
+        version_id, _definition, headline, top, province_id = headline_province(session)
+        procedures = {
+            field: Procedure(code=f"1.00{n}", name=field, field=field)
+            for n, field in enumerate(fields)
+        }
+        session.add_all(procedures.values())
+        rows, answers, dossiers, ids = [], {}, [], {}
+        for name, by_field in {"A": {fields[0]: 3, fields[1]: 30}, "B": {fields[1]: 20}}.items():
+            commune = make_agency(session, parent_id=province_id)
+            ids[name] = commune.id
+            desk = make_desk(session, agency=commune)
+            official = make_official(session, desk, name=name)
+            session.flush()
+            for field, count in by_field.items():
+                for n in range(count):
+                    returned = datetime(2026, 1 + n % 12, 10, 3, 0)
+                    dossiers.append(
+                        {
+                            "code_hash": f"{name}-{field}-{n}",
+                            "agency_id": commune.id,
+                            "official_id": official.id,
+                            "procedure_id": procedures[field].id,
+                            "received_dt": returned - timedelta(days=5),
+                            "due_dt": returned + timedelta(days=1),
+                            "returned_dt": returned,
+                        }
+                    )
+                for n in range(10):
+                    day = datetime(2026, 1 + n, 12, 3, 0)
+                    row, given = headline_row(
+                        version_id, commune.id, desk.id, official.id, day, headline, top
+                    )
+                    row["procedure_id"] = procedures[field].id
+                    row["body_hash"] = canonical_body_hash({"answers": given, **row})
+                    rows.append(row)
+                    answers[row["uuid"]] = given
+        session.execute(insert(Dossier), dossiers)
+        store_responses(session, rows, answers)
+    with app.app_context():
+        fold_all(write_session)
+
+    def index_2(field):
+        with app.test_request_context("/?lang=vi"):
+            request = ReportRequest(
+                period=Period.parse("2026"),
+                questionnaire_key="onestop-quick",
+                agency=db.session.get(Agency, ids["A"]),
+                procedure_field=field,
+            )
+            report = build_report(db.session, request, None, date(2027, 1, 5), with_comments=False)
+            assert report.overview.responses is not None
+            return next(row.n for row in report.criteria if row.key == "2")
+
+    assert index_2(None) == 33
+    assert index_2(fields[0]) is None
+    assert index_2(fields[1]) is None
