@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -980,7 +980,11 @@ _periods_kept: Kept[dict[PeriodFigure, bool]] = Kept(32)
 
 
 def hidden_periods(
-    parts: np.ndarray, scopes: Scopes, groups: Sequence[Sequence[int]], min_group_size: int
+    parts: np.ndarray,
+    scopes: Scopes,
+    groups: Sequence[Sequence[int]],
+    min_group_size: int,
+    published: Iterable[tuple[int, ...]] | None = None,
 ) -> dict[PeriodFigure, bool]:
     """Which months, and groups of months (quarters), of every scope's trend to hide,
     decided at once for all scopes.
@@ -988,16 +992,17 @@ def hidden_periods(
     ``parts``: agencies × months × counts (responses, answers to the rated question), each
     agency's own; a scope's month is the sum over its agencies, and its whole period, the
     sum of its months, is published beside them (the report's totals) unless it is small
-    (the report then shows nothing). A month is too small when a count is 0 < n <
+    (the report then shows nothing) or not among ``published`` (rows of scopes and
+    agencies; None: every one). A month is too small when a count is 0 < n <
     ``min_group_size``; enough other months are hidden that, with every scope's months and
     totals played together, none can be worked out (a month hidden in an agency's report
     is not the province's less the other agencies', issue 21, case 6). An agency's month
     is published when the agency alone is a scope (a report on it), else known to the
     reader only as at least 0; its own whole period is published (the agencies' table).
     Each count is decided on its own (they share no relation); a month is hidden when
-    either count hides it. A group of months is shown only when all its months are (it is
-    then their sum, and tells nothing new): deciding quarters as figures of their own hid
-    every month of the smaller agencies on the demo data.
+    either count hides it. Each scope's ``groups`` of months (its quarters, each a report
+    of its own) are figures too, the sums of its months: a quarter hidden in its report
+    is not the year less the other quarters (issue 21).
 
     Kept in this process by content (a pure function of its arguments), so the reports of
     one period on the same counts decide once.
@@ -1009,19 +1014,25 @@ def hidden_periods(
         tuple(tuple(scope) for scope in distinct),
         tuple(tuple(group) for group in groups),
         min_group_size,
+        None if published is None else frozenset(published),
     )
     kept = _periods_kept.get(key)
     if kept is not None:
         return kept
-    months = _ScopeMonths(distinct, parts.shape[1])
+    months = _ScopeMonths(distinct, parts.shape[1], groups)
     hidden = np.zeros(len(months.cells), dtype=bool)
+    shown = None if published is None else frozenset(published)
     for count in range(parts.shape[2]):
-        hidden |= months.hidden(parts[:, :, count].astype(np.int64), min_group_size)
+        hidden |= months.hidden(parts[:, :, count].astype(np.int64), min_group_size, shown)
     result: dict[PeriodFigure, bool] = {}
     for scope in (tuple(scope) for scope in distinct):
         by_month = [bool(hidden[months.cells[scope, (m,)]]) for m in range(parts.shape[1])]
         result.update({(scope, (m,)): is_hidden for m, is_hidden in enumerate(by_month)})
-        result.update({(scope, tuple(group)): any(by_month[m] for m in group) for group in groups})
+        for group in (tuple(group) for group in groups):
+            cell = months.cells.get((scope, group))
+            result[scope, group] = (
+                bool(hidden[cell]) if cell is not None else any(by_month[m] for m in group)
+            )
     _periods_kept.put(key, result)
     return result
 
@@ -1031,7 +1042,9 @@ class _ScopeMonths:
     (``((agency,), (month,))`` when the agency alone is a scope, else ``((), (agency,
     month))``: unpublished), then each other scope's month, the sum of its agencies'."""
 
-    def __init__(self, scopes: list[list[int]], months: int) -> None:
+    def __init__(
+        self, scopes: list[list[int]], months: int, groups: Sequence[Sequence[int]] = ()
+    ) -> None:
         self.scopes, self.months = scopes, months
         agencies = sorted({row for scope in scopes for row in scope})
         alone = {scope[0] for scope in scopes if len(scope) == 1}
@@ -1046,9 +1059,21 @@ class _ScopeMonths:
             for month in range(months):
                 cell = self.cells[tuple(scope), (month,)] = len(self.cells)
                 self.sums.append((cell, [self.base[row, month] for row in scope]))
+        # each scope's groups of months (its quarters' reports), sums of its months
+        for rows in (tuple(scope) for scope in scopes):
+            for group in (tuple(group) for group in groups if 1 < len(group) < months):
+                cell = self.cells[rows, group] = len(self.cells)
+                self.sums.append((cell, [self.cells[rows, (month,)] for month in group]))
 
-    def hidden(self, counts: np.ndarray, min_group_size: int) -> np.ndarray:
-        """Which cells to hide for one count (``counts``: agencies × months)."""
+    def hidden(
+        self,
+        counts: np.ndarray,
+        min_group_size: int,
+        published: Container[tuple[int, ...]] | None,
+    ) -> np.ndarray:
+        """Which cells to hide for one count (``counts``: agencies × months; ``published``:
+        the scopes and agencies, as rows, whose whole period the reports show; None:
+        every one)."""
         values = np.zeros(len(self.cells), dtype=np.int64)
         for (agency, month), cell in self.base.items():
             values[cell] = counts[agency, month]
@@ -1058,13 +1083,20 @@ class _ScopeMonths:
         # report then shows nothing, and its small months are hidden anyway), and so is
         # each agency's own (its line in the agencies' table; when that hides it, the
         # reader knows less than the audit assumes).
-        wholes = [
-            [self.cells[tuple(scope), (m,)] for m in range(self.months)] for scope in self.scopes
-        ]
+        wholes = {
+            tuple(scope): [self.cells[tuple(scope), (m,)] for m in range(self.months)]
+            for scope in self.scopes
+        }
         agencies = sorted({agency for agency, _month in self.base})
-        wholes += [[self.base[agency, m] for m in range(self.months)] for agency in agencies]
+        wholes |= {
+            (agency,): [self.base[agency, m] for m in range(self.months)] for agency in agencies
+        }
         relations: list[Relation] = []
-        for months in {tuple(months) for months in wholes}:
+        for months in {
+            tuple(months)
+            for rows, months in wholes.items()
+            if published is None or rows in published
+        }:
             whole = float(values[list(months)].sum())
             if not 0 < whole < min_group_size:
                 relations.append(({cell: 1.0 for cell in months}, whole))

@@ -301,12 +301,15 @@ def _with_headline(
         levels,
         scoring["satisfied_values"][headline_key],
         questionnaire_version_ids(session, definition.key),
+        definition.key,
     )
     headline = rating.rate(counts[headline_key])
     decision = decided_units(session, report_filter, min_group_size).units(definition.key)
     if decision is None:  # the newest version has no rated question: nothing was decided
         return replace(overview, responses=None, total_hidden=True)
-    withheld = decision.period.total_hidden(definition.key, report_filter)
+    withheld = decision.period.total_hidden(definition.key, report_filter) or _period_hidden(
+        session, report_filter, rating, min_group_size
+    )
     # A rate on fewer answers than the minimum is hidden, however many responded (issue
     # 21, case 5): a report on one agency would otherwise print the answers its agencies'
     # table hides.
@@ -336,12 +339,13 @@ def _with_headline(
 @dataclass(frozen=True)
 class _Rating:
     """The headline item with its scale: turns level counts into rates. ``versions``:
-    every version of its questionnaire."""
+    every version of its questionnaire (``key``)."""
 
     item_key: str
     levels: Sequence[int]
     satisfied: Sequence[int]
     versions: frozenset[int]
+    key: str
 
     def rate(self, counts: LevelCounts) -> SatisfactionRate | None:
         if counts.answered == 0:
@@ -423,27 +427,23 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
     union of some that show it (their sum then says nothing new); otherwise it is hidden.
     """
     versions = rating.versions
+    chosen = chosen_values(report_filter, versions)
+    if not chosen:
+        trend = _year_months(session, report_filter, rating, min_group_size)
+        return [
+            _figure_hidden(trend, report_filter, _months_of(period, trend.months))
+            for period in _periods(report_filter.period, dimension)
+        ]
+    # one value: two withhold the report's totals, and its trend
     unfiltered = ReportFilter(
         report_filter.period,
         include_flagged=report_filter.include_flagged,
         questionnaire_version_ids=versions,
     )
     trend = _unfiltered_months(session, unfiltered, rating, min_group_size)
-    chosen = chosen_values(report_filter, versions)
-    if chosen:  # one value: two withhold the report's totals, and its trend
-        by_month = filtered_months_hidden(
-            session, report_filter, unfiltered, chosen[0], rating.item_key, trend, min_group_size
-        )
-    else:
-        within = report_filter.agency_ids
-        own = [
-            row for row, agency in enumerate(trend.agencies) if within is None or agency in within
-        ]
-        pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes})
-        by_month = [
-            pieces is None or any(trend.decided.get((piece, (m,)), True) for piece in pieces)
-            for m in range(len(trend.months))
-        ]
+    by_month = filtered_months_hidden(
+        session, report_filter, unfiltered, chosen[0], rating.item_key, trend, min_group_size
+    )
     if dimension is Dimension.MONTH:
         return by_month
     return [
@@ -452,12 +452,67 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
     ]
 
 
+def _year_months(session, report_filter, rating, min_group_size) -> ScopeMonths:
+    """Every fixed scope's months and quarters of the year of the report's period,
+    unfiltered, decided at once (:func:`_unfiltered_months`): the reports of a month, of
+    a quarter and of the year show figures of one decision, so a quarter hidden in its
+    report is not the year less the other quarters (issue 21). A period of another span
+    has its own."""
+    unfiltered = ReportFilter(
+        _year_of(report_filter.period) or report_filter.period,
+        include_flagged=report_filter.include_flagged,
+        questionnaire_version_ids=rating.versions,
+    )
+    return _unfiltered_months(session, unfiltered, rating, min_group_size, rating.key)
+
+
+def _year_of(period: Period) -> Period | None:
+    """The calendar year of a month, a quarter or a year (None: a period of another
+    span)."""
+    year = Period.year(period.start.year)
+    within = [year, *_periods(year, Dimension.QUARTER), *_periods(year, Dimension.MONTH)]
+    return year if period in within else None
+
+
+def _figure_hidden(trend: ScopeMonths, report_filter, months: tuple[int, ...]) -> bool:
+    """Whether ``trend`` hides the months ``months`` (one, or a quarter's) of the
+    report's agencies: shown when they are one of the scopes decided on, or the union of
+    some that show them (their sum then says nothing new)."""
+    within = report_filter.agency_ids
+    own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
+    pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes})
+    return pieces is None or any(trend.decided.get((piece, months), True) for piece in pieces)
+
+
+def _period_hidden(session, report_filter, rating, min_group_size) -> bool:
+    """Whether the report's totals, for a month or a quarter, are hidden in the year's
+    decision on every scope's months and quarters (:func:`_year_months`); the year's own
+    totals are published in it (hidden only as small, by the units' decision), and a
+    filtered report's are decided with the other values' (not yet with the other
+    periods')."""
+    period = report_filter.period
+    year = _year_of(period)
+    if year is None or period == year or chosen_values(report_filter, rating.versions):
+        return False
+    trend = _year_months(session, report_filter, rating, min_group_size)
+    within = report_filter.agency_ids
+    own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
+    pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes}) if own else None
+    months = _months_of(period, trend.months)
+    # agencies that are no union of scopes (an agency's own responses beside its
+    # subtree's) are left to the units' decision
+    return pieces is not None and any(trend.decided.get((p, months), True) for p in pieces)
+
+
 def _months_of(quarter: Period, months: Sequence[Period]) -> tuple[int, ...]:
     return tuple(i for i, month in enumerate(months) if quarter.start <= month.start < quarter.end)
 
 
-def _unfiltered_months(session, unfiltered, rating, min_group_size) -> ScopeMonths:
-    """The months of every fixed scope's unfiltered trend, decided at once."""
+def _unfiltered_months(session, unfiltered, rating, min_group_size, key=None) -> ScopeMonths:
+    """The months of every fixed scope's unfiltered trend, decided at once; with the
+    questionnaire's ``key``, each scope's and agency's whole period is taken as published
+    only when its report shows it (the units' decision for the period,
+    :func:`survey.results.period_units.decided_units`)."""
     responses = response_counts_by(session, unfiltered, Dimension.MONTH, by_agency=True)
     answers = level_counts_by(
         session, unfiltered, Dimension.MONTH, [rating.item_key], by_agency=True
@@ -474,7 +529,17 @@ def _unfiltered_months(session, unfiltered, rating, min_group_size) -> ScopeMont
         _months_of(quarter, months) for quarter in _periods(unfiltered.period, Dimension.QUARTER)
     ]
     scopes = agency_scopes(session, agencies)
-    decided = hidden_periods(parts, scopes, quarters, min_group_size)
+    published = None
+    if key is not None:
+        units = decided_units(session, unfiltered, min_group_size)
+        published = [
+            tuple(rows)
+            for rows in [*scopes, *([row] for row in range(len(agencies)))]
+            if not units.total_hidden(
+                key, replace(unfiltered, agency_ids=frozenset(agencies[r] for r in rows))
+            )
+        ]
+    decided = hidden_periods(parts, scopes, quarters, min_group_size, published)
     return ScopeMonths(agencies, months, [sorted(scope) for scope in scopes], decided)
 
 
@@ -508,6 +573,16 @@ def _units(
     if not keys:
         return ()
     hidden = _hidden_units(decision, report_filter, dimension, (keys, sizes, totals))
+    if dimension is Dimension.AGENCY:  # each agency's line is its own report's totals
+        hidden |= [
+            _period_hidden(
+                session,
+                replace(report_filter, agency_ids=frozenset({key})),
+                rating,
+                decision.minimum,
+            )
+            for key in keys
+        ]
     ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
     comparison = _Comparison.of(successes, totals, ranked)
     units = []

@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import select
@@ -358,3 +358,44 @@ def units_figures(overview, mine, cells) -> list[tuple[tuple[int, ...], int | No
         for unit in units
     ]
     return figures
+
+
+def store_staff(app, minimum: int, spec) -> dict[str, int]:
+    """Store quick-form responses (``spec``: commune → official, or (desk, official) →
+    channel → the days of its responses) under a province, with ``minimum`` the smallest
+    group shown; the communes', desks' and officials' ids by name."""
+    app.config["MIN_GROUP_SIZE"] = minimum
+    app.config["MIN_RATINGS_FOR_RANKING"] = 1
+    with app.app_context(), write_session() as session:
+        version_id, _definition, headline, top, province_id = headline_province(session)
+        ids, rows, answers = {}, [], {}
+        for commune_name, staff in spec.items():
+            commune = make_agency(session, parent_id=province_id)
+            ids[commune_name] = commune.id
+            desks: dict[str, Any] = {}
+            for who, by_channel in staff.items():
+                desk_name, name = who if isinstance(who, tuple) else ("", who)
+                if desk_name not in desks:
+                    desks[desk_name] = make_desk(session, agency=commune)
+                    ids[desk_name or f"{commune_name} desk"] = desks[desk_name].id
+                desk = desks[desk_name]
+                official = make_official(session, desk, name=name)
+                ids[name] = official.id
+                for channel, days in by_channel.items():
+                    for day in days:
+                        row, given = headline_row(
+                            version_id,
+                            commune.id,
+                            desk.id,
+                            official.id,
+                            day,
+                            headline,
+                            top,
+                            channel,
+                        )
+                        rows.append(row)
+                        answers[row["uuid"]] = given
+        store_responses(session, rows, answers)
+    with app.app_context():
+        fold_all(write_session)
+    return ids

@@ -29,7 +29,7 @@ from survey.results.overview import satisfaction_overview
 from survey.results.report import ReportRequest, build_report
 from tests.results.dataset import build_organisation, submit
 
-PERIOD = Period.parse("2026-Q1")
+PERIOD = Period.parse("2026")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ decision covers.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import insert
@@ -37,6 +36,7 @@ from tests.results.dataset import (
     headline_province,
     headline_row,
     hidden_count_widths,
+    store_staff,
     submit,
     units_figures,
 )
@@ -48,47 +48,6 @@ STAFF = {
     "A": {"X": {KIOSK: 3, QR: 17}, "Y": {QR: 12}},
     "B": {"Z": {KIOSK: 8, QR: 9}, "T": {KIOSK: 6}},
 }
-
-
-def _store(app, spec) -> dict[str, int]:
-    """Store responses (``spec``: commune → official, or (desk, official) → channel → the
-    days of its responses) under a province; the communes', desks' and officials' ids by
-    name."""
-    app.config["MIN_GROUP_SIZE"] = MIN
-    app.config["MIN_RATINGS_FOR_RANKING"] = 1
-    with app.app_context(), write_session() as session:
-        version_id, _definition, headline, top, province_id = headline_province(session)
-        ids, rows, answers = {}, [], {}
-        for commune_name, staff in spec.items():
-            commune = make_agency(session, parent_id=province_id)
-            ids[commune_name] = commune.id
-            desks: dict[str, Any] = {}
-            for who, by_channel in staff.items():
-                desk_name, name = who if isinstance(who, tuple) else ("", who)
-                if desk_name not in desks:
-                    desks[desk_name] = make_desk(session, agency=commune)
-                    ids[desk_name or f"{commune_name} desk"] = desks[desk_name].id
-                desk = desks[desk_name]
-                official = make_official(session, desk, name=name)
-                ids[name] = official.id
-                for channel, days in by_channel.items():
-                    for day in days:
-                        row, given = headline_row(
-                            version_id,
-                            commune.id,
-                            desk.id,
-                            official.id,
-                            day,
-                            headline,
-                            top,
-                            channel,
-                        )
-                        rows.append(row)
-                        answers[row["uuid"]] = given
-        store_responses(session, rows, answers)
-    with app.app_context():
-        fold_all(write_session)
-    return ids
 
 
 @pytest.fixture
@@ -105,7 +64,7 @@ def world(app):
         }
         for commune, staff in STAFF.items()
     }
-    ids = _store(app, spread)
+    ids = store_staff(app, MIN, spread)
     cells = {
         (ids[commune], ids[name], channel): count
         for commune, staff in STAFF.items()
@@ -239,7 +198,7 @@ def months_world(app):
         }
         for commune, by_channel in MONTHS.items()
     }
-    ids = _store(app, spec)
+    ids = store_staff(app, MIN, spec)
     cells = {
         (ids[commune], channel, month): count
         for commune, by_channel in MONTHS.items()
@@ -278,8 +237,9 @@ def test_no_hidden_month_follows_from_the_other_channels_trends(app, months_worl
 
 def test_a_small_desk_is_not_its_agency_less_the_other_desks_report(app):
     days = [datetime(2026, 1 + n % 12, 10, 3, 0) for n in range(20)]
-    ids = _store(
+    ids = store_staff(
         app,
+        MIN,
         {
             "A": {("Quầy 1", "M"): {QR: days[:17]}, ("Quầy 2", "N"): {QR: days[:3]}},
             "B": {("Quầy 3", "P"): {QR: days[:12]}},
