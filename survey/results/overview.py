@@ -307,14 +307,17 @@ def _with_headline(
     decision = decided_units(session, report_filter, min_group_size).units(definition.key)
     if decision is None:  # the newest version has no rated question: nothing was decided
         return replace(overview, responses=None, total_hidden=True)
+    year = None
+    if not chosen_values(report_filter, rating.versions):
+        year = _year_months(session, report_filter, rating, min_group_size)
     withheld = decision.period.total_hidden(definition.key, report_filter) or _period_hidden(
-        session, report_filter, rating, min_group_size
+        year, report_filter
     )
     # A rate on fewer answers than the minimum is hidden, however many responded (issue
     # 21, case 5): a report on one agency would otherwise print the answers its agencies'
     # table hides.
     too_few = withheld or (headline is not None and headline.n < min_group_size)
-    units = (session, report_filter, rating, decision, min_ratings)
+    units = (session, report_filter, rating, decision, min_ratings, year)
     return replace(
         overview,
         responses=None if withheld else overview.responses,
@@ -327,7 +330,7 @@ def _with_headline(
         target_rate=headline.rate if headline and not too_few else None,
         trend=None
         if withheld
-        else _trend(session, report_filter, rating, trend_by, min_group_size),
+        else _trend(session, report_filter, rating, trend_by, min_group_size, year),
         change=None
         if withheld
         else _change(session, report_filter, rating, headline, definition.key, min_group_size),
@@ -356,7 +359,9 @@ class _Rating:
         return counts.satisfied(self.satisfied), counts.answered
 
 
-def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
+def _trend(session, report_filter, rating, dimension, min_group_size, year) -> Trend:
+    """The report's trend by month or quarter (``dimension``); ``year``: the year's
+    decision (:func:`_year_months`) of an unfiltered report."""
     by_period = level_counts_by(session, report_filter, dimension, [rating.item_key])
     responses = response_counts_by(session, report_filter, dimension)
     periods = _periods(report_filter.period, dimension)
@@ -367,7 +372,7 @@ def _trend(session, report_filter, rating, dimension, min_group_size) -> Trend:
         satisfied, answered = rating.successes_and_totals(counts)
         successes.append(satisfied)
         totals.append(answered)
-    hidden = _hidden_periods(session, report_filter, rating, dimension, min_group_size)
+    hidden = _hidden_periods(session, report_filter, rating, dimension, min_group_size, year)
     for period, n, is_hidden in zip(periods, sizes, hidden, strict=True):
         counts = by_period.get(period, {}).get(rating.item_key, LevelCounts())
         points.append(
@@ -415,7 +420,7 @@ def _periods(within: Period, dimension: Dimension) -> list[Period]:
     return periods
 
 
-def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -> list[bool]:
+def _hidden_periods(session, report_filter, rating, dimension, min_group_size, year) -> list[bool]:
     """Which periods of the report's trend to hide: decided for the whole province at
     once (:func:`survey.results.disclosure.hidden_periods`), every scope's months beside
     its totals, so that the same month is hidden in every report that shows it and the
@@ -427,14 +432,12 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size) -
     union of some that show it (their sum then says nothing new); otherwise it is hidden.
     """
     versions = rating.versions
-    chosen = chosen_values(report_filter, versions)
-    if not chosen:
-        trend = _year_months(session, report_filter, rating, min_group_size)
+    if year is not None:
         return [
-            _figure_hidden(trend, report_filter, _months_of(period, trend.months))
+            _figure_hidden(year, report_filter, _months_of(period, year.months))
             for period in _periods(report_filter.period, dimension)
         ]
-    # one value: two withhold the report's totals, and its trend
+    chosen = chosen_values(report_filter, versions)  # one: two withhold the trend
     unfiltered = ReportFilter(
         report_filter.period,
         include_flagged=report_filter.include_flagged,
@@ -484,17 +487,15 @@ def _figure_hidden(trend: ScopeMonths, report_filter, months: tuple[int, ...]) -
     return pieces is None or any(trend.decided.get((piece, months), True) for piece in pieces)
 
 
-def _period_hidden(session, report_filter, rating, min_group_size) -> bool:
+def _period_hidden(trend: ScopeMonths | None, report_filter) -> bool:
     """Whether the report's totals, for a month or a quarter, are hidden in the year's
-    decision on every scope's months and quarters (:func:`_year_months`); the year's own
-    totals are published in it (hidden only as small, by the units' decision), and a
-    filtered report's are decided with the other values' (not yet with the other
-    periods')."""
+    decision on every scope's months and quarters (``trend``, :func:`_year_months`; None
+    for a filtered report, decided with the other values' and not yet with the other
+    periods'); the year's own totals are published in it (hidden only by the units'
+    decision)."""
     period = report_filter.period
-    year = _year_of(period)
-    if year is None or period == year or chosen_values(report_filter, rating.versions):
+    if trend is None or _year_of(period) in (None, period):
         return False
-    trend = _year_months(session, report_filter, rating, min_group_size)
     within = report_filter.agency_ids
     own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
     pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes}) if own else None
@@ -561,7 +562,7 @@ def _change(session, report_filter, rating, headline, key, min_group_size) -> Ch
 
 
 def _units(
-    session, report_filter, rating, decision, min_ratings, dimension
+    session, report_filter, rating, decision, min_ratings, year, dimension
 ) -> tuple[UnitRating, ...]:
     """Agencies or officials compared: the ranked ones (best first), then those apart.
 
@@ -575,12 +576,7 @@ def _units(
     hidden = _hidden_units(decision, report_filter, dimension, (keys, sizes, totals))
     if dimension is Dimension.AGENCY:  # each agency's line is its own report's totals
         hidden |= [
-            _period_hidden(
-                session,
-                replace(report_filter, agency_ids=frozenset({key})),
-                rating,
-                decision.minimum,
-            )
+            _period_hidden(year, replace(report_filter, agency_ids=frozenset({key})))
             for key in keys
         ]
     ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
