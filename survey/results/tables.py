@@ -61,8 +61,8 @@ DERIVED_FOOTNOTE = _l(
 TOTALS_WITHHELD = _l(
     "This report's results (responses, the satisfied share and its interval, the indices "
     "and criteria) are withheld: they rest on too few answers to the overall question, "
-    "or, with the other reports' totals, they would let a smaller unit's figures be "
-    "worked out."
+    "or, with the other reports' totals, they would let the figures of a smaller unit or "
+    "of a shorter period (a month, a quarter) be worked out."
 )
 
 #: Why a report filtered by two values at once withholds its results
