@@ -546,12 +546,17 @@ def _unfiltered_months(session, unfiltered, rating, min_group_size, key=None) ->
 
 def _change(session, report_filter, rating, headline, key, min_group_size) -> Change | None:
     """The change from the previous period, unless that period's report withholds its
-    totals (:func:`survey.results.period_units.decided_units` for that period): its rate
-    would give them away."""
+    totals (:func:`survey.results.period_units.decided_units` for that period, and for an
+    unfiltered one its year's decision, :func:`_period_hidden`): its rate would give them
+    away."""
     previous_filter = report_filter.with_period(report_filter.period.previous())
     if headline is None or response_count(session, previous_filter) < min_group_size:
         return None
     if decided_units(session, previous_filter, min_group_size).total_hidden(key, previous_filter):
+        return None
+    if not chosen_values(previous_filter, rating.versions) and _period_hidden(
+        _year_months(session, previous_filter, rating, min_group_size), previous_filter
+    ):
         return None
     counts = level_counts(session, previous_filter, [rating.item_key])[rating.item_key]
     previous = rating.rate(counts)
