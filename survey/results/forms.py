@@ -10,7 +10,7 @@ may see (an unknown agency, another subtree's desk) are answered with 404 by
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -35,8 +35,6 @@ from survey.results.versions import questionnaire_labels
 
 #: Reports cover these years; anything else is a typing mistake.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-#: The longest custom period, in days (ten years).
-LONGEST_CUSTOM_PERIOD_DAYS = 3660
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^\d{1,9}$")
 #: Longest text accepted in any filter field (a procedure field name is at most 200).
@@ -192,8 +190,16 @@ class ReportFilterForm(Form):
             return  # reported on the first day
         if last < first:
             raise ValidationError(_l("The last day comes before the first day."))
-        if (last - first).days > LONGEST_CUSTOM_PERIOD_DAYS:
-            raise ValidationError(_l("A custom period can be at most ten years long."))
+        if first.day != 1 or (last + timedelta(days=1)).day != 1 or first.year != last.year:
+            # a few days' figures, or two spans a day apart, would give one person's
+            # answers away; months of one year are decided with that year's (issue 21)
+            raise ValidationError(
+                _l(
+                    "A custom period runs over whole months of one year: from the first day "
+                    "of a month to the last day of a month, e.g. 01/10/2026 to 30/11/2026. "
+                    "Figures over a few days could give one person's answers away."
+                )
+            )
 
     def validate_as_of(self, field):
         self._day(field)

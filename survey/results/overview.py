@@ -433,9 +433,12 @@ def _hidden_periods(session, report_filter, rating, dimension, min_group_size, y
     """
     versions = rating.versions
     if year is not None:
+        whole = report_filter.period
         return [
-            _figure_hidden(year, report_filter, _months_of(period, year.months))
-            for period in _periods(report_filter.period, dimension)
+            _figure_hidden(
+                year, report_filter, Period(max(p.start, whole.start), min(p.end, whole.end))
+            )
+            for p in _periods(whole, dimension)
         ]
     chosen = chosen_values(report_filter, versions)  # one: two withhold the trend
     unfiltered = ReportFilter(
@@ -470,39 +473,51 @@ def _year_months(session, report_filter, rating, min_group_size) -> ScopeMonths:
 
 
 def _year_of(period: Period) -> Period | None:
-    """The calendar year of a month, a quarter or a year (None: a period of another
-    span)."""
+    """The calendar year of a period of whole months within it (a month, a quarter, the
+    year, or a span of months an officer chose); None for another span."""
     year = Period.year(period.start.year)
-    within = [year, *_periods(year, Dimension.QUARTER), *_periods(year, Dimension.MONTH)]
-    return year if period in within else None
+    whole = period.start.day == 1 and period.end.day == 1
+    return year if whole and year.start <= period.start < period.end <= year.end else None
 
 
-def _figure_hidden(trend: ScopeMonths, report_filter, months: tuple[int, ...]) -> bool:
-    """Whether ``trend`` hides the months ``months`` (one, or a quarter's) of the
-    report's agencies: shown when they are one of the scopes decided on, or the union of
-    some that show them (their sum then says nothing new)."""
+def _figure_hidden(trend: ScopeMonths, report_filter, period: Period) -> bool:
+    """Whether ``trend`` hides the report's agencies' figure for ``period`` (a month, a
+    quarter, or a span of months, shown when each of its months is): shown when they are
+    one of the scopes decided on, or the union of some that show it (their sum then says
+    nothing new)."""
     within = report_filter.agency_ids
     own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
-    pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes})
-    return pieces is None or any(trend.decided.get((piece, months), True) for piece in pieces)
+    return _pieces_hidden(
+        trend, scope_pieces(own, {tuple(scope) for scope in trend.scopes}), period
+    )
+
+
+def _pieces_hidden(trend: ScopeMonths, pieces, period: Period) -> bool:
+    """Whether ``trend`` hides ``period``'s figure of the scopes ``pieces`` (None: no
+    union of scopes, hidden): a month's or a quarter's as decided, another span's when
+    any of its months is hidden."""
+    if pieces is None:
+        return True
+    months = _months_of(period, trend.months)
+    figures = [months] if (pieces[0], months) in trend.decided else [(m,) for m in months]
+    return any(trend.decided.get((piece, figure), True) for piece in pieces for figure in figures)
 
 
 def _period_hidden(trend: ScopeMonths | None, report_filter) -> bool:
-    """Whether the report's totals, for a month or a quarter, are hidden in the year's
-    decision on every scope's months and quarters (``trend``, :func:`_year_months`; None
-    for a filtered report, decided with the other values' and not yet with the other
-    periods'); the year's own totals are published in it (hidden only by the units'
-    decision)."""
+    """Whether the report's totals, for a month, a quarter or a span of months within a
+    year, are hidden in the year's decision on every scope's months and quarters
+    (``trend``, :func:`_year_months`; None for a filtered report, decided with the other
+    values' and not yet with the other periods'); the year's own totals are published in
+    it (hidden only by the units' decision)."""
     period = report_filter.period
     if trend is None or _year_of(period) in (None, period):
         return False
     within = report_filter.agency_ids
     own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
     pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes}) if own else None
-    months = _months_of(period, trend.months)
     # agencies that are no union of scopes (an agency's own responses beside its
     # subtree's) are left to the units' decision
-    return pieces is not None and any(trend.decided.get((p, months), True) for p in pieces)
+    return pieces is not None and _pieces_hidden(trend, pieces, period)
 
 
 def _months_of(quarter: Period, months: Sequence[Period]) -> tuple[int, ...]:
@@ -554,8 +569,11 @@ def _change(session, report_filter, rating, headline, key, min_group_size) -> Ch
         return None
     if decided_units(session, previous_filter, min_group_size).total_hidden(key, previous_filter):
         return None
-    if not chosen_values(previous_filter, rating.versions) and _period_hidden(
-        _year_months(session, previous_filter, rating, min_group_size), previous_filter
+    if not chosen_values(previous_filter, rating.versions) and (
+        _year_of(previous_filter.period) is None  # a span across two years: no decision
+        or _period_hidden(
+            _year_months(session, previous_filter, rating, min_group_size), previous_filter
+        )
     ):
         return None
     counts = level_counts(session, previous_filter, [rating.item_key])[rating.item_key]

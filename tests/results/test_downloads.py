@@ -424,7 +424,7 @@ def test_file_names_say_questionnaire_agency_and_period(app, results_world, offi
             names.add(name)
     assert len(names) == 8
     # Without a chosen agency: the one the report is issued by (the ward this officer sees).
-    days = "first_day=03/01/2026&last_day=09/01/2026&questionnaire=sipas"
+    days = "first_day=01/01/2026&last_day=28/02/2026&questionnaire=sipas"
     assert client.get(f"/officer/results/report.pdf?{days}").headers["Content-Disposition"] == (
-        f'attachment; filename="hai-long-sipas-{code}-2026-01-03_2026-01-09.pdf"'
+        f'attachment; filename="hai-long-sipas-{code}-2026-01-01_2026-02-28.pdf"'
     )
