@@ -485,11 +485,14 @@ def _figure_hidden(trend: ScopeMonths, report_filter, period: Period) -> bool:
     quarter, or a span of months, shown when each of its months is): shown when they are
     one of the scopes decided on, or the union of some that show it (their sum then says
     nothing new)."""
+    return _pieces_hidden(trend, _report_pieces(trend, report_filter), period)
+
+
+def _report_pieces(trend: ScopeMonths, report_filter) -> list[tuple[int, ...]] | None:
+    """The scopes of ``trend`` whose union is the report's agencies (None: none are)."""
     within = report_filter.agency_ids
     own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
-    return _pieces_hidden(
-        trend, scope_pieces(own, {tuple(scope) for scope in trend.scopes}), period
-    )
+    return scope_pieces(own, {tuple(scope) for scope in trend.scopes})
 
 
 def _pieces_hidden(trend: ScopeMonths, pieces, period: Period) -> bool:
@@ -512,11 +515,9 @@ def _period_hidden(trend: ScopeMonths | None, report_filter) -> bool:
     period = report_filter.period
     if trend is None or _year_of(period) in (None, period):
         return False
-    within = report_filter.agency_ids
-    own = [row for row, agency in enumerate(trend.agencies) if within is None or agency in within]
-    pieces = scope_pieces(own, {tuple(scope) for scope in trend.scopes}) if own else None
+    pieces = _report_pieces(trend, report_filter)
     # agencies that are no union of scopes (an agency's own responses beside its
-    # subtree's) are left to the units' decision
+    # subtree's; none with responses in the year) are left to the units' decision
     return pieces is not None and _pieces_hidden(trend, pieces, period)
 
 
