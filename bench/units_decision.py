@@ -29,6 +29,7 @@ from survey.results.report import ReportRequest, build_report
 def forget() -> None:
     disclosure._sums_kept.clear()
     disclosure._periods_kept.clear()
+    disclosure._periods_table_kept.clear()
 
 
 def main() -> None:

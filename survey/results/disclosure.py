@@ -128,6 +128,10 @@ def hidden_groups(
     return np.asarray(hidden.any(axis=1))
 
 
+#: Columns of :func:`hidden_by_period` that add up others: ``(column, part columns)``.
+ColumnSum = tuple[int, Sequence[int]]
+
+
 def hidden_by_period(
     table: np.ndarray,
     min_group_size: int,
@@ -136,40 +140,84 @@ def hidden_by_period(
     scopes: Scopes = None,
     unpublished: Sequence[bool] | np.ndarray | None = None,
     row_sums: Sequence[RowSum] = (),
+    column_sums: Sequence[ColumnSum] | None = None,
+    near_sums: Sequence[ColumnSum] = (),
 ) -> np.ndarray:
     """Which of the officials × periods dossier counts to hide.
 
-    With more than one column, the last is the whole period, the sum of the others (its
-    quarters); every column's total over each of ``scopes`` (None: all rows) counts as
+    ``column_sums``: columns each the sum of others in every row (a year of its quarters);
+    None: with more than one column, the last is the sum of the others. ``near_sums``:
+    columns each the sum of others less a difference in each row, taken as known to the
+    reader (a quarter of its months: a rating and its dossier in two months count once in
+    the quarter). Every column's total over each of ``scopes`` (None: all rows) counts as
     published. Decided on the whole table at once, so that no hidden quarter is the year
     minus the other quarters (issue 21) and no official is the total minus the others. An
     official appears in a period only with dossiers in it, but may have none in another
-    quarter: 0 is possible. ``already_hidden``: cells another table of the report hides (an
-    official hidden in the officials' table is hidden here too, so the two tables cannot
-    be played against each other). ``unpublished``: rows no report shows (an agency's
-    dossiers naming no official), counted in the scopes' totals only; ``row_sums``: rows
-    that are the sum of others (an official over several agencies).
+    quarter: 0 is possible. A scope's total of a column smaller than ``min_group_size``
+    is not published (every report hides it). ``already_hidden``: cells another table of
+    the report hides (an official hidden in the officials' table is hidden here too, so
+    the two tables cannot be played against each other). ``unpublished``: rows no report
+    shows (an agency's dossiers naming no official), counted in the scopes' totals only;
+    ``row_sums``: rows that are the sum of others (an official over several agencies).
+    Kept in this process by content (:class:`Kept`).
     """
     if table.size == 0:
         return np.zeros(table.shape, dtype=bool)
-    rows, columns = table.shape
-    index = np.arange(table.size).reshape(table.shape)
-    sums: list[tuple[int, list[int]]] = []
-    if columns > 1:
-        sums = [(int(index[row, -1]), [int(c) for c in index[row, :-1]]) for row in range(rows)]
+    columns = table.shape[1]
+    if column_sums is None:
+        column_sums = [(columns - 1, range(columns - 1))] if columns > 1 else []
     unseen = np.zeros(table.shape, dtype=bool)
     if unpublished is not None:
         unseen[np.asarray(unpublished, dtype=bool)] = True
-    hidden = suppress_small_cells(
+    sums = tuple((int(c), tuple(int(p) for p in parts)) for c, parts in column_sums)
+    near = tuple((int(c), tuple(int(p) for p in parts)) for c, parts in near_sums)
+    key = (
+        np.asarray(table, dtype=np.int64).tobytes(),
+        table.shape,
+        min_group_size,
+        None if scopes is None else tuple(tuple(scope) for scope in scopes),
+        unseen.tobytes(),
+        tuple((row, tuple(parts)) for row, parts in row_sums),
+        sums,
+        near,
+    )
+    hidden = _periods_table_kept.get(key)
+    if hidden is None:
+        hidden = _hidden_by_period(table, min_group_size, scopes, unseen, row_sums, sums, near)
+        _periods_table_kept.put(key, hidden)
+    # Hiding more never narrows what a reader can infer: the audit still holds.
+    return hidden.copy() if already_hidden is None else hidden | already_hidden
+
+
+def _hidden_by_period(table, min_group_size, scopes, unseen, row_sums, sums, near) -> np.ndarray:
+    index = np.arange(table.size).reshape(table.shape)
+    in_rows = [
+        (int(index[row, column]), [int(index[row, part]) for part in parts])
+        for row in range(table.shape[0])
+        for column, parts in sums
+    ]
+    # a scope's small total is hidden wherever it would be shown (its report's totals):
+    # taken as published, it would give its units away and hide the whole table
+    relations = [
+        (cells, total)
+        for cells, total in _scope_relations(table, scopes)
+        if not 0 < total < min_group_size
+    ]
+    for row in range(table.shape[0]):
+        for column, parts in near:
+            cells = {int(index[row, part]): 1.0 for part in parts} | {int(index[row, column]): -1.0}
+            relations.append((cells, float(table[row, list(parts)].sum() - table[row, column])))
+    return suppress_small_cells(
         table,
         min_group_size,
         margins=False,
-        sums=sums + _column_sums(table, row_sums),
-        relations=_scope_relations(table, scopes),
+        sums=in_rows + _column_sums(table, row_sums),
+        relations=relations,
         unpublished=unseen,
+        # the scopes' totals are taken as published whatever their own decisions hide: a
+        # small cell those alone give away is hidden, and the others protected all the same
+        given_away="known",
     )
-    # Hiding more never narrows what a reader can infer: the audit still holds.
-    return hidden if already_hidden is None else hidden | already_hidden
 
 
 #: A published figure of :func:`hidden_in_scopes`: (a scope's agencies as rows, the item).
@@ -252,6 +300,9 @@ class Kept(Generic[Decided]):
 
 #: Decisions of :func:`hidden_sums`.
 _sums_kept: Kept[np.ndarray] = Kept(32)
+
+#: Decisions of :func:`hidden_by_period`.
+_periods_table_kept: Kept[np.ndarray] = Kept(32)
 
 
 @dataclass(frozen=True)

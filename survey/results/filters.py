@@ -113,6 +113,14 @@ class Period:
         return Period(start, end) if start < end else None
 
     @property
+    def calendar_year(self) -> Period | None:
+        """The calendar year of a period of whole months within it (a month, a quarter,
+        the year, or a span of months an officer chose); None for another span."""
+        year = Period.year(self.start.year)
+        inside = year.start <= self.start < self.end <= year.end
+        return year if self.is_whole_months and inside else None
+
+    @property
     def months(self) -> int | None:
         """Length in months, or None when the period is not whole months."""
         if not self.is_whole_months:

@@ -465,19 +465,11 @@ def _year_months(session, report_filter, rating, min_group_size) -> ScopeMonths:
     report is not the year less the other quarters (issue 21). A period of another span
     has its own."""
     unfiltered = ReportFilter(
-        _year_of(report_filter.period) or report_filter.period,
+        report_filter.period.calendar_year or report_filter.period,
         include_flagged=report_filter.include_flagged,
         questionnaire_version_ids=rating.versions,
     )
     return _unfiltered_months(session, unfiltered, rating, min_group_size, rating.key)
-
-
-def _year_of(period: Period) -> Period | None:
-    """The calendar year of a period of whole months within it (a month, a quarter, the
-    year, or a span of months an officer chose); None for another span."""
-    year = Period.year(period.start.year)
-    whole = period.start.day == 1 and period.end.day == 1
-    return year if whole and year.start <= period.start < period.end <= year.end else None
 
 
 def _figure_hidden(trend: ScopeMonths, report_filter, period: Period) -> bool:
@@ -513,7 +505,7 @@ def _period_hidden(trend: ScopeMonths | None, report_filter) -> bool:
     values' and not yet with the other periods'); the year's own totals are published in
     it (hidden only by the units' decision)."""
     period = report_filter.period
-    if trend is None or _year_of(period) in (None, period):
+    if trend is None or period.calendar_year in (None, period):
         return False
     pieces = _report_pieces(trend, report_filter)
     # agencies that are no union of scopes (an agency's own responses beside its
@@ -571,7 +563,7 @@ def _change(session, report_filter, rating, headline, key, min_group_size) -> Ch
     if decided_units(session, previous_filter, min_group_size).total_hidden(key, previous_filter):
         return None
     if not chosen_values(previous_filter, rating.versions) and (
-        _year_of(previous_filter.period) is None  # a span across two years: no decision
+        previous_filter.period.calendar_year is None  # a span across two years: no decision
         or _period_hidden(
             _year_months(session, previous_filter, rating, min_group_size), previous_filter
         )

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -47,13 +46,10 @@ from survey.results.coverage import Coverage, dossier_coverage
 from survey.results.disclosure import (
     ONESTOP_TOTAL,
     Key,
-    OfficialRows,
     Pair,
     criterion_key,
     factor_key,
-    finest_filter,
     hidden_across_reports,
-    hidden_by_period,
     index_key,
     overall_key,
     report_disclosure,
@@ -65,6 +61,7 @@ from survey.results.filters import (
     vietnam_local_date,
 )
 from survey.results.fold import as_of_moment, counts_as_of
+from survey.results.official_dossiers import hidden_dossiers, summed
 from survey.results.onestop_points import (
     combined_points_counts_by,
     officer_mark_counts,
@@ -660,64 +657,11 @@ def _hidden_official_pairs(decided: PeriodUnits, overview) -> set[Pair]:
     return set() if overview.headline_item_key is None or units is None else units.hidden_pairs()
 
 
-def _hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pairs, counted):
-    """Which officials' dossiers to hide in each period, by official: decided for the
-    whole province at once (each official's part in each agency, counted in the dossiers
-    their points are taken over (:func:`scored_dossier_counts`), beside each agency's
-    dossiers naming no official, the totals of every scope, the year its quarters' sum),
-    so that an official hidden in one report is hidden in every report that shows them
-    (issue 21, case 6). ``hidden_pairs`` are hidden over the whole period when ratings
-    not linked to a dossier count in their dossiers: with the dossiers imported (the
-    coverage table's), these would give the officials' table's hidden ratings away."""
-    everywhere = finest_filter(report_filter)
-    by_period: list[dict] = []
-    for column, period in enumerate(periods):
-        if column and column == len(periods) - 1:  # the year: its quarters added up
-            by_period.append(_summed(by_period))
-        else:
-            by_period.append(
-                scored_dossier_counts(session, everywhere.with_period(period), by_agency=True)
-            )
-    rows = OfficialRows.of(session, {p for counts in by_period for p in counts})
-    counts = {pair: [c.get(pair, (0, 0))[0] for c in by_period] for pair in rows.pairs}
-    table = rows.table(counts, len(periods))
-    already = np.zeros(table.shape, dtype=bool)
-    already[: len(rows.pairs), -1] = [
-        pair in hidden_pairs and _has_ratings_apart(by_period[-1].get(pair, (0, 0)))
-        for pair in rows.pairs
-    ]
-    decided = hidden_by_period(
-        table,
-        min_group_size,
-        already,
-        scopes=rows.totals,
-        unpublished=rows.totals_fixed,
-        row_sums=rows.sums,
-    )
-    hidden = []
-    for column, (ratings, dossiers, *_rest) in enumerate(counted):
-        shown = {
-            key: (dossiers.get(key, (0, 0))[0],)
-            for key in ratings.keys() | dossiers
-            if key is not None
-        }
-        figures = table[:, [column]]
-        hidden.append(
-            rows.hidden_in_report(decided[:, column], report_filter, figures, shown, min_group_size)
-        )
-    return hidden
-
-
-def _has_ratings_apart(counts: tuple[int, int]) -> bool:
-    """Whether some of the dossiers counted (``scored_dossier_counts``) are ratings."""
-    scored, imported = counts
-    return scored > imported
-
-
 def _official_scores(session, report_filter, definition, periods, settings, hidden_pairs):
     """Each official with ratings or dossiers, per period; ``hidden_pairs`` (officials'
     parts in an agency) are hidden in the officials' table over the whole period, and so
-    are hidden here too when ratings count among their dossiers (:func:`_hidden_dossiers`).
+    are hidden here too when ratings count among their dossiers
+    (:func:`survey.results.official_dossiers.hidden_dossiers`).
     The points are withheld when they rest on fewer dossiers than the ranking's minimum."""
     min_group_size, min_dossiers = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])
@@ -725,9 +669,7 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
     keys = sorted(
         {key for ratings, dossiers, *_rest in counted for key in ratings.keys() | dossiers} - {None}
     )
-    hidden = _hidden_dossiers(
-        session, report_filter, periods, min_group_size, hidden_pairs, counted
-    )
+    hidden = hidden_dossiers(session, report_filter, periods, min_group_size, hidden_pairs, counted)
     result: dict[int, dict[Period, OfficialScores]] = {}
     for key in keys:
         for column, (period, (ratings, dossiers, points, marks)) in enumerate(
@@ -788,17 +730,6 @@ def _official_counts(session, report_filter, definition, periods) -> list[tuple]
     return counted
 
 
-def _summed(counts: list[dict]) -> dict:
-    """Several periods' counts added up by key, each count a tuple added element by
-    element."""
-    total: dict = {}
-    for by_key in counts:
-        for key, values in by_key.items():
-            before = total.get(key, (0,) * len(values))
-            total[key] = tuple(a + b for a, b in zip(before, values, strict=True))
-    return total
-
-
 def _added_up(counted):
     """Ratings, dossiers, points and marks per official over several periods' counts."""
     ratings: dict = defaultdict(int)
@@ -812,12 +743,12 @@ def _added_up(counted):
                     points[official][index][value] += count
     return (
         dict(ratings),
-        _summed([dossiers for _ratings, dossiers, *_rest in counted]),
+        summed([dossiers for _ratings, dossiers, *_rest in counted]),
         {
             official: {index: dict(by_points) for index, by_points in by_index.items()}
             for official, by_index in points.items()
         },
-        None if counted[0][3] is None else _summed([marks for *_rest, marks in counted]),
+        None if counted[0][3] is None else summed([marks for *_rest, marks in counted]),
     )
 
 
