@@ -67,12 +67,22 @@ def _scope_rows(rows: int, scopes: Scopes) -> list[list[int]]:
 
 def _scope_relations(table: np.ndarray, scopes: Scopes) -> list[Relation]:
     """Each scope's total of each column of ``table`` (flattened indices) as published."""
+    return list(_scope_relations_by(table, scopes).values())
+
+
+def _scope_relations_by(
+    table: np.ndarray, scopes: Scopes
+) -> dict[tuple[tuple[int, ...], int], Relation]:
+    """:func:`_scope_relations` by (the scope's rows, the column)."""
     index = np.arange(table.size).reshape(table.shape)
-    return [
-        ({int(cell): 1.0 for cell in index[scope, column]}, float(table[scope, column].sum()))
+    return {
+        (tuple(scope), column): (
+            {int(cell): 1.0 for cell in index[scope, column]},
+            float(table[scope, column].sum()),
+        )
         for scope in _scope_rows(len(table), scopes)
         for column in range(table.shape[1])
-    ]
+    }
 
 
 def _column_sums(table: np.ndarray, sums: Sequence[RowSum]) -> list[tuple[int, list[int]]]:
@@ -142,6 +152,8 @@ def hidden_by_period(
     row_sums: Sequence[RowSum] = (),
     column_sums: Sequence[ColumnSum] | None = None,
     near_sums: Sequence[ColumnSum] = (),
+    hidden_totals: frozenset[tuple[tuple[int, ...], int]] = frozenset(),
+    column_costs: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Which of the officials × periods dossier counts to hide.
 
@@ -154,9 +166,11 @@ def hidden_by_period(
     minus the other quarters (issue 21) and no official is the total minus the others. An
     official appears in a period only with dossiers in it, but may have none in another
     quarter: 0 is possible. A scope's total of a column smaller than ``min_group_size``
-    is not published (every report hides it). ``already_hidden``: cells another table of
-    the report hides (an official hidden in the officials' table is hidden here too, so
-    the two tables cannot be played against each other). ``unpublished``: rows no report
+    is not published (every report hides it), nor one in ``hidden_totals`` (``(the
+    scope's rows, the column)``: hidden by the decision on the reports' totals).
+    ``already_hidden``: cells another table of the report hides (an official hidden in the
+    officials' table is hidden here too, so the two tables cannot be played against each
+    other). ``unpublished``: rows no report
     shows (an agency's dossiers naming no official), counted in the scopes' totals only;
     ``row_sums``: rows that are the sum of others (an official over several agencies).
     Kept in this process by content (:class:`Kept`).
@@ -180,28 +194,32 @@ def hidden_by_period(
         tuple((row, tuple(parts)) for row, parts in row_sums),
         sums,
         near,
+        hidden_totals,
+        None if column_costs is None else tuple(column_costs),
     )
     hidden = _periods_table_kept.get(key)
     if hidden is None:
-        hidden = _hidden_by_period(table, min_group_size, scopes, unseen, row_sums, sums, near)
+        relations = [
+            (cells, total)
+            for (scope, column), (cells, total) in _scope_relations_by(table, scopes).items()
+            if not 0 < total < min_group_size and (scope, column) not in hidden_totals
+        ]
+        costs = np.broadcast_to(np.asarray(column_costs or 1.0, dtype=float), table.shape)
+        hidden = _hidden_by_period(
+            table, min_group_size, relations, unseen, row_sums, (sums, near), costs
+        )
         _periods_table_kept.put(key, hidden)
     # Hiding more never narrows what a reader can infer: the audit still holds.
     return hidden.copy() if already_hidden is None else hidden | already_hidden
 
 
-def _hidden_by_period(table, min_group_size, scopes, unseen, row_sums, sums, near) -> np.ndarray:
+def _hidden_by_period(table, min_group_size, relations, unseen, row_sums, columns, costs):
+    sums, near = columns
     index = np.arange(table.size).reshape(table.shape)
     in_rows = [
         (int(index[row, column]), [int(index[row, part]) for part in parts])
         for row in range(table.shape[0])
         for column, parts in sums
-    ]
-    # a scope's small total is hidden wherever it would be shown (its report's totals):
-    # taken as published, it would give its units away and hide the whole table
-    relations = [
-        (cells, total)
-        for cells, total in _scope_relations(table, scopes)
-        if not 0 < total < min_group_size
     ]
     for row in range(table.shape[0]):
         for column, parts in near:
@@ -214,8 +232,9 @@ def _hidden_by_period(table, min_group_size, scopes, unseen, row_sums, sums, nea
         sums=in_rows + _column_sums(table, row_sums),
         relations=relations,
         unpublished=unseen,
-        # the scopes' totals are taken as published whatever their own decisions hide: a
-        # small cell those alone give away is hidden, and the others protected all the same
+        cost_factor=costs,
+        # the scopes' totals are taken as published unless known hidden: a small cell
+        # those alone give away is hidden, and the others protected all the same
         given_away="known",
     )
 

@@ -48,8 +48,9 @@ from survey.results.disclosure import (
 from survey.results.filter_values import chosen_values
 from survey.results.filtered_trend import ScopeMonths, filtered_months_hidden
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
+from survey.results.official_periods import year_officials
 from survey.results.onestop_points import combined_points_counts_by
-from survey.results.period_units import decided_units
+from survey.results.period_units import PeriodUnits, decided_units, questionnaires
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
     LevelCounts,
@@ -304,7 +305,7 @@ def _with_headline(
         definition.key,
     )
     headline = rating.rate(counts[headline_key])
-    decision = decided_units(session, report_filter, min_group_size).units(definition.key)
+    decision = decided_in_year(session, report_filter, min_group_size).units(definition.key)
     if decision is None:  # the newest version has no rated question: nothing was decided
         return replace(overview, responses=None, total_hidden=True)
     year = None
@@ -337,6 +338,61 @@ def _with_headline(
         agencies=_units(*units, Dimension.AGENCY),
         officials=_units(*units, Dimension.OFFICIAL),
     )
+
+
+def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -> PeriodUnits:
+    """The period's decision on every unit (:func:`decided_units`), with each rated
+    questionnaire's figures hidden where the year's decisions hide them, for a period of
+    whole months within a calendar year: the scopes' totals as the year's decision on
+    them (:func:`_year_months`), the officials' as the year's decision on every official
+    (:func:`survey.results.official_periods.year_officials`, with the scopes' totals as
+    the former shows them), an official's figure over the same responses as a scope's
+    total as the total's. An official's line in a quarter's report is then not the
+    year's less the other quarters' (issue 21, case 3), in whichever table shows it (the
+    officials', the agencies', the coverage table's, a filtered report's)."""
+    units = decided_units(session, report_filter, min_group_size)
+    year = report_filter.period.calendar_year
+    if year is None:
+        return units
+    figure = {figure.parts: k for k, figure in enumerate(units.figures)}
+    hidden = units.hidden.copy()
+    for key, item, whole in questionnaires(session, report_filter):
+        mine = units.questionnaires.get(key)
+        if item is None or mine is None:
+            continue
+        rating = _Rating(item, (), (), whole.questionnaire_version_ids, key)
+        totals = _year_months(session, whole, rating, min_group_size)
+
+        def total_hidden(agencies, period, totals=totals, whole=whole) -> bool:
+            return _period_hidden(totals, replace(whole, period=period, agency_ids=agencies))
+
+        officials = year_officials(
+            session, whole.with_period(year), item, min_group_size, total_hidden
+        )
+        for parts, is_hidden in _figures_in_year(mine, officials, total_hidden, whole.period):
+            hidden[figure[parts]] |= is_hidden
+    return replace(units, hidden=hidden)
+
+
+def _figures_in_year(mine, officials, total_hidden, period):
+    """Each published figure of one questionnaire's units (``mine``) with whether the
+    year's decisions hide it for ``period``: a scope's total (and an official's figure
+    over the same responses) as ``total_hidden`` says, an official's as ``officials``."""
+    rows = mine.rows
+    first_total = len(rows.pairs) + len(rows.combined)
+    totals = {}
+    for row, parts in mine.published:
+        if row >= first_total:
+            agencies = frozenset(rows.pairs[r][0] for r in rows.derived[row - len(rows.pairs)])
+            totals[parts] = total_hidden(agencies, period)
+    for row, parts in mine.published:
+        if parts in totals:
+            yield parts, totals[parts]
+        elif row < len(rows.pairs):
+            yield parts, officials.pairs_hidden([rows.pairs[row]], period)
+        else:
+            combined = rows.combined[row - len(rows.pairs)]
+            yield parts, officials.pairs_hidden([rows.pairs[r] for r in combined], period)
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ def _every_version(session: Session, report_filter: ReportFilter, key: str) -> R
     )
 
 
-def _questionnaires(session: Session, report_filter: ReportFilter):
+def questionnaires(session: Session, report_filter: ReportFilter):
     """Each questionnaire's key, rated question (None without) and the report's period
     over every version of it (:func:`_every_version`)."""
     return [
@@ -276,9 +276,9 @@ def _counted_cells(session: Session, report_filter: ReportFilter):
     """Every cell with responses in the report's period (its flagged ones when it counts
     them), their counts, and each questionnaire with a rated question."""
     cells: dict[tuple, tuple[int, int]] = {}
-    questionnaires = _questionnaires(session, report_filter)
-    rated = [key for key, item, _whole in questionnaires if item]
-    for key, item, whole in questionnaires:
+    every = questionnaires(session, report_filter)
+    rated = [key for key, item, _whole in every if item]
+    for key, item, whole in every:
         responses = response_counts_by(session, whole, LEVELS)
         answers = level_counts_by(session, whole, LEVELS, [item]) if item else {}
         for group, n in responses.items():
@@ -370,9 +370,9 @@ def decided_split(
     """The decision on the totals of every value of the filter ``chosen`` is a value of,
     for the report's period (:class:`SplitUnits`)."""
     counted: dict[tuple, tuple[int, int]] = {}
-    questionnaires = _questionnaires(session, report_filter)
-    rated = [key for key, item, _whole in questionnaires if item]
-    for key, item, whole in questionnaires:
+    every = questionnaires(session, report_filter)
+    rated = [key for key, item, _whole in every if item]
+    for key, item, whole in every:
         for (agency, value), pair in counts_by_value(
             session, whole, chosen.dimension, item
         ).items():

@@ -61,7 +61,7 @@ from survey.results.filters import (
     vietnam_local_date,
 )
 from survey.results.fold import as_of_moment, counts_as_of
-from survey.results.official_dossiers import hidden_dossiers, summed
+from survey.results.official_periods import hidden_dossiers, summed
 from survey.results.onestop_points import (
     combined_points_counts_by,
     officer_mark_counts,
@@ -69,9 +69,10 @@ from survey.results.onestop_points import (
 )
 from survey.results.overview import (
     SatisfactionOverview,
+    decided_in_year,
     satisfaction_overview,
 )
-from survey.results.period_units import PeriodUnits, decided_units
+from survey.results.period_units import PeriodUnits
 from survey.results.queries import (
     response_counts_by,
     selected_response_ids,
@@ -642,12 +643,12 @@ def _score_periods(period: Period) -> tuple[Period, ...]:
 
 def _decided_units(session, overview, min_group_size) -> PeriodUnits:
     """The period's decision on every unit's responses
-    (:func:`survey.results.period_units.decided_units`), computed once per report: the
+    (:func:`survey.results.overview.decided_in_year`), computed once per report: the
     overview's when it has one (a report suppressed whole still lists its officials'
     scores and the share of dossiers rated)."""
     if overview.decision is not None:
         return overview.decision.period
-    return decided_units(session, overview.report_filter, min_group_size)
+    return decided_in_year(session, overview.report_filter, min_group_size)
 
 
 def _hidden_official_pairs(decided: PeriodUnits, overview) -> set[Pair]:
@@ -661,7 +662,7 @@ def _official_scores(session, report_filter, definition, periods, settings, hidd
     """Each official with ratings or dossiers, per period; ``hidden_pairs`` (officials'
     parts in an agency) are hidden in the officials' table over the whole period, and so
     are hidden here too when ratings count among their dossiers
-    (:func:`survey.results.official_dossiers.hidden_dossiers`).
+    (:func:`survey.results.official_periods.hidden_dossiers`).
     The points are withheld when they rest on fewer dossiers than the ranking's minimum."""
     min_group_size, min_dossiers = settings
     rules = OneStopScoringDefinition(**scoring_for_analysis(definition)["onestop"])

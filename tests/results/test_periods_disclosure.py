@@ -88,6 +88,13 @@ def test_no_hidden_total_follows_from_the_other_periods_reports(app, world):
             shown = overview.responses
             assert shown in (None, sum(values[i] for i in parts)), (agency, text)
             figures.append((parts, shown))
+            # each commune's line, and its official's
+            for units, name in ((overview.agencies, "{}"), (overview.officials, "{}, cán bộ")):
+                of = {world[name.format(commune)]: commune for commune in MONTHS}
+                for unit in units:
+                    unit_parts = tuple(i for i in parts if cells[i][0] == of[unit.key])
+                    assert unit.responses in (None, sum(values[i] for i in unit_parts)), text
+                    figures.append((unit_parts, unit.responses))
             if overview.change is not None:  # its rate would give a hidden total away
                 previous = _overview(app, agency_id, overview.change.previous_period)
                 assert previous.responses is not None, (agency, text)
