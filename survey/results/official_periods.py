@@ -5,10 +5,11 @@ satisfaction report) and dossiers (the officials' scores table, Circular 01/2018
 decided on every month's, every quarter's and the year's counts at once, so that the
 reports of a month, of a quarter and of the year show figures of one decision: an
 official's quarter hidden in the year's report is not the year less what the other
-quarters' reports print (issue 21, case 3, across reports: on the demo data 16 officials'
-small quarters of dossiers came out of the province's yearly report and its quarters'
-reports). A period within no calendar year (days, or a span across two years) is decided
-on its own columns.
+quarters' reports print (issue 21, case 3, across reports: on the demo data, from the
+province's yearly report and its quarters' reports, 16 officials' small quarters of
+dossiers came out, and 13 SIPAS and 20 quick-form officials' small quarters of
+responses). A period within no calendar year (days, or a span across two years) is
+decided on its own columns.
 """
 
 from __future__ import annotations
