@@ -93,6 +93,12 @@ class PeriodColumns:
         )
 
 
+def _costs(table: np.ndarray) -> tuple[float, ...]:
+    """The columns' costs (:data:`COSTS`) for a year's ``table``: the year so far first
+    when December has no count yet."""
+    return COSTS if table[:, 11].any() else COSTS_IN_PROGRESS
+
+
 def _whole_quarters(period: Period) -> bool:
     return (period.months or 0) % 3 == 0 and period.start.month % 3 == 1
 
@@ -130,7 +136,7 @@ def hidden_dossiers(
         row_sums=rows.sums,
         column_sums=columns.exact,
         near_sums=columns.near,
-        column_costs=COSTS if len(columns.periods) == len(COSTS) else None,
+        column_costs=_costs(table) if len(columns.periods) == len(COSTS) else None,
     )
     hidden = []
     for column, (period, (ratings, dossiers, *_rest)) in enumerate(
@@ -269,7 +275,7 @@ def year_officials(
             row_sums=rows.sums,
             column_sums=columns.exact,
             hidden_totals=hidden_totals,
-            column_costs=COSTS if tables[0][:, 11].any() else COSTS_IN_PROGRESS,
+            column_costs=_costs(tables[0]),
         )
     return YearOfficials(rows, columns, decided)
 
