@@ -9,6 +9,11 @@
   :class:`BackgroundFold`), so the queue stays short and a report seldom has much to fold.
 - ``flask --app survey fold-counts``, for a scheduler or after a bulk import.
 
+After each background fold, when the count tables changed (by this worker's fold or
+another's), the worker decides the current year's units and officials ahead of the reports
+(:func:`decide_ahead`): those decisions take seconds afresh, and the first report after new
+responses then finds them kept.
+
 The length of the queue is published at ``/metrics`` (``survey_uncounted_responses``): it
 should stay near zero; a growing number means the background folds fail (see the logs).
 
@@ -24,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 import click
 from flask import Flask, current_app, request
@@ -36,8 +41,8 @@ from survey.collect.models import UncountedResponse
 from survey.db import REPORTS_BIND, db, write_session
 from survey.i18n import format_day
 from survey.observability import add_database_gauge
-from survey.results.counts import counted_through, fold_all
-from survey.vietnam_calendar import VIETNAM_UTC_OFFSET
+from survey.results.counts import counted_through, counts_generation, fold_all
+from survey.vietnam_calendar import VIETNAM_UTC_OFFSET, local_today
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +121,7 @@ class BackgroundFold:
         self.seconds = float(app.config["COUNTS_FOLD_SECONDS"])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fold-counts", daemon=True)
+        self._generation: int | None = None
 
     def start(self) -> BackgroundFold:
         if self.seconds > 0:
@@ -134,3 +140,27 @@ class BackgroundFold:
                     fold_all(write_session, refresh_seconds=_refresh_seconds(self.app))
             except Exception:
                 logger.exception("folding responses into the count tables failed; will retry")
+                continue
+            try:
+                with self.app.app_context():
+                    self._generation = decide_ahead(self._generation)
+            except Exception:
+                logger.exception("deciding the current year's figures ahead failed; will retry")
+
+
+def decide_ahead(generation: int | None, today: date | None = None) -> int:
+    """Decide the calendar year's units and officials (of ``today``, Vietnam's), as every
+    report of a period within it reads them (:func:`survey.results.overview.decided_in_year`:
+    the year's decisions on the scopes' totals and on every official, seconds afresh), and
+    keep them in this process, unless the count tables are still at ``generation``.
+    Returns the generation decided on."""
+    # imported here: the reports import this module
+    from survey.results.filters import Period, ReportFilter
+    from survey.results.overview import decided_in_year
+    from survey.results.report import report_settings
+
+    current = counts_generation(db.session)
+    if current != generation:
+        year = Period.year((today or local_today()).year)
+        decided_in_year(db.session, ReportFilter(year), report_settings()[0])
+    return current

@@ -13,12 +13,20 @@ from sqlalchemy import func, select
 from survey.collect.models import Answer, Response, UncountedResponse
 from survey.collect.store import store_responses
 from survey.db import db, reports_session, utcnow, write_session
-from survey.results.counts import counted_through, fold_all, fold_counts, rebuild_counts
+from survey.results import disclosure
+from survey.results.counts import (
+    counted_through,
+    counts_generation,
+    fold_all,
+    fold_counts,
+    rebuild_counts,
+)
 from survey.results.filters import Period, ReportFilter
-from survey.results.fold import BackgroundFold, counts_as_of
+from survey.results.fold import BackgroundFold, counts_as_of, decide_ahead
 from survey.results.models import AnswerCount
+from survey.results.overview import decided_in_year
 from survey.results.queries import onestop_points_counts, response_count
-from tests.results.dataset import build_organisation, random_submission
+from tests.results.dataset import build_organisation, random_submission, submit
 from tests.results.test_counts import assert_counts_equal_a_recount
 
 
@@ -245,3 +253,43 @@ def test_reports_on_the_main_database_name_no_fold_time(app):
     """On the main database a report folds first: it is never behind, and says nothing."""
     with app.test_request_context("/"):
         assert counts_as_of(reports_session()) is None
+
+
+def test_the_current_years_decisions_are_made_ahead_of_the_reports(app, monkeypatch):
+    """After a fold that changed the counts, the year's decisions on the scopes' totals and
+    on every official (seconds afresh) are made and kept, so the first report of a month
+    of that year finds them; at the same generation nothing is decided again."""
+    with app.app_context():
+        submit(build_organisation(), responses=200, seed=3)
+    for kept in (disclosure._periods_table_kept, disclosure._periods_kept, disclosure._sums_kept):
+        kept.clear()
+    audits = []
+    original = disclosure._hidden_by_period
+    monkeypatch.setattr(
+        disclosure, "_hidden_by_period", lambda *a: audits.append(1) or original(*a)
+    )
+    with app.app_context():
+        generation = decide_ahead(None, today=date(2026, 5, 20))
+        assert generation == counts_generation(db.session) > 0
+        assert audits  # the officials' year decisions were made
+        made = len(audits)
+        assert decide_ahead(generation, today=date(2026, 5, 20)) == generation
+        assert len(audits) == made  # the same counts: nothing decided again
+        decided_in_year(db.session, ReportFilter(Period.parse("2026-03")), 5)
+        assert len(audits) == made  # the month's report finds the year's decisions kept
+
+
+def test_the_background_fold_decides_the_year_ahead(app):
+    app.config["COUNTS_FOLD_SECONDS"] = 0.05
+    with app.app_context():
+        store(build_organisation(), range(15))
+    fold = BackgroundFold(app).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and fold._generation is None:
+            time.sleep(0.05)
+    finally:
+        fold.stop()
+    with app.app_context():
+        assert queued() == 0
+        assert fold._generation == counts_generation(db.session) > 0
