@@ -145,7 +145,6 @@ ColumnSum = tuple[int, Sequence[int]]
 def hidden_by_period(
     table: np.ndarray,
     min_group_size: int,
-    already_hidden: np.ndarray | None = None,
     *,
     scopes: Scopes = None,
     unpublished: Sequence[bool] | np.ndarray | None = None,
@@ -155,7 +154,7 @@ def hidden_by_period(
     hidden_totals: frozenset[tuple[tuple[int, ...], int]] = frozenset(),
     column_costs: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """Which of the officials × periods dossier counts to hide.
+    """Which of the officials × periods counts (dossiers, responses, answers) to hide.
 
     ``column_sums``: columns each the sum of others in every row (a year of its quarters);
     None: with more than one column, the last is the sum of the others. ``near_sums``:
@@ -168,12 +167,11 @@ def hidden_by_period(
     quarter: 0 is possible. A scope's total of a column smaller than ``min_group_size``
     is not published (every report hides it), nor one in ``hidden_totals`` (``(the
     scope's rows, the column)``: hidden by the decision on the reports' totals).
-    ``already_hidden``: cells another table of the report hides (an official hidden in the
-    officials' table is hidden here too, so the two tables cannot be played against each
-    other). ``unpublished``: rows no report
-    shows (an agency's dossiers naming no official), counted in the scopes' totals only;
-    ``row_sums``: rows that are the sum of others (an official over several agencies).
-    Kept in this process by content (:class:`Kept`).
+    ``unpublished``: rows (or cells) no report shows (an agency's dossiers naming no
+    official), counted in the scopes' totals only; ``row_sums``: rows that are the sum of
+    others (an official over several agencies); ``column_costs``: each column's cost
+    factor of hiding it as a complement (:func:`analysis.suppress_small_cells`). Kept in
+    this process by content (:class:`Kept`).
     """
     if table.size == 0:
         return np.zeros(table.shape, dtype=bool)
@@ -209,8 +207,7 @@ def hidden_by_period(
             table, min_group_size, relations, unseen, row_sums, (sums, near), costs
         )
         _periods_table_kept.put(key, hidden)
-    # Hiding more never narrows what a reader can infer: the audit still holds.
-    return hidden.copy() if already_hidden is None else hidden | already_hidden
+    return hidden.copy()
 
 
 def _hidden_by_period(table, min_group_size, relations, unseen, row_sums, columns, costs):

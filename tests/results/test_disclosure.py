@@ -173,16 +173,6 @@ def test_the_same_counts_get_the_same_decision():
     assert np.array_equal(first, hidden_by_period(QUARTERS.copy(), MIN))
 
 
-def test_an_official_hidden_in_one_table_is_hidden_in_the_other():
-    # The officials' table (whole period) and the scores table show the same dossiers:
-    # whatever one hides, the other hides too, or the two would give each other away.
-    already = np.zeros(QUARTERS.shape, dtype=bool)
-    already[1, -1] = True  # hidden in the officials' table (e.g. too few answers)
-    hidden = hidden_by_period(QUARTERS, MIN, already)
-    assert hidden[1, -1]
-    assert np.all(hidden[hidden_by_period(QUARTERS, MIN)])
-
-
 def test_a_decision_on_the_same_counts_is_kept(monkeypatch):
     """The reports of one period decide once in a process: the same counts and figures
     give the kept decision without a new audit, and a caller changing its copy changes
