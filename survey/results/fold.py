@@ -151,16 +151,21 @@ class BackgroundFold:
 def decide_ahead(generation: int | None, today: date | None = None) -> int:
     """Decide the calendar year's units and officials (of ``today``, Vietnam's), as every
     report of a period within it reads them (:func:`survey.results.overview.decided_in_year`:
-    the year's decisions on the scopes' totals and on every official, seconds afresh), and
+    the year's decisions on the scopes' totals and on every official, seconds afresh; and
+    the officials' dossiers, :func:`survey.results.official_periods.dossiers_ahead`), and
     keep them in this process, unless the count tables are still at ``generation``.
     Returns the generation decided on."""
     # imported here: the reports import this module
     from survey.results.filters import Period, ReportFilter
+    from survey.results.official_periods import dossiers_ahead
     from survey.results.overview import decided_in_year
     from survey.results.report import report_settings
 
-    current = counts_generation(db.session)
+    session = db.session()
+    current = counts_generation(session)
     if current != generation:
         year = Period.year((today or local_today()).year)
-        decided_in_year(db.session, ReportFilter(year), report_settings()[0])
+        minimum = report_settings()[0]
+        decided_in_year(session, ReportFilter(year), minimum)
+        dossiers_ahead(session, year, minimum)
     return current

@@ -28,9 +28,10 @@ from survey.results.disclosure import (
     finest_filter,
     hidden_by_period,
 )
-from survey.results.filters import Dimension, Period, ReportFilter
+from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.onestop_points import scored_dossier_counts
 from survey.results.queries import level_counts_by, response_counts_by
+from survey.results.versions import newest_definitions
 
 #: Per ``(agency id, official)``: (the dossiers the points are taken over, those imported).
 DossierCounts = Mapping[Hashable, tuple[int, int]]
@@ -124,20 +125,7 @@ def hidden_dossiers(
     """
     everywhere = finest_filter(report_filter)
     columns = PeriodColumns.of(report_filter.period, periods)
-    by_period = _counted(session, everywhere, columns)
-    pairs = cast(set[Pair], {pair for counts in by_period for pair in counts})
-    rows = OfficialRows.of(session, pairs)
-    table = _table(rows, by_period)
-    decided = hidden_by_period(
-        table,
-        min_group_size,
-        scopes=rows.totals,
-        unpublished=rows.totals_fixed,
-        row_sums=rows.sums,
-        column_sums=columns.exact,
-        near_sums=columns.near,
-        column_costs=_costs(table) if len(columns.periods) == len(COSTS) else None,
-    )
+    rows, by_period, decided = year_dossiers(session, everywhere, columns, min_group_size)
     hidden = []
     for column, (period, (ratings, dossiers, *_rest)) in enumerate(
         zip(periods, counted, strict=True)
@@ -163,6 +151,41 @@ def hidden_dossiers(
             rows.hidden_in_report(is_hidden, report_filter, figures, shown, min_group_size)
         )
     return hidden
+
+
+def year_dossiers(
+    session: Session, everywhere: ReportFilter, columns: PeriodColumns, min_group_size: int
+) -> tuple[OfficialRows, list[DossierCounts], np.ndarray]:
+    """The decision on every official's dossiers selected by ``everywhere`` (every agency)
+    in each of ``columns``' periods: the rows (:class:`OfficialRows`), each period's
+    dossiers by ``(agency id, official)``, and which rows to hide in which period."""
+    by_period = _counted(session, everywhere, columns)
+    pairs = cast(set[Pair], {pair for counts in by_period for pair in counts})
+    rows = OfficialRows.of(session, pairs)
+    table = _table(rows, by_period)
+    decided = hidden_by_period(
+        table,
+        min_group_size,
+        scopes=rows.totals,
+        unpublished=rows.totals_fixed,
+        row_sums=rows.sums,
+        column_sums=columns.exact,
+        near_sums=columns.near,
+        column_costs=_costs(table) if len(columns.periods) == len(COSTS) else None,
+    )
+    return rows, by_period, decided
+
+
+def dossiers_ahead(session: Session, year: Period, min_group_size: int) -> None:
+    """Decide every one-stop questionnaire's officials' dossiers for the calendar ``year``
+    over all its versions, as its unfiltered reports do (:func:`hidden_dossiers`), and keep
+    the decision in this process (:func:`survey.results.fold.decide_ahead`)."""
+    columns = PeriodColumns.of_year(year, months_add_up=False)
+    for key, definition in newest_definitions(session).items():
+        if definition.scoring.onestop is not None:
+            versions = questionnaire_version_ids(session, key)
+            everywhere = ReportFilter(year, questionnaire_version_ids=versions)
+            year_dossiers(session, everywhere, columns, min_group_size)
 
 
 def _counted(session, everywhere: ReportFilter, columns: PeriodColumns) -> list[DossierCounts]:

@@ -26,6 +26,7 @@ from survey.results.fold import BackgroundFold, counts_as_of, decide_ahead
 from survey.results.models import AnswerCount
 from survey.results.overview import decided_in_year
 from survey.results.queries import onestop_points_counts, response_count
+from survey.results.report import ReportRequest, build_report
 from tests.results.dataset import build_organisation, random_submission, submit
 from tests.results.test_counts import assert_counts_equal_a_recount
 
@@ -259,6 +260,7 @@ def test_the_current_years_decisions_are_made_ahead_of_the_reports(app, monkeypa
     """After a fold that changed the counts, the year's decisions on the scopes' totals and
     on every official (seconds afresh) are made and kept, so the first report of a month
     of that year finds them; at the same generation nothing is decided again."""
+    app.config["MIN_GROUP_SIZE"] = 5
     with app.app_context():
         submit(build_organisation(), responses=200, seed=3)
     for kept in (disclosure._periods_table_kept, disclosure._periods_kept, disclosure._sums_kept):
@@ -277,6 +279,11 @@ def test_the_current_years_decisions_are_made_ahead_of_the_reports(app, monkeypa
         assert len(audits) == made  # the same counts: nothing decided again
         decided_in_year(db.session, ReportFilter(Period.parse("2026-03")), 5)
         assert len(audits) == made  # the month's report finds the year's decisions kept
+    with app.test_request_context("/?lang=vi"):
+        request = ReportRequest(period=Period.parse("2026-03"), questionnaire_key="onestop-quick")
+        report = build_report(db.session, request, None, date(2026, 5, 20), with_comments=False)
+    assert report.official_scores  # its officials' dossiers too
+    assert len(audits) == made
 
 
 def test_the_background_fold_decides_the_year_ahead(app):
