@@ -35,7 +35,7 @@ def main() -> None:
     with app.app_context(), app.test_request_context("/?lang=vi"):
 
         def ahead() -> None:
-            decide_ahead(None, today=period.start)
+            decide_ahead(today=period.start)
 
         print(f"the province's report of {arguments.period}, CPU s")
         print(f"{'questionnaire':<15} {'afresh':>7} {'ahead':>7} {'after':>7} {'after/afresh':>13}")

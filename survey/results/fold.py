@@ -10,7 +10,8 @@
 - ``flask --app survey fold-counts``, for a scheduler or after a bulk import.
 
 After each background fold, when the count tables changed (by this worker's fold or
-another's), the worker decides the current year's units and officials ahead of the reports
+another's: the count tables' generation, :func:`survey.results.counts.counts_generation`),
+the worker decides the current year's units and officials ahead of the reports
 (:func:`decide_ahead`): those decisions take seconds afresh, and the first report after new
 responses then finds them kept.
 
@@ -143,18 +144,22 @@ class BackgroundFold:
                 continue
             try:
                 with self.app.app_context():
-                    self._generation = decide_ahead(self._generation)
+                    current = counts_generation(db.session())
+                    if current != self._generation:
+                        # first: a failure is tried again when the counts change, not at
+                        # every tick
+                        self._generation = current
+                        decide_ahead()
             except Exception:
-                logger.exception("deciding the current year's figures ahead failed; will retry")
+                logger.exception("deciding the current year's figures ahead failed")
 
 
-def decide_ahead(generation: int | None, today: date | None = None) -> int:
+def decide_ahead(today: date | None = None) -> None:
     """Decide the calendar year's units and officials (of ``today``, Vietnam's), as every
     report of a period within it reads them (:func:`survey.results.overview.decided_in_year`:
     the year's decisions on the scopes' totals and on every official, seconds afresh; and
     the officials' dossiers, :func:`survey.results.official_periods.dossiers_ahead`), and
-    keep them in this process, unless the count tables are still at ``generation``.
-    Returns the generation decided on."""
+    keep them in this process."""
     # imported here: the reports import this module
     from survey.results.filters import Period, ReportFilter
     from survey.results.official_periods import dossiers_ahead
@@ -162,10 +167,7 @@ def decide_ahead(generation: int | None, today: date | None = None) -> int:
     from survey.results.report import report_settings
 
     session = db.session()
-    current = counts_generation(session)
-    if current != generation:
-        year = Period.year((today or local_today()).year)
-        minimum = report_settings()[0]
-        decided_in_year(session, ReportFilter(year), minimum)
-        dossiers_ahead(session, year, minimum)
-    return current
+    year = Period.year((today or local_today()).year)
+    minimum = report_settings()[0]
+    decided_in_year(session, ReportFilter(year), minimum)
+    dossiers_ahead(session, year, minimum)
