@@ -13,9 +13,10 @@ import enum
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -305,12 +306,15 @@ def _with_headline(
         definition.key,
     )
     headline = rating.rate(counts[headline_key])
-    decision = decided_in_year(session, report_filter, min_group_size).units(definition.key)
+    in_year = decided_in_year(session, report_filter, min_group_size)
+    decision = in_year.units.units(definition.key)
     if decision is None:  # the newest version has no rated question: nothing was decided
         return replace(overview, responses=None, total_hidden=True)
     year = None
     if not chosen_values(report_filter, rating.versions):
-        year = _year_months(session, report_filter, rating, min_group_size)
+        year = in_year.totals.get(definition.key) or _year_months(
+            session, report_filter, rating, min_group_size
+        )
     withheld = decision.period.total_hidden(definition.key, report_filter) or _period_hidden(
         year, report_filter
     )
@@ -340,7 +344,16 @@ def _with_headline(
     )
 
 
-def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -> PeriodUnits:
+class InYear(NamedTuple):
+    """What :func:`decided_in_year` decides: the period's decision on every unit, and each
+    rated questionnaire's year's decision on the scopes' totals (:func:`_year_months`, by
+    questionnaire key; none for a period within no calendar year)."""
+
+    units: PeriodUnits
+    totals: Mapping[str, ScopeMonths]
+
+
+def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -> InYear:
     """The period's decision on every unit (:func:`decided_units`), with each rated
     questionnaire's figures hidden where the year's decisions hide them, for a period of
     whole months within a calendar year: the scopes' totals as the year's decision on
@@ -352,8 +365,9 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
     officials', the agencies', the coverage table's, a filtered report's)."""
     units = decided_units(session, report_filter, min_group_size)
     year = report_filter.period.calendar_year
+    years: dict[str, ScopeMonths] = {}
     if year is None:
-        return units
+        return InYear(units, years)
     figure = {figure.parts: k for k, figure in enumerate(units.figures)}
     hidden = units.hidden.copy()
     for key, item, whole in questionnaires(session, report_filter):
@@ -361,7 +375,7 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
         if item is None or mine is None:
             continue
         rating = _Rating(item, (), (), whole.questionnaire_version_ids, key)
-        totals = _year_months(session, whole, rating, min_group_size)
+        totals = years[key] = _year_months(session, whole, rating, min_group_size)
 
         def total_hidden(agencies, period, totals=totals, whole=whole) -> bool:
             return _period_hidden(totals, replace(whole, period=period, agency_ids=agencies))
@@ -371,7 +385,7 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
         )
         for parts, is_hidden in _figures_in_year(mine, officials, total_hidden, whole.period):
             hidden[figure[parts]] |= is_hidden
-    return replace(units, hidden=hidden)
+    return InYear(replace(units, hidden=hidden), years)
 
 
 def _figures_in_year(mine, officials, total_hidden, period):

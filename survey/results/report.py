@@ -648,7 +648,7 @@ def _decided_units(session, overview, min_group_size) -> PeriodUnits:
     scores and the share of dossiers rated)."""
     if overview.decision is not None:
         return overview.decision.period
-    return decided_in_year(session, overview.report_filter, min_group_size)
+    return decided_in_year(session, overview.report_filter, min_group_size).units
 
 
 def _hidden_official_pairs(decided: PeriodUnits, overview) -> set[Pair]:
