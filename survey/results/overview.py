@@ -148,6 +148,8 @@ class UnitRating:
     rank: int | None
     rank_range: tuple[int, int] | None = None
     tier: Tier | None = None
+    #: Hidden though not small itself: shown, it would give a small figure away.
+    is_complement: bool = False
 
     @property
     def is_ranked(self) -> bool:
@@ -683,6 +685,8 @@ def _units(
         ]
     ranked = (totals > 0) & ~hidden & (totals >= max(min_ratings, 1))
     comparison = _Comparison.of(successes, totals, ranked)
+    minimum = decision.minimum
+    small = ((sizes > 0) & (sizes < minimum)) | ((totals > 0) & (totals < minimum))
     units = []
     for i, key in enumerate(keys):
         shown = not hidden[i]
@@ -694,6 +698,7 @@ def _units(
                 satisfied=int(successes[i]) if shown else None,
                 rate=float(successes[i] / totals[i]) if shown and totals[i] else None,
                 is_suppressed=bool(hidden[i]),
+                is_complement=bool(hidden[i] and not small[i]),
                 has_too_few_ratings=bool(totals[i] < min_ratings),
                 **comparison.figures(i),
             )

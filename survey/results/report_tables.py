@@ -169,12 +169,17 @@ def not_ranked_words(minimum: int) -> str:
 
 
 def _unit_hidden(unit) -> Hidden | None:
-    return Hidden.SMALL_GROUP if unit.is_suppressed else None
+    """Why a unit's figures are hidden: too few responses, or they would give a small
+    figure away (a complement, :attr:`Hidden.DERIVED`)."""
+    if not unit.is_suppressed:
+        return None
+    return Hidden.DERIVED if unit.is_complement else Hidden.SMALL_GROUP
 
 
 def unit_note(unit, minimum: int) -> str:
-    if unit.is_suppressed:
-        return Hidden.SMALL_GROUP.label
+    reason = _unit_hidden(unit)
+    if reason is not None:
+        return reason.label
     if not unit.is_ranked:
         return _("Too few ratings (fewer than %(minimum)s)", minimum=format_number(minimum))
     return ""
@@ -1250,7 +1255,7 @@ def unranked_page_table(
         title,
         columns,
         rows,
-        (_("Ordered by name."), not_ranked_words(minimum)),
+        (_("Ordered by name."), not_ranked_words(minimum), *derived_footnotes(rows)),
         number_columns=frozenset({1 + shift, 2 + shift}),
     )
 

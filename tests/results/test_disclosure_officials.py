@@ -24,6 +24,7 @@ from survey.results.disclosure import hidden_groups
 from survey.results.filters import Period, ReportFilter
 from survey.results.overview import satisfaction_overview
 from survey.results.report import ReportRequest, build_report
+from survey.results.tables import DERIVED_FOOTNOTE, Hidden
 from tests.factories import make_agency, make_desk, make_official
 from tests.results.dataset import headline_province, headline_row
 
@@ -184,3 +185,23 @@ def _audit_quarters(province, by_commune, ids):
     )
     assert small.any() and np.all(hidden[small])
     assert np.all((high - low)[small] >= 1)
+
+
+def test_an_official_hidden_to_protect_another_reads_so(app, world):
+    # V's 20 responses are hidden so that U's 3 are not B's total less V's: the note says
+    # V's figures would give a hidden one away, not that V had too few responses.
+    _definition, _agencies, ids = world
+    names = {official: name for name, official in ids.items()}
+    report = _scores(app, None)
+    hidden = {
+        names[unit.key]: unit.is_complement
+        for unit in report.overview.officials
+        if unit.is_suppressed
+    }
+    assert hidden == {"X": False, "U": False, "V": True}
+    with app.test_request_context("/?lang=vi"):
+        table = report.tables.officials_apart
+        notes = {row[0].value: row[-1].value for row in table.rows}
+        assert notes["V"] == Hidden.DERIVED.label == "Ẩn: có thể làm lộ số liệu bị ẩn"
+        assert notes["X"] == notes["U"] == Hidden.SMALL_GROUP.label
+        assert str(DERIVED_FOOTNOTE) in table.footnotes
