@@ -640,7 +640,6 @@ def suppress_small_cells(
     unpublished: ArrayLike | None = None,
     given_away: str = "hide all",
     cost_factor: ArrayLike = 1.0,
-    sensitive: ArrayLike | None = None,
 ) -> np.ndarray:
     """Cells to hide in a published count table (primary and complementary).
 
@@ -676,11 +675,6 @@ def suppress_small_cells(
         Multiplies each cell's cost of hiding it as a complement (its count; a
         true zero costs most), positive: below 1 for the cells of a table readers
         need less, which are then hidden first.
-    sensitive : array_like of bool, optional
-        Cells to hide and protect as the small ones are, whatever their count
-        (another table's decision hides them: what this table publishes must not
-        give them away); a reader knows only that each is at least its
-        ``lower_bound``. A sensitive cell with a count of 0 is not hidden.
 
     Returns
     -------
@@ -701,8 +695,7 @@ def suppress_small_cells(
     hidden as too small, and that those lie between 1 and ``min_count − 1``.
     Then every value in an interval at least ``protection`` wide (or the whole
     range 1 … ``min_count − 1`` when that is narrower) is still possible for
-    each hidden small cell, and for each ``sensitive`` cell (known to be at
-    least its ``lower_bound``): none is pinned down. This is checked, not assumed:
+    each hidden small cell: none is pinned down. This is checked, not assumed:
     the linear-programming audit :func:`hidden_cell_intervals` computes each
     hidden small cell's smallest and largest possible value, and more cells
     are hidden until it passes. The one exception is a table whose published
@@ -787,14 +780,10 @@ def suppress_small_cells(
         raise ValueError("every cost_factor must be positive")
     small = (counts > 0) & (counts < minimum) & ~unseen
     start = _first_pattern(counts, small.copy(), factor) if margins and not sums else small
-    chosen = np.zeros(counts.shape, dtype=bool)
-    if sensitive is not None:
-        chosen = np.broadcast_to(np.asarray(sensitive, dtype=bool), counts.shape)
-    chosen = chosen & (counts > 0) & ~unseen & ~small
-    start = start | unseen | chosen
-    primary = (small | chosen).reshape(-1)
-    lower = np.where(small.reshape(-1), np.maximum(1, floor), floor)
-    upper = np.where(small.reshape(-1), minimum - 1, np.inf)
+    start = start | unseen
+    primary = small.reshape(-1)
+    lower = np.where(primary, np.maximum(1, floor), floor)
+    upper = np.where(primary, minimum - 1, np.inf)
     cost = _cell_costs(flat, unseen.reshape(-1), factor.reshape(-1))
     hidden = protect_cells(
         flat,

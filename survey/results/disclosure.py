@@ -340,30 +340,27 @@ def hidden_sums(
     figures: Sequence[SumFigure],
     minimum: int,
     published: Sequence[tuple[int, ...]] = (),
-    sensitive: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """Which ``figures`` to hide, each the sum of base cells of ``counts`` (cells ×
     (responses, answers to the rated question), unknown to the reader, at least 0);
     ``published``: sums of cells taken as published whatever this decision hides (other
-    decisions' figures, or more than they show: constants to the reader); ``sensitive``:
-    figures (positions in ``figures``) another decision hides, hidden here and protected
-    as the small ones are, so that no figure shown here gives them away.
+    decisions' figures, or more than they show: constants to the reader).
 
     Decided at once on every figure: a figure whose responses, or published answers, are
     0 < n < ``minimum`` is hidden, and enough others that none can be worked out from the
     rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole.
     Kept in this process by content (:class:`Kept`)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
-    key = (counts.tobytes(), tuple(figures), minimum, tuple(published), sensitive)
+    key = (counts.tobytes(), tuple(figures), minimum, tuple(published))
     kept = _sums_kept.get(key)
     if kept is not None:
         return np.array(kept, dtype=bool)
-    result = _hidden_sums(counts, figures, minimum, published, sensitive)
+    result = _hidden_sums(counts, figures, minimum, published)
     _sums_kept.put(key, result.copy())
     return result
 
 
-def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, published, sensitive):
+def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, published) -> np.ndarray:
     first = len(counts)
     derived = np.array([counts[list(f.parts)].sum(axis=0) for f in figures], dtype=np.int64)
     table = np.concatenate([counts, derived.reshape(-1, 2)])
@@ -372,12 +369,10 @@ def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, published, 
     unseen = np.ones(table.shape, dtype=bool)
     floors = np.zeros(table.shape, dtype=np.int64)
     factors = np.ones(table.shape)
-    chosen = np.zeros(table.shape, dtype=bool)
     for k, figure in enumerate(figures):
         unseen[first + k] = False, not figure.answers
         floors[first + k, 0] = int(figure.listed)
         factors[first + k] = figure.cost_factor
-        chosen[first + k] = k in sensitive
     hidden = suppress_small_cells(
         table,
         minimum,
@@ -395,9 +390,8 @@ def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, published, 
         # listed, each with a response, under a desk with four ratings): it is hidden,
         # and the others protected from a reader who knows it
         given_away="known",
-        sensitive=chosen,
     )
-    return np.asarray((hidden & ~unseen)[first:].any(axis=1) | (chosen[first:].any(axis=1)))
+    return np.asarray((hidden & ~unseen)[first:].any(axis=1))
 
 
 @dataclass(frozen=True, eq=False)

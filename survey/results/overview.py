@@ -13,7 +13,7 @@ import enum
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -51,12 +51,7 @@ from survey.results.filtered_trend import ScopeMonths, filtered_months_hidden
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.official_periods import year_officials
 from survey.results.onestop_points import combined_points_counts_by
-from survey.results.period_units import (
-    PeriodUnits,
-    QuestionnaireUnits,
-    decided_units,
-    questionnaires,
-)
+from survey.results.period_units import PeriodUnits, decided_units, questionnaires
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
     LevelCounts,
@@ -370,44 +365,35 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
     total as the total's. An official's line in a quarter's report is then not the
     year's less the other quarters' (issue 21, case 3), in whichever table shows it (the
     officials', the agencies', the coverage table's, a filtered report's)."""
+    units = decided_units(session, report_filter, min_group_size)
     year = report_filter.period.calendar_year
     years: dict[str, ScopeMonths] = {}
     if year is None:
-        return InYear(decided_units(session, report_filter, min_group_size), years)
-    totals_hidden: set[tuple[int, ...]] = set()
+        return InYear(units, years)
+    figure = {figure.parts: k for k, figure in enumerate(units.figures)}
+    hidden = units.hidden.copy()
+    for key, item, whole in questionnaires(session, report_filter):
+        mine = units.questionnaires.get(key)
+        if item is None or mine is None:
+            continue
+        rating = _Rating(item, (), (), whole.questionnaire_version_ids, key)
+        totals = years[key] = _year_months(session, whole, rating, min_group_size)
 
-    def hidden_in_year(units: Mapping[str, QuestionnaireUnits]) -> Iterator[tuple[int, ...]]:
-        for key, item, whole in questionnaires(session, report_filter):
-            mine = units.get(key)
-            if item is None or mine is None:
-                continue
-            rating = _Rating(item, (), (), whole.questionnaire_version_ids, key)
-            totals = years[key] = _year_months(session, whole, rating, min_group_size)
+        def total_hidden(agencies, period, totals=totals, whole=whole) -> bool:
+            return _period_hidden(totals, replace(whole, period=period, agency_ids=agencies))
 
-            def total_hidden(agencies, period, totals=totals, whole=whole) -> bool:
-                return _period_hidden(totals, replace(whole, period=period, agency_ids=agencies))
-
-            officials = year_officials(
-                session, whole.with_period(year), item, min_group_size, total_hidden
-            )
-            for parts, is_hidden, is_total in _figures_in_year(
-                mine, officials, total_hidden, whole.period
-            ):
-                if is_hidden and is_total:
-                    totals_hidden.add(parts)
-                elif is_hidden:
-                    yield parts
-
-    units = decided_units(session, report_filter, min_group_size, hidden_in_year)
-    also = np.array([figure.parts in totals_hidden for figure in units.figures], dtype=bool)
-    return InYear(replace(units, hidden=units.hidden | also), years)
+        officials = year_officials(
+            session, whole.with_period(year), item, min_group_size, total_hidden
+        )
+        for parts, is_hidden in _figures_in_year(mine, officials, total_hidden, whole.period):
+            hidden[figure[parts]] |= is_hidden
+    return InYear(replace(units, hidden=hidden), years)
 
 
 def _figures_in_year(mine, officials, total_hidden, period):
     """Each published figure of one questionnaire's units (``mine``) with whether the
-    year's decisions hide it for ``period`` and whether it is a scope's total: a total
-    (and an official's figure over the same responses) as ``total_hidden`` says, an
-    official's as ``officials``."""
+    year's decisions hide it for ``period``: a scope's total (and an official's figure
+    over the same responses) as ``total_hidden`` says, an official's as ``officials``."""
     rows = mine.rows
     first_total = len(rows.pairs) + len(rows.combined)
     totals = {}
@@ -417,12 +403,12 @@ def _figures_in_year(mine, officials, total_hidden, period):
             totals[parts] = total_hidden(agencies, period)
     for row, parts in mine.published:
         if parts in totals:
-            yield parts, totals[parts], True
+            yield parts, totals[parts]
         elif row < len(rows.pairs):
-            yield parts, officials.pairs_hidden([rows.pairs[row]], period), False
+            yield parts, officials.pairs_hidden([rows.pairs[row]], period)
         else:
             combined = rows.combined[row - len(rows.pairs)]
-            yield parts, officials.pairs_hidden([rows.pairs[r] for r in combined], period), False
+            yield parts, officials.pairs_hidden([rows.pairs[r] for r in combined], period)
 
 
 @dataclass(frozen=True)
@@ -640,20 +626,18 @@ def _unfiltered_months(session, unfiltered, rating, min_group_size, key=None) ->
 
 def _change(session, report_filter, rating, headline, key, min_group_size) -> Change | None:
     """The change from the previous period, unless that period's report withholds its
-    totals (:func:`decided_in_year` for that period, and for an unfiltered one its year's
-    decision, :func:`_period_hidden`): its rate would give them away."""
+    totals (:func:`survey.results.period_units.decided_units` for that period, and for an
+    unfiltered one its year's decision, :func:`_period_hidden`): its rate would give them
+    away."""
     previous_filter = report_filter.with_period(report_filter.period.previous())
     if headline is None or response_count(session, previous_filter) < min_group_size:
         return None
-    in_year = decided_in_year(session, previous_filter, min_group_size)
-    if in_year.units.total_hidden(key, previous_filter):
+    if decided_units(session, previous_filter, min_group_size).total_hidden(key, previous_filter):
         return None
     if not chosen_values(previous_filter, rating.versions) and (
         previous_filter.period.calendar_year is None  # a span across two years: no decision
         or _period_hidden(
-            in_year.totals.get(key)
-            or _year_months(session, previous_filter, rating, min_group_size),
-            previous_filter,
+            _year_months(session, previous_filter, rating, min_group_size), previous_filter
         )
     ):
         return None

@@ -17,7 +17,7 @@ one table is hidden wherever it appears, and no hidden figure follows from the o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -316,19 +316,14 @@ def _coverage_parts(cells: Sequence[Cell], scopes: Sequence[Sequence[int]]) -> s
 
 
 def decided_units(
-    session: Session,
-    report_filter: ReportFilter,
-    min_group_size: int,
-    hidden_elsewhere: Callable[[Mapping[str, QuestionnaireUnits]], Iterable[Parts]] | None = None,
+    session: Session, report_filter: ReportFilter, min_group_size: int
 ) -> PeriodUnits:
     """The decision on every unit's responses for the report's period, whatever else its
     filter chooses: the coverage table's ratings, each rated questionnaire's officials,
     agencies and report totals (:class:`OfficialRows`, responses and answers), at once;
     with, when the report's filter chooses one value (a desk, a channel…), the decision
     on that filter's values (:func:`decided_split`; an official's figures are the units'
-    own). ``hidden_elsewhere``: given each questionnaire's units, the figures other
-    decisions hide (the year's, :func:`survey.results.overview.decided_in_year`), hidden
-    here and protected like the small ones (:func:`hidden_sums`, ``sensitive``)."""
+    own)."""
     cells, counts, rated = _counted_cells(session, report_filter)
     scopes = [sorted(scope) for scope in agency_scopes(session, [cell[0] for cell in cells])]
     figures = {
@@ -345,13 +340,11 @@ def decided_units(
             figures[parts] = SumFigure(parts, answers=True, listed=True)
     listed = tuple(figures[parts] for parts in sorted(figures))
     chosen = tuple(chosen_values(report_filter, _versions_of(session, report_filter)))
-    elsewhere = set(hidden_elsewhere(questionnaires) if hidden_elsewhere else ())
-    sensitive = frozenset(k for k, figure in enumerate(listed) if figure.parts in elsewhere)
     return PeriodUnits(
         cells,
         counts,
         listed,
-        hidden_sums(counts, listed, min_group_size, sensitive=sensitive),
+        hidden_sums(counts, listed, min_group_size),
         min_group_size,
         questionnaires,
         chosen,

@@ -504,29 +504,3 @@ def test_a_small_cell_the_totals_give_away_hides_itself_alone_when_asked():
     assert low[0] == high[0] == 1 and high[3] - low[3] >= 1
     with pytest.raises(ValueError, match="given_away"):
         suppress_small_cells(values, 5, margins=False, relations=relations, given_away="no")
-
-
-def test_a_sensitive_cell_is_hidden_and_protected_whatever_its_count():
-    # Another table's decision hides the 40 (a quarter the year's decision hides): this
-    # table's total and its other cells must not give it away, so one more is hidden.
-    table = [40, 12, 30]
-    hidden = suppress_small_cells(table, min_count=5, sensitive=[True, False, False])
-    assert hidden.tolist() == [True, True, False]
-    low, high = hidden_cell_intervals(
-        table, hidden, [({0: 1.0, 1: 1.0, 2: 1.0}, 82.0)], [0, 0, 0], [np.inf] * 3
-    )
-    assert low[0] < 40 < high[0]
-    assert not suppress_small_cells(table, min_count=5).any()
-
-
-def test_a_sensitive_cell_of_zero_is_published():
-    hidden = suppress_small_cells([0, 12, 30], min_count=5, sensitive=[True, False, False])
-    assert not hidden.any()
-
-
-def test_sensitive_cells_beside_small_ones_are_all_protected():
-    table = np.array([[3, 40, 20], [25, 30, 35]])
-    alone = suppress_small_cells(table, min_count=5)
-    hidden = suppress_small_cells(table, min_count=5, sensitive=[[0, 0, 0], [0, 1, 0]])
-    assert not alone[1, 1] and hidden[0, 0] and hidden[1, 1]
-    assert determined_cells(hidden) == []
