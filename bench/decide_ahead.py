@@ -2,7 +2,8 @@
 month of ``--period``'s year with every kept decision forgotten (as the first report after
 a fold that changed the counts was), the decision ahead alone
 (:func:`survey.results.fold.decide_ahead`, which the background fold runs after such a
-fold), and the month's report after it; CPU seconds of the process (medians of
+fold; ``--today``: the day it decides for, by default the period's start), and the month's
+report after it; CPU seconds of the process (medians of
 ``--runs``), each as a ratio of the first. Prints figures, asserts nothing.
 
 On the demo data (README: ``flask --app survey db upgrade && flask --app survey seed-demo``
@@ -29,13 +30,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--period", default="2026-11")
+    parser.add_argument("--today", help="the day decided ahead for (default: the period's start)")
     arguments = parser.parse_args()
     period = Period.parse(arguments.period)
+    today = date.fromisoformat(arguments.today) if arguments.today else period.start
     app = create_app()
     with app.app_context(), app.test_request_context("/?lang=vi"):
 
         def ahead() -> None:
-            decide_ahead(today=period.start)
+            decide_ahead(today=today)
 
         print(f"the province's report of {arguments.period}, CPU s")
         print(f"{'questionnaire':<15} {'afresh':>7} {'ahead':>7} {'after':>7} {'after/afresh':>13}")

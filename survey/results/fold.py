@@ -11,9 +11,9 @@
 
 After each background fold, when the count tables changed (by this worker's fold or
 another's: the count tables' generation, :func:`survey.results.counts.counts_generation`),
-the worker decides the current year's units and officials ahead of the reports
-(:func:`decide_ahead`): those decisions take seconds afresh, and the first report after new
-responses then finds them kept.
+the worker decides the current year's and the year before's units and officials ahead of
+the reports (:func:`decide_ahead`): those decisions take seconds afresh, and the first
+report after new responses then finds them kept.
 
 The length of the queue is published at ``/metrics`` (``survey_uncounted_responses``): it
 should stay near zero; a growing number means the background folds fail (see the logs).
@@ -155,11 +155,14 @@ class BackgroundFold:
 
 
 def decide_ahead(today: date | None = None) -> None:
-    """Decide the calendar year's units and officials (of ``today``, Vietnam's), as every
-    report of a period within it reads them (:func:`survey.results.overview.decided_in_year`:
-    the year's decisions on the scopes' totals and on every official, seconds afresh; and
-    the officials' dossiers, :func:`survey.results.official_periods.dossiers_ahead`), and
-    keep them in this process."""
+    """Decide the units and officials of the calendar year of ``today`` (Vietnam's) and of
+    the year before (the year an officer writes the annual report of in its first months),
+    as every report of a period within them reads them
+    (:func:`survey.results.overview.decided_in_year`: the year's decisions on the scopes'
+    totals and on every official, seconds afresh; and the officials' dossiers,
+    :func:`survey.results.official_periods.dossiers_ahead`), and keep them in this process.
+    The year before is decided afresh only when its counts changed (the decisions are kept
+    by content)."""
     # imported here: the reports import this module
     from survey.results.filters import Period, ReportFilter
     from survey.results.official_periods import dossiers_ahead
@@ -167,7 +170,8 @@ def decide_ahead(today: date | None = None) -> None:
     from survey.results.report import report_settings
 
     session = db.session()
-    year = Period.year((today or local_today()).year)
+    number = (today or local_today()).year
     minimum = report_settings()[0]
-    decided_in_year(session, ReportFilter(year), minimum)
-    dossiers_ahead(session, year, minimum)
+    for year in (Period.year(number), Period.year(number - 1)):
+        decided_in_year(session, ReportFilter(year), minimum)
+        dossiers_ahead(session, year, minimum)

@@ -283,6 +283,11 @@ def test_the_current_years_decisions_are_made_ahead_of_the_reports(app, monkeypa
         report = build_report(db.session, request, None, date(2026, 5, 20), with_comments=False)
     assert report.official_scores  # its officials' dossiers too
     assert len(audits) == made
+    with app.test_request_context("/?lang=vi"):  # a month of the year before, too
+        request = ReportRequest(period=Period.parse("2025-12"), questionnaire_key="onestop-quick")
+        report = build_report(db.session, request, None, date(2026, 5, 20), with_comments=False)
+    assert report.overview.responses and report.official_scores
+    assert len(audits) == made
 
 
 def test_the_background_fold_decides_the_year_ahead(app):
