@@ -52,8 +52,8 @@ _HIDDEN_LABELS = {
 
 #: The footnote under a table with a figure hidden as :attr:`Hidden.DERIVED`.
 DERIVED_FOOTNOTE = _l(
-    "A figure computed from a hidden one is hidden too: with the figures shown, it would "
-    "give the hidden one away."
+    "A figure is hidden too when, with the figures shown, it would give a hidden one away: "
+    "a figure computed from it, or another unit's or official's in the same table."
 )
 
 
