@@ -387,7 +387,33 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
         )
         for parts, is_hidden in _figures_in_year(mine, officials, total_hidden, whole.period):
             hidden[figure[parts]] |= is_hidden
-    return InYear(replace(units, hidden=hidden), years)
+    beside = _coverage_beside(units, hidden & ~units.hidden)
+    return InYear(replace(units, hidden=hidden | beside), years)
+
+
+def _coverage_beside(units: PeriodUnits, hidden: np.ndarray) -> np.ndarray:
+    """The coverage table's figures to hide beside the questionnaires' figures ``hidden``
+    (the year's decisions hide them, the period's showed them): each over a hidden
+    figure's cells and others of the same official (an official's line) or of the same
+    agencies (a total) only. Shown, such a figure (an official's ratings of every
+    questionnaire) less the other questionnaires' lines would give the hidden one away
+    (issue 21, case 3, across the units' tables). Hiding more never tells a reader more."""
+    result = np.zeros(len(units.figures), dtype=bool)
+    coverage = [(k, set(f.parts)) for k, f in enumerate(units.figures) if not f.answers]
+    for k in np.flatnonzero(hidden):
+        hidden_figure = units.figures[k]
+        if not hidden_figure.answers:
+            continue
+        cells = [units.cells[i] for i in hidden_figure.parts]
+        agencies = {cell[0] for cell in cells}
+        official = {cell[2] for cell in cells}
+        same = [i for i, cell in enumerate(units.cells) if cell[0] in agencies]
+        if len(official) == 1 and None not in official:
+            same = [i for i in same if units.cells[i][2] in official]
+        parts, unit = set(hidden_figure.parts), set(same)
+        for position, covered in coverage:
+            result[position] |= parts <= covered <= unit
+    return result
 
 
 def _figures_in_year(mine, officials, total_hidden, period):
