@@ -393,11 +393,13 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
 
 def _coverage_beside(units: PeriodUnits, hidden: np.ndarray) -> np.ndarray:
     """The coverage table's figures to hide beside the questionnaires' figures ``hidden``
-    (the year's decisions hide them, the period's showed them): each over a hidden
-    figure's cells and others of the same official (an official's line) or of the same
-    agencies (a total) only. Shown, such a figure (an official's ratings of every
-    questionnaire) less the other questionnaires' lines would give the hidden one away
-    (issue 21, case 3, across the units' tables). Hiding more never tells a reader more."""
+    (the year's decisions hide them, the period's showed them): each over some of a
+    hidden figure's cells and otherwise only cells of the same official (an official's
+    line) or of the same agencies (a total). Shown, such figures less the other
+    questionnaires' lines would give the hidden one away: an official's ratings of every
+    questionnaire less their quick-form line, or an agency's desks' ratings added up less
+    its quick-form total (issue 21, case 3, across the units' tables). Hiding more never
+    tells a reader more."""
     result = np.zeros(len(units.figures), dtype=bool)
     coverage = [(k, set(f.parts)) for k, f in enumerate(units.figures) if not f.answers]
     for k in np.flatnonzero(hidden):
@@ -412,7 +414,7 @@ def _coverage_beside(units: PeriodUnits, hidden: np.ndarray) -> np.ndarray:
             same = [i for i in same if units.cells[i][2] in official]
         parts, unit = set(hidden_figure.parts), set(same)
         for position, covered in coverage:
-            result[position] |= parts <= covered <= unit
+            result[position] |= bool(parts & covered) and covered <= unit
     return result
 
 
