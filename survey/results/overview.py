@@ -404,8 +404,6 @@ def _coverage_beside(units: PeriodUnits, hidden: np.ndarray) -> np.ndarray:
     coverage = [(k, set(f.parts)) for k, f in enumerate(units.figures) if not f.answers]
     for k in np.flatnonzero(hidden):
         hidden_figure = units.figures[k]
-        if not hidden_figure.answers:
-            continue
         cells = [units.cells[i] for i in hidden_figure.parts]
         agencies = {cell[0] for cell in cells}
         official = {cell[2] for cell in cells}
