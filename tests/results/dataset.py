@@ -163,6 +163,17 @@ def headline_row(
     return row, given
 
 
+def add_headline_rows(
+    rows: list, answers: dict, where: tuple, days, item_key, value, channel=Channel.KIOSK
+) -> None:
+    """Add one response per day of ``days`` (:func:`headline_row`; ``where``: version,
+    agency, desk and official ids) to ``rows`` and its answers to ``answers``."""
+    for day in days:
+        row, given = headline_row(*where, day, item_key, value, channel)
+        rows.append(row)
+        answers[row["uuid"]] = given
+
+
 def queue_one_sipas_response(organisation: Organisation, *, flagged: bool = False) -> None:
     """Store one SIPAS response submitted in 2026-Q1 and leave it in the queue: the caller
     folds it (as another process would) or reads the page with it still waiting."""
@@ -382,19 +393,8 @@ def store_staff(app, minimum: int, spec) -> dict[str, int]:
                 official = make_official(session, desk, name=name)
                 ids[name] = official.id
                 for channel, days in by_channel.items():
-                    for day in days:
-                        row, given = headline_row(
-                            version_id,
-                            commune.id,
-                            desk.id,
-                            official.id,
-                            day,
-                            headline,
-                            top,
-                            channel,
-                        )
-                        rows.append(row)
-                        answers[row["uuid"]] = given
+                    where = (version_id, commune.id, desk.id, official.id)
+                    add_headline_rows(rows, answers, where, days, headline, top, channel)
         store_responses(session, rows, answers)
     with app.app_context():
         fold_all(write_session)

@@ -20,7 +20,7 @@ from survey.results.counts import fold_all
 from survey.results.filters import Period, ReportFilter
 from survey.results.overview import decided_in_year
 from tests.factories import make_agency, make_desk, make_official, make_published_version
-from tests.results.dataset import headline_row, hidden_count_widths
+from tests.results.dataset import add_headline_rows, hidden_count_widths
 
 MIN = 5
 #: Ratings in 2026 per official, questionnaire and month (1–12).
@@ -48,19 +48,13 @@ def _store(app) -> None:
             for (name, questionnaire), by_month in RATINGS.items():
                 if questionnaire != key:
                     continue
-                for month, count in enumerate(by_month, start=1):
-                    for day in range(count):
-                        row, given = headline_row(
-                            version.id,
-                            commune.id,
-                            desk.id,
-                            officials[name].id,
-                            datetime(2026, month, 1 + day, 3, 0),
-                            item,
-                            top,
-                        )
-                        rows.append(row)
-                        answers[row["uuid"]] = given
+                days = [
+                    datetime(2026, month, 1 + day, 3, 0)
+                    for month, count in enumerate(by_month, start=1)
+                    for day in range(count)
+                ]
+                where = (version.id, commune.id, desk.id, officials[name].id)
+                add_headline_rows(rows, answers, where, days, item, top)
         store_responses(session, rows, answers)
     with app.app_context():
         fold_all(write_session)
