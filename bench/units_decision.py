@@ -16,17 +16,28 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from sqlalchemy import delete
+
 from bench._timing import cpu
 from survey import create_app
-from survey.db import db
+from survey.db import db, write_session
 from survey.org.models import Agency
 from survey.results import disclosure
 from survey.results.filters import Period, ReportFilter
+from survey.results.models import KeptDecision
 from survey.results.period_units import decided_units
 from survey.results.report import ReportRequest, build_report
 
 
 def forget() -> None:
+    """Forget every kept decision: this process's and those kept for every process."""
+    forget_in_process()
+    with write_session() as session:
+        session.execute(delete(KeptDecision))
+
+
+def forget_in_process() -> None:
+    """Forget this process's kept decisions (as a new worker starts)."""
     disclosure._sums_kept.clear()
     disclosure._periods_kept.clear()
     disclosure._periods_table_kept.clear()

@@ -16,12 +16,11 @@ can be narrowed below its protection interval.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import select
@@ -38,6 +37,7 @@ from survey.results.filter_values import (
     index_dossiers_by_value,
 )
 from survey.results.filters import Dimension, ReportFilter, questionnaire_version_ids
+from survey.results.kept import SharedKept
 from survey.results.onestop_points import combined_points_counts_by
 from survey.results.queries import level_counts_by
 
@@ -50,8 +50,6 @@ Scopes = Sequence[Sequence[int]] | None
 #: A part of an officials' decision: (agency id, official id; None for no official named).
 Pair = tuple[int, int | None]
 
-#: What a :class:`Kept` keeps.
-Decided = TypeVar("Decided")
 
 #: A derived row: ``(row, parts)``, the row's counts the sum of its parts' (row indices).
 RowSum = tuple[int, Sequence[int]]
@@ -170,8 +168,8 @@ def hidden_by_period(
     ``unpublished``: rows (or cells) no report shows (an agency's dossiers naming no
     official), counted in the scopes' totals only; ``row_sums``: rows that are the sum of
     others (an official over several agencies); ``column_costs``: each column's cost
-    factor of hiding it as a complement (:func:`analysis.suppress_small_cells`). Kept in
-    this process by content (:class:`Kept`).
+    factor of hiding it as a complement (:func:`analysis.suppress_small_cells`). Kept by
+    content, in this process and for every process (:class:`survey.results.kept.SharedKept`).
     """
     if table.size == 0:
         return np.zeros(table.shape, dtype=bool)
@@ -286,39 +284,11 @@ def hidden_in_scopes(
     return decided
 
 
-class Kept(Generic[Decided]):
-    """Decisions kept in this process by content (each a pure function of its
-    arguments), at most ``size``, the most recently used last: the reports of one
-    period on the same counts decide once."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Decided] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Decided | None:
-        with self._lock:
-            if key not in self._items:
-                return None
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key: Hashable, value: Decided) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 #: Decisions of :func:`hidden_sums`.
-_sums_kept: Kept[np.ndarray] = Kept(32)
+_sums_kept = SharedKept(32, "sums")
 
 #: Decisions of :func:`hidden_by_period`.
-_periods_table_kept: Kept[np.ndarray] = Kept(32)
+_periods_table_kept = SharedKept(32, "periods-table")
 
 
 @dataclass(frozen=True)
@@ -349,7 +319,8 @@ def hidden_sums(
     Decided at once on every figure: a figure whose responses, or published answers, are
     0 < n < ``minimum`` is hidden, and enough others that none can be worked out from the
     rest, as audited by :func:`analysis.suppress_small_cells`. A figure is hidden whole.
-    Kept in this process by content (:class:`Kept`)."""
+    Kept by content, in this process and for every process
+    (:class:`survey.results.kept.SharedKept`)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
     key = (counts.tobytes(), tuple(figures), minimum, tuple(published))
     kept = _sums_kept.get(key)
@@ -1043,7 +1014,7 @@ def decided_with(
 PeriodFigure = tuple[tuple[int, ...], tuple[int, ...]]
 
 #: Decisions of :func:`hidden_periods`.
-_periods_kept: Kept[dict[PeriodFigure, bool]] = Kept(32)
+_periods_kept = SharedKept(32, "periods")
 
 
 def hidden_periods(
@@ -1071,8 +1042,9 @@ def hidden_periods(
     of its own) are figures too, the sums of its months: a quarter hidden in its report
     is not the year less the other quarters (issue 21).
 
-    Kept in this process by content (a pure function of its arguments), so the reports of
-    one period on the same counts decide once.
+    Kept by content (a pure function of its arguments), in this process and for every
+    process (:class:`survey.results.kept.SharedKept`), so the reports of one period on the
+    same counts decide once.
     """
     distinct = _scope_rows(parts.shape[0], scopes)
     key = (
@@ -1083,14 +1055,14 @@ def hidden_periods(
         min_group_size,
         None if published is None else frozenset(published),
     )
-    kept = _periods_kept.get(key)
-    if kept is not None:
-        return kept
     months = _ScopeMonths(distinct, parts.shape[1], groups)
-    hidden = np.zeros(len(months.cells), dtype=bool)
-    shown = None if published is None else frozenset(published)
-    for count in range(parts.shape[2]):
-        hidden |= months.hidden(parts[:, :, count].astype(np.int64), min_group_size, shown)
+    hidden = _periods_kept.get(key)
+    if hidden is None:
+        hidden = np.zeros(len(months.cells), dtype=bool)
+        shown = None if published is None else frozenset(published)
+        for count in range(parts.shape[2]):
+            hidden |= months.hidden(parts[:, :, count].astype(np.int64), min_group_size, shown)
+        _periods_kept.put(key, hidden)
     result: dict[PeriodFigure, bool] = {}
     for scope in (tuple(scope) for scope in distinct):
         by_month = [bool(hidden[months.cells[scope, (m,)]]) for m in range(parts.shape[1])]
@@ -1100,7 +1072,6 @@ def hidden_periods(
             result[scope, group] = (
                 bool(hidden[cell]) if cell is not None else any(by_month[m] for m in group)
             )
-    _periods_kept.put(key, result)
     return result
 
 

@@ -11,9 +11,10 @@
 
 After each background fold, when the count tables changed (by this worker's fold or
 another's: the count tables' generation, :func:`survey.results.counts.counts_generation`),
-the worker decides the current year's and the year before's units and officials ahead of
-the reports (:func:`decide_ahead`): those decisions take seconds afresh, and the first
-report after new responses then finds them kept.
+one worker (the first to claim those counts, :func:`survey.results.kept.claim`) decides the
+current year's and the year before's units and officials ahead of the reports
+(:func:`decide_ahead`): those decisions take seconds afresh, and the first report after new
+responses then finds them kept, in whichever worker (:mod:`survey.results.kept`).
 
 The length of the queue is published at ``/metrics`` (``survey_uncounted_responses``): it
 should stay near zero; a growing number means the background folds fail (see the logs).
@@ -43,6 +44,7 @@ from survey.db import REPORTS_BIND, db, write_session
 from survey.i18n import format_day
 from survey.observability import add_database_gauge
 from survey.results.counts import counted_through, counts_generation, fold_all
+from survey.results.kept import claim
 from survey.vietnam_calendar import VIETNAM_UTC_OFFSET, local_today
 
 logger = logging.getLogger(__name__)
@@ -144,14 +146,21 @@ class BackgroundFold:
                 continue
             try:
                 with self.app.app_context():
-                    current = counts_generation(db.session())
-                    if current != self._generation:
-                        # first: a failure is tried again when the counts change, not at
-                        # every tick
-                        self._generation = current
-                        decide_ahead()
+                    self._decide_ahead_once()
             except Exception:
                 logger.exception("deciding the current year's figures ahead failed")
+
+    def _decide_ahead_once(self) -> None:
+        """:func:`decide_ahead` when the count tables changed since this worker last looked,
+        unless another worker claimed it for these counts first: it keeps the decisions for
+        every worker (:mod:`survey.results.kept`)."""
+        current = counts_generation(db.session())
+        if current == self._generation:
+            return
+        # first: a failure is tried again when the counts change, not at every tick
+        self._generation = current
+        if claim(f"decide-ahead:{current}:{local_today().isoformat()}"):
+            decide_ahead()
 
 
 def decide_ahead(today: date | None = None) -> None:
@@ -160,7 +169,8 @@ def decide_ahead(today: date | None = None) -> None:
     as every report of a period within them reads them
     (:func:`survey.results.overview.decided_in_year`: the year's decisions on the scopes'
     totals and on every official, seconds afresh; and the officials' dossiers,
-    :func:`survey.results.official_periods.dossiers_ahead`), and keep them in this process.
+    :func:`survey.results.official_periods.dossiers_ahead`), and keep them in this process
+    and for every process (:mod:`survey.results.kept`).
     The year before is decided afresh only when its counts changed (the decisions are kept
     by content)."""
     # imported here: the reports import this module

@@ -14,10 +14,21 @@ tables.
 from __future__ import annotations
 
 import string
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.db import BigIdentifier, Model, db
@@ -132,3 +143,18 @@ class CountsFoldState(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     counted_through_dt: Mapped[datetime | None] = mapped_column()
     generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class KeptDecision(Model):
+    """A disclosure decision kept for every server process (:mod:`survey.results.kept`),
+    under a digest of what it was decided from: which cells to hide, as bits (``cells``,
+    ``numpy.packbits``) of an array of ``shape`` (its lengths, comma-separated). A row with
+    no shape is a claim (:func:`survey.results.kept.claim`). ``used_on``: the last day a
+    process read or stored it; rows unused for a month are deleted."""
+
+    __tablename__ = "kept_decisions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    shape: Mapped[str] = mapped_column(String(64))
+    cells: Mapped[bytes] = mapped_column(LargeBinary)
+    used_on: Mapped[date] = mapped_column(Date, index=True)

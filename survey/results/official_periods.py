@@ -179,7 +179,7 @@ def year_dossiers(
 def dossiers_ahead(session: Session, year: Period, min_group_size: int) -> None:
     """Decide every one-stop questionnaire's officials' dossiers for the calendar ``year``
     over all its versions, as its unfiltered reports do (:func:`hidden_dossiers`), and keep
-    the decision in this process (:func:`survey.results.fold.decide_ahead`)."""
+    the decision for every process (:func:`survey.results.fold.decide_ahead`)."""
     columns = PeriodColumns.of_year(year, months_add_up=False)
     for key, definition in newest_definitions(session).items():
         if definition.scoring.onestop is not None:
