@@ -193,19 +193,19 @@ def hidden_by_period(
         hidden_totals,
         None if column_costs is None else tuple(column_costs),
     )
-    hidden = _periods_table_kept.get(key)
-    if hidden is None:
+
+    def decide() -> np.ndarray:
         relations = [
             (cells, total)
             for (scope, column), (cells, total) in _scope_relations_by(table, scopes).items()
             if not 0 < total < min_group_size and (scope, column) not in hidden_totals
         ]
         costs = np.broadcast_to(np.asarray(column_costs or 1.0, dtype=float), table.shape)
-        hidden = _hidden_by_period(
+        return _hidden_by_period(
             table, min_group_size, relations, unseen, row_sums, (sums, near), costs
         )
-        _periods_table_kept.put(key, hidden)
-    return hidden.copy()
+
+    return _periods_table_kept.decided(key, decide)
 
 
 def _hidden_by_period(table, min_group_size, relations, unseen, row_sums, columns, costs):
@@ -323,12 +323,7 @@ def hidden_sums(
     (:class:`survey.results.kept.SharedKept`)."""
     counts = np.asarray(counts, dtype=np.int64).reshape(-1, 2)
     key = (counts.tobytes(), tuple(figures), minimum, tuple(published))
-    kept = _sums_kept.get(key)
-    if kept is not None:
-        return np.array(kept, dtype=bool)
-    result = _hidden_sums(counts, figures, minimum, published)
-    _sums_kept.put(key, result.copy())
-    return result
+    return _sums_kept.decided(key, lambda: _hidden_sums(counts, figures, minimum, published))
 
 
 def _hidden_sums(counts, figures: Sequence[SumFigure], minimum: int, published) -> np.ndarray:
@@ -1056,13 +1051,15 @@ def hidden_periods(
         None if published is None else frozenset(published),
     )
     months = _ScopeMonths(distinct, parts.shape[1], groups)
-    hidden = _periods_kept.get(key)
-    if hidden is None:
+
+    def decide() -> np.ndarray:
         hidden = np.zeros(len(months.cells), dtype=bool)
         shown = None if published is None else frozenset(published)
         for count in range(parts.shape[2]):
             hidden |= months.hidden(parts[:, :, count].astype(np.int64), min_group_size, shown)
-        _periods_kept.put(key, hidden)
+        return hidden
+
+    hidden = _periods_kept.decided(key, decide)
     result: dict[PeriodFigure, bool] = {}
     for scope in (tuple(scope) for scope in distinct):
         by_month = [bool(hidden[months.cells[scope, (m,)]]) for m in range(parts.shape[1])]

@@ -16,9 +16,12 @@ the same code), so sharing changes no figure. Without an application context (a 
 unit test of the library) only the process keeps it. A failure to read or store is logged
 and the decision made afresh: keeping never fails a report.
 
-Rows unused for :data:`UNUSED_DAYS` days are deleted as new ones are stored. :func:`claim`
-lets one process of several take a piece of work that others may then skip (deciding ahead
-after the counts changed, :class:`survey.results.fold.BackgroundFold`).
+Only decisions that took at least :data:`SHARE_SECONDS` afresh are stored: the counts change
+every few seconds while citizens answer, and each change brings new decisions for the current
+period; a quick one costs less to decide again than to keep. Rows no process used since the
+day before are deleted as new ones are stored. :func:`claim` lets one process of several take
+a piece of work that others may then skip (deciding ahead after the counts changed,
+:class:`survey.results.fold.BackgroundFold`).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import fields, is_dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -48,8 +52,11 @@ logger = logging.getLogger(__name__)
 
 Decided = TypeVar("Decided")
 
-#: A stored decision no process read for this many days is deleted.
-UNUSED_DAYS = 30
+#: A decision that took less CPU time afresh (seconds) is kept in its process only.
+SHARE_SECONDS = 0.2
+
+#: A stored decision (or claim) no process used for more than this many days is deleted.
+KEEP_DAYS = 1
 
 
 def _code_digest() -> str:
@@ -113,10 +120,20 @@ class SharedKept(Kept[np.ndarray]):
             super().put(key, found)
         return found
 
-    def put(self, key: Hashable, value: np.ndarray) -> None:
+    def put(self, key: Hashable, value: np.ndarray, shared: bool = True) -> None:
         super().put(key, value)
-        if has_app_context():
+        if shared and has_app_context():
             _store(self.digest(key), value)
+
+    def decided(self, key: Hashable, decide: Callable[[], np.ndarray]) -> np.ndarray:
+        """The decision kept under ``key``, else ``decide()``'s, then kept (for every process
+        when it took :data:`SHARE_SECONDS` or more); a copy: the caller's to change."""
+        found = self.get(key)
+        if found is None:
+            started = time.thread_time()
+            found = np.asarray(decide(), dtype=bool)
+            self.put(key, found, shared=time.thread_time() - started >= SHARE_SECONDS)
+        return found.copy()
 
     def digest(self, key: Hashable) -> str:
         """The digest a decision is stored under: of the code, the kind and the arguments."""
@@ -190,7 +207,7 @@ def _read(digest: str) -> np.ndarray | None:
 
 def _store(digest: str, value: np.ndarray) -> None:
     """Store a decision under ``digest`` (another process may have stored it first), and
-    delete those unused for :data:`UNUSED_DAYS` days."""
+    delete those unused for more than :data:`KEEP_DAYS` days."""
     hidden = np.asarray(value, dtype=bool)
     try:
         _insert(
@@ -223,6 +240,6 @@ def _insert(digest: str, shape: str, cells: bytes) -> bool:
         statement = dialect.insert(KeptDecision).values(**values).on_conflict_do_nothing()
         inserted = session.execute(statement.returning(KeptDecision.digest)).first()
         session.execute(
-            delete(KeptDecision).where(KeptDecision.used_on < today - timedelta(days=UNUSED_DAYS))
+            delete(KeptDecision).where(KeptDecision.used_on < today - timedelta(days=KEEP_DAYS))
         )
     return inserted is not None

@@ -150,7 +150,7 @@ class KeptDecision(Model):
     under a digest of what it was decided from: which cells to hide, as bits (``cells``,
     ``numpy.packbits``) of an array of ``shape`` (its lengths, comma-separated). A row with
     no shape is a claim (:func:`survey.results.kept.claim`). ``used_on``: the last day a
-    process read or stored it; rows unused for a month are deleted."""
+    process read or stored it (:data:`survey.results.kept.KEEP_DAYS`)."""
 
     __tablename__ = "kept_decisions"
 

@@ -32,8 +32,9 @@ FIGURES = [
 @pytest.fixture
 def decisions(monkeypatch):
     """The number of audits :func:`hidden_sums` runs, each process's memory forgotten
-    first (as in a new worker)."""
+    first (as in a new worker); every decision shared, however quick."""
     forget()
+    monkeypatch.setattr(kept, "SHARE_SECONDS", 0.0)
     audits = []
     original = disclosure._hidden_sums
     monkeypatch.setattr(disclosure, "_hidden_sums", lambda *a: audits.append(1) or original(*a))
@@ -91,6 +92,7 @@ def test_every_kind_of_decision_is_shared(app_context, monkeypatch):
     """The officials' periods (:func:`hidden_by_period`) and the scopes' months
     (:func:`hidden_periods`) too, each read back as decided."""
     forget()
+    monkeypatch.setattr(kept, "SHARE_SECONDS", 0.0)
     table = np.array([[3, 9, 4, 16], [12, 1, 8, 21], [20, 10, 2, 32]])
     by_period = hidden_by_period(table, MIN)
     parts = np.array([[[3, 3], [8, 8], [12, 11]], [[15, 15], [2, 2], [9, 9]]])
@@ -169,9 +171,18 @@ def test_without_an_application_context_the_process_alone_keeps(decisions):
     assert decisions == [1]
 
 
-def test_decisions_unused_for_a_month_are_deleted(app_context, decisions):
+def test_a_quick_decision_is_kept_in_its_process_only(app_context, decisions, monkeypatch):
+    """The counts change every few seconds: a decision quicker to make again than to keep
+    is not stored."""
+    monkeypatch.setattr(kept, "SHARE_SECONDS", 60.0)
+    first = hidden_sums(COUNTS, FIGURES, MIN)
+    assert hidden_sums(COUNTS, FIGURES, MIN).tolist() == first.tolist()
+    assert decisions == [1] and stored() == 0
+
+
+def test_decisions_unused_since_the_day_before_are_deleted(app_context, decisions):
     hidden_sums(COUNTS, FIGURES, MIN)
-    old = date.today() - timedelta(days=kept.UNUSED_DAYS + 1)
+    old = date.today() - timedelta(days=kept.KEEP_DAYS + 1)
     with write_session() as session:
         session.execute(update(KeptDecision).values(used_on=old))
     forget()
@@ -181,6 +192,11 @@ def test_decisions_unused_for_a_month_are_deleted(app_context, decisions):
         session.execute(update(KeptDecision).values(used_on=old))
     hidden_sums(COUNTS, FIGURES, MIN + 1)  # another decision stored: the old one goes
     assert used_on() == [date.today()]
+    yesterday = date.today() - timedelta(days=kept.KEEP_DAYS)
+    with write_session() as session:
+        session.execute(update(KeptDecision).values(used_on=yesterday))
+    hidden_sums(COUNTS, FIGURES, MIN + 2)
+    assert sorted(used_on()) == [yesterday, date.today()]
 
 
 def test_one_worker_decides_ahead_for_the_same_counts(app, monkeypatch):
