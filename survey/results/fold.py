@@ -44,7 +44,6 @@ from survey.db import REPORTS_BIND, db, write_session
 from survey.i18n import format_day
 from survey.observability import add_database_gauge
 from survey.results.counts import counted_through, counts_generation, fold_all
-from survey.results.kept import claim
 from survey.vietnam_calendar import VIETNAM_UTC_OFFSET, local_today
 
 logger = logging.getLogger(__name__)
@@ -159,6 +158,8 @@ class BackgroundFold:
             return
         # first: a failure is tried again when the counts change, not at every tick
         self._generation = current
+        from survey.results.kept import claim  # imported here: numpy, SciPy (commands start fast)
+
         if claim(f"decide-ahead:{current}:{local_today().isoformat()}"):
             decide_ahead()
 
