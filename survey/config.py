@@ -103,6 +103,11 @@ class Defaults:
     # Each server process adds newly stored responses to the report counts this often
     # (survey/results/fold.py); reports also do before they read, so they are never behind.
     COUNTS_FOLD_SECONDS = 5
+    # The day reports take as today to tell a calendar year that has ended (its figures are
+    # then decided together, survey/results/period_units.py) from the current one: None is
+    # Vietnam's today; an ISO date fixes it (the tests do, so their results never change
+    # with the calendar).
+    REPORTS_TODAY = None
     # Groups smaller than this are suppressed in every aggregate that leaves the system.
     MIN_GROUP_SIZE = 5
     # Officials with fewer ratings are shown as "too few ratings" and never ranked.

@@ -50,6 +50,17 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
+def reports_today() -> date:
+    """The day the reports take as today to tell a calendar year that has ended from the
+    current one (:func:`survey.results.period_units.ended_year`): ``REPORTS_TODAY`` when
+    set (the tests fix it, so that their data's year ends on no calendar day), else
+    :func:`local_today`."""
+    fixed = current_app.config.get("REPORTS_TODAY")
+    if fixed is None:
+        return local_today()
+    return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
+
+
 @cache
 def _public_holidays(year: int) -> holidays.HolidayBase:
     # Imported here: the package takes about 0.1 s to import, and most processes (every

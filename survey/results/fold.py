@@ -173,7 +173,8 @@ def decide_ahead(today: date | None = None) -> None:
     :func:`survey.results.official_periods.dossiers_ahead`), and keep them in this process
     and for every process (:mod:`survey.results.kept`).
     The year before is decided afresh only when its counts changed (the decisions are kept
-    by content)."""
+    by content); once it has ended, its periods are decided at once
+    (:func:`survey.results.period_units.decided_year`)."""
     # imported here: the reports import this module
     from survey.results.filters import Period, ReportFilter
     from survey.results.official_periods import dossiers_ahead

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -41,6 +41,7 @@ from analysis import (
 )
 from survey.questionnaires.definition import QuestionnaireDefinition, scoring_for_analysis
 from survey.results.disclosure import (
+    PeriodFigure,
     UnitDecision,
     agency_scopes,
     hidden_periods,
@@ -51,7 +52,15 @@ from survey.results.filtered_trend import ScopeMonths, filtered_months_hidden
 from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.official_periods import year_officials
 from survey.results.onestop_points import combined_points_counts_by
-from survey.results.period_units import PeriodUnits, decided_units, questionnaires
+from survey.results.period_units import (
+    Cell,
+    ClosedYear,
+    PeriodUnits,
+    decided_units,
+    decided_year,
+    ended_year,
+    questionnaires,
+)
 from survey.results.queries import (
     RESPONDENT_MATRIX_LIMIT,
     LevelCounts,
@@ -368,7 +377,9 @@ def decided_in_year(session, report_filter: ReportFilter, min_group_size: int) -
     units = decided_units(session, report_filter, min_group_size)
     year = report_filter.period.calendar_year
     years: dict[str, ScopeMonths] = {}
-    if year is None:
+    if year is None or ended_year(report_filter.period) is not None:
+        # a year that has ended: its units' decision is the year's own (decided_units);
+        # its scopes' totals by month are read from it (_year_months)
         return InYear(units, years)
     figure = {figure.parts: k for k, figure in enumerate(units.figures)}
     hidden = units.hidden.copy()
@@ -562,12 +573,39 @@ def _year_months(session, report_filter, rating, min_group_size) -> ScopeMonths:
     a quarter and of the year show figures of one decision, so a quarter hidden in its
     report is not the year less the other quarters (issue 21). A period of another span
     has its own."""
+    year = report_filter.period.calendar_year
     unfiltered = ReportFilter(
-        report_filter.period.calendar_year or report_filter.period,
+        year or report_filter.period,
         include_flagged=report_filter.include_flagged,
         questionnaire_version_ids=rating.versions,
     )
+    if year is not None and ended_year(year) is not None:
+        closed = decided_year(session, year, report_filter.include_flagged, min_group_size)
+        return _closed_months(session, closed, rating.key)
     return _unfiltered_months(session, unfiltered, rating, min_group_size, rating.key)
+
+
+def _closed_months(session, closed: ClosedYear, key: str) -> ScopeMonths:
+    """Every fixed scope's months and quarters of a year that has ended, with
+    questionnaire ``key``'s totals hidden as the year's decision on its units hides them
+    (:func:`survey.results.period_units.decided_year`): the trend of the year's report
+    shows a month's total when the month's report does."""
+    periods = list(closed.periods)
+    months, quarters = periods[:12], periods[12:16]
+    by_agency: dict[int, list[tuple[Cell, int]]] = defaultdict(list)
+    for cell, month in closed.cells:
+        if cell[3] == key:
+            by_agency[cell[0]].append((cell, month))
+    agencies = sorted(by_agency)
+    scopes = [sorted(scope) for scope in agency_scopes(session, agencies)]
+    decided: dict[PeriodFigure, bool] = {}
+    for scope in scopes:
+        mine = [(cell, month) for row in scope for cell, month in by_agency[agencies[row]]]
+        for period in (*months, *quarters):
+            within = _months_of(period, months)
+            cells = [cell for cell, month in mine if month in within]
+            decided[tuple(scope), within] = closed.figure_hidden(closed.parts(period, cells))
+    return ScopeMonths(agencies, months, scopes, decided)
 
 
 def _figure_hidden(trend: ScopeMonths, report_filter, period: Period) -> bool:

@@ -12,19 +12,28 @@ finest level (:func:`survey.results.disclosure.finest_filter`), on cells no repo
 (the responses of one agency, desk, official and questionnaire together), every published
 figure a sum of them (:func:`survey.results.disclosure.hidden_sums`): a figure hidden in
 one table is hidden wherever it appears, and no hidden figure follows from the others.
+
+Once a calendar year has ended, the figures of all its months, quarters and the year are
+decided at once, on cells of one month each (:func:`decided_year`): each period decided
+apart, with the year's decisions laid over it (:func:`survey.results.overview.decided_in_year`,
+as the current year still is), left chains of figures across periods that pinned down a
+hidden one (a quarter's official less two of the months, the year's agency less the months'
+coverage lines).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
+from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from survey.questionnaires.definition import scoring_for_analysis
+from survey.results.counts import counts_generation
 from survey.results.disclosure import (
     OfficialRows,
     Pair,
@@ -37,9 +46,10 @@ from survey.results.disclosure import (
     scopes_and_agencies,
 )
 from survey.results.filter_values import FilterValue, chosen_values, counts_by_value
-from survey.results.filters import Dimension, ReportFilter, questionnaire_version_ids
+from survey.results.filters import Dimension, Period, ReportFilter, questionnaire_version_ids
 from survey.results.queries import LevelCounts, level_counts_by, response_counts_by
 from survey.results.versions import newest_definitions
+from survey.vietnam_calendar import reports_today
 
 #: The levels of a cell's units, in the order of its key.
 LEVELS = (Dimension.AGENCY, Dimension.SERVICE_POINT, Dimension.OFFICIAL)
@@ -315,15 +325,24 @@ def _coverage_parts(cells: Sequence[Cell], scopes: Sequence[Sequence[int]]) -> s
     return parts - {()}
 
 
-def decided_units(
-    session: Session, report_filter: ReportFilter, min_group_size: int
-) -> PeriodUnits:
-    """The decision on every unit's responses for the report's period, whatever else its
-    filter chooses: the coverage table's ratings, each rated questionnaire's officials,
-    agencies and report totals (:class:`OfficialRows`, responses and answers), at once;
-    with, when the report's filter chooses one value (a desk, a channel…), the decision
-    on that filter's values (:func:`decided_split`; an official's figures are the units'
-    own)."""
+@dataclass(frozen=True, eq=False)
+class PeriodFigures:
+    """Every figure the reports of a period publish by unit, undecided: ``cells`` and their
+    ``counts`` (responses, answers to their questionnaire's rated question), the published
+    figures (``figures``, distinct, sorted by their cells) and each rated questionnaire's
+    units (``questionnaires``)."""
+
+    cells: tuple[Cell, ...]
+    counts: np.ndarray
+    figures: tuple[SumFigure, ...]
+    questionnaires: Mapping[str, QuestionnaireUnits]
+
+
+def period_figures(session: Session, report_filter: ReportFilter) -> PeriodFigures:
+    """The figures of the report's period (and flagged responses when it counts them),
+    whatever else its filter chooses: the coverage table's ratings, each rated
+    questionnaire's officials, agencies and report totals (:class:`OfficialRows`,
+    responses and answers)."""
     cells, counts, rated = _counted_cells(session, report_filter)
     scopes = [sorted(scope) for scope in agency_scopes(session, [cell[0] for cell in cells])]
     figures = {
@@ -339,18 +358,162 @@ def decided_units(
         for _row, parts in units.published:  # a unit listed, with its answers, or totals
             figures[parts] = SumFigure(parts, answers=True, listed=True)
     listed = tuple(figures[parts] for parts in sorted(figures))
+    return PeriodFigures(cells, counts, listed, questionnaires)
+
+
+def decided_units(
+    session: Session, report_filter: ReportFilter, min_group_size: int
+) -> PeriodUnits:
+    """The decision on every unit's responses for the report's period, whatever else its
+    filter chooses (:func:`period_figures`), at once: for a month, a quarter or a calendar
+    year that has ended, its year's decision on all of them (:func:`decided_year`), else
+    the period's own (:func:`hidden_sums`); with, when the report's filter chooses one
+    value (a desk, a channel…), the decision on that filter's values
+    (:func:`decided_split`; an official's figures are the units' own)."""
+    period = report_filter.period
+    year = ended_year(period)
+    if year is not None and period in year_periods(year):
+        closed = decided_year(session, year, report_filter.include_flagged, min_group_size)
+        figured, hidden = closed.periods[period], closed.period_hidden(period)
+    else:
+        figured = period_figures(session, report_filter)
+        hidden = hidden_sums(figured.counts, figured.figures, min_group_size)
     chosen = tuple(chosen_values(report_filter, _versions_of(session, report_filter)))
     return PeriodUnits(
-        cells,
-        counts,
-        listed,
-        hidden_sums(counts, listed, min_group_size),
+        figured.cells,
+        figured.counts,
+        figured.figures,
+        hidden,
         min_group_size,
-        questionnaires,
+        figured.questionnaires,
         chosen,
         decided_split(session, report_filter, chosen[0], min_group_size)
         if len(chosen) == 1 and chosen[0].dimension is not Dimension.OFFICIAL
         else None,
+    )
+
+
+def year_periods(year: Period) -> list[Period]:
+    """The periods a calendar year's reports are of: its twelve months, its four quarters
+    and the year."""
+    number = year.start.year
+    return [
+        *(Period.month(number, month) for month in range(1, 13)),
+        *(Period.quarter(number, quarter) for quarter in range(1, 5)),
+        year,
+    ]
+
+
+def ended_year(period: Period) -> Period | None:
+    """The calendar year of a period of whole months within it when that year has ended
+    (:func:`survey.vietnam_calendar.reports_today`), else None."""
+    year = period.calendar_year
+    return year if year is not None and year.end <= reports_today() else None
+
+
+@dataclass(frozen=True, eq=False)
+class ClosedYear:
+    """The decision on every figure the reports of a calendar year that has ended publish
+    by unit (:func:`decided_year`): each of its periods' figures (``periods``,
+    :func:`year_periods`), and the decision's ``cells`` (a cell of one month: (cell, the
+    month's position)), their ``counts``, its ``figures`` (each period's, over those cells)
+    and which are ``hidden``."""
+
+    periods: Mapping[Period, PeriodFigures]
+    cells: tuple[tuple[Cell, int], ...]
+    counts: np.ndarray
+    figures: tuple[SumFigure, ...]
+    hidden: np.ndarray
+
+    @cached_property
+    def _index(self) -> dict[tuple[Cell, int], int]:
+        return {cell: i for i, cell in enumerate(self.cells)}
+
+    @cached_property
+    def _position(self) -> dict[Parts, int]:
+        return {figure.parts: k for k, figure in enumerate(self.figures)}
+
+    def parts(self, period: Period, cells: Iterable[Cell]) -> Parts:
+        """The decision's cells of ``cells`` in the months of ``period``."""
+        months = _month_positions(period)
+        index = self._index
+        return tuple(sorted({index[c, m] for c in cells for m in months if (c, m) in index}))
+
+    def figure_hidden(self, parts: Parts) -> bool:
+        """Whether the figure over ``parts`` is hidden: as decided, when some period
+        publishes it; else when it counts any response (no decision shows it)."""
+        position = self._position.get(parts)
+        return bool(parts) if position is None else bool(self.hidden[position])
+
+    def period_hidden(self, period: Period) -> np.ndarray:
+        """Which of ``period``'s figures (:attr:`PeriodFigures.figures`) are hidden."""
+        figured = self.periods[period]
+        return np.array(
+            [
+                self.figure_hidden(self.parts(period, [figured.cells[i] for i in figure.parts]))
+                for figure in figured.figures
+            ],
+            dtype=bool,
+        )
+
+
+def _month_positions(period: Period) -> range:
+    """The positions (0 to 11) of the months of a period within a calendar year."""
+    first = period.start.month - 1
+    return range(first, first + (period.months or 0))
+
+
+def decided_year(
+    session: Session, year: Period, include_flagged: bool, min_group_size: int
+) -> ClosedYear:
+    """The decision on every figure the reports of the calendar ``year`` publish by unit
+    (:func:`period_figures` of each of :func:`year_periods`), at once, on cells of one
+    month each (a unit's responses of one questionnaire in one month), each figure the sum
+    of its cells in its period's months (:func:`hidden_sums`): a figure hidden in one
+    period's reports is not another period's less the rest (a quarter's official less two
+    of the months, the year's agency less the months' coverage lines: issue 21), and a
+    figure several periods publish (an official rated in one month only) is hidden in all
+    or none. Decided once the year has ended (:func:`ended_year`): the current year's
+    counts change every few seconds, its ended months only with a late submission, and
+    this decision takes a minute of CPU on a province's year (BENCHMARKS.md); it is kept
+    for every process (:class:`survey.results.kept.SharedKept`), and for the application
+    context on the same counts (a report reads it for several of its figures)."""
+    key = (year, include_flagged, min_group_size, counts_generation(session))
+    kept = g.setdefault("decided_years", {}) if has_app_context() else {}
+    if key not in kept:
+        kept[key] = _decided_year(session, year, include_flagged, min_group_size)
+    return kept[key]
+
+
+def _decided_year(session, year: Period, include_flagged: bool, min_group_size: int):
+    periods = {
+        period: period_figures(session, ReportFilter(period, include_flagged=include_flagged))
+        for period in year_periods(year)
+    }
+    months = [periods[month] for month in year_periods(year)[:12]]
+    cells = tuple((cell, m) for m, figured in enumerate(months) for cell in figured.cells)
+    counts = np.concatenate([figured.counts for figured in months]).reshape(-1, 2)
+    closed = ClosedYear(periods, cells, counts, (), np.zeros(0, dtype=bool))
+    figures: dict[Parts, SumFigure] = {}
+    for period, figured in periods.items():
+        for figure in figured.figures:
+            parts = closed.parts(period, [figured.cells[i] for i in figure.parts])
+            if parts:
+                figures[parts] = _together(figures.get(parts), replace(figure, parts=parts))
+    listed = tuple(figures[parts] for parts in sorted(figures))
+    hidden = hidden_sums(counts, listed, min_group_size)
+    return replace(closed, figures=listed, hidden=hidden)
+
+
+def _together(one: SumFigure | None, other: SumFigure) -> SumFigure:
+    """One figure two periods publish (over the same cells): what either publishes of it."""
+    if one is None:
+        return other
+    return SumFigure(
+        other.parts,
+        answers=one.answers or other.answers,
+        listed=one.listed or other.listed,
+        cost_factor=max(one.cost_factor, other.cost_factor),
     )
 
 

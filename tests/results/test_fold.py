@@ -265,11 +265,14 @@ def test_the_current_years_decisions_are_made_ahead_of_the_reports(app, monkeypa
         submit(build_organisation(), responses=200, seed=3)
     for kept in (disclosure._periods_table_kept, disclosure._periods_kept, disclosure._sums_kept):
         kept.clear()
-    audits = []
-    original = disclosure._hidden_by_period
-    monkeypatch.setattr(
-        disclosure, "_hidden_by_period", lambda *a: audits.append(1) or original(*a)
-    )
+    audits, sums = [], []  # the year's decisions on officials; any on sums of cells
+    for name, made in (("_hidden_by_period", audits), ("_hidden_sums", sums)):
+        original = getattr(disclosure, name)
+        monkeypatch.setattr(
+            disclosure,
+            name,
+            lambda *a, made=made, original=original: made.append(1) or original(*a),
+        )
     with app.app_context():
         decide_ahead(today=date(2026, 5, 20))
         assert audits  # the officials' year decisions were made
@@ -283,11 +286,13 @@ def test_the_current_years_decisions_are_made_ahead_of_the_reports(app, monkeypa
         report = build_report(db.session, request, None, date(2026, 5, 20), with_comments=False)
     assert report.official_scores  # its officials' dossiers too
     assert len(audits) == made
-    with app.test_request_context("/?lang=vi"):  # a month of the year before, too
-        request = ReportRequest(period=Period.parse("2025-12"), questionnaire_key="onestop-quick")
+    decided = len(sums)
+    with app.test_request_context("/?lang=vi"):  # a month of the year before (ended), too
+        request = ReportRequest(period=Period.parse("2025-11"), questionnaire_key="onestop-quick")
         report = build_report(db.session, request, None, date(2026, 5, 20), with_comments=False)
     assert report.overview.responses and report.official_scores
     assert len(audits) == made
+    assert len(sums) == decided  # the ended year's decision on all its periods, kept
 
 
 def test_the_background_fold_decides_the_year_ahead(app):
