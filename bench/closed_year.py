@@ -49,7 +49,8 @@ def main() -> None:
             def periods() -> tuple[int, int]:
                 shown = total = 0
                 for period in year_periods(year):
-                    units = decided_in_year(db.session, ReportFilter(period), 5).units
+                    with app.app_context():  # as a report's request: nothing kept in it
+                        units = decided_in_year(db.session, ReportFilter(period), 5).units
                     shown, total = shown + int((~units.hidden).sum()), total + len(units.hidden)
                 return shown, total
 
