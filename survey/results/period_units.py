@@ -366,15 +366,20 @@ def decided_units(
 ) -> PeriodUnits:
     """The decision on every unit's responses for the report's period, whatever else its
     filter chooses (:func:`period_figures`), at once: for a month, a quarter or a calendar
-    year that has ended, its year's decision on all of them (:func:`decided_year`), else
-    the period's own (:func:`hidden_sums`); with, when the report's filter chooses one
-    value (a desk, a channel…), the decision on that filter's values
-    (:func:`decided_split`; an official's figures are the units' own)."""
+    year that has ended, its year's decision on all of them (:func:`decided_year`; for
+    another span of its months, each figure hidden when the year's decision hides it in
+    any of the months), else the period's own (:func:`hidden_sums`); with, when the
+    report's filter chooses one value (a desk, a channel…), the decision on that filter's
+    values (:func:`decided_split`; an official's figures are the units' own)."""
     period = report_filter.period
     year = ended_year(period)
-    if year is not None and period in year_periods(year):
+    if year is not None:
         closed = decided_year(session, year, report_filter.include_flagged, min_group_size)
-        figured, hidden = closed.periods[period], closed.period_hidden(period)
+        if period in year_periods(year):
+            figured, hidden = closed.periods[period], closed.period_hidden(period)
+        else:  # a span of months an officer chose
+            figured = period_figures(session, report_filter)
+            hidden = closed.span_hidden(period, figured)
     else:
         figured = period_figures(session, report_filter)
         hidden = hidden_sums(figured.counts, figured.figures, min_group_size)
@@ -444,6 +449,23 @@ class ClosedYear:
         publishes it; else when it counts any response (no decision shows it)."""
         position = self._position.get(parts)
         return bool(parts) if position is None else bool(self.hidden[position])
+
+    def span_hidden(self, period: Period, figured: PeriodFigures) -> np.ndarray:
+        """Which figures of a span of months (``figured``, its figures) are hidden: those
+        hidden in any of its months. Shown, a figure is the sum of shown figures of its
+        months, and tells nothing they do not."""
+        number = period.start.year
+        months = [Period.month(number, m + 1) for m in _month_positions(period)]
+        return np.array(
+            [
+                any(
+                    self.figure_hidden(self.parts(month, [figured.cells[i] for i in figure.parts]))
+                    for month in months
+                )
+                for figure in figured.figures
+            ],
+            dtype=bool,
+        )
 
     def period_hidden(self, period: Period) -> np.ndarray:
         """Which of ``period``'s figures (:attr:`PeriodFigures.figures`) are hidden."""

@@ -71,7 +71,9 @@ def _overview(app, agency_id, period):
     return _report(app, agency_id, period).overview
 
 
-def test_no_hidden_total_follows_from_the_other_periods_reports(app, world):
+@pytest.mark.parametrize("today", ["2026-12-08", "2027-01-15"])  # the year current, ended
+def test_no_hidden_total_follows_from_the_other_periods_reports(app, world, today):
+    app.config["REPORTS_TODAY"] = today
     cells = [(commune, month) for commune in MONTHS for month in range(1, 13)]
     values = [MONTHS[commune][month] for commune, month in cells]
     figures = []
