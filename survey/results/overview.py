@@ -571,17 +571,18 @@ def _year_months(session, report_filter, rating, min_group_size) -> ScopeMonths:
     """Every fixed scope's months and quarters of the year of the report's period,
     unfiltered, decided at once (:func:`_unfiltered_months`): the reports of a month, of
     a quarter and of the year show figures of one decision, so a quarter hidden in its
-    report is not the year less the other quarters (issue 21). A period of another span
-    has its own."""
+    report is not the year less the other quarters (issue 21); for a year that has
+    ended, as its units' decision hides them (:func:`_closed_months`). A period of another
+    span has its own."""
     year = report_filter.period.calendar_year
+    if year is not None and ended_year(year) is not None:
+        closed = decided_year(session, year, report_filter.include_flagged, min_group_size)
+        return _closed_months(session, closed, rating.key)
     unfiltered = ReportFilter(
         year or report_filter.period,
         include_flagged=report_filter.include_flagged,
         questionnaire_version_ids=rating.versions,
     )
-    if year is not None and ended_year(year) is not None:
-        closed = decided_year(session, year, report_filter.include_flagged, min_group_size)
-        return _closed_months(session, closed, rating.key)
     return _unfiltered_months(session, unfiltered, rating, min_group_size, rating.key)
 
 

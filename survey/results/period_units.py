@@ -456,23 +456,20 @@ class ClosedYear:
         months, and tells nothing they do not."""
         number = period.start.year
         months = [Period.month(number, m + 1) for m in _month_positions(period)]
-        return np.array(
-            [
-                any(
-                    self.figure_hidden(self.parts(month, [figured.cells[i] for i in figure.parts]))
-                    for month in months
-                )
-                for figure in figured.figures
-            ],
-            dtype=bool,
-        )
+        return self._hidden_in(figured, months)
 
     def period_hidden(self, period: Period) -> np.ndarray:
         """Which of ``period``'s figures (:attr:`PeriodFigures.figures`) are hidden."""
-        figured = self.periods[period]
+        return self._hidden_in(self.periods[period], [period])
+
+    def _hidden_in(self, figured: PeriodFigures, periods: Sequence[Period]) -> np.ndarray:
+        """Which of ``figured``'s figures are hidden in any of ``periods``."""
         return np.array(
             [
-                self.figure_hidden(self.parts(period, [figured.cells[i] for i in figure.parts]))
+                any(
+                    self.figure_hidden(self.parts(period, [figured.cells[i] for i in figure.parts]))
+                    for period in periods
+                )
                 for figure in figured.figures
             ],
             dtype=bool,

@@ -26,6 +26,8 @@ from survey.org.models import Procedure
 from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results.counts import fold_all
 from survey.results.filters import Dimension, Period, ReportFilter, vietnam_local_date
+from survey.results.overview import decided_in_year
+from survey.results.period_units import year_periods
 from tests.factories import make_agency, make_desk, make_official, make_published_version
 
 #: Moments around the Vietnam-local month boundary: 23:30 UTC on the 31st is the 1st locally.
@@ -356,6 +358,33 @@ def hidden_count_widths(values, figures, minimum: int) -> list[float]:
         np.array(upper),
     )
     return [high[k] - low[k] for k in small]
+
+
+def year_unit_figures(year: Period, minimum: int):
+    """Every figure the units' decisions of ``year``'s months, quarters and the year
+    publish (their responses; None when hidden), as :func:`hidden_count_widths` takes
+    them: the counts of cells (agency, desk, official, questionnaire, month) unknown to the
+    reader, and each figure's cells with its count."""
+    base: dict[tuple, int] = {}
+    figures = []
+    for period in year_periods(year):
+        units = decided_in_year(db.session, ReportFilter(period), minimum).units
+        months = [
+            m for m in range(1, 13) if period.start <= year.start.replace(month=m) < period.end
+        ]
+        if len(months) == 1:
+            for cell, count in zip(units.cells, units.counts[:, 0], strict=True):
+                base[(*cell, months[0])] = int(count)
+        for figure, hidden in zip(units.figures, units.hidden, strict=True):
+            cells = {units.cells[i] for i in figure.parts}
+            count = int(units.counts[list(figure.parts), 0].sum())
+            figures.append((cells, months, None if hidden else count))
+    keys = list(base)
+    parts = [
+        (tuple(k for k, key in enumerate(keys) if key[:4] in cells and key[4] in months), shown)
+        for cells, months, shown in figures
+    ]
+    return [base[key] for key in keys], parts
 
 
 def units_figures(overview, mine, cells) -> list[tuple[tuple[int, ...], int | None]]:

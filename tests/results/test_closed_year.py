@@ -7,52 +7,23 @@ in four months of a year in which they were rated 4 times: 1 each month; no deci
 counts can hide that).
 """
 
-from datetime import date
-
 import pytest
 
 from survey.db import db
 from survey.org.tree import AgencyTree
 from survey.results.filters import Dimension, Period, ReportFilter
-from survey.results.overview import decided_in_year, satisfaction_overview
-from survey.results.period_units import ended_year, year_periods
+from survey.results.overview import satisfaction_overview
+from survey.results.period_units import ended_year
 from survey.results.versions import newest_definitions
-from tests.results.dataset import hidden_count_widths
+from tests.results.dataset import hidden_count_widths, year_unit_figures
 
 MIN = 5
-
-
-def _year_figures(year: Period) -> list[tuple[tuple[int, ...], int | None]]:
-    """Every figure the units' decisions of ``year``'s months, quarters and the year
-    publish (their responses; None when hidden), over cells (agency, desk, official,
-    questionnaire, month) unknown to the reader; and those cells' counts."""
-    base: dict[tuple, int] = {}
-    figures = []
-    for period in year_periods(year):
-        units = decided_in_year(db.session, ReportFilter(period), MIN).units
-        months = [
-            m for m in range(1, 13) if period.start <= date(year.start.year, m, 1) < period.end
-        ]
-        if len(months) == 1:
-            for cell, count in zip(units.cells, units.counts[:, 0], strict=True):
-                base[(*cell, months[0])] = int(count)
-        for figure, hidden in zip(units.figures, units.hidden, strict=True):
-            cells = {units.cells[i] for i in figure.parts}
-            figures.append(
-                (cells, months, None if hidden else int(units.counts[list(figure.parts), 0].sum()))
-            )
-    keys = list(base)
-    parts = [
-        (tuple(k for k, key in enumerate(keys) if key[:4] in cells and key[4] in months), shown)
-        for cells, months, shown in figures
-    ]
-    return [base[key] for key in keys], parts
 
 
 def _pinned(year: Period) -> tuple[int, int, int]:
     """How many small hidden figures of ``year`` a reader pins down from every published
     figure, how many from the listing alone (every figure hidden), and how many there are."""
-    values, figures = _year_figures(year)
+    values, figures = year_unit_figures(year, MIN)
     published = hidden_count_widths(values, figures, MIN)
     listing = hidden_count_widths(values, [(parts, None) for parts, _shown in figures], MIN)
     return sum(w < 1 for w in published), sum(w < 1 for w in listing), len(published)

@@ -11,16 +11,15 @@ after deciding, still printed O's ratings of every questionnaire in the coverage
 line of a unit whose line the year hides is hidden beside it.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
 from survey.collect.store import store_responses
-from survey.db import db, write_session
+from survey.db import write_session
 from survey.questionnaires.definition import load_definition, scoring_for_analysis
 from survey.results.counts import fold_all
-from survey.results.filters import Period, ReportFilter
-from survey.results.overview import decided_in_year
+from survey.results.filters import Period
 from tests.factories import make_agency, make_desk, make_official, make_published_version
-from tests.results.dataset import add_headline_rows, hidden_count_widths
+from tests.results.dataset import add_headline_rows, hidden_count_widths, year_unit_figures
 
 MIN = 5
 #: Ratings in 2026 per official, questionnaire and month (1–12).
@@ -72,26 +71,4 @@ def _year_widths() -> list[float]:
     """:func:`hidden_count_widths` of every small figure hidden in the units' decisions of
     2026's months, quarters and the year, against every figure they show: the responses
     of each (agency, desk, official, questionnaire) in each month unknown."""
-    periods = [
-        *(Period.parse(f"2026-{month:02}") for month in range(1, 13)),
-        *(Period.parse(f"2026-Q{quarter}") for quarter in range(1, 5)),
-        Period.parse("2026"),
-    ]
-    base: dict[tuple, int] = {}  # (agency, desk, official, questionnaire, month) → ratings
-    figures = []
-    for period in periods:
-        units = decided_in_year(db.session, ReportFilter(period), MIN).units
-        months = [m for m in range(1, 13) if period.start <= date(2026, m, 1) < period.end]
-        if len(months) == 1:
-            for cell, count in zip(units.cells, units.counts[:, 0], strict=True):
-                base[(*cell, months[0])] = int(count)
-        for figure, hidden in zip(units.figures, units.hidden, strict=True):
-            cells = {units.cells[i] for i in figure.parts}
-            count = int(units.counts[list(figure.parts), 0].sum())
-            figures.append((cells, months, None if hidden else count))
-    keys = list(base)
-    parts_of = [
-        (tuple(k for k, key in enumerate(keys) if key[:4] in cells and key[4] in months), shown)
-        for cells, months, shown in figures
-    ]
-    return hidden_count_widths([base[key] for key in keys], parts_of, MIN)
+    return hidden_count_widths(*year_unit_figures(Period.parse("2026"), MIN), MIN)
